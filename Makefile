@@ -1,0 +1,67 @@
+# poolgate — Cognito user pools and identity pools in Go, compiled to WebAssembly.
+# `make help` lists the targets.
+
+ADDR   ?= 127.0.0.1:8787
+DATA   ?= .poolgate
+CONFIG ?=
+GO     ?= go
+BUILD  := build
+WASM   := $(BUILD)/poolgate.wasm
+CLI    := $(BUILD)/poolgate
+FUZZTIME ?= 10s
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './$(BUILD)/*' 2>/dev/null) go.mod go.sum hostsim/default-config.json
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-10s %s\n", $$1, $$2}'
+
+$(WASM): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./wasm
+
+$(CLI): $(GO_SOURCES)
+	@mkdir -p $(BUILD)
+	$(GO) build -trimpath -o $@ ./hostsim/cmd/poolgate
+
+.PHONY: build
+build: $(WASM) $(CLI) ## build the wasm module and the local server
+
+.PHONY: run
+run: build ## run the local server (ADDR, DATA, CONFIG override the defaults)
+	$(CLI) -addr $(ADDR) -data $(DATA) -module $(WASM) $(if $(CONFIG),-config $(CONFIG))
+
+node_modules/.poolgate-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.poolgate-stamp ## install the Node clients the tests drive (npm ci, once)
+
+.PHONY: test
+test: deps $(WASM) ## run every test: unit, fuzz seeds, store conformance, end to end with real clients
+	$(GO) vet ./...
+	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 ./...
+
+.PHONY: check
+check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./internal/... ./wasm
+	GOOS=js GOARCH=wasm $(GO) build ./internal/...
+	$(GO) mod tidy -diff
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+.PHONY: bench
+bench: $(WASM) ## Go benchmarks of the core and of hostsim (medians over -count runs)
+	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/hostcrypto/ ./internal/srp/ ./internal/token/ ./hostsim/ ./tests/... | tee $(BUILD)/bench.txt
+
+.PHONY: clean
+clean: ## remove build outputs (not DATA)
+	rm -rf $(BUILD)

@@ -1,0 +1,145 @@
+// Command poolgate runs the local poolgate server: the wasm module under hostsim, with a
+// bbolt data directory, the declarative configuration applied at start, and a printed dev
+// admin key pair. `make run` starts it.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/poolgate/poolgate/hostsim"
+)
+
+func main() {
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+	if err := run(os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "poolgate:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the command line and environment, resolved.
+type settings struct {
+	addr, data, config, module string
+	instances                  int
+	pureCrypto                 bool
+	opts                       hostsim.Options
+	configName                 string
+	keysFromEnv                bool
+}
+
+func parse(args []string, getenv func(string) string) (*settings, error) {
+	fs := flag.NewFlagSet("poolgate", flag.ContinueOnError)
+	s := &settings{}
+	fs.StringVar(&s.addr, "addr", envOr(getenv, "ADDR", "127.0.0.1:8787"), "listen address (env ADDR)")
+	fs.StringVar(&s.data, "data", envOr(getenv, "DATA", ".poolgate"), "data directory: the store, the outbox, generated secrets, the compilation cache (env DATA)")
+	fs.StringVar(&s.config, "config", getenv("CONFIG"), "declarative configuration file (env CONFIG); none applies the embedded default")
+	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
+	fs.IntVar(&s.instances, "instances", 0, "maximum module instances (default 2×GOMAXPROCS)")
+	fs.BoolVar(&s.pureCrypto, "pure-crypto", false, "compute modexp and signatures in the guest's pure Go instead of natively")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: poolgate [flags]\n\nEnvironment: POOLGATE_ADMIN_ACCESS_KEY_ID, POOLGATE_ADMIN_SECRET_ACCESS_KEY, POOLGATE_MASTER_KEY (base64, 32 bytes),\nPOOLGATE_REGION (default us-east-1), POOLGATE_ISSUER_BASE (default http://<addr>). Unset secrets are generated once into DATA/%s.\n\nFlags:\n", hostsim.SecretsFileName)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	o := hostsim.Options{
+		ModulePath:           s.module,
+		DataDir:              s.data,
+		Addr:                 s.addr,
+		Region:               getenv("POOLGATE_REGION"),
+		IssuerBase:           getenv("POOLGATE_ISSUER_BASE"),
+		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
+		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
+		Instances:            s.instances,
+		PureCrypto:           s.pureCrypto,
+		CompilationCacheDir:  filepath.Join(s.data, "cache"),
+		Logf:                 log.Printf,
+	}
+	if (o.AdminAccessKeyID == "") != (o.AdminSecretAccessKey == "") {
+		return nil, errors.New("set both POOLGATE_ADMIN_ACCESS_KEY_ID and POOLGATE_ADMIN_SECRET_ACCESS_KEY, or neither")
+	}
+	s.keysFromEnv = o.AdminAccessKeyID != ""
+	if k := getenv("POOLGATE_MASTER_KEY"); k != "" {
+		key, err := base64.StdEncoding.DecodeString(k)
+		if err != nil || len(key) != 32 {
+			return nil, errors.New("POOLGATE_MASTER_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)")
+		}
+		o.MasterKey = key
+	}
+	if s.config != "" {
+		b, err := os.ReadFile(s.config)
+		if err != nil {
+			return nil, err
+		}
+		o.Config, s.configName = b, s.config
+	} else {
+		o.Config, s.configName = hostsim.DefaultConfig, "embedded default"
+	}
+	s.opts = o
+	return s, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(args []string, getenv func(string) string, stdout io.Writer) error {
+	t0 := time.Now()
+	s, err := parse(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := hostsim.Start(ctx, s.opts)
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, s, srv, time.Since(t0))
+
+	<-ctx.Done()
+	stop()
+	log.Printf("poolgate: shutting down")
+	return srv.Close()
+}
+
+func printBanner(w io.Writer, s *settings, srv *hostsim.Server, startup time.Duration) {
+	id, secret := srv.AdminCredentials()
+	keys := "from the environment"
+	if !s.keysFromEnv {
+		keys = "generated once, kept in " + filepath.Join(s.data, hostsim.SecretsFileName)
+	}
+	tm := srv.Timings()
+	fmt.Fprintf(w, "poolgate is running\n")
+	fmt.Fprintf(w, "  endpoint:      %s\n", srv.URL())
+	fmt.Fprintf(w, "  issuer base:   %s\n", srv.IssuerBase())
+	fmt.Fprintf(w, "  region:        %s\n", srv.Region())
+	fmt.Fprintf(w, "  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", id, secret, keys)
+	fmt.Fprintf(w, "  data dir:      %s (messages with codes go to the log and %s)\n", s.data, filepath.Join(s.data, "outbox.jsonl"))
+	fmt.Fprintf(w, "  config:        %s: %s\n", s.configName, srv.Applied())
+	fmt.Fprintf(w, "  started in:    %v (compile %v, first instance %v, config %v)\n",
+		startup.Round(time.Millisecond), tm.Compile.Round(time.Millisecond), tm.Instantiate.Round(time.Millisecond), tm.Apply.Round(time.Millisecond))
+	fmt.Fprintf(w, "  try:           aws cognito-idp list-user-pools --max-results 10 --endpoint-url %s --region %s\n", srv.URL(), srv.Region())
+}

@@ -1,0 +1,486 @@
+// Package hostsim runs poolgate's wasip1 module under wazero as a local Cognito-compatible
+// server: it implements the module's host functions (KV, crypto, messages, log), keeps a pool of
+// instances, and serves HTTP. Go tests import it to get a local Cognito:
+//
+//	// once, e.g. in TestMain: hostsim.BuildModule(ctx, "", "build/poolgate.wasm")
+//	s, err := hostsim.Start(ctx, hostsim.Options{
+//		ModulePath: "build/poolgate.wasm",
+//		Config:     hostsim.DefaultConfig,      // or your own pools and clients
+//		Sender:     &hostsim.MessageRecorder{}, // read confirmation codes in the test
+//		Clock:      clock.Now,                  // optional: drive expiry without sleeping
+//	})
+//	defer s.Close()
+//	id, secret := s.AdminCredentials() // sign admin calls with these
+//	client := cognitoidentityprovider.NewFromConfig(awsConfig, func(o *cognitoidentityprovider.Options) {
+//		o.BaseEndpoint = aws.String(s.URL())
+//	})
+//
+// Server.Handler serves the same requests without a listener.
+package hostsim
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/poolgate/poolgate/hostsim/boltstore"
+	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/store/memstore"
+)
+
+// Options configure Start. The zero value of every field but the module has a usable default.
+type Options struct {
+	// ModulePath is the wasm module to run (e.g. build/poolgate.wasm); ModuleBytes, when set,
+	// is used instead.
+	ModulePath  string
+	ModuleBytes []byte
+
+	// DataDir holds the bbolt file (DataDir/poolgate.db), the outbox (DataDir/outbox.jsonl) and
+	// generated secrets (DataDir/secrets.json). "" keeps everything in memory.
+	DataDir string
+	// Store, when set, is used instead of the one DataDir implies; the caller closes it.
+	Store Store
+
+	// Addr is the listen address; default "127.0.0.1:0" (a free port, see Server.URL).
+	Addr string
+	// NoListen starts no listener: the server is used through Server.Handler only.
+	NoListen bool
+
+	Region     string // default "us-east-1"
+	IssuerBase string // default "http://" + the listen address ("http://localhost" with NoListen)
+	AccountID  string // default "000000000000"
+
+	// The admin key pair SigV4-signed calls must use, and the 32-byte master key the at-rest and
+	// sealing keys derive from. Unset, they are generated: once into DataDir/secrets.json when
+	// DataDir is set (and reused on restart), or per Start when it is not.
+	AdminAccessKeyID, AdminSecretAccessKey string
+	MasterKey                              []byte
+
+	// Config is a declarative configuration file (JSON) applied at start.
+	Config []byte
+
+	// Clock, when set, is the guest's wall and monotonic clock (and the store's), so tests can
+	// drive expiry and lockout by moving it. nil is the real clock.
+	Clock func() time.Time
+
+	// Instances bounds the module instances (each serves one request at a time); they are
+	// created on demand. Default 2×GOMAXPROCS.
+	Instances int
+
+	// CompilationCacheDir keeps compiled code on disk so a restart does not recompile.
+	CompilationCacheDir string
+
+	// Sender delivers the guest's messages. Default: the outbox, which logs each message and
+	// appends it as a JSON line to DataDir/outbox.jsonl.
+	Sender Sender
+
+	// PureCrypto makes the guest compute modexp and signatures with its own pure-Go code instead
+	// of calling the host's native implementations (slower; for comparison).
+	PureCrypto bool
+
+	// RequestTimeout bounds one request inside the guest. Default 30 s. A guest that overruns
+	// it gets a 504 and its instance is replaced: abandoned while it runs on (closed when it
+	// returns), or, with StrictDeadline, stopped at once.
+	RequestTimeout time.Duration
+
+	// StrictDeadline compiles the guest with wazero's termination checks
+	// (RuntimeConfig.WithCloseOnContextDone), so an overrunning guest is stopped instead of
+	// abandoned. Go's wasm code enters a loop in every function, and each loop header then
+	// calls a check: measured here, guest code runs 7× (a trivial request) to 40× (RSA key
+	// generation) slower. Use it for untrusted modules; poolgate's own does not loop forever.
+	StrictDeadline bool
+
+	// Logf receives the host's and the guest's log lines. Default log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// Timings are the durations of Start's phases.
+type Timings struct {
+	Compile     time.Duration // compiling the module (short with a warm compilation cache)
+	Instantiate time.Duration // instantiating the first instance and running poolgate_init
+	Apply       time.Duration // applying Options.Config
+}
+
+// Server is a running hostsim.
+type Server struct {
+	opts       Options
+	logf       func(format string, args ...any)
+	timeout    time.Duration
+	rt         wazero.Runtime
+	cache      wazero.CompilationCache
+	pool       *pool
+	listener   net.Listener
+	http       *http.Server
+	ownedStore interface{ Close() error }
+	applied    string
+	timings    Timings
+	stop       chan struct{}
+	wg         sync.WaitGroup
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// maxRequestBytes bounds a request body; Cognito's own requests are far smaller.
+const maxRequestBytes = 8 << 20
+
+// Start compiles the module, starts its first instance (which validates the runtime
+// configuration), applies Options.Config and starts serving.
+func Start(ctx context.Context, o Options) (_ *Server, err error) {
+	s := &Server{opts: o, logf: o.Logf, timeout: o.RequestTimeout, stop: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.logf == nil {
+		s.logf = log.Printf
+	}
+	if s.timeout <= 0 {
+		s.timeout = 30 * time.Second
+	}
+	if s.opts.Region == "" {
+		s.opts.Region = "us-east-1"
+	}
+	if s.opts.AccountID == "" {
+		s.opts.AccountID = "000000000000"
+	}
+	if s.opts.Instances <= 0 {
+		s.opts.Instances = 2 * runtime.GOMAXPROCS(0)
+	}
+	now := s.opts.Clock
+	if now == nil {
+		now = time.Now
+	}
+
+	wasm := o.ModuleBytes
+	if wasm == nil {
+		if o.ModulePath == "" {
+			return nil, errors.New("hostsim: Options.ModulePath or ModuleBytes is required")
+		}
+		if wasm, err = os.ReadFile(o.ModulePath); err != nil {
+			return nil, fmt.Errorf("hostsim: read module: %w (build it with `make build`)", err)
+		}
+	}
+	if o.DataDir != "" {
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("hostsim: data dir: %w", err)
+		}
+	}
+	if err := s.resolveSecrets(); err != nil {
+		return nil, err
+	}
+
+	st := o.Store
+	switch {
+	case st != nil:
+	case o.DataDir != "":
+		bolt, err := boltstore.Open(filepath.Join(o.DataDir, "poolgate.db"), now)
+		if err != nil {
+			return nil, fmt.Errorf("hostsim: %w", err)
+		}
+		s.ownedStore = bolt
+		st = bolt
+		s.wg.Add(1)
+		go s.sweep(bolt)
+	default:
+		st = memstore.New(now)
+	}
+	sender := o.Sender
+	if sender == nil {
+		sender = &outbox{path: outboxPath(o.DataDir), logf: s.logf}
+	}
+
+	if !o.NoListen {
+		addr := o.Addr
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if s.listener, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("hostsim: listen: %w", err)
+		}
+	}
+	if s.opts.IssuerBase == "" {
+		s.opts.IssuerBase = "http://localhost"
+		if s.listener != nil {
+			s.opts.IssuerBase = s.URL()
+		}
+	}
+
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(o.StrictDeadline)
+	if o.CompilationCacheDir != "" {
+		// wazero's file cache key is the module hash alone, not whether termination checks were
+		// compiled in, so each mode keeps its own directory.
+		dir := filepath.Join(o.CompilationCacheDir, "default")
+		if o.StrictDeadline {
+			dir = filepath.Join(o.CompilationCacheDir, "strict-deadline")
+		}
+		if s.cache, err = wazero.NewCompilationCacheWithDir(dir); err != nil {
+			return nil, fmt.Errorf("hostsim: compilation cache: %w", err)
+		}
+		rc = rc.WithCompilationCache(s.cache)
+	}
+	s.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, s.rt); err != nil {
+		return nil, fmt.Errorf("hostsim: WASI: %w", err)
+	}
+	h := &host{
+		store:  st,
+		crypto: hostcrypto.Pure{}, // compiled natively here: math/big and crypto with assembly
+		sender: sender,
+		logf:   s.logf,
+		config: abi.EncodeRuntimeConfig(&abi.RuntimeConfigData{
+			Region:               s.opts.Region,
+			IssuerBase:           s.opts.IssuerBase,
+			AccountID:            s.opts.AccountID,
+			AdminAccessKeyID:     s.opts.AdminAccessKeyID,
+			AdminSecretAccessKey: s.opts.AdminSecretAccessKey,
+			MasterKey:            s.opts.MasterKey,
+			PureCrypto:           o.PureCrypto,
+		}),
+	}
+	if err := h.instantiate(ctx, s.rt); err != nil {
+		return nil, err
+	}
+
+	t0 := time.Now()
+	compiled, err := s.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("hostsim: compile module: %w", err)
+	}
+	s.timings.Compile = time.Since(t0)
+	if err := checkModule(compiled); err != nil {
+		return nil, err
+	}
+
+	mc := moduleConfig(now, o.Clock != nil, s.logf)
+	s.pool = newPool(s.opts.Instances, o.StrictDeadline, func(ctx context.Context) (*instance, error) {
+		return newInstance(ctx, s.rt, compiled, mc)
+	})
+
+	// The first instance proves the module and its runtime configuration work.
+	t0 = time.Now()
+	first, err := s.pool.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.pool.release(first, true)
+	s.timings.Instantiate = time.Since(t0)
+
+	if len(o.Config) > 0 {
+		t0 = time.Now()
+		if s.applied, err = s.Apply(ctx, o.Config); err != nil {
+			return nil, err
+		}
+		s.timings.Apply = time.Since(t0)
+	}
+
+	if s.listener != nil {
+		s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.logf("hostsim: serve: %v", err)
+			}
+		}()
+	}
+	return s, nil
+}
+
+// moduleConfig is the configuration of every instance: real crypto/rand and, unless a clock is
+// injected, the real wall and monotonic clocks (wazero's defaults are fake ones).
+func moduleConfig(now func() time.Time, injected bool, logf func(string, ...any)) wazero.ModuleConfig {
+	mc := wazero.NewModuleConfig().
+		WithName(""). // anonymous: many instances of one module
+		WithStartFunctions(abi.ExportInitialize).
+		WithRandSource(rand.Reader).
+		WithSysNanosleep().
+		WithStdout(&lineWriter{logf: logf, prefix: "guest stdout: "}).
+		WithStderr(&lineWriter{logf: logf, prefix: "guest stderr: "})
+	if injected {
+		wall, mono := clockFuncs(now)
+		return mc.WithWalltime(wall, 1).WithNanotime(mono, 1)
+	}
+	return mc.WithSysWalltime().WithSysNanotime()
+}
+
+// checkModule verifies that the compiled module exports what abi.Exports lists, with those
+// signatures, so a wrong file fails at Start with a clear message instead of at the first request.
+func checkModule(c wazero.CompiledModule) error {
+	exports := c.ExportedFunctions()
+	for _, f := range abi.Exports {
+		def, ok := exports[f.Name]
+		if !ok {
+			return fmt.Errorf("hostsim: the module is not a poolgate guest: it does not export %s", f.Name)
+		}
+		if !sameTypes(def.ParamTypes(), f.Params) || !sameTypes(def.ResultTypes(), f.Results) {
+			return fmt.Errorf("hostsim: the module's %s has signature %v -> %v, want %v -> %v",
+				f.Name, def.ParamTypes(), def.ResultTypes(), f.Params, f.Results)
+		}
+	}
+	if _, ok := c.ExportedMemories()[abi.ExportMemory]; !ok {
+		return errors.New("hostsim: the module is not a poolgate guest: it does not export its memory")
+	}
+	return nil
+}
+
+// URL is the server's base URL ("http://127.0.0.1:port"; "http://localhost:port" when listening
+// on every interface), or "" with Options.NoListen.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return ""
+	}
+	addr := s.listener.Addr().String()
+	if tcp, ok := s.listener.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		// Listening on every interface: name one a browser and an SDK can reach.
+		addr = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	return "http://" + addr
+}
+
+// Handler returns the server as an http.Handler, usable without the listener.
+func (s *Server) Handler() http.Handler { return s }
+
+// IssuerBase is the base URL token issuers are built from (iss = IssuerBase/<poolId>).
+func (s *Server) IssuerBase() string { return s.opts.IssuerBase }
+
+// Region is the region the server reports.
+func (s *Server) Region() string { return s.opts.Region }
+
+// AdminCredentials returns the admin key pair SigV4-signed calls must use.
+func (s *Server) AdminCredentials() (accessKeyID, secretAccessKey string) {
+	return s.opts.AdminAccessKeyID, s.opts.AdminSecretAccessKey
+}
+
+// Applied is the summary of applying Options.Config ("" when none was given).
+func (s *Server) Applied() string { return s.applied }
+
+// Timings reports how long Start's phases took.
+func (s *Server) Timings() Timings { return s.timings }
+
+// Apply applies a declarative configuration file and returns the summary of what it did.
+func (s *Server) Apply(ctx context.Context, config []byte) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var res *abi.Result
+	err := s.pool.do(ctx, func(in *instance) error {
+		out, err := in.call(ctx, in.apply, config)
+		if err == nil {
+			res, err = abi.DecodeResult(out)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if !res.OK {
+		return "", fmt.Errorf("hostsim: apply config: %s", res.Text)
+	}
+	return res.Text, nil
+}
+
+// Close stops serving, closes every instance and the store hostsim opened.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		var errs []error
+		if s.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, s.http.Shutdown(ctx))
+			cancel()
+		} else if s.listener != nil {
+			errs = append(errs, s.listener.Close())
+		}
+		s.wg.Wait()
+		switch {
+		case s.pool != nil && s.pool.running.Load() > 0:
+			// Closing the runtime unmaps code an abandoned instance may still be running.
+			s.logf("hostsim: %d instance(s) still running past their deadline; leaving the runtime to the process exit", s.pool.running.Load())
+		case s.rt != nil:
+			errs = append(errs, s.rt.Close(context.Background()))
+		}
+		if s.cache != nil {
+			errs = append(errs, s.cache.Close(context.Background()))
+		}
+		if s.ownedStore != nil {
+			errs = append(errs, s.ownedStore.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// sweep deletes expired keys from the file store every minute until Close.
+func (s *Server) sweep(st *boltstore.Store) {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if err := st.Sweep(); err != nil {
+				s.logf("hostsim: sweep expired keys: %v", err)
+			}
+		}
+	}
+}
+
+// lineWriter turns the guest's stdout/stderr into log lines.
+type lineWriter struct {
+	mu     sync.Mutex
+	logf   func(format string, args ...any)
+	prefix string
+	buf    []byte
+}
+
+var _ io.Writer = (*lineWriter)(nil)
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.logf("%s%s", w.prefix, w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > 4096 {
+		w.logf("%s%s", w.prefix, w.buf)
+		w.buf = w.buf[:0]
+	}
+	return len(p), nil
+}
+
+func sameTypes(got []api.ValueType, want []abi.ValueType) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != api.ValueType(want[i]) {
+			return false
+		}
+	}
+	return true
+}

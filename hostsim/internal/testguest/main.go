@@ -1,0 +1,219 @@
+//go:build wasip1
+
+// Command testguest is a small poolgate guest for hostsim's ABI tests: it is built with the
+// same glue as the real module (package guest) but serves endpoints that exercise each import
+// and the failure modes of an instance (panic, exit, runaway loop) directly.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/wasm/guest"
+)
+
+func main() {}
+
+func init() { guest.Register(newApp) }
+
+// ConfigKey is where Apply stores the configuration it was given.
+const configKey = "testguest/config"
+
+type app struct {
+	env guest.Env
+	mux *http.ServeMux
+	id  string // random per instance, so tests can tell instances apart
+	n   int    // requests to /counter served by this instance
+}
+
+func newApp(env guest.Env) (guest.App, error) {
+	if env.Config.Region == "fail-init" {
+		return nil, errors.New("testguest: region fail-init is refused")
+	}
+	a := &app{env: env, mux: http.NewServeMux(), id: rand.Text()}
+	a.mux.HandleFunc("GET /kv", a.kvGet)
+	a.mux.HandleFunc("PUT /kv", a.kvPut)
+	a.mux.HandleFunc("DELETE /kv", a.kvDelete)
+	a.mux.HandleFunc("GET /list", a.list)
+	a.mux.HandleFunc("POST /crypto/{op}", a.crypto)
+	a.mux.HandleFunc("POST /send", a.send)
+	a.mux.HandleFunc("GET /config", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, env.Config) })
+	a.mux.HandleFunc("GET /time", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, time.Now().UTC().Format(time.RFC3339Nano))
+	})
+	a.mux.HandleFunc("GET /counter", func(w http.ResponseWriter, r *http.Request) {
+		a.n++
+		fmt.Fprintf(w, "%s %d", a.id, a.n)
+	})
+	a.mux.HandleFunc("GET /big", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		w.Write([]byte(strings.Repeat("0123456789abcdef", n/16+1)[:n]))
+	})
+	a.mux.HandleFunc("GET /log", func(w http.ResponseWriter, r *http.Request) {
+		env.Logf("%s", r.URL.Query().Get("msg"))
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a.mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Partial", "yes")
+		w.WriteHeader(http.StatusTeapot)
+		panic("testguest: deliberate panic")
+	})
+	a.mux.HandleFunc("GET /exit", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
+	a.mux.HandleFunc("GET /spin", func(w http.ResponseWriter, r *http.Request) {
+		// Spins for the given duration of guest time, or forever without one.
+		d, err := time.ParseDuration(r.URL.Query().Get("for"))
+		if err != nil {
+			for i := 0; ; i++ {
+				a.n = i
+			}
+		}
+		for t0 := time.Now(); time.Since(t0) < d; {
+			a.n++
+		}
+		io.WriteString(w, "done")
+	})
+	a.mux.HandleFunc("/echo", a.echo)
+	return a, nil
+}
+
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Apply stores the configuration (which must be JSON) under configKey.
+func (a *app) Apply(ctx context.Context, config []byte) (string, error) {
+	if !json.Valid(config) {
+		return "", errors.New("testguest: config is not JSON")
+	}
+	if err := a.env.Store.Put(ctx, configKey, config, store.PutOptions{}); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("testguest: stored %d bytes", len(config)), nil
+}
+
+func (a *app) kvGet(w http.ResponseWriter, r *http.Request) {
+	v, err := a.env.Store.Get(r.Context(), r.URL.Query().Get("key"))
+	if errors.Is(err, store.ErrNotFound) {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	w.Write(v)
+}
+
+func (a *app) kvPut(w http.ResponseWriter, r *http.Request) {
+	v, _ := io.ReadAll(r.Body)
+	ttl, _ := time.ParseDuration(r.URL.Query().Get("ttl") + "ns")
+	if err := a.env.Store.Put(r.Context(), r.URL.Query().Get("key"), v, store.PutOptions{TTL: ttl}); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *app) kvDelete(w http.ResponseWriter, r *http.Request) {
+	if err := a.env.Store.Delete(r.Context(), r.URL.Query().Get("key")); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *app) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	p, err := a.env.Store.List(r.Context(), q.Get("prefix"), q.Get("cursor"), limit)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// CryptoArgs are the operands of one Provider call, in the order the method takes them.
+type cryptoArgs struct{ A, B, C []byte }
+
+func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
+	var in cryptoArgs
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	p := a.env.Crypto
+	var out []byte
+	var err error
+	switch r.PathValue("op") {
+	case "modexp":
+		out, err = p.ModExp(in.A, in.B, in.C)
+	case "rsa_sign":
+		out, err = p.SignRSA(in.A, in.B)
+	case "rsa_verify":
+		err = p.VerifyRSA(in.A, in.B, in.C)
+	case "ecdsa_sign":
+		out, err = p.SignECDSA(in.A, in.B)
+	case "ecdsa_verify":
+		err = p.VerifyECDSA(in.A, in.B, in.C)
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	switch {
+	case errors.Is(err, hostcrypto.ErrVerify):
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "verify"})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"out": base64.StdEncoding.EncodeToString(out)})
+	}
+}
+
+func (a *app) send(w http.ResponseWriter, r *http.Request) {
+	var m message.Message
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	if err := a.env.Sender.Send(r.Context(), m); err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"error": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Echo is what /echo reports about the request it received.
+type echo struct {
+	Method, URI, Path, RawQuery, Host, RemoteAddr string
+	Header                                        http.Header
+	Body                                          []byte
+	ContentLength                                 int64
+}
+
+func (a *app) echo(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	w.Header().Add("X-Multi", "one")
+	w.Header().Add("X-Multi", "two")
+	writeJSON(w, http.StatusAccepted, echo{
+		Method: r.Method, URI: r.RequestURI, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Host: r.Host, RemoteAddr: r.RemoteAddr, Header: r.Header, Body: body, ContentLength: r.ContentLength,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

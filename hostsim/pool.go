@@ -1,0 +1,182 @@
+package hostsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/poolgate/poolgate/internal/abi"
+)
+
+// instance is one instantiated guest. It serves one call at a time; the pool guarantees that.
+type instance struct {
+	mod                        api.Module
+	mem                        api.Memory
+	alloc, init, handle, apply api.Function
+	stack                      [2]uint64 // reused by CallWithStack: the exports take at most 2 values
+}
+
+// newInstance instantiates the compiled guest (running _initialize) and calls poolgate_init.
+func newInstance(ctx context.Context, rt wazero.Runtime, compiled wazero.CompiledModule, cfg wazero.ModuleConfig) (*instance, error) {
+	mod, err := rt.InstantiateModule(ctx, compiled, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("hostsim: instantiate guest: %w", err)
+	}
+	in := &instance{
+		mod:    mod,
+		mem:    mod.Memory(),
+		alloc:  mod.ExportedFunction(abi.ExportAlloc),
+		init:   mod.ExportedFunction(abi.ExportInit),
+		handle: mod.ExportedFunction(abi.ExportHandle),
+		apply:  mod.ExportedFunction(abi.ExportApply),
+	}
+	if in.mem == nil || in.alloc == nil || in.init == nil || in.handle == nil || in.apply == nil {
+		in.close()
+		return nil, errors.New("hostsim: the module lacks poolgate exports")
+	}
+	if err := in.init.CallWithStack(ctx, in.stack[:]); err != nil {
+		in.close()
+		return nil, fmt.Errorf("hostsim: %s: %w", abi.ExportInit, err)
+	}
+	res, err := in.result(in.stack[0])
+	if err == nil && !res.OK {
+		err = errors.New(res.Text)
+	}
+	if err != nil {
+		in.close()
+		return nil, fmt.Errorf("hostsim: %s: %w", abi.ExportInit, err)
+	}
+	return in, nil
+}
+
+// call writes payload into the guest's input buffer, calls fn(ptr, len) and returns a copy of
+// the packed result. Any error leaves the instance unusable: the caller discards it.
+func (in *instance) call(ctx context.Context, fn api.Function, payload []byte) ([]byte, error) {
+	in.stack[0] = uint64(len(payload))
+	if err := in.alloc.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, fmt.Errorf("hostsim: %s: %w", abi.ExportAlloc, err)
+	}
+	ptr := uint32(in.stack[0])
+	if !in.mem.Write(ptr, payload) {
+		return nil, fmt.Errorf("hostsim: %s returned %#x, outside memory for %d bytes", abi.ExportAlloc, ptr, len(payload))
+	}
+	in.stack[0], in.stack[1] = uint64(ptr), uint64(len(payload))
+	if err := fn.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, fmt.Errorf("hostsim: %s: %w", fn.Definition().ExportNames()[0], err)
+	}
+	return in.copyOut(in.stack[0])
+}
+
+// copyOut copies a packed (ptr, len) result out of guest memory.
+func (in *instance) copyOut(packed uint64) ([]byte, error) {
+	ptr, n := abi.Unpack(packed)
+	b, ok := in.mem.Read(ptr, n)
+	if !ok {
+		return nil, fmt.Errorf("hostsim: guest result (%#x, %d) is outside memory", ptr, n)
+	}
+	return append([]byte(nil), b...), nil
+}
+
+func (in *instance) result(packed uint64) (*abi.Result, error) {
+	b, err := in.copyOut(packed)
+	if err != nil {
+		return nil, err
+	}
+	return abi.DecodeResult(b)
+}
+
+func (in *instance) close() { _ = in.mod.Close(context.Background()) }
+
+// pool hands out instances, one request per instance at a time. It creates them lazily, up to
+// the slot count; an instance whose call failed is closed and its slot frees up for a new one.
+type pool struct {
+	create  func(ctx context.Context) (*instance, error)
+	strict  bool           // wazero stops a call when its context ends (StrictDeadline)
+	slots   chan struct{}  // one token per busy instance
+	idle    chan *instance // instances ready for a request
+	created atomic.Int64   // instances instantiated so far (for tests and stats)
+	// running counts abandoned instances still executing past their deadline; abandoned
+	// waits for them.
+	running   atomic.Int64
+	abandoned sync.WaitGroup
+}
+
+func newPool(size int, strict bool, create func(ctx context.Context) (*instance, error)) *pool {
+	return &pool{create: create, strict: strict, slots: make(chan struct{}, size), idle: make(chan *instance, size)}
+}
+
+// acquire returns an idle instance or a new one, waiting for a slot until ctx is done.
+func (p *pool) acquire(ctx context.Context) (*instance, error) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("hostsim: no free instance: %w", ctx.Err())
+	}
+	select {
+	case in := <-p.idle:
+		return in, nil
+	default:
+	}
+	in, err := p.create(ctx)
+	if err != nil {
+		<-p.slots
+		return nil, err
+	}
+	p.created.Add(1)
+	return in, nil
+}
+
+// release returns in to the pool, or closes it when healthy is false.
+func (p *pool) release(in *instance, healthy bool) {
+	if healthy {
+		p.idle <- in // never blocks: at most len(slots) instances exist
+	} else {
+		in.close()
+	}
+	<-p.slots
+}
+
+// do runs f on an instance; an error from f discards the instance. When ctx ends first, do
+// returns at once: in strict mode wazero has stopped the guest (f fails); otherwise the
+// instance is abandoned to finish on its own, its slot goes to a new instance, and it is
+// closed when f returns.
+func (p *pool) do(ctx context.Context, f func(in *instance) error) error {
+	in, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	if p.strict {
+		err = f(in)
+		p.release(in, err == nil)
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- f(in) }()
+	select {
+	case err := <-done:
+		p.release(in, err == nil)
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done: // finished just in time
+		p.release(in, err == nil)
+		return err
+	default:
+	}
+	p.running.Add(1)
+	p.abandoned.Add(1)
+	<-p.slots
+	go func() {
+		defer p.abandoned.Done()
+		<-done
+		in.close()
+		p.running.Add(-1)
+	}()
+	return fmt.Errorf("hostsim: the guest overran its deadline and was abandoned: %w", ctx.Err())
+}

@@ -1,0 +1,318 @@
+package abi
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+)
+
+// Binary form. Every encoding starts with a version byte; strings and byte strings are a uvarint
+// length followed by the bytes; a header block is a uvarint count of (name, value) string pairs,
+// one pair per value, names in ascending order. Decoders check every length against the bytes
+// that remain, reject trailing bytes, and never panic.
+//
+//	Request:  version=1, method, uri, host, remote_addr, header block, body
+//	Response: version=1, uvarint status (100..999), header block, body
+//	Page:     version=1, uvarint key count, keys..., cursor
+//	Result:   version=1, byte ok (1) or failed (0), text
+const version = 1
+
+// ErrMalformed is returned (wrapped) by every decoder for input that is not a valid encoding.
+var ErrMalformed = errors.New("abi: malformed encoding")
+
+// Request is an HTTP request as it crosses into the guest.
+type Request struct {
+	Method     string
+	URI        string // the request target as received: path and query, e.g. "/oauth2/token?x=1"
+	Host       string
+	RemoteAddr string
+	Header     http.Header // one pair per value on the wire; names kept as given
+	Body       []byte
+}
+
+// Response is the guest's HTTP response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Page is the result of kv_list.
+type Page struct {
+	Keys   []string
+	Cursor string
+}
+
+// Result is what poolgate_init and poolgate_apply return: success with a summary, or an error text.
+type Result struct {
+	OK   bool
+	Text string
+}
+
+// EncodeRequest encodes r.
+func EncodeRequest(r *Request) []byte {
+	n := 1 + 5*binary.MaxVarintLen32 + len(r.Method) + len(r.URI) + len(r.Host) + len(r.RemoteAddr) + len(r.Body) + headerSize(r.Header)
+	b := make([]byte, 0, n)
+	b = append(b, version)
+	b = appendString(b, r.Method)
+	b = appendString(b, r.URI)
+	b = appendString(b, r.Host)
+	b = appendString(b, r.RemoteAddr)
+	b = appendHeader(b, r.Header)
+	b = appendBytes(b, r.Body)
+	return b
+}
+
+// DecodeRequest decodes an encoded Request. Header is never nil; Body is nil when empty and
+// otherwise a copy (b may be reused after the call).
+func DecodeRequest(b []byte) (*Request, error) {
+	d := decoder{b: b}
+	d.version()
+	r := &Request{}
+	r.Method = d.string()
+	r.URI = d.string()
+	r.Host = d.string()
+	r.RemoteAddr = d.string()
+	r.Header = d.header()
+	r.Body = d.bytes()
+	if err := d.finish("request"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// EncodeResponse encodes r.
+func EncodeResponse(r *Response) []byte {
+	b := make([]byte, 0, 1+3*binary.MaxVarintLen32+len(r.Body)+headerSize(r.Header))
+	b = append(b, version)
+	b = binary.AppendUvarint(b, uint64(r.Status))
+	b = appendHeader(b, r.Header)
+	b = appendBytes(b, r.Body)
+	return b
+}
+
+// DecodeResponse decodes an encoded Response. Header is never nil; Body is nil when empty and
+// otherwise a copy.
+func DecodeResponse(b []byte) (*Response, error) {
+	d := decoder{b: b}
+	d.version()
+	status := d.uvarint()
+	if d.err == nil && (status < 100 || status > 999) {
+		d.fail("status %d out of range", status)
+	}
+	r := &Response{Status: int(status)}
+	r.Header = d.header()
+	r.Body = d.bytes()
+	if err := d.finish("response"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// EncodePage encodes p.
+func EncodePage(p *Page) []byte {
+	n := 1 + binary.MaxVarintLen32*(2+len(p.Keys)) + len(p.Cursor)
+	for _, k := range p.Keys {
+		n += len(k)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, version)
+	b = binary.AppendUvarint(b, uint64(len(p.Keys)))
+	for _, k := range p.Keys {
+		b = appendString(b, k)
+	}
+	b = appendString(b, p.Cursor)
+	return b
+}
+
+// DecodePage decodes an encoded Page. Keys is nil when empty.
+func DecodePage(b []byte) (*Page, error) {
+	d := decoder{b: b}
+	d.version()
+	n := d.count(1)
+	p := &Page{}
+	if n > 0 {
+		p.Keys = make([]string, 0, n)
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		p.Keys = append(p.Keys, d.string())
+	}
+	p.Cursor = d.string()
+	if err := d.finish("page"); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// EncodeResult encodes r.
+func EncodeResult(r *Result) []byte {
+	b := make([]byte, 0, 2+binary.MaxVarintLen32+len(r.Text))
+	b = append(b, version)
+	if r.OK {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	return appendString(b, r.Text)
+}
+
+// DecodeResult decodes an encoded Result.
+func DecodeResult(b []byte) (*Result, error) {
+	d := decoder{b: b}
+	d.version()
+	ok := d.byte()
+	if d.err == nil && ok > 1 {
+		d.fail("result flag %d", ok)
+	}
+	r := &Result{OK: ok == 1}
+	r.Text = d.string()
+	if err := d.finish("result"); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func headerSize(h http.Header) int {
+	n := binary.MaxVarintLen32
+	for k, vs := range h {
+		for _, v := range vs {
+			n += 2*binary.MaxVarintLen32 + len(k) + len(v)
+		}
+	}
+	return n
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBytes(b, p []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(p)))
+	return append(b, p...)
+}
+
+func appendHeader(b []byte, h http.Header) []byte {
+	names := make([]string, 0, len(h))
+	pairs := 0
+	for k, vs := range h {
+		names = append(names, k)
+		pairs += len(vs)
+	}
+	sort.Strings(names)
+	b = binary.AppendUvarint(b, uint64(pairs))
+	for _, k := range names {
+		for _, v := range h[k] {
+			b = appendString(b, k)
+			b = appendString(b, v)
+		}
+	}
+	return b
+}
+
+// decoder reads an encoding front to back; the first error sticks and later reads return zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.fail("truncated")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) version() {
+	if v := d.byte(); d.err == nil && v != version {
+		d.fail("version %d, want %d", v, version)
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad length")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads an element count and checks it against the remaining bytes, given that each
+// element takes at least minSize bytes, so a forged count cannot make the caller allocate.
+func (d *decoder) count(minSize int) int {
+	v := d.uvarint()
+	if d.err != nil {
+		return 0
+	}
+	if v > uint64(len(d.b)/minSize) {
+		d.fail("count %d exceeds the remaining %d bytes", v, len(d.b))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) raw() []byte {
+	v := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if v > uint64(len(d.b)) {
+		d.fail("length %d exceeds the remaining %d bytes", v, len(d.b))
+		return nil
+	}
+	p := d.b[:v]
+	d.b = d.b[v:]
+	return p
+}
+
+func (d *decoder) string() string { return string(d.raw()) }
+
+func (d *decoder) bytes() []byte {
+	p := d.raw()
+	if len(p) == 0 {
+		return nil
+	}
+	return append([]byte(nil), p...)
+}
+
+func (d *decoder) header() http.Header {
+	n := d.count(2)
+	h := make(http.Header, min(n, 64))
+	for i := 0; i < n && d.err == nil; i++ {
+		k := d.string()
+		v := d.string()
+		if d.err == nil {
+			h[k] = append(h[k], v)
+		}
+	}
+	return h
+}
+
+func (d *decoder) finish(what string) error {
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d trailing bytes", len(d.b))
+	}
+	if d.err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrMalformed, what, d.err)
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package abi
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func sampleRequest() *Request {
+	return &Request{
+		Method:     "POST",
+		URI:        "/oauth2/token?grant_type=refresh_token&x=%2F",
+		Host:       "127.0.0.1:8787",
+		RemoteAddr: "127.0.0.1:50123",
+		Header: http.Header{
+			"Content-Type":   {"application/x-amz-json-1.1"},
+			"X-Amz-Target":   {"AWSCognitoIdentityProviderService.InitiateAuth"},
+			"Accept":         {"a", "b", ""},
+			"X-Unicode-Žluť": {"ünïcödé \x00 bytes"},
+		},
+		Body: []byte("{\"AuthFlow\":\"USER_SRP_AUTH\"}\x00\xff"),
+	}
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	cases := []*Request{
+		sampleRequest(),
+		{Method: "GET", URI: "/", Header: http.Header{}},
+		{Method: "PUT", URI: "/big", Header: http.Header{"A": {strings.Repeat("v", 300)}}, Body: bytes.Repeat([]byte{0, 1, 2}, 70000)},
+	}
+	for _, want := range cases {
+		b := EncodeRequest(want)
+		got, err := DecodeRequest(b)
+		if err != nil {
+			t.Fatalf("DecodeRequest(%q): %v", want.URI, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round trip of %q:\n got %+v\nwant %+v", want.URI, got, want)
+		}
+		b[len(b)-1] ^= 0xff // the body must be a copy, not a view of b
+		if len(want.Body) > 0 && !bytes.Equal(got.Body, want.Body) {
+			t.Fatal("DecodeRequest's Body aliases its input")
+		}
+	}
+}
+
+func TestRequestEncodingIsDeterministic(t *testing.T) {
+	a := EncodeRequest(sampleRequest())
+	for range 20 {
+		if b := EncodeRequest(sampleRequest()); !bytes.Equal(a, b) {
+			t.Fatal("two encodings of the same request differ (header order must be sorted)")
+		}
+	}
+}
+
+func TestResponseRoundTrip(t *testing.T) {
+	cases := []*Response{
+		{Status: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amzn-Requestid": {"r-1"}}, Body: []byte(`{"a":1}`)},
+		{Status: 100, Header: http.Header{}},
+		{Status: 999, Header: http.Header{"Set-Cookie": {"a=1", "b=2"}}, Body: []byte{0}},
+	}
+	for _, want := range cases {
+		got, err := DecodeResponse(EncodeResponse(want))
+		if err != nil {
+			t.Fatalf("DecodeResponse(status %d): %v", want.Status, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+		}
+	}
+}
+
+func TestPageAndResultRoundTrip(t *testing.T) {
+	for _, want := range []*Page{
+		{},
+		{Keys: []string{"a/", "a/b", "a/ü/\x00"}, Cursor: "a/ü/\x00"},
+		{Keys: []string{""}, Cursor: ""},
+	} {
+		got, err := DecodePage(EncodePage(want))
+		if err != nil {
+			t.Fatalf("DecodePage: %v", err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("page round trip: got %+v want %+v", got, want)
+		}
+	}
+	for _, want := range []*Result{{OK: true, Text: "1 pool, 2 clients"}, {OK: false, Text: "service: bad config"}, {}} {
+		got, err := DecodeResult(EncodeResult(want))
+		if err != nil {
+			t.Fatalf("DecodeResult: %v", err)
+		}
+		if *got != *want {
+			t.Fatalf("result round trip: got %+v want %+v", got, want)
+		}
+	}
+}
+
+func TestDecodeRejectsMalformed(t *testing.T) {
+	req := EncodeRequest(sampleRequest())
+	resp := EncodeResponse(&Response{Status: 200, Header: http.Header{"A": {"b"}}, Body: []byte("x")})
+	cases := []struct {
+		name   string
+		decode func([]byte) error
+		in     []byte
+	}{
+		{"empty request", decodeReq, nil},
+		{"request wrong version", decodeReq, append([]byte{2}, req[1:]...)},
+		{"request truncated", decodeReq, req[:len(req)-1]},
+		{"request trailing byte", decodeReq, append(append([]byte(nil), req...), 0)},
+		{"request length past end", decodeReq, []byte{1, 0x7f, 'G'}},
+		{"request overlong varint", decodeReq, []byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
+		{"request forged header count", decodeReq, []byte{1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 0}},
+		{"response status 99", decodeResp, []byte{1, 99, 0, 0}},
+		{"response status 1000", decodeResp, []byte{1, 0xe8, 0x07, 0, 0}},
+		{"response truncated", decodeResp, resp[:len(resp)-2]},
+		{"page forged count", func(b []byte) error { _, err := DecodePage(b); return err }, []byte{1, 0xff, 0xff, 0x03, 0}},
+		{"result flag 2", func(b []byte) error { _, err := DecodeResult(b); return err }, []byte{1, 2, 0}},
+	}
+	for _, c := range cases {
+		err := c.decode(c.in)
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", c.name, err)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "abi: ") {
+			t.Errorf("%s: error %q does not name the package", c.name, err)
+		}
+	}
+}
+
+func decodeReq(b []byte) error  { _, err := DecodeRequest(b); return err }
+func decodeResp(b []byte) error { _, err := DecodeResponse(b); return err }
+
+func TestPack(t *testing.T) {
+	for _, c := range []struct{ ptr, n uint32 }{{0, 0}, {1, 2}, {0xffffffff, 0xffffffff}, {0x10000, 7}} {
+		v := Pack(c.ptr, c.n)
+		if p, n := Unpack(v); p != c.ptr || n != c.n {
+			t.Fatalf("Unpack(Pack(%d, %d)) = %d, %d", c.ptr, c.n, p, n)
+		}
+	}
+	if Pack(1, 2) != 1<<32|2 {
+		t.Fatalf("Pack(1, 2) = %#x, want ptr in the high half", Pack(1, 2))
+	}
+}
+
+func TestRuntimeConfigJSON(t *testing.T) {
+	want := &RuntimeConfigData{Region: "eu-west-1", IssuerBase: "http://127.0.0.1:8787", AccountID: "000000000000",
+		AdminAccessKeyID: "AKIA", AdminSecretAccessKey: "s", MasterKey: bytes.Repeat([]byte{7}, 32), PureCrypto: true}
+	b := EncodeRuntimeConfig(want)
+	if !bytes.Contains(b, []byte(`"masterKey":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc="`)) {
+		t.Fatalf("master key is not base64 in %s", b)
+	}
+	got, err := DecodeRuntimeConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v want %+v", got, want)
+	}
+	if _, err := DecodeRuntimeConfig([]byte(`{"masterKey":"%%"}`)); err == nil {
+		t.Fatal("bad base64 master key accepted")
+	}
+}
+
+func TestTablesHaveUniqueNames(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range append(append([]Func(nil), Imports...), Exports...) {
+		if seen[f.Name] {
+			t.Fatalf("%s listed twice", f.Name)
+		}
+		seen[f.Name] = true
+		for _, v := range append(append([]ValueType(nil), f.Params...), f.Results...) {
+			if v != I32 && v != I64 {
+				t.Fatalf("%s: value type %#x", f.Name, byte(v))
+			}
+		}
+	}
+	if len(Imports) != 12 {
+		t.Fatalf("%d imports, the package documents 12", len(Imports))
+	}
+}
+
+func TestCodeError(t *testing.T) {
+	var err error = CodeNotFound
+	if err.Error() != "abi: not found" || Code(99).String() != "unknown code" {
+		t.Fatalf("Code texts: %q %q", err.Error(), Code(99).String())
+	}
+}

@@ -1,0 +1,56 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/poolgate/poolgate/internal/userpool"
+)
+
+// File is poolgate's declarative configuration file. Each section is owned by its domain;
+// unknown top-level members are an error so that typos do not pass silently.
+type File struct {
+	UserPools []userpool.PoolSpec `json:"UserPools"`
+}
+
+// ParseFile decodes a configuration file.
+func ParseFile(b []byte) (*File, error) {
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("service: config file: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("service: config file: trailing data after the JSON object")
+	}
+	return &f, nil
+}
+
+// Applied summarizes what ApplyConfig did.
+type Applied struct {
+	UserPools *userpool.Applied
+}
+
+// String is a human-readable summary for start-up logs.
+func (a *Applied) String() string {
+	if a == nil || a.UserPools == nil {
+		return "nothing to apply"
+	}
+	return a.UserPools.String()
+}
+
+// ApplyConfig applies a declarative configuration file idempotently.
+func (s *Service) ApplyConfig(ctx context.Context, file []byte) (*Applied, error) {
+	f, err := ParseFile(file)
+	if err != nil {
+		return nil, err
+	}
+	up, err := s.userPools.Apply(ctx, userpool.ConfigSpec{UserPools: f.UserPools})
+	if err != nil {
+		return nil, err
+	}
+	return &Applied{UserPools: up}, nil
+}

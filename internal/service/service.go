@@ -1,0 +1,147 @@
+// Package service composes poolgate's domains into the one http.Handler every host serves:
+// the Cognito JSON API, JWKS and OpenID discovery, behind CORS.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/seal"
+	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/token"
+	"github.com/poolgate/poolgate/internal/userpool"
+)
+
+// Config is what a host hands the service.
+type Config struct {
+	Region     string // default "us-east-1"
+	IssuerBase string // e.g. "http://127.0.0.1:8787"; tokens carry iss = IssuerBase/<poolId>
+	AccountID  string // for ARNs; default "000000000000"
+
+	// The admin key pair that SigV4-signed (management) calls must be signed with.
+	AdminAccessKeyID, AdminSecretAccessKey string
+
+	// MasterKey (32 bytes, from the environment or a Worker secret) never reaches the store;
+	// the at-rest and sealing keys derive from it.
+	MasterKey []byte
+
+	Store  store.Store
+	Crypto hostcrypto.Provider // nil → hostcrypto.Pure{}
+	Sender message.Sender      // nil → messages are dropped after logging
+	Now    func() time.Time    // nil → time.Now
+	Rand   io.Reader           // nil → crypto/rand
+	Logf   func(format string, args ...any)
+}
+
+// Service is the composed handler.
+type Service struct {
+	cfg       Config
+	userPools *userpool.Service
+	keys      *token.Keyring
+	idp       *awsjson.Dispatcher
+	handler   http.Handler
+}
+
+// New checks cfg and builds the service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("service: no store")
+	}
+	if len(cfg.MasterKey) != 32 {
+		return nil, fmt.Errorf("service: master key must be 32 bytes, got %d", len(cfg.MasterKey))
+	}
+	if cfg.AdminAccessKeyID == "" || cfg.AdminSecretAccessKey == "" {
+		return nil, errors.New("service: admin key pair is not set")
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "000000000000"
+	}
+	cfg.IssuerBase = strings.TrimRight(cfg.IssuerBase, "/")
+	if cfg.IssuerBase == "" {
+		return nil, errors.New("service: issuer base URL is not set")
+	}
+	if cfg.Crypto == nil {
+		cfg.Crypto = hostcrypto.Pure{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Sender == nil {
+		logf := cfg.Logf
+		cfg.Sender = message.SenderFunc(func(_ context.Context, m message.Message) error {
+			logf("message for %s/%s (%s) not delivered: no sender configured", m.Pool, m.Username, m.Kind)
+			return nil
+		})
+	}
+	atRest, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate at-rest v1"), cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	transient, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate transient v1"), cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	s := &Service{cfg: cfg}
+	s.keys = token.NewKeyring(cfg.Store, atRest, cfg.Crypto, cfg.Rand, cfg.Now)
+	s.userPools = userpool.New(userpool.Deps{
+		Store: cfg.Store, Keys: s.keys, Crypto: cfg.Crypto, Seal: transient, AtRest: atRest,
+		Sender: cfg.Sender, Now: cfg.Now, Rand: cfg.Rand,
+		Region: cfg.Region, AccountID: cfg.AccountID, IssuerBase: cfg.IssuerBase, Logf: cfg.Logf,
+	})
+	s.idp = awsjson.NewDispatcher("AWSCognitoIdentityProviderService.", awsjson.DispatcherConfig{
+		Now:         cfg.Now,
+		Credentials: s.adminCredentials,
+		Service:     "cognito-idp",
+		Logf:        cfg.Logf,
+	})
+	s.idp.Register(s.userPools.Actions()...)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
+	mux.HandleFunc("/", s.serveAPI)
+	s.handler = awsjson.CORS(mux)
+	return s, nil
+}
+
+// ServeHTTP serves every poolgate endpoint.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Service) adminCredentials(accessKeyID string) (string, bool) {
+	if accessKeyID != s.cfg.AdminAccessKeyID {
+		return "", false
+	}
+	return s.cfg.AdminSecretAccessKey, true
+}
+
+// serveAPI routes JSON API calls on the X-Amz-Target prefix (spec §1.1), whatever the path.
+func (s *Service) serveAPI(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	switch {
+	case strings.HasPrefix(target, "AWSCognitoIdentityProviderService."):
+		s.idp.ServeHTTP(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == "/":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"service\":\"poolgate\",\"region\":%q,\"issuerBase\":%q}\n", s.cfg.Region, s.cfg.IssuerBase)
+	default:
+		s.idp.ServeHTTP(w, r) // answers with a Cognito-shaped error for an unknown target
+	}
+}

@@ -1,0 +1,72 @@
+package service
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+)
+
+// serveJWKS answers GET /<poolId>/.well-known/jwks.json (spec §5.6).
+func (s *Service) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	pool := r.PathValue("pool")
+	if !s.poolExists(w, r, pool) {
+		return
+	}
+	jwks, err := s.keys.JWKS(r.Context(), pool)
+	if err != nil {
+		s.cfg.Logf("jwks %s: %v", pool, err)
+		writeJSONError(w, awsjson.Internal("The server could not read the signing keys."))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(jwks)
+}
+
+// serveDiscovery answers GET /<poolId>/.well-known/openid-configuration.
+func (s *Service) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	pool := r.PathValue("pool")
+	if !s.poolExists(w, r, pool) {
+		return
+	}
+	iss := s.userPools.Issuer(pool)
+	doc := map[string]any{
+		"issuer":                                iss,
+		"jwks_uri":                              iss + "/.well-known/jwks.json",
+		"authorization_endpoint":                s.cfg.IssuerBase + "/oauth2/authorize",
+		"token_endpoint":                        s.cfg.IssuerBase + "/oauth2/token",
+		"userinfo_endpoint":                     s.cfg.IssuerBase + "/oauth2/userInfo",
+		"response_types_supported":              []string{"code", "token"},
+		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	json.NewEncoder(w).Encode(doc)
+}
+
+func (s *Service) poolExists(w http.ResponseWriter, r *http.Request, pool string) bool {
+	ok, err := s.userPools.PoolExists(r.Context(), pool)
+	if err != nil {
+		s.cfg.Logf("pool %s: %v", pool, err)
+		writeJSONError(w, awsjson.Internal("The server could not read the user pool."))
+		return false
+	}
+	if !ok {
+		e := awsjson.ResourceNotFound("User pool %s does not exist.", pool)
+		e.Status = http.StatusNotFound
+		writeJSONError(w, e)
+		return false
+	}
+	return true
+}
+
+func writeJSONError(w http.ResponseWriter, e *awsjson.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", e.Type+":")
+	w.WriteHeader(e.Status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": e.Type, "message": e.Message})
+}

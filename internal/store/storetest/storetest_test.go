@@ -1,0 +1,218 @@
+package storetest_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/store/storetest"
+)
+
+// fake is a small store.Store whose faults can be switched on, to prove the suite notices them.
+type fake struct {
+	now    func() time.Time
+	faults map[string]bool
+
+	mu   sync.Mutex
+	vals map[string][]byte
+	exp  map[string]time.Time
+}
+
+func newFake(now func() time.Time, fault string) *fake {
+	return &fake{now: now, faults: map[string]bool{fault: true}, vals: map[string][]byte{}, exp: map[string]time.Time{}}
+}
+
+func (f *fake) check(ctx context.Context, key string) error {
+	if !f.faults["ignore-ctx"] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if key == "" || key == "." || key == ".." || !utf8.ValidString(key) {
+		return fmt.Errorf("fake: bad key")
+	}
+	if len(key) > store.MaxKeyLen && !f.faults["long-keys"] {
+		return fmt.Errorf("fake: long key")
+	}
+	return nil
+}
+
+func (f *fake) live(k string) bool {
+	_, ok := f.vals[k]
+	e, has := f.exp[k]
+	return ok && (!has || f.now().Before(e) || f.faults["no-expiry"])
+}
+
+func (f *fake) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := f.check(ctx, key); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.live(key) || (f.faults["empty-is-missing"] && len(f.vals[key]) == 0) {
+		return nil, store.ErrNotFound
+	}
+	if f.faults["alias"] {
+		return f.vals[key], nil
+	}
+	return slices.Clone(f.vals[key]), nil
+}
+
+func (f *fake) Put(ctx context.Context, key string, value []byte, opts store.PutOptions) error {
+	if err := f.check(ctx, key); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.faults["alias"] {
+		f.vals[key] = value
+	} else {
+		f.vals[key] = append([]byte{}, value...)
+	}
+	switch {
+	case opts.TTL > 0 && f.faults["no-min-ttl"]:
+		f.exp[key] = f.now().Add(opts.TTL)
+	case opts.TTL > 0:
+		f.exp[key] = f.now().Add(max(opts.TTL, store.MinTTL))
+	case !f.faults["sticky-ttl"]:
+		delete(f.exp, key)
+	}
+	return nil
+}
+
+func (f *fake) Delete(ctx context.Context, key string) error {
+	if err := f.check(ctx, key); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.vals, key)
+	delete(f.exp, key)
+	return nil
+}
+
+func utf16Less(a, b string) int {
+	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
+}
+
+func (f *fake) List(ctx context.Context, prefix, cursor string, limit int) (store.Page, error) {
+	if err := ctx.Err(); err != nil && !f.faults["ignore-ctx"] {
+		return store.Page{}, err
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return store.Page{}, err
+	}
+	after := string(raw)
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var keys []string
+	for k := range f.vals {
+		match := strings.HasPrefix(k, prefix)
+		if f.faults["loose-prefix"] {
+			match = strings.HasPrefix(k, strings.TrimSuffix(prefix, "/"))
+		}
+		if match && (f.live(k) || f.faults["list-expired"]) {
+			keys = append(keys, k)
+		}
+	}
+	if f.faults["utf16-order"] {
+		slices.SortFunc(keys, utf16Less)
+	} else {
+		slices.Sort(keys)
+	}
+	start := 0
+	if cursor != "" {
+		for start < len(keys) && keys[start] <= after {
+			start++
+		}
+		if f.faults["inclusive-cursor"] && start > 0 {
+			start--
+		}
+	}
+	keys = keys[start:]
+	var page store.Page
+	if len(keys) > limit {
+		keys = keys[:limit]
+		page.Cursor = base64.RawURLEncoding.EncodeToString([]byte(keys[limit-1]))
+	}
+	page.Keys = keys
+	if f.faults["drop-cursor"] {
+		page.Cursor = ""
+	}
+	return page, nil
+}
+
+// TestFakeConforms checks that the fault-free fake passes, so the mutants below differ from a
+// passing backend by exactly their fault.
+func TestFakeConforms(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store { return newFake(now, "") })
+}
+
+// TestMutantChild runs the suite against one faulty fake; TestSuiteCatchesFaults starts it in a
+// child process, because a failing suite would fail this process.
+func TestMutantChild(t *testing.T) {
+	fault := os.Getenv("STORETEST_FAULT")
+	if fault == "" {
+		t.Skip("run by TestSuiteCatchesFaults")
+	}
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store { return newFake(now, fault) })
+}
+
+func TestSuiteCatchesFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes")
+	}
+	faults := map[string]string{
+		"ignore-ctx":       "ContextCanceled",
+		"long-keys":        "KeyLimits",
+		"no-expiry":        "TTLExpiry",
+		"empty-is-missing": "RoundTripBinary",
+		"alias":            "ValuesAreCopied",
+		"no-min-ttl":       "TTLBelowMinimumRoundedUp",
+		"sticky-ttl":       "TTLClearedByPlainPut",
+		"loose-prefix":     "ListOrderAndPrefix",
+		"list-expired":     "ListSkipsExpired",
+		"utf16-order":      "ListUnicodeAndSlashes",
+		"inclusive-cursor": "ListPagination",
+		"drop-cursor":      "ListPagination",
+	}
+	for fault, subtest := range faults {
+		t.Run(fault, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMutantChild$", "-test.v")
+			cmd.Env = append(os.Environ(), "STORETEST_FAULT="+fault)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the suite passed a store with fault %q:\n%s", fault, out)
+			}
+			if want := "--- FAIL: TestMutantChild/" + subtest + " "; !strings.Contains(string(out), want) {
+				t.Fatalf("fault %q: want subtest %s to fail; output:\n%s", fault, subtest, out)
+			}
+		})
+	}
+}
+
+func TestRealClockOnlySkipsClockSubtests(t *testing.T) {
+	var calls int
+	storetest.RunWith(t, storetest.RunOptions{RealClockOnly: true}, func(t *testing.T, now func() time.Time) store.Store {
+		calls++
+		// A store that would fail every clock-driven subtest: it never expires anything.
+		return newFake(now, "no-expiry")
+	})
+	if calls == 0 {
+		t.Fatal("no subtest ran")
+	}
+}

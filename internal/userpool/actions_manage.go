@@ -1,0 +1,50 @@
+package userpool
+
+import (
+	"context"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+)
+
+// managementActions are the SigV4-signed administration actions: pools, app clients, groups,
+// users managed by an administrator, and ListUsers.
+func (s *Service) managementActions() []awsjson.Action {
+	signed := func(name string, h func(context.Context, []byte) (any, error)) awsjson.Action {
+		return awsjson.Action{Name: name, Auth: awsjson.SigV4, Handle: h}
+	}
+	return []awsjson.Action{
+		signed("CreateUserPool", awsjson.Handler(s.createUserPool)),
+		signed("DescribeUserPool", awsjson.Handler(s.describeUserPool)),
+		signed("ListUserPools", awsjson.Handler(s.listUserPools)),
+		signed("UpdateUserPool", awsjson.Handler(s.updateUserPool)),
+		signed("DeleteUserPool", awsjson.Handler(s.deleteUserPool)),
+
+		signed("CreateUserPoolClient", awsjson.Handler(s.createUserPoolClient)),
+		signed("DescribeUserPoolClient", awsjson.Handler(s.describeUserPoolClient)),
+		signed("ListUserPoolClients", awsjson.Handler(s.listUserPoolClients)),
+		signed("UpdateUserPoolClient", awsjson.Handler(s.updateUserPoolClient)),
+		signed("DeleteUserPoolClient", awsjson.Handler(s.deleteUserPoolClient)),
+
+		signed("CreateGroup", awsjson.Handler(s.createGroup)),
+		signed("GetGroup", awsjson.Handler(s.getGroupAction)),
+		signed("UpdateGroup", awsjson.Handler(s.updateGroup)),
+		signed("ListGroups", awsjson.Handler(s.listGroups)),
+		signed("DeleteGroup", awsjson.Handler(s.deleteGroup)),
+		signed("AdminAddUserToGroup", awsjson.Handler(s.adminAddUserToGroup)),
+		signed("AdminRemoveUserFromGroup", awsjson.Handler(s.adminRemoveUserFromGroup)),
+		signed("AdminListGroupsForUser", awsjson.Handler(s.adminListGroupsForUser)),
+		signed("ListUsersInGroup", awsjson.Handler(s.listUsersInGroup)),
+
+		signed("AdminCreateUser", awsjson.Handler(s.adminCreateUser)),
+		signed("AdminGetUser", awsjson.Handler(s.adminGetUser)),
+		signed("AdminDeleteUser", awsjson.Handler(s.adminDeleteUser)),
+		signed("AdminConfirmSignUp", awsjson.Handler(s.adminConfirmSignUp)),
+		signed("AdminSetUserPassword", awsjson.Handler(s.adminSetUserPassword)),
+		signed("AdminUpdateUserAttributes", awsjson.Handler(s.adminUpdateUserAttributes)),
+		signed("AdminDeleteUserAttributes", awsjson.Handler(s.adminDeleteUserAttributes)),
+		signed("AdminDisableUser", awsjson.Handler(s.adminDisableUser)),
+		signed("AdminEnableUser", awsjson.Handler(s.adminEnableUser)),
+		signed("AdminResetUserPassword", awsjson.Handler(s.adminResetUserPassword)),
+		signed("ListUsers", awsjson.Handler(s.listUsers)),
+	}
+}

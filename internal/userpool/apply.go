@@ -1,0 +1,295 @@
+package userpool
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/store"
+)
+
+// ConfigSpec is the user-pool part of poolgate's declarative configuration file.
+type ConfigSpec struct {
+	UserPools []PoolSpec `json:"UserPools"`
+}
+
+// PoolSpec declares one pool: its id (required, so that applying the file twice names the
+// same pool), the CreateUserPool settings, and its app clients and groups. PoolName defaults
+// to the id.
+type PoolSpec struct {
+	Id string `json:"Id"`
+	CreateUserPoolInput
+	Clients []ClientSpec `json:"Clients,omitempty"`
+	Groups  []GroupSpec  `json:"Groups,omitempty"`
+}
+
+// ClientSpec declares one app client: its id (required), an optional fixed secret (or
+// GenerateSecret, generated once and kept), and the CreateUserPoolClient settings.
+// ClientName defaults to the id.
+type ClientSpec struct {
+	ClientId       string `json:"ClientId"`
+	ClientName     string `json:"ClientName,omitempty"`
+	GenerateSecret bool   `json:"GenerateSecret,omitempty"`
+	ClientSecret   string `json:"ClientSecret,omitempty"`
+	ClientSettings
+}
+
+// GroupSpec declares one group (CreateGroup's members minus UserPoolId).
+type GroupSpec struct {
+	GroupName string `json:"GroupName"`
+	GroupSettings
+}
+
+// Applied reports what Apply did, by kind.
+type Applied struct {
+	Pools   Changes `json:"Pools"`
+	Clients Changes `json:"Clients"`
+	Groups  Changes `json:"Groups"`
+}
+
+// Changes lists the names of the records Apply created, updated and left as they were.
+// Clients and groups are named "<poolId>/<name>".
+type Changes struct {
+	Created   []string `json:"Created,omitempty"`
+	Updated   []string `json:"Updated,omitempty"`
+	Unchanged []string `json:"Unchanged,omitempty"`
+}
+
+func (c *Changes) add(state applyState, name string) {
+	switch state {
+	case created:
+		c.Created = append(c.Created, name)
+	case updated:
+		c.Updated = append(c.Updated, name)
+	default:
+		c.Unchanged = append(c.Unchanged, name)
+	}
+}
+
+func (c Changes) String() string {
+	return fmt.Sprintf("%d created, %d updated, %d unchanged", len(c.Created), len(c.Updated), len(c.Unchanged))
+}
+
+// String is a one-line summary for start-up logs.
+func (a *Applied) String() string {
+	return "user pools: " + a.Pools.String() + "; app clients: " + a.Clients.String() + "; groups: " + a.Groups.String()
+}
+
+type applyState int
+
+const (
+	unchanged applyState = iota
+	created
+	updated
+)
+
+// Apply brings the store in line with spec: missing pools, clients and groups are created
+// with the declared ids, changed settings are updated, and records the spec does not name
+// are left alone. Applying the same spec again changes nothing. Pool settings that cannot
+// change after creation (UsernameAttributes, AliasAttributes, UsernameConfiguration, and
+// existing Schema attributes; new custom attributes may be added) are an error.
+func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) {
+	out := &Applied{}
+	seenPools := map[string]bool{}
+	seenClients := map[string]bool{}
+	for i := range spec.UserPools {
+		ps := &spec.UserPools[i]
+		if !poolIDRE.MatchString(ps.Id) || len(ps.Id) > 55 {
+			return out, fmt.Errorf("userpool: config: user pool %d: Id %q must look like <region>_<alphanumerics> (e.g. us-east-1_Example1)", i, ps.Id)
+		}
+		if seenPools[ps.Id] {
+			return out, fmt.Errorf("userpool: config: user pool %s is declared twice", ps.Id)
+		}
+		seenPools[ps.Id] = true
+		p, state, err := s.applyPool(ctx, ps)
+		if err != nil {
+			return out, fmt.Errorf("userpool: config: user pool %s: %w", ps.Id, err)
+		}
+		out.Pools.add(state, p.Id)
+		for j := range ps.Clients {
+			cs := &ps.Clients[j]
+			if seenClients[cs.ClientId] {
+				return out, fmt.Errorf("userpool: config: app client %s is declared twice", cs.ClientId)
+			}
+			seenClients[cs.ClientId] = true
+			state, err := s.applyClient(ctx, p, cs)
+			if err != nil {
+				return out, fmt.Errorf("userpool: config: user pool %s: app client %q: %w", p.Id, cs.ClientId, err)
+			}
+			out.Clients.add(state, p.Id+"/"+cs.ClientId)
+		}
+		seenGroups := map[string]bool{}
+		for j := range ps.Groups {
+			gs := &ps.Groups[j]
+			if seenGroups[gs.GroupName] {
+				return out, fmt.Errorf("userpool: config: user pool %s: group %s is declared twice", p.Id, gs.GroupName)
+			}
+			seenGroups[gs.GroupName] = true
+			state, err := s.applyGroup(ctx, p, gs)
+			if err != nil {
+				return out, fmt.Errorf("userpool: config: user pool %s: group %q: %w", p.Id, gs.GroupName, err)
+			}
+			out.Groups.add(state, p.Id+"/"+gs.GroupName)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) applyPool(ctx context.Context, ps *PoolSpec) (*Pool, applyState, error) {
+	in := ps.CreateUserPoolInput
+	if in.PoolName == "" {
+		in.PoolName = ps.Id
+	}
+	want, err := s.newPool(&in)
+	if err != nil {
+		return nil, unchanged, err
+	}
+	want.Id = ps.Id
+	have, err := s.getPool(ctx, ps.Id)
+	if isNotFound(err) {
+		s.stampPool(want)
+		return want, created, s.putPool(ctx, want)
+	}
+	if err != nil {
+		return nil, unchanged, err
+	}
+	if err := checkImmutable(have, want); err != nil {
+		return nil, unchanged, err
+	}
+	want.SchemaAttributes = mergeSchema(have.SchemaAttributes, want.SchemaAttributes)
+	want.CreationDate, want.LastModifiedDate, want.Arn, want.Status = have.CreationDate, have.LastModifiedDate, have.Arn, have.Status
+	same, err := sameJSON(have, want)
+	if err != nil || same {
+		return have, unchanged, err
+	}
+	s.stampPool(want)
+	return want, updated, s.putPool(ctx, want)
+}
+
+// checkImmutable refuses changes to what a pool fixes at creation.
+func checkImmutable(have, want *Pool) error {
+	if !equalStrings(have.UsernameAttributes, want.UsernameAttributes) {
+		return errors.New("UsernameAttributes cannot change after the pool is created")
+	}
+	if !equalStrings(have.AliasAttributes, want.AliasAttributes) {
+		return errors.New("AliasAttributes cannot change after the pool is created")
+	}
+	if have.CaseSensitive() != want.CaseSensitive() {
+		return errors.New("UsernameConfiguration.CaseSensitive cannot change after the pool is created")
+	}
+	for _, a := range have.SchemaAttributes {
+		b, ok := want.Schema(a.Name)
+		if !ok {
+			return fmt.Errorf("schema attribute %s cannot be removed", a.Name)
+		}
+		if same, err := sameJSON(a, b); err != nil || !same {
+			return fmt.Errorf("schema attribute %s cannot change after the pool is created", a.Name)
+		}
+	}
+	return nil
+}
+
+// mergeSchema keeps the stored order and appends the custom attributes the spec adds.
+func mergeSchema(have, want []SchemaAttribute) []SchemaAttribute {
+	out := append([]SchemaAttribute(nil), have...)
+	for _, a := range want {
+		found := false
+		for _, h := range have {
+			if h.Name == a.Name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Service) applyClient(ctx context.Context, p *Pool, cs *ClientSpec) (applyState, error) {
+	if !clientIDRE.MatchString(cs.ClientId) {
+		return unchanged, errors.New("ClientId is required and must match [\\w+]{1,128}")
+	}
+	owner, err := s.d.Store.Get(ctx, clientIndexKey(cs.ClientId))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return unchanged, err
+	case string(owner) != p.Id:
+		return unchanged, fmt.Errorf("the client id is already used by user pool %s", owner)
+	}
+	have, err := s.getClient(ctx, p.Id, cs.ClientId)
+	if err != nil && !isNotFound(err) {
+		return unchanged, err
+	}
+	if isNotFound(err) {
+		have = nil
+	}
+	want := &Client{UserPoolId: p.Id, ClientId: cs.ClientId, ClientName: cs.ClientName}
+	if want.ClientName == "" {
+		want.ClientName = cs.ClientId
+	}
+	if cs.ClientSecret == "" && cs.GenerateSecret && have != nil && have.ClientSecret != "" {
+		want.ClientSecret = have.ClientSecret // generated on an earlier run: keep it
+	} else if err := s.setClientSecret(want, cs.GenerateSecret, cs.ClientSecret); err != nil {
+		return unchanged, err
+	}
+	if err := applyClientSettings(p, want, &cs.ClientSettings); err != nil {
+		return unchanged, err
+	}
+	if have == nil {
+		s.stampClient(want)
+		return created, s.putClient(ctx, want)
+	}
+	want.CreationDate, want.LastModifiedDate = have.CreationDate, have.LastModifiedDate
+	same, err := sameJSON(have, want)
+	if err != nil || same {
+		return unchanged, err
+	}
+	s.stampClient(want)
+	return updated, s.putClient(ctx, want)
+}
+
+func (s *Service) applyGroup(ctx context.Context, p *Pool, gs *GroupSpec) (applyState, error) {
+	have, err := s.getGroup(ctx, p.Id, gs.GroupName)
+	if isNotFound(err) {
+		_, err := s.newGroup(ctx, p, gs.GroupName, &gs.GroupSettings)
+		return created, err
+	}
+	if err != nil {
+		return unchanged, err
+	}
+	if err := checkGroupSettings(&gs.GroupSettings); err != nil {
+		return unchanged, err
+	}
+	want := *have
+	want.Description, want.RoleArn, want.Precedence = gs.Description, gs.RoleArn, gs.Precedence
+	same, err := sameJSON(have, &want)
+	if err != nil || same {
+		return unchanged, err
+	}
+	want.LastModifiedDate = awsjson.Epoch(s.now())
+	return updated, s.putGroup(ctx, &want)
+}
+
+// sameJSON compares two records by their stored form.
+func sameJSON(a, b any) (bool, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ja, jb), nil
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+}

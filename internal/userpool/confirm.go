@@ -1,0 +1,69 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/store"
+)
+
+// ConfirmSignUpInput is the input of ConfirmSignUp.
+type ConfirmSignUpInput struct {
+	ClientId           string            `json:"ClientId" aws:"required"`
+	Username           string            `json:"Username" aws:"required"`
+	ConfirmationCode   string            `json:"ConfirmationCode" aws:"required"`
+	SecretHash         string            `json:"SecretHash"`
+	ForceAliasCreation bool              `json:"ForceAliasCreation"`
+	ClientMetadata     map[string]string `json:"ClientMetadata"`
+	UserContextData    map[string]any    `json:"UserContextData"`
+	AnalyticsMetadata  map[string]any    `json:"AnalyticsMetadata"`
+	Session            string            `json:"Session"`
+}
+
+// ConfirmSignUpOutput is the (empty) output of ConfirmSignUp.
+type ConfirmSignUpOutput struct{}
+
+// confirmSignUp confirms an UNCONFIRMED user with the code sent at sign-up, which also
+// verifies the contact attribute it went to.
+func (s *Service) confirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
+	p, c, err := s.clientByID(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+			return nil, err
+		}
+		if c.PreventsUserExistenceErrors() {
+			return nil, awsjson.CodeMismatch("Invalid verification code provided, please try again.")
+		}
+		return nil, awsjson.UserNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
+		return nil, err
+	}
+	if u.Status != StatusUnconfirmed {
+		return nil, awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
+	}
+	attr := signUpDeliveryAttr(p, u)
+	if err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode); err != nil {
+		return nil, err
+	}
+	prev := cloneUser(u)
+	u.Status = StatusConfirmed
+	if attr != "" {
+		u.Attributes[attr+"_verified"] = "true"
+	}
+	if err := s.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
+		return nil, err
+	}
+	if err := s.putUser(ctx, p, u, prev); err != nil {
+		return nil, err
+	}
+	return &ConfirmSignUpOutput{}, nil
+}

@@ -1,0 +1,174 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/store"
+)
+
+// ChangePasswordInput is the input of ChangePassword.
+type ChangePasswordInput struct {
+	AccessToken      string `json:"AccessToken" aws:"required"`
+	PreviousPassword string `json:"PreviousPassword"`
+	ProposedPassword string `json:"ProposedPassword" aws:"required"`
+}
+
+// ChangePasswordOutput is the (empty) output of ChangePassword.
+type ChangePasswordOutput struct{}
+
+// changePassword replaces the token's user's password. A wrong PreviousPassword counts toward
+// lockout like a failed sign-in.
+func (s *Service) changePassword(ctx context.Context, in *ChangePasswordInput) (*ChangePasswordOutput, error) {
+	a, err := s.authorizeAccess(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	p, u := a.p, a.u
+	if err := checkPasswordPolicy(p.Password(), in.ProposedPassword); err != nil {
+		return nil, err
+	}
+	if u.Secrets.Password != nil {
+		if in.PreviousPassword == "" {
+			return nil, awsjson.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
+		}
+		if err := s.checkLockout(u); err != nil {
+			return nil, err
+		}
+		ok, err := s.passwordMatches(p, u, in.PreviousPassword)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if err := s.recordFailure(ctx, p, u); err != nil {
+				return nil, err
+			}
+			return nil, awsjson.IncorrectCredentials()
+		}
+	}
+	prev := cloneUser(u)
+	clearFailures(u)
+	if err := s.setPassword(ctx, p, u, in.ProposedPassword); err != nil {
+		return nil, err
+	}
+	if err := s.putUser(ctx, p, u, prev); err != nil {
+		return nil, err
+	}
+	return &ChangePasswordOutput{}, nil
+}
+
+// ForgotPasswordInput is the input of ForgotPassword.
+type ForgotPasswordInput struct {
+	ClientId          string            `json:"ClientId" aws:"required"`
+	Username          string            `json:"Username" aws:"required"`
+	SecretHash        string            `json:"SecretHash"`
+	ClientMetadata    map[string]string `json:"ClientMetadata"`
+	UserContextData   map[string]any    `json:"UserContextData"`
+	AnalyticsMetadata map[string]any    `json:"AnalyticsMetadata"`
+}
+
+// ForgotPasswordOutput is the output of ForgotPassword.
+type ForgotPasswordOutput struct {
+	CodeDeliveryDetails *CodeDeliveryDetails `json:"CodeDeliveryDetails,omitempty"`
+}
+
+// forgotPassword sends a password-reset code to the user's verified email or phone number.
+func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
+	p, c, err := s.clientByID(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+			return nil, err
+		}
+		if c.PreventsUserExistenceErrors() {
+			d, err := s.decoyDelivery(ctx, p, in.Username)
+			return &ForgotPasswordOutput{CodeDeliveryDetails: d}, err
+		}
+		return nil, awsjson.UserNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
+		return nil, err
+	}
+	if !u.Enabled {
+		return nil, awsjson.NotAuthorized("User is disabled.")
+	}
+	attr := recoveryAttribute(p, u)
+	if attr == "" {
+		return nil, awsjson.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+	}
+	prev := cloneUser(u)
+	d, err := s.sendCode(ctx, p, u, purposeForgot, message.KindForgotPassword, attr)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.putUser(ctx, p, u, prev); err != nil {
+		return nil, err
+	}
+	return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
+}
+
+// ConfirmForgotPasswordInput is the input of ConfirmForgotPassword.
+type ConfirmForgotPasswordInput struct {
+	ClientId          string            `json:"ClientId" aws:"required"`
+	Username          string            `json:"Username" aws:"required"`
+	ConfirmationCode  string            `json:"ConfirmationCode" aws:"required"`
+	Password          string            `json:"Password" aws:"required"`
+	SecretHash        string            `json:"SecretHash"`
+	ClientMetadata    map[string]string `json:"ClientMetadata"`
+	UserContextData   map[string]any    `json:"UserContextData"`
+	AnalyticsMetadata map[string]any    `json:"AnalyticsMetadata"`
+}
+
+// ConfirmForgotPasswordOutput is the (empty) output of ConfirmForgotPassword.
+type ConfirmForgotPasswordOutput struct{}
+
+// confirmForgotPassword sets a new password with a reset code; the user is CONFIRMED and its
+// lockout cleared afterwards.
+func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
+	p, c, err := s.clientByID(ctx, in.ClientId)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.findUser(ctx, p, in.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
+			return nil, err
+		}
+		if c.PreventsUserExistenceErrors() {
+			return nil, awsjson.CodeMismatch("Invalid verification code provided, please try again.")
+		}
+		return nil, awsjson.UserNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
+		return nil, err
+	}
+	// The policy first, so a weak password does not use up the code.
+	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
+		return nil, err
+	}
+	if err := s.checkCode(ctx, p, u, purposeForgot, in.ConfirmationCode); err != nil {
+		return nil, err
+	}
+	prev := cloneUser(u)
+	if err := s.setPassword(ctx, p, u, in.Password); err != nil {
+		return nil, err
+	}
+	u.Status = StatusConfirmed
+	u.TempPasswordExpires = zeroTime
+	clearFailures(u)
+	if err := s.putUser(ctx, p, u, prev); err != nil {
+		return nil, err
+	}
+	return &ConfirmForgotPasswordOutput{}, nil
+}

@@ -1,0 +1,72 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/seal"
+	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/token"
+)
+
+// Deps are what the user-pool service needs from its host.
+type Deps struct {
+	Store  store.Store
+	Keys   *token.Keyring
+	Crypto hostcrypto.Provider
+	// Seal seals transient state (SECRET_BLOCK, Session, refresh tokens, pagination tokens).
+	Seal *seal.Sealer
+	// AtRest seals secrets kept in the store (verifiers, codes, client secrets).
+	AtRest *seal.Sealer
+	Sender message.Sender
+	Now    func() time.Time
+	Rand   io.Reader
+
+	Region     string // e.g. "us-east-1"; pool ids start with it
+	AccountID  string // for ARNs
+	IssuerBase string // tokens carry iss = IssuerBase + "/" + poolID
+	Logf       func(format string, args ...any)
+}
+
+// Service implements the user-pool actions.
+type Service struct {
+	d Deps
+}
+
+// New returns a Service over d.
+func New(d Deps) *Service {
+	if d.Logf == nil {
+		d.Logf = func(string, ...any) {}
+	}
+	return &Service{d: d}
+}
+
+// Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
+func (s *Service) Actions() []awsjson.Action {
+	return append(s.managementActions(), s.authActions()...)
+}
+
+// Issuer returns the iss claim of tokens from pool poolID.
+func (s *Service) Issuer(poolID string) string { return s.d.IssuerBase + "/" + poolID }
+
+func (s *Service) now() time.Time { return s.d.Now().UTC() }
+
+var zeroTime time.Time
+
+// PoolExists reports whether pool id exists.
+func (s *Service) PoolExists(ctx context.Context, id string) (bool, error) {
+	_, err := s.getPool(ctx, id)
+	if err == nil {
+		return true, nil
+	}
+	var ae *awsjson.Error
+	if errors.As(err, &ae) && ae.Type == "ResourceNotFoundException" {
+		return false, nil
+	}
+	return false, err
+}

@@ -1,0 +1,217 @@
+//go:build wasip1
+
+package guest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/store"
+)
+
+// App is what a guest module serves: HTTP requests, and declarative configuration.
+type App interface {
+	http.Handler
+	// Apply applies a configuration file and returns a one-line summary of what it did.
+	Apply(ctx context.Context, config []byte) (summary string, err error)
+}
+
+// Env is what the host provides, handed to the App's constructor by poolgate_init.
+type Env struct {
+	Config abi.RuntimeConfigData
+	Store  store.Store         // over kv_*; a missing key is store.ErrNotFound
+	Crypto hostcrypto.Provider // over crypto_*, or hostcrypto.Pure{} when Config.PureCrypto
+	Sender message.Sender      // over send_message
+	Logf   func(format string, args ...any)
+}
+
+var newApp func(Env) (App, error)
+
+// Register sets the constructor poolgate_init calls. Call it from an init function of the
+// module's main package: a c-shared wasip1 module runs package initializers in _initialize and
+// never runs main.
+func Register(f func(Env) (App, error)) { newApp = f }
+
+var (
+	app App
+	// input is the buffer poolgate_alloc hands out; output keeps the last packed result alive
+	// until the next export call.
+	input  []byte
+	output []byte
+)
+
+// maxIdleInput is the input buffer size kept after a large request has been served.
+const maxIdleInput = 1 << 20
+
+//go:wasmexport poolgate_alloc
+func exportAlloc(size uint32) uint32 {
+	if cap(input) < int(size) || (cap(input) > maxIdleInput && int(size) <= maxIdleInput) {
+		input = make([]byte, max(size, 4<<10))
+	}
+	input = input[:cap(input)]
+	return addr(input)
+}
+
+//go:wasmexport poolgate_init
+func exportInit() uint64 {
+	if err := initApp(); err != nil {
+		return result(abi.EncodeResult(&abi.Result{Text: err.Error()}))
+	}
+	return result(abi.EncodeResult(&abi.Result{OK: true, Text: "initialized"}))
+}
+
+//go:wasmexport poolgate_handle
+func exportHandle(ptr, n uint32) uint64 {
+	b, err := takeInput(ptr, n)
+	if err != nil {
+		return result(abi.EncodeResponse(internalError(err)))
+	}
+	return result(abi.EncodeResponse(serve(b)))
+}
+
+//go:wasmexport poolgate_apply
+func exportApply(ptr, n uint32) uint64 {
+	b, err := takeInput(ptr, n)
+	if err == nil {
+		var summary string
+		summary, err = apply(bytes.Clone(b))
+		if err == nil {
+			return result(abi.EncodeResult(&abi.Result{OK: true, Text: summary}))
+		}
+	}
+	return result(abi.EncodeResult(&abi.Result{Text: err.Error()}))
+}
+
+func initApp() error {
+	if newApp == nil {
+		return errors.New("guest: no App registered (call guest.Register from an init function)")
+	}
+	raw, err := sized(func(out *byte, outCap uint32) int32 { return runtimeConfig(out, outCap) })
+	if err != nil {
+		return fmt.Errorf("guest: runtime_config: %w", err)
+	}
+	cfg, err := abi.DecodeRuntimeConfig(raw)
+	if err != nil {
+		return fmt.Errorf("guest: %w", err)
+	}
+	env := Env{Config: *cfg, Store: kvStore{}, Crypto: hostCrypto{}, Sender: hostSender{}, Logf: logf}
+	if cfg.PureCrypto {
+		env.Crypto = hostcrypto.Pure{}
+	}
+	a, err := newApp(env)
+	if err != nil {
+		return err
+	}
+	app = a
+	return nil
+}
+
+// takeInput returns the request the host wrote into the input buffer; (ptr, n) must lie in it.
+func takeInput(ptr, n uint32) ([]byte, error) {
+	if ptr != addr(input) || int(n) > len(input) {
+		return nil, fmt.Errorf("guest: (%#x, %d) is not within the buffer poolgate_alloc returned", ptr, n)
+	}
+	if app == nil {
+		return nil, errors.New("guest: poolgate_init has not succeeded")
+	}
+	return input[:n], nil
+}
+
+// result keeps b alive until the next export call and returns it packed for the host.
+func result(b []byte) uint64 {
+	output = b
+	return abi.Pack(addr(b), uint32(len(b)))
+}
+
+func apply(config []byte) (summary string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			logError("guest: panic applying config: %v\n%s", v, debug.Stack())
+			err = fmt.Errorf("guest: panic applying config: %v", v)
+		}
+	}()
+	return app.Apply(context.Background(), config)
+}
+
+// serve runs one request through the App. A panic becomes a 500 (and a log line with the
+// stack); a Date header from the guest's clock is added when the App did not set one.
+func serve(b []byte) (resp *abi.Response) {
+	in, err := abi.DecodeRequest(b)
+	if err != nil {
+		return internalError(err)
+	}
+	req, err := newRequest(in)
+	if err != nil {
+		return badRequest(err)
+	}
+	rec := &recorder{header: http.Header{}}
+	defer func() {
+		if v := recover(); v != nil {
+			logError("guest: panic serving %s %s: %v\n%s", in.Method, in.URI, v, debug.Stack())
+			resp = internalError(fmt.Errorf("guest: panic: %v", v))
+		}
+	}()
+	app.ServeHTTP(rec, req)
+	resp = rec.response()
+	if resp.Header.Get("Date") == "" {
+		resp.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	return resp
+}
+
+// newRequest rebuilds the server-side *http.Request net/http would have handed a handler.
+func newRequest(in *abi.Request) (*http.Request, error) {
+	u, err := url.ParseRequestURI(in.URI)
+	if err != nil {
+		return nil, fmt.Errorf("guest: request URI: %w", err)
+	}
+	r := &http.Request{
+		Method:        in.Method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        in.Header,
+		Body:          http.NoBody,
+		ContentLength: int64(len(in.Body)),
+		Host:          in.Host,
+		RemoteAddr:    in.RemoteAddr,
+		RequestURI:    in.URI,
+	}
+	if len(in.Body) > 0 {
+		r.Body = &body{Reader: bytes.NewReader(in.Body)}
+	}
+	return r.WithContext(context.Background()), nil
+}
+
+type body struct{ *bytes.Reader }
+
+func (body) Close() error { return nil }
+
+func internalError(err error) *abi.Response {
+	logError("%v", err)
+	return errorResponse(http.StatusInternalServerError, "InternalErrorException", "Internal server error.")
+}
+
+func badRequest(err error) *abi.Response {
+	return errorResponse(http.StatusBadRequest, "InvalidParameterException", err.Error())
+}
+
+// errorResponse is a response in the JSON 1.1 error shape the Cognito clients parse.
+func errorResponse(status int, typ, msg string) *abi.Response {
+	h := http.Header{}
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("X-Amzn-Errortype", typ)
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	body := fmt.Appendf(nil, `{"__type":%q,"message":%q}`, typ, msg)
+	return &abi.Response{Status: status, Header: h, Body: body}
+}

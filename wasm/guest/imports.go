@@ -1,0 +1,46 @@
+//go:build wasip1
+
+package guest
+
+// The poolgate host functions, as declared in internal/abi (names, signatures and the buffer
+// convention are documented there). //go:wasmimport needs literal names; hostsim's tests compile
+// this package into a module and compare its import section with abi.Imports.
+//
+// A string parameter is passed as (ptr, len); *byte with a uint32 length is a byte string;
+// (out, outCap) is the caller's result buffer.
+
+//go:wasmimport poolgate kv_get
+func kvGet(key string, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate kv_put
+func kvPut(key string, val *byte, valLen uint32, ttlSeconds int64) int32
+
+//go:wasmimport poolgate kv_delete
+func kvDelete(key string) int32
+
+//go:wasmimport poolgate kv_list
+func kvList(prefix, cursor string, limit int32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate crypto_modexp
+func cryptoModExp(base *byte, baseLen uint32, exp *byte, expLen uint32, mod *byte, modLen uint32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate crypto_rsa_sign
+func cryptoRSASign(key *byte, keyLen uint32, digest *byte, digestLen uint32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate crypto_rsa_verify
+func cryptoRSAVerify(key *byte, keyLen uint32, digest *byte, digestLen uint32, sig *byte, sigLen uint32) int32
+
+//go:wasmimport poolgate crypto_ecdsa_sign
+func cryptoECDSASign(key *byte, keyLen uint32, digest *byte, digestLen uint32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate crypto_ecdsa_verify
+func cryptoECDSAVerify(key *byte, keyLen uint32, digest *byte, digestLen uint32, sig *byte, sigLen uint32) int32
+
+//go:wasmimport poolgate send_message
+func sendMessage(msg *byte, msgLen uint32) int32
+
+//go:wasmimport poolgate log
+func hostLog(level int32, text string)
+
+//go:wasmimport poolgate runtime_config
+func runtimeConfig(out *byte, outCap uint32) int32
