@@ -65,3 +65,6 @@ bench: $(WASM) ## Go benchmarks of the core and of hostsim (medians over -count 
 .PHONY: clean
 clean: ## remove build outputs (not DATA)
 	rm -rf $(BUILD)
+
+# Areas add their own targets in mk/*.mk.
+-include mk/*.mk

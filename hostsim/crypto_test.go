@@ -3,6 +3,7 @@ package hostsim
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -81,6 +82,10 @@ func (g guestCrypto) SignRSA(key, digest []byte) ([]byte, error) {
 func (g guestCrypto) VerifyRSA(key, digest, sig []byte) error {
 	_, err := g.call("rsa_verify", key, digest, sig)
 	return err
+}
+
+func (g guestCrypto) GenerateRSA(bits int) ([]byte, error) {
+	return g.call("rsa_generate", binary.BigEndian.AppendUint16(nil, uint16(bits)), nil, nil)
 }
 
 func (g guestCrypto) SignECDSA(key, digest []byte) ([]byte, error) {

@@ -38,6 +38,7 @@ func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		abi.CryptoModExp:      h.modExp,
 		abi.CryptoRSASign:     h.signer(h.crypto.SignRSA),
 		abi.CryptoRSAVerify:   h.verifier(h.crypto.VerifyRSA),
+		abi.CryptoRSAGenerate: h.rsaGenerate,
 		abi.CryptoECDSASign:   h.signer(h.crypto.SignECDSA),
 		abi.CryptoECDSAVerify: h.verifier(h.crypto.VerifyECDSA),
 		abi.SendMessage:       h.sendMessage,
@@ -185,6 +186,16 @@ func (h *host) modExp(_ context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	stack[0] = sized(mod, stack[6], stack[7], out)
+}
+
+// crypto_rsa_generate(bits, out_ptr, out_cap) → size
+func (h *host) rsaGenerate(_ context.Context, mod api.Module, stack []uint64) {
+	der, err := h.crypto.GenerateRSA(int(api.DecodeI32(stack[0])))
+	if err != nil {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	stack[0] = sized(mod, stack[1], stack[2], der)
 }
 
 // signer adapts a Provider sign method to (key_ptr, key_len, digest_ptr, digest_len, out_ptr, out_cap) → size.

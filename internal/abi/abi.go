@@ -61,6 +61,10 @@ const (
 	// CryptoRSASign signs a SHA-256 digest with RSASSA-PKCS1-v1_5 using a PKCS#1 DER private key:
 	// (key_ptr, key_len, digest_ptr, digest_len, out_ptr, out_cap) → size (the modulus length).
 	CryptoRSASign = "crypto_rsa_sign"
+	// CryptoRSAGenerate makes a new RSA private key: (bits, out_ptr, out_cap) → size of its
+	// PKCS#1 DER. Each call makes a different key, so a guest retrying with a larger buffer
+	// simply receives another key; pass 4 KiB to fit any size offered (2048..4096 bits).
+	CryptoRSAGenerate = "crypto_rsa_generate"
 	// CryptoRSAVerify checks an RSASSA-PKCS1-v1_5 SHA-256 signature with a PKIX DER public key:
 	// (key_ptr, key_len, digest_ptr, digest_len, sig_ptr, sig_len) → status; -CodeVerify when
 	// the signature does not verify, -CodeInvalid for a key that does not parse.
@@ -149,6 +153,7 @@ var Imports = []Func{
 	{CryptoModExp, i32s(8), []ValueType{I32}},
 	{CryptoRSASign, i32s(6), []ValueType{I32}},
 	{CryptoRSAVerify, i32s(6), []ValueType{I32}},
+	{CryptoRSAGenerate, i32s(3), []ValueType{I32}},
 	{CryptoECDSASign, i32s(6), []ValueType{I32}},
 	{CryptoECDSAVerify, i32s(6), []ValueType{I32}},
 	{SendMessage, i32s(2), []ValueType{I32}},

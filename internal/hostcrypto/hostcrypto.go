@@ -40,6 +40,10 @@ type Provider interface {
 	VerifyRSA(pubPKIX []byte, digest, sig []byte) error
 	// SignECDSA returns the P-256 ECDSA signature over a SHA-256 digest in JWS form (r||s, 64 bytes).
 	SignECDSA(privSEC1 []byte, digest []byte) ([]byte, error)
+	// GenerateRSA returns a new RSA private key of the given size (2048 to 4096 bits, a multiple
+	// of 8) as PKCS#1 DER, from a cryptographically secure source. Key generation is the
+	// slowest primitive in wasm (hundreds of milliseconds), so hosts supply it natively.
+	GenerateRSA(bits int) ([]byte, error)
 	// VerifyECDSA checks a P-256 signature in JWS form; ErrVerify when it does not verify.
 	VerifyECDSA(pubPKIX []byte, digest, sig []byte) error
 }

@@ -221,3 +221,23 @@ func cachedKey(kind keyKind, der []byte, parse func() (any, error)) (any, error)
 	keyCache.Unlock()
 	return k, nil
 }
+
+// GenerateRSA returns a new RSA private key as PKCS#1 DER.
+func (Pure) GenerateRSA(bits int) ([]byte, error) {
+	if err := CheckRSABits(bits); err != nil {
+		return nil, err
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return nil, fmt.Errorf("hostcrypto: generating RSA key: %w", err)
+	}
+	return x509.MarshalPKCS1PrivateKey(priv), nil
+}
+
+// CheckRSABits rejects key sizes GenerateRSA does not offer.
+func CheckRSABits(bits int) error {
+	if bits < 2048 || bits > 4096 || bits%8 != 0 {
+		return fmt.Errorf("hostcrypto: RSA key size %d not in 2048..4096 (multiple of 8)", bits)
+	}
+	return nil
+}

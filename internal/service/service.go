@@ -100,7 +100,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("service: %w", err)
 	}
 	s := &Service{cfg: cfg}
-	s.keys = token.NewKeyring(cfg.Store, atRest, cfg.Crypto, cfg.Rand, cfg.Now)
+	s.keys = token.NewKeyring(cfg.Store, atRest, cfg.Crypto, cfg.Now)
 	s.userPools = userpool.New(userpool.Deps{
 		Store: cfg.Store, Keys: s.keys, Crypto: cfg.Crypto, Seal: transient, AtRest: atRest,
 		Sender: cfg.Sender, Now: cfg.Now, Rand: cfg.Rand,

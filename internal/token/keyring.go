@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"strings"
 	"sync"
@@ -49,7 +48,6 @@ type Keyring struct {
 	store  store.Store
 	atRest *seal.Sealer
 	crypto hostcrypto.Provider
-	rand   io.Reader
 	now    func() time.Time
 
 	mu    sync.Mutex
@@ -93,14 +91,13 @@ type storedKey struct {
 }
 
 // NewKeyring returns a keyring over st. atRest seals private keys in the store; c signs and
-// verifies; now is the clock for expiry and rotation. rand is handed to rsa.GenerateKey,
-// which since Go 1.26 ignores it (and uses the runtime's secure source) unless
-// GODEBUG=cryptocustomrand=1.
-func NewKeyring(st store.Store, atRest *seal.Sealer, c hostcrypto.Provider, rand io.Reader, now func() time.Time) *Keyring {
+// verifies and generates keys (hosts generate them natively: it is slow in wasm); now is the
+// clock for expiry and rotation.
+func NewKeyring(st store.Store, atRest *seal.Sealer, c hostcrypto.Provider, now func() time.Time) *Keyring {
 	if now == nil {
 		now = time.Now
 	}
-	return &Keyring{store: st, atRest: atRest, crypto: c, rand: rand, now: now, slots: map[slotID]*slot{}}
+	return &Keyring{store: st, atRest: atRest, crypto: c, now: now, slots: map[slotID]*slot{}}
 }
 
 // Sign returns an RS256 JWT over claims, signed with the pool's current key for use ("id" or
@@ -373,9 +370,13 @@ func (k *Keyring) live(keys []*key, now time.Time) []*key {
 // key generation it re-reads the store and adopts a key another instance stored meanwhile.
 // After writing it re-reads and uses whatever the store holds. s.mu is held.
 func (k *Keyring) install(ctx context.Context, s *slot, id slotID, previous []*key, first bool) error {
-	priv, err := rsa.GenerateKey(k.rand, KeyBits)
+	der, err := k.crypto.GenerateRSA(KeyBits)
 	if err != nil {
 		return fmt.Errorf("token: generating key: %w", err)
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(der)
+	if err != nil {
+		return fmt.Errorf("token: generated key: %w", err)
 	}
 	return k.installKey(ctx, s, id, priv, previous, first)
 }

@@ -72,7 +72,7 @@ func newFixture(t testing.TB) *fixture {
 
 // keyring returns another instance over st with the fixture's clock and at-rest key.
 func (f *fixture) keyring(st store.Store) *Keyring {
-	return NewKeyring(st, f.atRest, hostcrypto.Pure{}, rand.Reader, f.clk.Now)
+	return NewKeyring(st, f.atRest, hostcrypto.Pure{}, f.clk.Now)
 }
 
 func (f *fixture) claims(use string, ttl time.Duration) map[string]any {
@@ -526,7 +526,7 @@ func TestPersistedKeys(t *testing.T) {
 
 	// An instance with another master key cannot use the keys and does not overwrite them.
 	before, _ := f.st.Get(ctx, "key/"+pool+"/id")
-	wrong := NewKeyring(f.st, newSealer(t, 2), hostcrypto.Pure{}, rand.Reader, f.clk.Now)
+	wrong := NewKeyring(f.st, newSealer(t, 2), hostcrypto.Pure{}, f.clk.Now)
 	if tok, err := wrong.Sign(ctx, pool, UseID, f.claims(UseID, time.Hour)); err == nil || errors.Is(err, ErrInvalid) {
 		t.Errorf("Sign with the wrong at-rest key = %q, %v; want a key error", tok, err)
 	}

@@ -106,7 +106,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		t.Fatal(err)
 	}
 	crypto := hostcrypto.Pure{}
-	keys := token.NewKeyring(st, atRest, crypto, rnd, clock.Now)
+	keys := token.NewKeyring(st, atRest, crypto, clock.Now)
 	sender := &message.Recorder{}
 
 	svc := New(Deps{

@@ -32,6 +32,14 @@ func (hostCrypto) VerifyRSA(pubPKIX, digest, sig []byte) error {
 	return verify(abi.CryptoRSAVerify, cryptoRSAVerify, pubPKIX, digest, sig)
 }
 
+func (hostCrypto) GenerateRSA(bits int) ([]byte, error) {
+	if err := hostcrypto.CheckRSABits(bits); err != nil {
+		return nil, err
+	}
+	out, err := sized(func(out *byte, outCap uint32) int32 { return cryptoRSAGenerate(int32(bits), out, outCap) })
+	return out, cryptoErr(abi.CryptoRSAGenerate, err)
+}
+
 func (hostCrypto) SignECDSA(privSEC1, digest []byte) ([]byte, error) {
 	return sign(abi.CryptoECDSASign, cryptoECDSASign, privSEC1, digest)
 }

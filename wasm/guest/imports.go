@@ -27,6 +27,9 @@ func cryptoModExp(base *byte, baseLen uint32, exp *byte, expLen uint32, mod *byt
 //go:wasmimport poolgate crypto_rsa_sign
 func cryptoRSASign(key *byte, keyLen uint32, digest *byte, digestLen uint32, out *byte, outCap uint32) int32
 
+//go:wasmimport poolgate crypto_rsa_generate
+func cryptoRSAGenerate(bits int32, out *byte, outCap uint32) int32
+
 //go:wasmimport poolgate crypto_rsa_verify
 func cryptoRSAVerify(key *byte, keyLen uint32, digest *byte, digestLen uint32, sig *byte, sigLen uint32) int32
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,6 +162,8 @@ func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
 		out, err = p.ModExp(in.A, in.B, in.C)
 	case "rsa_sign":
 		out, err = p.SignRSA(in.A, in.B)
+	case "rsa_generate":
+		out, err = p.GenerateRSA(int(binary.BigEndian.Uint16(in.A)))
 	case "rsa_verify":
 		err = p.VerifyRSA(in.A, in.B, in.C)
 	case "ecdsa_sign":

@@ -40,6 +40,7 @@ func Run(t *testing.T, p hostcrypto.Provider) {
 	t.Run("ECDSA/SignVerify", func(t *testing.T) { testECDSASignVerify(t, p) })
 	t.Run("ECDSA/Tampered", func(t *testing.T) { testECDSATampered(t, p) })
 	t.Run("ECDSA/Malformed", func(t *testing.T) { testECDSAMalformed(t, p) })
+	t.Run("RSA/Generate", func(t *testing.T) { testRSAGenerate(t, p) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, p) })
 }
 
@@ -577,3 +578,43 @@ func mustECPublic(der []byte) *ecdsa.PublicKey {
 }
 
 func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// testRSAGenerate checks that generated keys parse, have the asked size, differ between calls,
+// and sign what the provider verifies; bad sizes are errors.
+func testRSAGenerate(t *testing.T, p hostcrypto.Provider) {
+	seen := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		der, err := p.GenerateRSA(2048)
+		if err != nil {
+			t.Fatalf("GenerateRSA(2048): %v", err)
+		}
+		priv, err := x509.ParsePKCS1PrivateKey(der)
+		if err != nil {
+			t.Fatalf("generated key does not parse as PKCS#1: %v", err)
+		}
+		if priv.N.BitLen() != 2048 {
+			t.Fatalf("generated key has %d bits, want 2048", priv.N.BitLen())
+		}
+		if seen[string(der)] {
+			t.Fatal("GenerateRSA returned the same key twice")
+		}
+		seen[string(der)] = true
+		pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest := sha256.Sum256([]byte("generated key"))
+		sig, err := p.SignRSA(der, digest[:])
+		if err != nil {
+			t.Fatalf("SignRSA with a generated key: %v", err)
+		}
+		if err := p.VerifyRSA(pub, digest[:], sig); err != nil {
+			t.Fatalf("VerifyRSA of a generated key's signature: %v", err)
+		}
+	}
+	for _, bits := range []int{0, -1, 1024, 2047, 8192} {
+		if _, err := p.GenerateRSA(bits); err == nil {
+			t.Errorf("GenerateRSA(%d) succeeded", bits)
+		}
+	}
+}
