@@ -3,11 +3,12 @@ package hostsim
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/awsjson"
 )
 
 // ServeHTTP hands the request to a guest instance and writes its response. The guest runs
@@ -18,10 +19,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "InvalidParameterException", "Request body too large.")
+			s.writeError(w, r, awsjson.New("SerializationException", "The request body is larger than %d bytes.", maxRequestBytes))
 			return
 		}
-		writeError(w, http.StatusBadRequest, "InvalidParameterException", "Could not read the request body.")
+		s.writeError(w, r, awsjson.New("SerializationException", "Could not read the request body."))
 		return
 	}
 	uri := r.RequestURI
@@ -51,10 +52,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.logf("hostsim: %s %s: %v", r.Method, uri, err)
 		if ctx.Err() != nil {
-			writeError(w, http.StatusGatewayTimeout, "InternalErrorException", "The request timed out.")
+			e := awsjson.Internal("The request timed out.")
+			e.Status = http.StatusGatewayTimeout
+			s.writeError(w, r, e)
 			return
 		}
-		writeError(w, http.StatusInternalServerError, "InternalErrorException", "Internal server error.")
+		s.writeError(w, r, awsjson.Internal("Internal server error."))
 		return
 	}
 	h := w.Header()
@@ -65,10 +68,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(resp.Body)
 }
 
-// writeError writes an error in the JSON 1.1 shape the Cognito clients parse.
-func writeError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Errortype", typ)
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, msg)
+// writeError answers for the host itself (the guest never saw the request) in the shape the
+// guest would have used: a Cognito JSON error with x-amzn-RequestId, Date and CORS headers,
+// so browser clients can read it too.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *awsjson.Error) {
+	awsjson.CORS(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("x-amzn-RequestId", awsjson.NewUUID())
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		awsjson.WriteError(w, e)
+	})).ServeHTTP(w, r)
+}
+
+// now is the host's clock: Options.Clock when set.
+func (s *Server) now() time.Time {
+	if s.opts.Clock != nil {
+		return s.opts.Clock()
+	}
+	return time.Now()
 }

@@ -468,8 +468,12 @@ func TestRequestTooLarge(t *testing.T) {
 	s := start(t, Options{})
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/echo", io.LimitReader(zeros{}, maxRequestBytes+1)))
-	if rec.Code != http.StatusRequestEntityTooLarge {
-		t.Fatalf("oversized body: status %d", rec.Code)
+	if rec.Code != http.StatusBadRequest || rec.Header().Get("x-amzn-ErrorType") != "SerializationException:" ||
+		rec.Header().Get("x-amzn-RequestId") == "" || rec.Header().Get("Access-Control-Allow-Origin") == "" {
+		t.Fatalf("oversized body: status %d, headers %v", rec.Code, rec.Header())
+	}
+	if !strings.Contains(rec.Body.String(), `"__type":"SerializationException"`) {
+		t.Fatalf("oversized body: %s", rec.Body.String())
 	}
 }
 
