@@ -345,80 +345,62 @@ func (s *Service) adminDeleteUser(ctx context.Context, in *AdminUserRef) (*struc
 }
 
 func (s *Service) adminConfirmSignUp(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	if u.Status != StatusUnconfirmed {
-		return nil, awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
-	}
-	prev := cloneUser(u)
-	u.Status = StatusConfirmed
-	delete(u.Secrets.Codes, purposeSignUp)
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		if u.Status != StatusUnconfirmed {
+			return awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
+		}
+		u.Status = StatusConfirmed
+		delete(u.Secrets.Codes, purposeSignUp)
+		return nil
+	})
 }
 
 func (s *Service) adminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	if err := s.setPassword(ctx, p, u, in.Password); err != nil {
-		return nil, err
-	}
-	if in.Permanent {
-		u.Status = StatusConfirmed
-		u.TempPasswordExpires = time.Time{}
-	} else {
-		u.Status = StatusForceChangePassword
-		u.TempPasswordExpires = s.now().Add(tempPasswordTTL(p))
-	}
-	u.FailedAttempts, u.LockedUntil = 0, time.Time{}
-	delete(u.Secrets.Codes, purposeForgot)
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
+			return err
+		}
+		if err := s.setPassword(ctx, p, u, in.Password); err != nil {
+			return err
+		}
+		if in.Permanent {
+			u.Status = StatusConfirmed
+			u.TempPasswordExpires = time.Time{}
+		} else {
+			u.Status = StatusForceChangePassword
+			u.TempPasswordExpires = s.now().Add(tempPasswordTTL(p))
+		}
+		u.FailedAttempts, u.LockedUntil = 0, time.Time{}
+		delete(u.Secrets.Codes, purposeForgot)
+		return nil
+	})
 }
 
 func (s *Service) adminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := s.validateAttributes(p, in.UserAttributes, attrAdminUpdate)
-	if err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	mergeAttributes(u, changes)
-	if err := checkSignInAttributes(p, u); err != nil {
-		return nil, err
-	}
-	if err := s.ensureUnique(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	for _, attr := range []string{"email", "phone_number"} {
-		v := u.Attributes[attr]
-		if v == "" || v == prev.Attributes[attr] || u.Attributes[attr+"_verified"] == "true" ||
-			!contains(p.AutoVerifiedAttributes, attr) {
-			continue
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		changes, err := s.validateAttributes(p, in.UserAttributes, attrAdminUpdate)
+		if err != nil {
+			return err
 		}
-		if _, err := s.sendCode(ctx, p, u, purposeVerify(attr), message.KindVerifyAttribute, attr); err != nil {
-			return nil, err
+		mergeAttributes(u, changes)
+		if err := checkSignInAttributes(p, u); err != nil {
+			return err
 		}
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+		if err := s.ensureUnique(ctx, p, u, prev); err != nil {
+			return err
+		}
+		for _, attr := range []string{"email", "phone_number"} {
+			v := u.Attributes[attr]
+			if v == "" || v == prev.Attributes[attr] || u.Attributes[attr+"_verified"] == "true" ||
+				!contains(p.AutoVerifiedAttributes, attr) {
+				continue
+			}
+			if _, err := s.sendCode(ctx, p, u, purposeVerify(attr), message.KindVerifyAttribute, attr); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // checkSignInAttributes refuses to leave a user of a pool with UsernameAttributes without any
@@ -436,77 +418,53 @@ func checkSignInAttributes(p *Pool, u *User) error {
 }
 
 func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *AdminDeleteUserAttributesInput) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	attrs := make([]AttributeType, len(in.UserAttributeNames))
-	for i, name := range in.UserAttributeNames {
-		attrs[i] = AttributeType{Name: name}
-	}
-	changes, err := s.validateAttributes(p, attrs, attrAdminUpdate)
-	if err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	mergeAttributes(u, changes)
-	if err := checkSignInAttributes(p, u); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		attrs := make([]AttributeType, len(in.UserAttributeNames))
+		for i, name := range in.UserAttributeNames {
+			attrs[i] = AttributeType{Name: name}
+		}
+		changes, err := s.validateAttributes(p, attrs, attrAdminUpdate)
+		if err != nil {
+			return err
+		}
+		mergeAttributes(u, changes)
+		if err := checkSignInAttributes(p, u); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 func (s *Service) adminDisableUser(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	u.Enabled = false
-	s.revokeUserTokens(ctx, p, u)
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		u.Enabled = false
+		s.revokeUserTokens(ctx, p, u)
+		return nil
+	})
 }
 
 func (s *Service) adminEnableUser(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	u.Enabled = true
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		u.Enabled = true
+		return nil
+	})
 }
 
 func (s *Service) adminResetUserPassword(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	if !u.Enabled {
-		return nil, awsjson.NotAuthorized("User is disabled.")
-	}
-	attr := recoveryAttribute(p, u)
-	if attr == "" {
-		return nil, awsjson.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
-	}
-	prev := cloneUser(u)
-	u.Status = StatusResetRequired
-	if _, err := s.sendCode(ctx, p, u, purposeForgot, message.KindAdminResetPassword, attr); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	return &struct{}{}, nil
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+		if !u.Enabled {
+			return awsjson.NotAuthorized("User is disabled.")
+		}
+		attr := recoveryAttribute(p, u)
+		if attr == "" {
+			return awsjson.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+		}
+		u.Status = StatusResetRequired
+		if _, err := s.sendCode(ctx, p, u, purposeForgot, message.KindAdminResetPassword, attr); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // recoveryAttribute is the verified contact a reset code goes to: the pool's
@@ -548,4 +506,21 @@ func recoveryAttribute(p *Pool, u *User) string {
 		}
 	}
 	return ""
+}
+
+// modifyAdminUser runs change on the user an admin call names and saves the result; change
+// sees the user as it was (prev) and may refuse with an error, leaving the user as it was.
+func (s *Service) modifyAdminUser(ctx context.Context, poolID, username string, change func(p *Pool, u, prev *User) error) (*struct{}, error) {
+	p, u, err := s.adminUser(ctx, poolID, username)
+	if err != nil {
+		return nil, err
+	}
+	prev := cloneUser(u)
+	if err := change(p, u, prev); err != nil {
+		return nil, err
+	}
+	if err := s.putUser(ctx, p, u, prev); err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
 }

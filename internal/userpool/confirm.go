@@ -2,10 +2,8 @@ package userpool
 
 import (
 	"context"
-	"errors"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
-	"github.com/poolgate/poolgate/internal/store"
 )
 
 // ConfirmSignUpInput is the input of ConfirmSignUp.
@@ -27,25 +25,12 @@ type ConfirmSignUpOutput struct{}
 // confirmSignUp confirms an UNCONFIRMED user with the code sent at sign-up, which also
 // verifies the contact attribute it went to.
 func (s *Service) confirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
-	p, c, err := s.clientByID(ctx, in.ClientId)
+	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
-		if c.PreventsUserExistenceErrors() {
-			return nil, awsjson.CodeMismatch("Invalid verification code provided, please try again.")
-		}
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
-		return nil, err
+	if u == nil {
+		return nil, codeMismatch()
 	}
 	if u.Status != StatusUnconfirmed {
 		return nil, awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)

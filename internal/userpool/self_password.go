@@ -2,11 +2,9 @@ package userpool
 
 import (
 	"context"
-	"errors"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/message"
-	"github.com/poolgate/poolgate/internal/store"
 )
 
 // ChangePasswordInput is the input of ChangePassword.
@@ -76,26 +74,13 @@ type ForgotPasswordOutput struct {
 
 // forgotPassword sends a password-reset code to the user's verified email or phone number.
 func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
-	p, c, err := s.clientByID(ctx, in.ClientId)
+	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
-		if c.PreventsUserExistenceErrors() {
-			d, err := s.decoyDelivery(ctx, p, in.Username)
-			return &ForgotPasswordOutput{CodeDeliveryDetails: d}, err
-		}
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
-		return nil, err
+	if u == nil {
+		d, err := s.decoyDelivery(ctx, p, in.Username)
+		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, err
 	}
 	if !u.Enabled {
 		return nil, awsjson.NotAuthorized("User is disabled.")
@@ -133,25 +118,12 @@ type ConfirmForgotPasswordOutput struct{}
 // confirmForgotPassword sets a new password with a reset code; the user is CONFIRMED and its
 // lockout cleared afterwards.
 func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
-	p, c, err := s.clientByID(ctx, in.ClientId)
+	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
-		if c.PreventsUserExistenceErrors() {
-			return nil, awsjson.CodeMismatch("Invalid verification code provided, please try again.")
-		}
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
-		return nil, err
+	if u == nil {
+		return nil, codeMismatch()
 	}
 	// The policy first, so a weak password does not use up the code.
 	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {

@@ -117,26 +117,13 @@ type ResendConfirmationCodeOutput struct {
 
 // resendConfirmationCode sends an UNCONFIRMED user a new sign-up code.
 func (s *Service) resendConfirmationCode(ctx context.Context, in *ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
-	p, c, err := s.clientByID(ctx, in.ClientId)
+	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := checkSecretHash(c, in.SecretHash, in.Username); err != nil {
-			return nil, err
-		}
-		if c.PreventsUserExistenceErrors() {
-			d, err := s.decoyDelivery(ctx, p, in.Username)
-			return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err
-		}
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSecretHash(c, in.SecretHash, userNames(in.Username, u)...); err != nil {
-		return nil, err
+	if u == nil {
+		d, err := s.decoyDelivery(ctx, p, in.Username)
+		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err
 	}
 	if u.Status != StatusUnconfirmed {
 		return nil, awsjson.InvalidParameter("User is already confirmed.")
