@@ -1,344 +1,498 @@
-// Command loadgen drives a Cognito endpoint with the real AWS SDK Go v2 and reports
-// requests per second and latency percentiles per operation.
+// Command loadgen measures poolgate side by side with the Cognito emulators people would pick
+// instead (cognito-local, moto): it starts every server itself on this machine, drives each one
+// with the same real client (AWS SDK Go v2) through the same operations, sequentially and
+// concurrently, in an empty pool and in one grown to many users, repeats every measurement,
+// reads the servers' CPU time and peak RSS from /proc, times their start-up, and writes the
+// medians and the ratios poolgate ÷ peer as markdown (bench/results/<date>.md) and JSON.
 //
-// It can start the server itself, so that one run compares hosts side by side on the same
-// machine: -target hostsim (the wasm module under wazero), -target native (the same service
-// compiled natively, no wasm), or -target url with -endpoint (any Cognito-compatible server,
-// e.g. cognito-local or moto).
+//	go run ./bench/loadgen -out bench/results/2026-11-22.md   # what `make bench` runs
+//	go run ./bench/loadgen -systems hostsim,native -n 5 -reps 1 -users 0
+//
+// Systems: hostsim (build/poolgate, `make run`'s server), native (the same service compiled
+// natively: loadgen re-executes itself), cognito-local (node_modules/cognito-local), moto
+// (moto_server), or name=URL for a poolgate server started elsewhere (e.g. on workerd).
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
+	"io"
 	"os"
-	"sort"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
-	"github.com/poolgate/poolgate/hostsim"
-	"github.com/poolgate/poolgate/hostsim/boltstore"
-	"github.com/poolgate/poolgate/internal/hostcrypto"
-	"github.com/poolgate/poolgate/internal/service"
-	"github.com/poolgate/poolgate/internal/srp"
-)
-
-const (
-	adminKey    = "AKIDLOADGEN000000000"
-	adminSecret = "loadgen-secret-key-not-for-production"
 )
 
 func main() {
-	target := flag.String("target", "hostsim", "hostsim | native | url")
-	endpoint := flag.String("endpoint", "", "base URL when -target url")
-	module := flag.String("module", "build/poolgate.wasm", "wasm module for -target hostsim")
-	ops := flag.String("ops", "SignUp,AdminConfirmSignUp,InitiateAuthPassword,SRP,GetUser", "operations to measure, comma-separated")
-	n := flag.Int("n", 200, "requests per operation")
-	clients := flag.String("clients", "1,8", "concurrency levels, comma-separated")
-	nativeCrypto := flag.Bool("native-crypto", true, "hostsim: give the guest host-native crypto primitives")
-	flag.Parse()
-
-	ctx := context.Background()
-	url, stop, err := start(ctx, *target, *endpoint, *module, *nativeCrypto)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
-	}
-	defer stop()
-
-	r, err := newRunner(ctx, url)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
-	}
-	fmt.Printf("| target | op | clients | n | req/s | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---|---|---|---|---|---|---|\n")
-	failed := false
-	for _, c := range strings.Split(*clients, ",") {
-		var conc int
-		fmt.Sscan(c, &conc)
-		for _, op := range strings.Split(*ops, ",") {
-			res, err := r.measure(ctx, op, *n, conc)
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "loadgen:", op, err)
-				os.Exit(1)
-			}
-			fmt.Printf("| %s | %s | %d | %d | %.1f | %.2f | %.2f | %.2f | %d |\n", *target, op, conc, *n,
-				res.rps, ms(res.p50), ms(res.p95), ms(res.p99), res.errors)
-			if res.errors > 0 {
-				failed = true
-				fmt.Fprintln(os.Stderr, "loadgen: first error:", res.firstErr)
-			}
+	if os.Getenv(serveEnv) == "native" {
+		if err := serveNative(os.Getenv); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
 		}
+		return
 	}
-	if failed {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// defaultPending are the report's groups that have nothing to measure yet.
+var defaultPending = []string{
+	"poolgate on workerd: the Worker build (edge issue) has not landed; once it has, loadgen measures it with -systems workerd=URL",
+	"Edge verification (poolgate gateway vs a JS Worker with aws-jwt-verify vs pass-through): the gateway issue has not landed",
+	"Identity pools (GetId + GetCredentialsForIdentity; a SigV4-guarded request): the identity issue has not landed",
+	"Worker bundle size and cold start: the edge issue has not landed",
+}
 
-// start brings up the server to measure and returns its base URL.
-func start(ctx context.Context, target, endpoint, module string, nativeCrypto bool) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "poolgate-loadgen-")
-	if err != nil {
-		return "", nil, err
+// gen is one run: its settings, its systems and what they measured.
+type gen struct {
+	st       settings
+	systems  []*system
+	rep      *report
+	log      io.Writer
+	t0       time.Time
+	clAPIMax int
+	tools    tools
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	systemsFlag := fs.String("systems", "hostsim,native,cognito-local,moto", "systems to measure: hostsim, native, cognito-local, moto, or name=URL (a poolgate server started elsewhere)")
+	var t tools
+	fs.StringVar(&t.poolgate, "poolgate", "build/poolgate", "the hostsim CLI (make build)")
+	fs.StringVar(&t.module, "module", "build/poolgate.wasm", "the wasm module (make build)")
+	fs.StringVar(&t.node, "node", "node", "Node.js, for cognito-local")
+	fs.StringVar(&t.cognitoLocal, "cognito-local", "node_modules/cognito-local", "the cognito-local package (npm ci)")
+	fs.StringVar(&t.moto, "moto", "moto_server", "moto's server")
+	fs.StringVar(&t.python, "python", "python3", "the Python moto is installed in (for its version)")
+	ops := fs.String("ops", defaultOps, "operations, comma-separated (SRP is measured on poolgate only)")
+	n := fs.Int("n", 200, "requests per measurement")
+	nLoaded := fs.Int("n-loaded", 100, "requests per measurement in the grown pool")
+	warm := fs.Int("warmup", 10, "untimed requests before each measurement (at least 2 per client)")
+	clients := fs.String("clients", "1,8", "concurrent clients, comma-separated")
+	clientsLoaded := fs.String("clients-loaded", "", "concurrent clients in the grown pool (default -clients)")
+	reps := fs.Int("reps", 3, "repetitions of every measurement (the median is reported)")
+	users := fs.Int("users", 10000, "grow each pool to this many users and measure again (0: skip)")
+	clAPI := fs.Int("cognito-local-api-users", 1000, "cognito-local: users signed up through its API (timed) before the rest are seeded into its data file")
+	startupReps := fs.Int("startup-reps", -1, "repetitions of the start-up measurements (default -reps; 0: skip)")
+	out := fs.String("out", "", "markdown report file (default: standard output)")
+	jsonOut := fs.String("json", "", "JSON report file (every sample)")
+	mode := fs.String("mode", "default", "the run's name in the report (default, full, smoke)")
+	fs.StringVar(&adminKey, "admin-key", adminKey, "admin access key id (for name=URL systems: the one that server was given)")
+	fs.StringVar(&adminSecret, "admin-secret", adminSecret, "admin secret access key")
+	render := fs.String("render", "", "write the markdown of an earlier run's JSON report (to -out) and measure nothing")
+	var pending multiFlag
+	fs.Var(&pending, "pending", "\"Title: reason\" for a group not measured in this run (repeatable; replaces the built-in list)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	cleanup := func() { os.RemoveAll(dir) }
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *render != "" {
+		return renderJSON(*render, *out, stdout)
+	}
+	if *n < 1 || *reps < 1 || *nLoaded < 1 {
+		return errors.New("-n, -n-loaded and -reps must be at least 1")
+	}
+	if *startupReps < 0 {
+		*startupReps = *reps
+	}
+	cl, err := parseInts(*clients)
+	if err != nil {
+		return err
+	}
+	if *clientsLoaded == "" {
+		*clientsLoaded = *clients
+	}
+	clLoaded, err := parseInts(*clientsLoaded)
+	if err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	t.self = self
+	t.poolgate, t.module, t.cognitoLocal = absPath(t.poolgate), absPath(t.module), absPath(t.cognitoLocal)
+	if len(pending) == 0 {
+		pending = defaultPending
+	}
+
+	g := &gen{
+		st: settings{N: *n, NLoaded: *nLoaded, Warmup: *warm, Reps: *reps, Users: *users, StartupReps: *startupReps, CognitoLocalAPIUsers: *clAPI,
+			Clients: cl, ClientsLoaded: clLoaded, Ops: splitList(*ops)},
+		log: stderr, t0: time.Now(), clAPIMax: *clAPI, tools: t,
+	}
+	g.rep = &report{Started: g.t0, Mode: *mode, Settings: g.st, Pending: pending}
+
 	master := make([]byte, 32)
 	rand.Read(master)
-	switch target {
-	case "url":
-		if endpoint == "" {
-			return "", nil, fmt.Errorf("-target url needs -endpoint")
-		}
-		return strings.TrimRight(endpoint, "/"), cleanup, nil
-	case "hostsim":
-		srv, err := hostsim.Start(ctx, hostsim.Options{
-			ModulePath: module, DataDir: dir,
-			AdminAccessKeyID: adminKey, AdminSecretAccessKey: adminSecret, MasterKey: master,
-			PureCrypto: !nativeCrypto,
-		})
-		if err != nil {
-			return "", nil, err
-		}
-		return srv.URL(), func() { srv.Close(); cleanup() }, nil
-	case "native":
-		st, err := boltstore.Open(dir+"/poolgate.db", nil)
-		if err != nil {
-			return "", nil, err
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", nil, err
-		}
-		url := "http://" + ln.Addr().String()
-		svc, err := service.New(service.Config{
-			IssuerBase: url, AdminAccessKeyID: adminKey, AdminSecretAccessKey: adminSecret,
-			MasterKey: master, Store: st, Crypto: hostcrypto.Pure{},
-		})
-		if err != nil {
-			return "", nil, err
-		}
-		hs := &http.Server{Handler: svc}
-		go hs.Serve(ln)
-		return url, func() { hs.Close(); st.Close(); cleanup() }, nil
-	}
-	return "", nil, fmt.Errorf("unknown -target %q", target)
-}
-
-type runner struct {
-	api      *cip.Client
-	poolID   string
-	clientID string
-	password string
-	seq      atomic.Int64
-	prefix   string
-
-	mu       sync.Mutex
-	users    []string // confirmed users ready for sign-in
-	pending  []string // signed up, not yet confirmed
-	accessTk []string
-}
-
-func newRunner(ctx context.Context, url string) (*runner, error) {
-	api := cip.New(cip.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}, nil
-		}),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
-	})
-	pool, err := api.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("loadgen")})
+	root, err := os.MkdirTemp("", "poolgate-loadgen-")
 	if err != nil {
-		return nil, fmt.Errorf("CreateUserPool: %w", err)
+		return err
 	}
-	client, err := api.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId: pool.UserPool.Id, ClientName: aws.String("loadgen"),
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("CreateUserPoolClient: %w", err)
+	defer os.RemoveAll(root)
+	for _, item := range splitList(*systemsFlag) {
+		s, err := newSystem(item, t, master, root)
+		if err != nil {
+			return err
+		}
+		g.systems = append(g.systems, s)
+		g.rep.Systems = append(g.rep.Systems, sysInfo{Name: s.name, Kind: s.kind, Label: label(s), Poolgate: s.poolgate, Process: s.processBacked()})
 	}
-	var p [4]byte
-	rand.Read(p[:])
-	return &runner{api: api, poolID: *pool.UserPool.Id, clientID: *client.UserPoolClient.ClientId,
-		password: "Loadgen-Passw0rd!", prefix: "u" + hex.EncodeToString(p[:])}, nil
+	if err := checkTools(g.systems); err != nil {
+		return err
+	}
+	g.rep.Env = readEnv(t, g.systems)
+	defer func() {
+		for _, s := range g.systems {
+			s.stop()
+		}
+	}()
+
+	if err := g.loadRun(ctx); err != nil {
+		return err
+	}
+	if err := g.startups(ctx); err != nil {
+		return err
+	}
+	if raw, gz, err := fileSizes(t.module); err == nil && g.has(kindHostsim) {
+		g.rep.ModuleRaw, g.rep.ModuleGzip = raw, gz
+	}
+	g.rep.Env.LoadAtEnd = loadAvg()
+	g.rep.Duration = time.Since(g.t0)
+
+	if err := g.write(*out, *jsonOut, stdout); err != nil {
+		return err
+	}
+	var failed []string
+	for _, m := range g.rep.Measurements {
+		if !m.ok(g.st.Reps) {
+			failed = append(failed, fmt.Sprintf("%s %s c=%d %s", m.Group, m.Op, m.Clients, m.System))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("measurements with errors (see the report): %s", strings.Join(failed, "; "))
+	}
+	return nil
 }
 
-type result struct {
-	rps           float64
-	p50, p95, p99 time.Duration
-	errors        int
-	firstErr      error
+func newSystem(item string, t tools, master []byte, root string) (*system, error) {
+	if name, url, ok := strings.Cut(item, "="); ok {
+		if name == "" || !strings.HasPrefix(url, "http") {
+			return nil, fmt.Errorf("system %q: want name=http://host:port", item)
+		}
+		return &system{name: name, kind: kindURL, poolgate: true, srp: true, url: strings.TrimRight(url, "/"), tools: t}, nil
+	}
+	k := kind(item)
+	s := &system{name: item, kind: k, tools: t, master: master}
+	switch k {
+	case kindHostsim, kindNative:
+		s.poolgate, s.srp = true, true
+	case kindCognitoLocal, kindMoto:
+	default:
+		return nil, fmt.Errorf("unknown system %q (hostsim, native, cognito-local, moto or name=URL)", item)
+	}
+	s.dir = filepath.Join(root, item)
+	return s, os.MkdirAll(s.dir, 0o755)
 }
 
-// measure runs op n times over conc workers. Operations that need users (sign-in, GetUser)
-// prepare them first, outside the timed section.
-func (r *runner) measure(ctx context.Context, op string, n, conc int) (result, error) {
-	if err := r.prepare(ctx, op, n); err != nil {
-		return result{}, err
+func label(s *system) string {
+	switch s.kind {
+	case kindHostsim, kindNative:
+		return "poolgate " + s.name
 	}
-	lat := make([]time.Duration, n)
-	var next atomic.Int64
-	var errs atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
+	return s.name
+}
+
+// checkTools fails early, with the fix, when a server's program is missing.
+func checkTools(systems []*system) error {
+	for _, s := range systems {
+		var missing string
+		switch s.kind {
+		case kindHostsim:
+			for _, p := range []string{s.tools.poolgate, s.tools.module} {
+				if _, err := os.Stat(p); err != nil {
+					missing = p + " (run `make build`)"
+				}
+			}
+		case kindCognitoLocal:
+			if _, err := os.Stat(filepath.Join(s.tools.cognitoLocal, "lib", "bin", "start.js")); err != nil {
+				missing = s.tools.cognitoLocal + " (run `npm ci`)"
+			} else if _, err := exec.LookPath(s.tools.node); err != nil {
+				missing = s.tools.node
+			}
+		case kindMoto:
+			if _, err := exec.LookPath(s.tools.moto); err != nil {
+				missing = s.tools.moto + " (moto[server] in this machine's Python)"
+			}
+		}
+		if missing != "" {
+			return fmt.Errorf("%s: missing %s", s.name, missing)
+		}
+	}
+	return nil
+}
+
+func (g *gen) has(k kind) bool {
+	for _, s := range g.systems {
+		if s.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *gen) logf(format string, args ...any) {
+	fmt.Fprintf(g.log, "[%5.0fs] %s\n", time.Since(g.t0).Seconds(), fmt.Sprintf(format, args...))
+}
+
+// loadRun starts every system, measures small pools (a fresh pool for every operation and
+// concurrency), grows one pool per system, measures it, and records each server's peak RSS.
+func (g *gen) loadRun(ctx context.Context) error {
+	for _, s := range g.systems {
+		d, err := s.start(ctx)
+		if err != nil {
+			return err
+		}
+		g.logf("%s ready at %s after %s", s.name, s.url, d.Round(time.Millisecond))
+	}
+	fresh := func(ctx context.Context, s *system) (*runner, error) { return newRunner(ctx, s) }
+	if err := g.phase(ctx, groupEmpty, g.st.N, fresh); err != nil {
+		return err
+	}
+	if g.st.Users > 0 {
+		grown := map[string]*runner{}
+		for _, s := range g.systems {
+			r, err := newRunner(ctx, s)
+			if err != nil {
+				return err
+			}
+			if err := g.grow(ctx, r); err != nil {
+				return err
+			}
+			grown[s.name] = r
+		}
+		same := func(_ context.Context, s *system) (*runner, error) { return grown[s.name], nil }
+		if err := g.phase(ctx, groupLoaded, g.st.NLoaded, same); err != nil {
+			return err
+		}
+	}
+	for _, s := range g.systems {
+		s.stop() // records the peak RSS
+		if s.processBacked() {
+			g.rep.Resources = append(g.rep.Resources, resources{System: s.name, PeakRSSKiB: s.peakRSSKiB})
+		}
+	}
+	return nil
+}
+
+// grow brings a system's pool to st.Users users: through the API (SignUp, timed), and for
+// cognito-local past its first clAPIMax users by seeding its data file.
+func (g *gen) grow(ctx context.Context, r *runner) error {
+	s := r.sys
+	before := int(r.created.Load())
+	apiTarget := g.st.Users
+	if s.kind == kindCognitoLocal && apiTarget > before+g.clAPIMax {
+		apiTarget = before + g.clAPIMax
+	}
 	t0 := time.Now()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				s := time.Now()
-				err := r.do(ctx, op, i)
-				lat[i] = time.Since(s)
-				if err != nil {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, err)
-				}
-			}
-		}()
+	if err := r.populate(ctx, apiTarget); err != nil {
+		return err
 	}
-	wg.Wait()
-	total := time.Since(t0)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	res := result{rps: float64(n) / total.Seconds(), p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), errors: int(errs.Load())}
-	if e, ok := firstErr.Load().(error); ok {
-		res.firstErr = e
-	}
-	return res, nil
-}
-
-func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := (len(sorted)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return sorted[i]
-}
-
-func (r *runner) newName() string {
-	return fmt.Sprintf("%s-%d", r.prefix, r.seq.Add(1))
-}
-
-func (r *runner) prepare(ctx context.Context, op string, n int) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch op {
-	case "AdminConfirmSignUp":
-		for len(r.pending) < n {
-			name := r.newName()
-			if _, err := r.api.SignUp(ctx, &cip.SignUpInput{ClientId: &r.clientID, Username: &name, Password: &r.password}); err != nil {
-				return err
-			}
-			r.pending = append(r.pending, name)
+	pop := population{System: s.name, APIUsers: int(r.created.Load()) - before, API: time.Since(t0)}
+	g.logf("%s: %d users signed up in %s", s.name, pop.APIUsers, pop.API.Round(time.Millisecond))
+	if s.kind == kindCognitoLocal && g.st.Users > int(r.created.Load()) {
+		seeded, err := seedCognitoLocal(ctx, r, g.st.Users)
+		if err != nil {
+			return err
 		}
-	case "InitiateAuthPassword", "SRP", "GetUser":
-		for len(r.users) < 20 {
-			name := r.newName()
-			if _, err := r.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &r.poolID, Username: &name, MessageAction: types.MessageActionTypeSuppress}); err != nil {
-				return err
-			}
-			if _, err := r.api.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &r.poolID, Username: &name, Password: &r.password, Permanent: true}); err != nil {
-				return err
-			}
-			r.users = append(r.users, name)
+		pop.Seeded = seeded
+		g.logf("%s: %d users seeded into its data file", s.name, seeded)
+	}
+	pop.Users = int(r.created.Load())
+	g.rep.Population = append(g.rep.Population, pop)
+	return nil
+}
+
+// phase measures every operation at every concurrency on every system, the repetitions of all
+// systems interleaved so that each repetition's systems ran back to back. runnerFor gives the
+// pool each (operation, concurrency) is measured in.
+func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(context.Context, *system) (*runner, error)) error {
+	clients := g.st.Clients
+	if group == groupLoaded {
+		clients = g.st.ClientsLoaded
+	}
+	for _, c := range clients {
+		warm := g.st.Warmup
+		if warm < 2*c {
+			warm = 2 * c
 		}
-		if op == "GetUser" && len(r.accessTk) == 0 {
-			for _, u := range r.users {
-				out, err := r.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &r.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
-					AuthParameters: map[string]string{"USERNAME": u, "PASSWORD": r.password}})
+		for _, op := range g.st.Ops {
+			var meas []*measurement
+			var runners []*runner
+			for _, s := range g.systems {
+				if op == opSRP && !s.srp {
+					continue
+				}
+				r, err := runnerFor(ctx, s)
 				if err != nil {
 					return err
 				}
-				r.accessTk = append(r.accessTk, *out.AuthenticationResult.AccessToken)
+				m := &measurement{Group: group, Op: op, Clients: c, System: s.name}
+				g.rep.Measurements = append(g.rep.Measurements, m)
+				meas, runners = append(meas, m), append(runners, r)
+			}
+			// Up to two more repetitions for a measurement that had errors.
+			for rep := 0; rep < g.st.Reps+2; rep++ {
+				for i, m := range meas {
+					if rep >= g.st.Reps && m.ok(g.st.Reps) {
+						continue
+					}
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					r := runners[i]
+					smp, err := r.measure(ctx, op, n, warm, c)
+					if err != nil {
+						return fmt.Errorf("%w%s", err, r.sys.diagnose())
+					}
+					m.Samples = append(m.Samples, smp)
+					g.logf("%s %-20s %-14s c=%d rep %d: %8.1f req/s p50 %s ms errors %d", group, op, r.sys.name, c, rep+1, smp.RPS, ms(smp.P50), smp.Errors)
+					if smp.Errors > 0 {
+						g.logf("  first error: %s%s", smp.FirstErr, r.sys.diagnose())
+					}
+				}
 			}
 		}
 	}
 	return nil
 }
 
-func (r *runner) do(ctx context.Context, op string, i int) error {
-	switch op {
-	case "SignUp":
-		name := r.newName()
-		_, err := r.api.SignUp(ctx, &cip.SignUpInput{ClientId: &r.clientID, Username: &name, Password: &r.password})
-		return err
-	case "AdminConfirmSignUp":
-		r.mu.Lock()
-		name := r.pending[0]
-		r.pending = r.pending[1:]
-		r.mu.Unlock()
-		_, err := r.api.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &r.poolID, Username: &name})
-		return err
-	case "InitiateAuthPassword":
-		u := r.users[i%len(r.users)]
-		_, err := r.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &r.clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
-			AuthParameters: map[string]string{"USERNAME": u, "PASSWORD": r.password}})
-		return err
-	case "SRP":
-		return r.srpSignIn(ctx, r.users[i%len(r.users)])
-	case "GetUser":
-		tk := r.accessTk[i%len(r.accessTk)]
-		_, err := r.api.GetUser(ctx, &cip.GetUserInput{AccessToken: &tk})
-		return err
+// startups times each server's start and restart, and hostsim.Start in process.
+func (g *gen) startups(ctx context.Context) error {
+	if g.st.StartupReps == 0 {
+		return nil
 	}
-	return fmt.Errorf("unknown op %q", op)
-}
-
-// srpSignIn is the full SRP round trip; the client half (two 3072-bit exponentiations,
-// native Go) is part of the measured time.
-func (r *runner) srpSignIn(ctx context.Context, username string) error {
-	cl, err := srp.NewClient(hostcrypto.Pure{}, rand.Reader)
-	if err != nil {
-		return err
+	for i, res := range g.rep.Resources {
+		var proto *system
+		for _, s := range g.systems {
+			if s.name == res.System {
+				proto = s
+			}
+		}
+		first, again, err := serverStartups(ctx, proto, g.st.StartupReps)
+		if err != nil {
+			return err
+		}
+		g.rep.Resources[i].First, g.rep.Resources[i].Restart = first, again
+		g.logf("%s: start %v, restart %v", proto.name, first, again)
 	}
-	out, err := r.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &r.clientID, AuthFlow: types.AuthFlowTypeUserSrpAuth,
-		AuthParameters: map[string]string{"USERNAME": username, "SRP_A": cl.AHex()}})
-	if err != nil {
-		return err
-	}
-	p := out.ChallengeParameters
-	block, err := decodeB64(p["SECRET_BLOCK"])
-	if err != nil {
-		return err
-	}
-	ts := srp.FormatTimestamp(time.Now())
-	sig, err := cl.Signature(srp.PoolName(r.poolID), p["USER_ID_FOR_SRP"], r.password, p["SALT"], p["SRP_B"], block, ts)
-	if err != nil {
-		return err
-	}
-	res, err := r.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &r.clientID,
-		ChallengeName: types.ChallengeNameTypePasswordVerifier,
-		ChallengeResponses: map[string]string{"USERNAME": p["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
-			"TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig}})
-	if err != nil {
-		return err
-	}
-	if res.AuthenticationResult == nil {
-		return fmt.Errorf("SRP: no tokens")
+	if g.has(kindHostsim) {
+		cold, warm, err := hostsimStartups(ctx, g.tools.module, g.st.StartupReps)
+		if err != nil {
+			return err
+		}
+		g.rep.HostsimCold, g.rep.HostsimWarm = cold, warm
+		g.logf("hostsim in process: cold %v, warm %v", cold, warm)
 	}
 	return nil
 }
 
-func decodeB64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+func (g *gen) write(mdPath, jsonPath string, stdout io.Writer) error {
+	if mdPath == "" {
+		g.rep.markdown(stdout)
+	} else {
+		if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
+			return err
+		}
+		f, err := os.Create(mdPath)
+		if err != nil {
+			return err
+		}
+		g.rep.markdown(f)
+		if err := f.Close(); err != nil {
+			return err
+		}
+		g.logf("wrote %s", mdPath)
+	}
+	if jsonPath != "" {
+		b, err := json.MarshalIndent(g.rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(jsonPath, b, 0o644); err != nil {
+			return err
+		}
+		g.logf("wrote %s", jsonPath)
+	}
+	return nil
+}
+
+// renderJSON rewrites the markdown of a run from its JSON report.
+func renderJSON(jsonPath, mdPath string, stdout io.Writer) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("%s: %w", jsonPath, err)
+	}
+	if len(rep.Systems) == 0 || len(rep.Settings.Clients) == 0 {
+		return fmt.Errorf("%s: not a loadgen report", jsonPath)
+	}
+	if mdPath == "" {
+		rep.markdown(stdout)
+		return nil
+	}
+	var buf bytes.Buffer
+	rep.markdown(&buf)
+	return os.WriteFile(mdPath, buf.Bytes(), 0o644)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("bad number %q", f)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no concurrency levels")
+	}
+	return out, nil
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
