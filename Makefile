@@ -39,9 +39,10 @@ node_modules/.poolgate-stamp: package.json package-lock.json
 deps: node_modules/.poolgate-stamp ## install the Node clients the tests drive (npm ci, once)
 
 .PHONY: test
-test: deps $(WASM) ## run every test: unit, fuzz seeds, store conformance, end to end with real clients
+test: deps chromium $(WASM) web ## run every test: unit, fuzz seeds, store conformance, end to end with real clients, Chromium
 	$(GO) vet ./...
-	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 ./...
+	$(MAKE) test-web-js
+	POOLGATE_WASM=$(abspath $(WASM)) POOLGATE_WEB=$(abspath $(BUILD)/web) $(GO) test -count=1 ./...
 
 .PHONY: check
 check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness
@@ -58,8 +59,8 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; done
 
-.PHONY: bench
-bench: $(WASM) ## Go benchmarks of the core and of hostsim (medians over -count runs)
+.PHONY: bench-go
+bench-go: $(WASM) ## Go micro-benchmarks of the core and of hostsim (-count 5: take medians)
 	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/hostcrypto/ ./internal/srp/ ./internal/token/ ./hostsim/ ./tests/... | tee $(BUILD)/bench.txt
 
 .PHONY: clean

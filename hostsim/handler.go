@@ -15,6 +15,9 @@ import (
 // under the request timeout, detached from the client's cancellation (a client that hangs up
 // must not cost an instance).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.assets.serve(w, r) {
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -39,7 +42,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Body:       body,
 	})
 
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.timeout)
+	ctx, cancel := context.WithTimeout(withFetchSlot(context.WithoutCancel(r.Context())), s.timeout)
 	defer cancel()
 	var resp *abi.Response
 	err = s.pool.do(ctx, func(in *instance) error {

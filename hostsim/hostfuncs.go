@@ -44,6 +44,7 @@ func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		abi.SendMessage:       h.sendMessage,
 		abi.Log:               h.log,
 		abi.RuntimeConfig:     h.runtimeConfig,
+		abi.HTTPFetch:         h.httpFetch,
 	}
 	if len(impls) != len(abi.Imports) {
 		return fmt.Errorf("hostsim: %d host functions for %d imports", len(impls), len(abi.Imports))

@@ -109,6 +109,10 @@ type Options struct {
 
 	// Logf receives the host's and the guest's log lines. Default log.Printf.
 	Logf func(format string, args ...any)
+
+	// AssetsDir, when set, is a directory of static files (the sign-in app, build/web) served
+	// for GET requests whose path names a file in it, "/" being index.html; see assets.go.
+	AssetsDir string
 }
 
 // Timings are the durations of Start's phases.
@@ -129,6 +133,7 @@ type Server struct {
 	listener   net.Listener
 	http       *http.Server
 	ownedStore interface{ Close() error }
+	assets     *assets
 	applied    string
 	timings    Timings
 	stop       chan struct{}
@@ -143,7 +148,7 @@ const maxRequestBytes = 8 << 20
 // Start compiles the module, starts its first instance (which validates the runtime
 // configuration), applies Options.Config and starts serving.
 func Start(ctx context.Context, o Options) (_ *Server, err error) {
-	s := &Server{opts: o, logf: o.Logf, timeout: o.RequestTimeout, stop: make(chan struct{})}
+	s := &Server{opts: o, logf: o.Logf, timeout: o.RequestTimeout, stop: make(chan struct{}), assets: newAssets(o.AssetsDir)}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -377,7 +382,7 @@ func (s *Server) Timings() Timings { return s.timings }
 
 // Apply applies a declarative configuration file and returns the summary of what it did.
 func (s *Server) Apply(ctx context.Context, config []byte) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	ctx, cancel := context.WithTimeout(withFetchSlot(ctx), s.timeout)
 	defer cancel()
 	var res *abi.Result
 	err := s.pool.do(ctx, func(in *instance) error {

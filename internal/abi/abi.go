@@ -81,7 +81,24 @@ const (
 	Log = "log"
 	// RuntimeConfig returns the RuntimeConfig as JSON: (out_ptr, out_cap) → size.
 	RuntimeConfig = "runtime_config"
+	// HTTPFetch sends an outbound HTTP request (gateway origins, external JWKS) and returns the
+	// whole response: (req_ptr, req_len, out_ptr, out_cap) → size of a Response encoded by
+	// EncodeResponse. The request is encoded by EncodeRequest with URI the absolute http(s)
+	// URL, Host the Host header to send ("" for the URL's host) and RemoteAddr unused.
+	//
+	// Unlike the other sized results, a fetch is not repeated: when the response does not fit
+	// (size > out_cap), the host keeps it for the current export call and the guest collects it
+	// by calling http_fetch again with req_len = 0 and a buffer of at least size bytes
+	// (-CodeNotFound when nothing is kept). Bodies are buffered, not streamed: a response body
+	// over MaxFetchBody fails the call. -CodeInvalid for a request that does not decode or a
+	// URL that is not http(s); -CodeCanceled when the request's deadline passed; -CodeInternal
+	// when the origin cannot be reached or answers too much (the host logs why).
+	HTTPFetch = "http_fetch"
 )
+
+// MaxFetchBody bounds the body of an HTTPFetch response (and the body a guest sends with
+// one): hosts without streaming buffer whole bodies.
+const MaxFetchBody = 10 << 20
 
 // Guest exports.
 const (
@@ -159,6 +176,7 @@ var Imports = []Func{
 	{SendMessage, i32s(2), []ValueType{I32}},
 	{Log, i32s(3), nil},
 	{RuntimeConfig, i32s(2), []ValueType{I32}},
+	{HTTPFetch, i32s(4), []ValueType{I32}},
 }
 
 // Exports lists the functions the guest exports for its host.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/identitypool"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -13,6 +15,10 @@ import (
 // unknown top-level members are an error so that typos do not pass silently.
 type File struct {
 	UserPools []userpool.PoolSpec `json:"UserPools"`
+	// Routes, when present (even empty), replace the gateway's route table (gateway.RouteSpec).
+	Routes []gateway.RouteSpec `json:"Routes"`
+	// Roles, OpenIDConnectProviders and IdentityPools (identity.go).
+	identitypool.ConfigSpec
 }
 
 // ParseFile decodes a configuration file.
@@ -32,6 +38,8 @@ func ParseFile(b []byte) (*File, error) {
 // Applied summarizes what ApplyConfig did.
 type Applied struct {
 	UserPools *userpool.Applied
+	Routes    *gateway.Applied      // nil when the file has no Routes section
+	Identity  *identitypool.Applied // nil when the file declares no roles, providers or identity pools
 }
 
 // String is a human-readable summary for start-up logs.
@@ -39,7 +47,14 @@ func (a *Applied) String() string {
 	if a == nil || a.UserPools == nil {
 		return "nothing to apply"
 	}
-	return a.UserPools.String()
+	out := a.UserPools.String()
+	if a.Routes != nil {
+		out += "; " + a.Routes.String()
+	}
+	if a.Identity != nil {
+		out += "; " + a.Identity.String()
+	}
+	return out
 }
 
 // ApplyConfig applies a declarative configuration file idempotently.
@@ -52,5 +67,20 @@ func (s *Service) ApplyConfig(ctx context.Context, file []byte) (*Applied, error
 	if err != nil {
 		return nil, err
 	}
-	return &Applied{UserPools: up}, nil
+	var identity *identitypool.Applied
+	if !f.ConfigSpec.Empty() {
+		if identity, err = s.identityPools.Apply(ctx, f.ConfigSpec); err != nil {
+			return nil, err
+		}
+	}
+	var routes *gateway.Applied
+	if f.Routes != nil {
+		if routes, err = s.gw.Apply(ctx, f.Routes); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.recordAppChoice(ctx, file, f); err != nil {
+		return nil, err
+	}
+	return &Applied{UserPools: up, Routes: routes, Identity: identity}, nil
 }

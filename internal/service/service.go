@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/identitypool"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
@@ -40,6 +42,10 @@ type Config struct {
 	Now    func() time.Time    // nil → time.Now
 	Rand   io.Reader           // nil → crypto/rand
 	Logf   func(format string, args ...any)
+
+	// Transport reaches gateway origins and external JWKS endpoints; nil → http.DefaultTransport
+	// (the wasip1 guest passes its http_fetch import, the Worker its fetch).
+	Transport http.RoundTripper
 }
 
 // Service is the composed handler.
@@ -49,6 +55,11 @@ type Service struct {
 	keys      *token.Keyring
 	idp       *awsjson.Dispatcher
 	handler   http.Handler
+	app       appCache         // GET /poolgate-app.json (app_config.go)
+	gw        *gateway.Gateway // Routes in front of everything else (gateway.go)
+
+	identityPools   *identitypool.Service // identity.go
+	cognitoIdentity *awsjson.Dispatcher
 }
 
 // New checks cfg and builds the service.
@@ -117,8 +128,15 @@ func New(cfg Config) (*Service, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
+	mux.HandleFunc("GET "+appConfigPath, s.serveAppConfig)
+	if err := s.initIdentity(mux); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
 	mux.HandleFunc("/", s.serveAPI)
-	s.handler = awsjson.CORS(mux)
+	if s.gw, err = s.newGateway(); err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	s.handler = s.gw.Handler(awsjson.CORS(mux))
 	return s, nil
 }
 
@@ -138,6 +156,8 @@ func (s *Service) serveAPI(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(target, "AWSCognitoIdentityProviderService."):
 		s.idp.ServeHTTP(w, r)
+	case strings.HasPrefix(target, identityTarget):
+		s.cognitoIdentity.ServeHTTP(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, "{\"service\":\"poolgate\",\"region\":%q,\"issuerBase\":%q}\n", s.cfg.Region, s.cfg.IssuerBase)

@@ -47,3 +47,6 @@ func hostLog(level int32, text string)
 
 //go:wasmimport poolgate runtime_config
 func runtimeConfig(out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate http_fetch
+func httpFetch(req *byte, reqLen uint32, out *byte, outCap uint32) int32

@@ -31,6 +31,7 @@ func main() {
 // settings are the command line and environment, resolved.
 type settings struct {
 	addr, data, config, module string
+	assets                     string
 	instances                  int
 	pureCrypto                 bool
 	opts                       hostsim.Options
@@ -45,6 +46,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs.StringVar(&s.data, "data", envOr(getenv, "DATA", ".poolgate"), "data directory: the store, the outbox, generated secrets, the compilation cache (env DATA)")
 	fs.StringVar(&s.config, "config", getenv("CONFIG"), "declarative configuration file (env CONFIG); none applies the embedded default")
 	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
+	fs.StringVar(&s.assets, "assets", envOr(getenv, "ASSETS", "build/web"), "directory of the sign-in app's static files, served at / when it exists (env ASSETS; make build builds build/web)")
 	fs.IntVar(&s.instances, "instances", 0, "maximum module instances (default 2×GOMAXPROCS)")
 	fs.BoolVar(&s.pureCrypto, "pure-crypto", false, "compute modexp and signatures in the guest's pure Go instead of natively")
 	fs.Usage = func() {
@@ -69,6 +71,9 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		PureCrypto:           s.pureCrypto,
 		CompilationCacheDir:  filepath.Join(s.data, "cache"),
 		Logf:                 log.Printf,
+	}
+	if info, err := os.Stat(s.assets); err == nil && info.IsDir() {
+		o.AssetsDir = s.assets
 	}
 	if (o.AdminAccessKeyID == "") != (o.AdminSecretAccessKey == "") {
 		return nil, errors.New("set both POOLGATE_ADMIN_ACCESS_KEY_ID and POOLGATE_ADMIN_SECRET_ACCESS_KEY, or neither")
@@ -139,6 +144,9 @@ func printBanner(w io.Writer, s *settings, srv *hostsim.Server, startup time.Dur
 	fmt.Fprintf(w, "  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", id, secret, keys)
 	fmt.Fprintf(w, "  data dir:      %s (messages with codes go to the log and %s)\n", s.data, filepath.Join(s.data, "outbox.jsonl"))
 	fmt.Fprintf(w, "  config:        %s: %s\n", s.configName, srv.Applied())
+	if s.opts.AssetsDir != "" {
+		fmt.Fprintf(w, "  sign-in app:   %s/ (from %s)\n", srv.URL(), s.opts.AssetsDir)
+	}
 	fmt.Fprintf(w, "  started in:    %v (compile %v, first instance %v, config %v)\n",
 		startup.Round(time.Millisecond), tm.Compile.Round(time.Millisecond), tm.Instantiate.Round(time.Millisecond), tm.Apply.Round(time.Millisecond))
 	fmt.Fprintf(w, "  try:           aws cognito-idp list-user-pools --max-results 10 --endpoint-url %s --region %s\n", srv.URL(), srv.Region())

@@ -87,7 +87,36 @@ func newApp(env guest.Env) (guest.App, error) {
 		io.WriteString(w, "done")
 	})
 	a.mux.HandleFunc("/echo", a.echo)
+	a.mux.HandleFunc("/fetch", a.fetch)
 	return a, nil
+}
+
+// fetch sends the request's method, body and X-Fetch-* headers (without the prefix) to the
+// URL in ?url= through http_fetch and answers with the fetched status, headers and body, or
+// 502 with the error text.
+func (a *app) fetch(w http.ResponseWriter, r *http.Request) {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, r.URL.Query().Get("url"), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	for k, vs := range r.Header {
+		if name, ok := strings.CutPrefix(k, "X-Fetch-"); ok {
+			req.Header[name] = vs
+		}
+	}
+	req.Host = r.URL.Query().Get("host")
+	resp, err := guest.Transport{}.RoundTrip(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
 }
 
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }

@@ -1,0 +1,330 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall/js"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/service"
+	"github.com/poolgate/poolgate/internal/store"
+)
+
+// Names of the Worker's bindings, secrets and variables.
+const (
+	bindingKV = "POOLGATE_KV" // [[kv_namespaces]] binding
+
+	secretAdminKeyID     = "POOLGATE_ADMIN_ACCESS_KEY_ID"     // wrangler secret put
+	secretAdminSecretKey = "POOLGATE_ADMIN_SECRET_ACCESS_KEY" // wrangler secret put
+	secretMasterKey      = "POOLGATE_MASTER_KEY"              // wrangler secret put; base64 of 32 bytes
+	secretWebhook        = "POOLGATE_WEBHOOK_SECRET"          // wrangler secret put; needed with POOLGATE_WEBHOOK_URL
+
+	varRegion     = "POOLGATE_REGION"      // default us-east-1
+	varIssuerBase = "POOLGATE_ISSUER_BASE" // the Worker's public URL: iss = <base>/<poolId>
+	varConfig     = "POOLGATE_CONFIG"      // declarative config (JSON text or a [vars] table)
+	varWebhookURL = "POOLGATE_WEBHOOK_URL" // where messages (codes) are POSTed
+	varTestClock  = "POOLGATE_TEST_CLOCK"  // "enabled": the clock stands still; admin-signed POSTs to clockPath set it
+	varTestCrash  = "POOLGATE_TEST_CRASH"  // "enabled": admin-signed POSTs to crashPath make the instance die
+)
+
+// requestTimeout bounds the I/O of one request: a KV call that never settles fails the
+// request instead of holding it forever.
+const requestTimeout = 30 * time.Second
+
+// appliedConfigPrefix marks a config text as applied (by its SHA-256), so that a new isolate
+// does not apply the same file again: admin API changes made since then stand.
+const appliedConfigPrefix = "edge/applied-config/"
+
+// settings are the Worker's environment, resolved and checked.
+type settings struct {
+	region, issuerBase       string
+	adminKeyID, adminSecret  string
+	masterKey                []byte
+	webhookURL, webhookToken string
+	config                   []byte
+	kv                       js.Value
+	testClock, testCrash     bool
+}
+
+// readSettings reads env; every problem is reported, each naming what to set and how.
+func readSettings(env js.Value) (*settings, []string) {
+	var problems []string
+	str := func(name string) string {
+		if env.Type() != js.TypeObject {
+			return ""
+		}
+		v := env.Get(name)
+		if v.Type() != js.TypeString {
+			return ""
+		}
+		return strings.TrimSpace(v.String())
+	}
+	secret := func(name string) string {
+		v := str(name)
+		if v == "" {
+			problems = append(problems, fmt.Sprintf("secret %s is not set (wrangler secret put %s)", name, name))
+		}
+		return v
+	}
+	s := &settings{
+		region:      str(varRegion),
+		issuerBase:  strings.TrimRight(str(varIssuerBase), "/"),
+		adminKeyID:  secret(secretAdminKeyID),
+		adminSecret: secret(secretAdminSecretKey),
+		webhookURL:  str(varWebhookURL),
+		testClock:   str(varTestClock) == "enabled",
+		testCrash:   str(varTestCrash) == "enabled",
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if mk := secret(secretMasterKey); mk != "" {
+		key, err := base64.StdEncoding.DecodeString(mk)
+		if err != nil || len(key) != 32 {
+			problems = append(problems, fmt.Sprintf("secret %s must be 32 bytes in base64 (openssl rand -base64 32 | wrangler secret put %s)", secretMasterKey, secretMasterKey))
+		}
+		s.masterKey = key
+	}
+	if s.issuerBase == "" {
+		problems = append(problems, fmt.Sprintf("variable %s is not set: the Worker's public URL, e.g. https://poolgate.example.workers.dev (wrangler.toml [vars])", varIssuerBase))
+	} else if !strings.HasPrefix(s.issuerBase, "https://") && !strings.HasPrefix(s.issuerBase, "http://") {
+		problems = append(problems, fmt.Sprintf("variable %s must be an http(s) URL, got %q", varIssuerBase, s.issuerBase))
+	}
+	if s.webhookURL != "" {
+		s.webhookToken = secret(secretWebhook)
+	}
+	if env.Type() == js.TypeObject {
+		s.kv = env.Get(bindingKV)
+		switch c := env.Get(varConfig); c.Type() {
+		case js.TypeString:
+			if strings.TrimSpace(c.String()) != "" {
+				s.config = []byte(c.String())
+			}
+		case js.TypeObject:
+			s.config = []byte(js.Global().Get("JSON").Call("stringify", c).String())
+		}
+	}
+	if s.kv.Type() != js.TypeObject {
+		problems = append(problems, fmt.Sprintf("KV namespace binding %s is missing (wrangler.toml [[kv_namespaces]] binding = %q)", bindingKV, bindingKV))
+	}
+	if s.config != nil {
+		if _, err := service.ParseFile(s.config); err != nil {
+			problems = append(problems, fmt.Sprintf("variable %s: %v", varConfig, err))
+		}
+	}
+	return s, problems
+}
+
+// app is one Go instance serving requests: the service plus the instance's counters.
+type app struct {
+	instance int // numbered by the glue, per isolate
+	started  time.Time
+	bridge   js.Value
+	svc      *service.Service
+	store    *kvStore
+	set      *settings
+	setupErr string // non-empty: every request is refused with it
+
+	requests atomic.Int64
+	inFlight atomic.Int64
+	frozen   atomic.Int64 // POOLGATE_TEST_CLOCK: the clock, in Unix nanoseconds; it moves only by clockPath
+	crashAt  atomic.Int64 // POOLGATE_TEST_CRASH: the request number at whose start the instance dies (0: never)
+	crashHow atomic.Value // "exit" or "panic"
+
+	applyMu sync.Mutex
+	applied bool
+}
+
+// newApp builds the service from the glue's bridge object; a configuration problem does not
+// fail the instance, it is answered on every request.
+func newApp(bridge js.Value) *app {
+	a := &app{started: time.Now(), bridge: bridge}
+	a.frozen.Store(a.started.UnixNano())
+	if v := bridge.Get("instance"); v.Type() == js.TypeNumber {
+		a.instance = v.Int()
+	}
+	set, problems := readSettings(bridge.Get("env"))
+	a.set = set
+	if len(problems) > 0 {
+		a.setupErr = "poolgate is not configured: " + strings.Join(problems, "; ") + "."
+		log.Printf("edge: %s", a.setupErr)
+		return a
+	}
+	if err := a.build(); err != nil {
+		a.setupErr = "poolgate could not start: " + err.Error()
+		log.Printf("edge: %s", a.setupErr)
+	}
+	return a
+}
+
+func (a *app) build() error {
+	kv, err := newKVStore(a.set.kv)
+	if err != nil {
+		return err
+	}
+	crypto, err := newRuntimeCrypto(a.bridge)
+	if err != nil {
+		return err
+	}
+	var sender message.Sender
+	if a.set.webhookURL != "" {
+		sender = message.Webhook{
+			URL:    a.set.webhookURL,
+			Secret: []byte(a.set.webhookToken),
+			Client: &http.Client{Transport: fetchTransport{bridge: a.bridge}, Timeout: 10 * time.Second},
+		}
+	} else {
+		sender = message.SenderFunc(func(_ context.Context, m message.Message) error {
+			log.Printf("edge: %s message for %s in %s not delivered: %s is not set", m.Kind, m.Username, m.Pool, varWebhookURL)
+			return nil
+		})
+	}
+	svc, err := service.New(service.Config{
+		Region:               a.set.region,
+		IssuerBase:           a.set.issuerBase,
+		AdminAccessKeyID:     a.set.adminKeyID,
+		AdminSecretAccessKey: a.set.adminSecret,
+		MasterKey:            a.set.masterKey,
+		Store:                kv,
+		Crypto:               crypto,
+		Sender:               sender,
+		Now:                  a.now,
+		Rand:                 rand.Reader,
+		Logf:                 log.Printf,
+	})
+	if err != nil {
+		return err
+	}
+	a.svc, a.store = svc, kv
+	return nil
+}
+
+// handle is the request function the glue calls: handle(token, method, url, headerLines, body,
+// respond). It returns at once (a js.Func must not block the event loop); a goroutine serves
+// the request and calls respond(status, headerLines, body). token names the request's JS
+// context for the asynchronous calls made on its behalf (ioCall).
+func (a *app) handle(_ js.Value, args []js.Value) any {
+	if len(args) < 6 || args[0].Type() != js.TypeNumber || args[3].Type() != js.TypeString || args[5].Type() != js.TypeFunction {
+		return js.Global().Get("Error").New("poolgate: handle(token, method, url, headerLines, body, respond) called with the wrong arguments")
+	}
+	go a.serve(args[0].Int(), args[1], args[2], args[3].String(), args[4], args[5])
+	return nil
+}
+
+func (a *app) serve(token int, method, url js.Value, headerLines string, body, respond js.Value) {
+	if n := a.requests.Add(1); a.set.testCrash {
+		if at := a.crashAt.Load(); at != 0 && n >= at {
+			a.crash()
+		}
+	}
+	a.inFlight.Add(1)
+	w := newResponseWriter()
+	defer func() {
+		if v := recover(); v != nil {
+			log.Printf("edge: panic serving a request: %v\n%s", v, debug.Stack())
+			w = newResponseWriter()
+			writeError(w, awsjson.Internal("An internal error occurred."))
+		}
+		a.inFlight.Add(-1)
+		w.respond(respond)
+	}()
+	ctx, cancel := context.WithTimeout(withToken(context.Background(), token), requestTimeout)
+	defer cancel()
+	r, err := newRequest(ctx, method, url, headerLines, body)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			writeError(w, awsjson.New("SerializationException", "Request body is larger than %d bytes.", maxRequestBody))
+			return
+		}
+		log.Printf("edge: %v", err)
+		writeError(w, awsjson.Internal("An internal error occurred."))
+		return
+	}
+	a.route(w, r)
+}
+
+func (a *app) route(w http.ResponseWriter, r *http.Request) {
+	if a.setupErr != "" {
+		writeError(w, awsjson.Internal(a.setupErr))
+		return
+	}
+	if err := a.applyConfig(r.Context()); err != nil {
+		log.Printf("edge: %v", err)
+		writeError(w, awsjson.Internal(err.Error()))
+		return
+	}
+	switch {
+	case r.URL.Path == statsPath:
+		a.serveStats(w, r)
+		return
+	case r.URL.Path == clockPath && a.set.testClock:
+		a.serveClock(w, r)
+		return
+	case r.URL.Path == crashPath && a.set.testCrash:
+		a.serveCrash(w, r)
+		return
+	}
+	a.svc.ServeHTTP(w, r)
+}
+
+// applyConfig applies POOLGATE_CONFIG once per config text: the first instance to see a new
+// text applies it and leaves a marker; later instances see the marker and skip it. A failure
+// is retried by the next request.
+func (a *app) applyConfig(ctx context.Context) error {
+	if a.set.config == nil {
+		return nil
+	}
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
+	if a.applied {
+		return nil
+	}
+	sum := sha256.Sum256(a.set.config)
+	marker := appliedConfigPrefix + hex.EncodeToString(sum[:])
+	_, err := a.store.Get(ctx, marker)
+	switch {
+	case err == nil:
+		a.applied = true
+		return nil
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("poolgate: reading the applied-config marker: %v", err)
+	}
+	res, err := a.svc.ApplyConfig(ctx, a.set.config)
+	if err != nil {
+		return fmt.Errorf("poolgate: applying %s: %v", varConfig, err)
+	}
+	log.Printf("edge: applied %s: %s", varConfig, res)
+	if err := a.store.Put(ctx, marker, []byte(time.Now().UTC().Format(time.RFC3339)), store.PutOptions{}); err != nil {
+		return fmt.Errorf("poolgate: writing the applied-config marker: %v", err)
+	}
+	a.applied = true
+	return nil
+}
+
+// writeError writes a Cognito-shaped error with the protocol's headers.
+func writeError(w http.ResponseWriter, e *awsjson.Error) {
+	h := w.Header()
+	h.Set("Content-Type", awsjson.ContentType)
+	h.Set("X-Amzn-Requestid", awsjson.NewUUID())
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if h.Get("Access-Control-Allow-Origin") == "" {
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", awsjson.ExposedHeaders)
+	}
+	awsjson.WriteError(w, e)
+}

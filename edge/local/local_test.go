@@ -1,0 +1,62 @@
+package local
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteEnvFileQuotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "env")
+	vars := map[string]string{
+		"PLAIN":  "value",
+		"JSON":   `{"UserPools":[{"Id":"us-east-1_A"}]}`,
+		"SINGLE": "it's",
+		"BOTH":   "it's `x`",
+	}
+	if err := writeEnvFile(path, vars); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	got := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		got[line] = true
+	}
+	for _, want := range []string{"PLAIN='value'", `JSON='{"UserPools":[{"Id":"us-east-1_A"}]}'`, "SINGLE=`it's`", "BOTH=\"it's `x`\""} {
+		if !got[want] {
+			t.Errorf("missing line %s in\n%s", want, b)
+		}
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600 (the file holds secrets)", info.Mode().Perm())
+	}
+	for _, bad := range []string{"a\nb", "'`\""} {
+		if err := writeEnvFile(path, map[string]string{"X": bad}); err == nil {
+			t.Errorf("writeEnvFile(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestProcessCPUOfSelf(t *testing.T) {
+	if _, err := ProcessCPU(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ProcessCPU(-1); err == nil {
+		t.Error("ProcessCPU(-1) succeeded")
+	}
+}
+
+func TestListenAddr(t *testing.T) {
+	if h, p, err := listenAddr(""); err != nil || h != "127.0.0.1" || p == 0 {
+		t.Errorf("listenAddr(\"\") = %s %d %v", h, p, err)
+	}
+	if h, p, err := listenAddr("127.0.0.1:8787"); err != nil || h != "127.0.0.1" || p != 8787 {
+		t.Errorf("listenAddr(127.0.0.1:8787) = %s %d %v", h, p, err)
+	}
+	for _, bad := range []string{"nope", "127.0.0.1:x"} {
+		if _, _, err := listenAddr(bad); err == nil {
+			t.Errorf("listenAddr(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,258 @@
+// poolgate's Worker glue: one warm Go instance per isolate.
+//
+// syumai/workers' stock glue starts a fresh Go instance for every request and lets it exit
+// after one response, so Go's start-up and every package init run per request. This glue
+// instead starts Go once, inside the isolate's first request (the Worker's global scope may
+// not generate random numbers, and Go's runtime does at start), keeps it running (edge/main.go
+// blocks in main after registering its request function) and hands it every request.
+//
+// If Go exits or traps, the instance is dropped and the next request starts a fresh one. A
+// request caught in flight by the failure is retried once on the fresh instance when that is
+// safe: it had not reached Go yet, or it only reads (GET, or a read-only Cognito action).
+//
+// Go serves concurrent requests on goroutines of one instance, and runs on the stack of
+// whichever request's event woke it, while workerd ties I/O and promise continuations to the
+// request on the stack (and cancels them when it ends). So:
+//   - Go makes no I/O itself: each request has a pump in its own context that makes the
+//     calls Go submits for it and hands the results back (edge/bridge.mjs);
+//   - Go answers through respond with plain values; the Response is built in the request's
+//     own context;
+//   - a request waiting for Go keeps a timer in its own context that pokes Go now and then:
+//     workerd cancels a request that waits with nothing pending in its own context ("hung"),
+//     and the poke lets Go run timers another request's context had scheduled.
+
+import "./build/wasm_exec.js";
+import program from "./build/poolgate.wasm";
+import { makeBridge } from "./bridge.mjs";
+
+const jsonType = "application/x-amz-json-1.1";
+const maxBody = 2 << 20; // the Go side refuses more; awsjson allows 1 MiB
+const pokeEvery = 20; // ms between pokes of Go while a request waits for it
+
+// Cognito actions that only read: a request for one of them may be replayed on a fresh
+// instance if the instance serving it died.
+const readOnlyActions = new Set([
+  "DescribeUserPool", "DescribeUserPoolClient", "ListUserPools", "ListUserPoolClients",
+  "ListUsers", "ListGroups", "GetGroup", "ListUsersInGroup", "AdminListGroupsForUser",
+  "AdminGetUser", "GetUser", "GetSigningCertificate",
+]);
+
+// InstanceDied rejects the requests of a Go instance that stopped; dispatched says whether
+// the request had been handed to Go.
+class InstanceDied extends Error {
+  constructor(reason, dispatched) {
+    super(`the Go instance stopped: ${reason}`);
+    this.dispatched = dispatched;
+  }
+}
+
+let live = null; // the current Instance
+let started = 0; // instances started in this isolate
+let tokens = 0; // request tokens handed to Go
+const loaded = Date.now(); // when this isolate loaded the module (global scope has no randomness)
+
+class Instance {
+  constructor(env) {
+    this.id = ++started;
+    this.dead = false;
+    this.pending = new Set(); // {respond, reject} of requests handed to Go and not answered
+    this.ready = new Promise((resolve, reject) => {
+      this.onReady = resolve;
+      this.onFail = reject;
+    });
+    this.ready.catch(() => {}); // observed by the requests that await it
+    this.start(env).catch((e) => this.die(e));
+  }
+
+  async start(env) {
+    const go = new Go();
+    go.argv = ["poolgate-edge"];
+    go.env = {};
+    go.exit = (code) => {
+      this.exitCode = code;
+    };
+    // Every call into Go goes through _resume. The wrapper notices at once when Go exited
+    // (os.Exit, or a panic no one recovered) or trapped: go.run's promise belongs to the
+    // first request's context, and workerd drops its continuations once that request is over.
+    // It also accumulates the time spent running Go (and the JS Go calls synchronously): the
+    // instance's CPU time, which the glue path reports for benchmarks.
+    this.busy = 0;
+    const resume = go._resume.bind(go);
+    go._resume = () => {
+      const t0 = performance.now();
+      try {
+        resume();
+      } catch (e) {
+        this.die(e);
+        throw e;
+      } finally {
+        this.busy += performance.now() - t0;
+        if (go.exited) this.die(`Go exited with code ${this.exitCode}`);
+      }
+    };
+    this.bridge = makeBridge({
+      env,
+      instance: this.id,
+      register: (handle, poke) => {
+        this.handle = handle;
+        this.poke = poke;
+        this.onReady(this);
+      },
+      memoryBytes: () => (this.wasm ? this.wasm.exports.mem.buffer.byteLength : 0),
+      goValueCount: () => go._values.length - go._idPool.length,
+    });
+    globalThis.__poolgate = this.bridge;
+    this.wasm = await WebAssembly.instantiate(program, go.importObject);
+    // run runs main synchronously until it blocks (having registered handle) or exits.
+    go.run(this.wasm).catch((e) => this.die(e));
+    if (go.exited) this.die(`Go exited with code ${this.exitCode} while starting`);
+  }
+
+  die(reason) {
+    if (this.dead) return;
+    this.dead = true;
+    if (live === this) live = null;
+    const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+    console.error(`poolgate: Go instance ${this.id} stopped: ${why}`);
+    this.onFail(new InstanceDied(why, false));
+    for (const p of this.pending) p.reject(new InstanceDied(why, true));
+    this.pending.clear();
+  }
+
+  // serve hands one request to Go; it resolves with {status, headerLines, body}.
+  serve(req) {
+    if (this.dead) return Promise.reject(new InstanceDied("already stopped", false));
+    let entry;
+    const promise = new Promise((resolve, reject) => {
+      entry = { reject };
+      // Go answers respond(status, headerLines, body): few values cross, each crossing costs.
+      // Go may call it while running for another request, so it only passes plain values on:
+      // the Response (a stream) is made in this request's own context, after the await.
+      entry.respond = (status, headerLines, body) => {
+        this.pending.delete(entry);
+        resolve({ status, headerLines, body });
+      };
+    });
+    this.pending.add(entry);
+    const token = ++tokens;
+    this.bridge.open(token);
+    const timer = setInterval(() => {
+      if (!this.dead) this.poke();
+    }, pokeEvery);
+    const done = () => {
+      clearInterval(timer);
+      this.bridge.close(token);
+    };
+    promise.then(done, done);
+    try {
+      const err = this.handle(token, req.method, req.url, req.headerLines, req.body, entry.respond);
+      if (err instanceof Error) throw err;
+    } catch (e) {
+      this.die(e); // a trap inside Go, or Go had exited
+    }
+    return promise;
+  }
+}
+
+function instanceFor(env) {
+  if (live === null) live = new Instance(env);
+  return live.ready;
+}
+
+function retriable(req, err) {
+  if (!err.dispatched) return true;
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return true;
+  const target = req.target ?? "";
+  return readOnlyActions.has(target.slice(target.lastIndexOf(".") + 1));
+}
+
+// Headers cross between JS and Go as "name:value" lines: a header name has no colon and a
+// value no line break.
+function headerLines(headers) {
+  let lines = "";
+  for (const [name, value] of headers) lines += `${name}:${value}\n`;
+  return lines;
+}
+
+function parseHeaderLines(lines) {
+  const headers = new Headers();
+  for (const line of lines.split("\n")) {
+    const i = line.indexOf(":");
+    if (i > 0) headers.append(line.slice(0, i), line.slice(i + 1));
+  }
+  return headers;
+}
+
+// errorResponse answers in the shape the Go side uses (awsjson): the __type and message body,
+// the x-amzn-* headers and CORS, so clients read a glue error like any other.
+function errorResponse(request, status, type, message) {
+  return new Response(JSON.stringify({ __type: type, message }), {
+    status,
+    headers: {
+      "content-type": jsonType,
+      "x-amzn-requestid": crypto.randomUUID(),
+      "x-amzn-errortype": `${type}:`,
+      "x-amzn-errormessage": message,
+      "date": new Date().toUTCString(),
+      "access-control-allow-origin": request.headers.get("origin") ?? "*",
+      "access-control-expose-headers": "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date",
+    },
+  });
+}
+
+async function plainRequest(request) {
+  let body = null;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    const buf = await request.arrayBuffer();
+    if (buf.byteLength > maxBody) return null;
+    body = new Uint8Array(buf);
+  }
+  return {
+    method: request.method,
+    url: request.url,
+    headerLines: headerLines(request.headers),
+    target: request.headers.get("x-amz-target"),
+    body,
+  };
+}
+
+// gluePath answers from JS, without starting Go: readiness probes and the instance count.
+const gluePath = "/_poolgate/glue";
+
+export default {
+  async fetch(request, env) {
+    if (new URL(request.url).pathname === gluePath) {
+      return Response.json({ loaded, instances: started, live: live?.id ?? null, goBusyMs: live?.busy ?? 0 },
+        { headers: { "cache-control": "no-store" } });
+    }
+    // Static assets (the sign-in app) for GET and HEAD, as hostsim serves them: a file that
+    // exists is answered without Go; anything else falls through to Go.
+    if (env.ASSETS && (request.method === "GET" || request.method === "HEAD") && !request.headers.has("x-amz-target")) {
+      const asset = await env.ASSETS.fetch(request);
+      if (asset.status !== 404) return asset;
+    }
+    const declared = Number(request.headers.get("content-length") ?? 0);
+    const req = declared > maxBody ? null : await plainRequest(request);
+    if (req === null) {
+      return errorResponse(request, 400, "SerializationException", `Request body is larger than ${maxBody} bytes.`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      let inst;
+      try {
+        inst = await instanceFor(env);
+      } catch (e) {
+        if (attempt < 2) continue;
+        return errorResponse(request, 500, "InternalErrorException", `poolgate could not start: ${e.message}`);
+      }
+      try {
+        const res = await inst.serve(req);
+        return new Response(res.body, { status: res.status, headers: parseHeaderLines(res.headerLines) });
+      } catch (e) {
+        if (!(e instanceof InstanceDied)) throw e;
+        if (attempt < 2 && retriable(req, e)) continue;
+        return errorResponse(request, 500, "InternalErrorException",
+          "The server stopped while handling the request. Retry it if the operation is safe to repeat.");
+      }
+    }
+  },
+};

@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// UserState is what the gateway needs to know about a token's user to honour sign-outs.
+type UserState struct {
+	Found            bool // false: the pool or the user no longer exists
+	Sub              string
+	Enabled          bool
+	TokensValidAfter time.Time // tokens with an earlier iat are revoked
+}
+
+// maxCacheEntries bounds each revocation cache of an instance.
+const maxCacheEntries = 8192
+
+// ttlCache is a small per-instance cache with a time to live per entry and a bounded size.
+type ttlCache[V any] struct {
+	mu      sync.Mutex
+	entries map[string]ttlEntry[V]
+}
+
+type ttlEntry[V any] struct {
+	v       V
+	expires time.Time
+}
+
+func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !now.Before(e.expires) {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (c *ttlCache[V]) put(key string, v V, now time.Time, ttl time.Duration) {
+	if ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]ttlEntry[V]{}
+	}
+	if len(c.entries) >= maxCacheEntries {
+		for k, e := range c.entries {
+			if !now.Before(e.expires) {
+				delete(c.entries, k)
+			}
+		}
+		// Still full of live entries: drop an arbitrary eighth (map order is random).
+		for k := range c.entries {
+			if len(c.entries) < maxCacheEntries*7/8 {
+				break
+			}
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = ttlEntry[V]{v, now.Add(ttl)}
+}
+
+// revocation answers "was this token revoked?" for tokens of poolgate's pools, caching what
+// it read from the store for the route's revocation TTL.
+type revocation struct {
+	pools    Pools
+	users    ttlCache[UserState]
+	families ttlCache[bool]
+}
+
+// revoked reports whether a verified token of pool poolID has been revoked: its user is
+// gone, was replaced (another sub), is disabled, signed out after iat, or its sign-in
+// (origin_jti) was revoked.
+func (r *revocation) revoked(ctx context.Context, poolID string, claims map[string]any, ttl time.Duration, now time.Time) (bool, error) {
+	username := claimString(claims, "username")
+	if username == "" {
+		username = claimString(claims, "cognito:username")
+	}
+	sub := claimString(claims, "sub")
+	iat, hasIat, err := numericDate(claims, "iat")
+	if username == "" || sub == "" || !hasIat || err != nil {
+		return true, nil // a poolgate token always has them: refuse what cannot be checked
+	}
+	key := poolID + "\x00" + username
+	st, ok := r.users.get(key, now)
+	if !ok {
+		if st, err = r.pools.UserState(ctx, poolID, username); err != nil {
+			return false, err
+		}
+		r.users.put(key, st, now, ttl)
+	}
+	if !st.Found || !st.Enabled || st.Sub != sub || int64(iat) < st.TokensValidAfter.Unix() {
+		return true, nil
+	}
+	origin := claimString(claims, "origin_jti")
+	if origin == "" {
+		return false, nil
+	}
+	fkey := poolID + "\x00" + origin
+	rv, ok := r.families.get(fkey, now)
+	if !ok {
+		if rv, err = r.pools.FamilyRevoked(ctx, poolID, origin); err != nil {
+			return false, err
+		}
+		r.families.put(fkey, rv, now, ttl)
+	}
+	return rv, nil
+}

@@ -1,0 +1,216 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"syscall/js"
+	"time"
+
+	"github.com/poolgate/poolgate/web/sdk"
+)
+
+// create(config, storage, modexp) builds a client. config: {userPoolId, clientId,
+// identityPoolId?, endpoint, identityEndpoint?, refreshMarginSeconds?, crypto?: "bigint"|"go"};
+// storage: an object with getItem/setItem/removeItem; modexp: the BigInt exponentiation
+// (used unless crypto is "go"). It throws on a bad config.
+func create(_ js.Value, args []js.Value) any {
+	cfg := arg0(args)
+	endpoint := str(cfg, "endpoint")
+	if endpoint == "" {
+		panic(jsError(&sdk.Error{Code: sdk.CodeInvalidParam, Message: "endpoint is required"}))
+	}
+	identityEndpoint := str(cfg, "identityEndpoint")
+	if identityEndpoint == "" {
+		identityEndpoint = endpoint
+	}
+	var crypto sdk.ModExper = sdk.BigMath{}
+	if len(args) > 2 && args[2].Type() == js.TypeFunction && str(cfg, "crypto") != "go" {
+		crypto = bigIntCrypto{modexp: args[2]}
+	}
+	var storage sdk.Storage
+	if len(args) > 1 && args[1].Type() == js.TypeObject {
+		storage = webStorage{args[1]}
+	}
+	margin := time.Duration(0)
+	if m := cfg.Get("refreshMarginSeconds"); m.Type() == js.TypeNumber {
+		margin = time.Duration(m.Float() * float64(time.Second))
+	}
+	c, err := sdk.New(sdk.Config{
+		UserPoolID:     str(cfg, "userPoolId"),
+		ClientID:       str(cfg, "clientId"),
+		IdentityPoolID: str(cfg, "identityPoolId"),
+		Transport:      fetchTransport{userPoolEndpoint: endpoint, identityEndpoint: identityEndpoint},
+		Storage:        storage,
+		Crypto:         crypto,
+		RefreshMargin:  margin,
+	})
+	if err != nil {
+		panic(jsError(err))
+	}
+	return bind(c)
+}
+
+// bind exposes c's methods; each returns a Promise.
+func bind(c *sdk.Client) js.Value {
+	ctx := context.Background()
+	methods := map[string]func(args []js.Value) (any, error){
+		"signUp": func(a []js.Value) (any, error) {
+			res, err := c.SignUp(ctx, argStr(a, 0), argStr(a, 1), stringMap(argVal(a, 2)))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"userConfirmed": res.UserConfirmed, "userSub": res.UserSub, "codeDelivery": delivery(res.CodeDelivery)}, nil
+		},
+		"confirmSignUp": func(a []js.Value) (any, error) {
+			return nil, c.ConfirmSignUp(ctx, argStr(a, 0), argStr(a, 1))
+		},
+		"resendCode": func(a []js.Value) (any, error) {
+			d, err := c.ResendCode(ctx, argStr(a, 0))
+			return delivery(d), err
+		},
+		"signIn": func(a []js.Value) (any, error) {
+			return signInResult(c.SignIn(ctx, argStr(a, 0), argStr(a, 1)))
+		},
+		"completeNewPassword": func(a []js.Value) (any, error) {
+			return signInResult(c.CompleteNewPassword(ctx, argStr(a, 0), stringMap(argVal(a, 1))))
+		},
+		"forgotPassword": func(a []js.Value) (any, error) {
+			d, err := c.ForgotPassword(ctx, argStr(a, 0))
+			return delivery(d), err
+		},
+		"confirmForgotPassword": func(a []js.Value) (any, error) {
+			return nil, c.ConfirmForgotPassword(ctx, argStr(a, 0), argStr(a, 1), argStr(a, 2))
+		},
+		"changePassword": func(a []js.Value) (any, error) {
+			return nil, c.ChangePassword(ctx, argStr(a, 0), argStr(a, 1))
+		},
+		"getUser": func(a []js.Value) (any, error) {
+			u, err := c.GetUser(ctx)
+			if err != nil {
+				return nil, err
+			}
+			attrs := map[string]any{}
+			for k, v := range u.Attributes {
+				attrs[k] = v
+			}
+			return map[string]any{"username": u.Username, "attributes": attrs}, nil
+		},
+		"updateAttributes": func(a []js.Value) (any, error) {
+			ds, err := c.UpdateAttributes(ctx, stringMap(argVal(a, 0)))
+			if err != nil {
+				return nil, err
+			}
+			list := make([]any, len(ds))
+			for i := range ds {
+				list[i] = delivery(&ds[i])
+			}
+			return map[string]any{"codeDeliveries": list}, nil
+		},
+		"currentSession": func(a []js.Value) (any, error) {
+			force := len(a) > 0 && a[0].Type() == js.TypeObject && a[0].Get("forceRefresh").Truthy()
+			s, err := c.Session(ctx, force)
+			if err != nil {
+				return nil, err
+			}
+			return session(s), nil
+		},
+		"signOut": func(a []js.Value) (any, error) {
+			global := len(a) > 0 && a[0].Type() == js.TypeObject && a[0].Get("global").Truthy()
+			return nil, c.SignOut(ctx, global)
+		},
+		"getGuestCredentials": func(a []js.Value) (any, error) {
+			return credentials(c.GuestCredentials(ctx))
+		},
+		"getCredentials": func(a []js.Value) (any, error) {
+			return credentials(c.Credentials(ctx))
+		},
+	}
+	obj := js.Global().Get("Object").New()
+	for name, m := range methods {
+		obj.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) any {
+			return promise(func() (any, error) { return m(args) })
+		}))
+	}
+	obj.Set("setClockOffset", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			c.SetClockOffset(time.Duration(args[0].Float() * float64(time.Millisecond)))
+		}
+		return nil
+	}))
+	return obj
+}
+
+func argVal(a []js.Value, i int) js.Value {
+	if i >= len(a) {
+		return js.Undefined()
+	}
+	return a[i]
+}
+
+func argStr(a []js.Value, i int) string {
+	if v := argVal(a, i); v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+func delivery(d *sdk.CodeDelivery) any {
+	if d == nil {
+		return nil
+	}
+	return map[string]any{"destination": d.Destination, "deliveryMedium": d.DeliveryMedium, "attributeName": d.AttributeName}
+}
+
+func signInResult(r *sdk.SignInResult, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	if r.Challenge != nil {
+		req := make([]any, len(r.Challenge.RequiredAttributes))
+		for i, a := range r.Challenge.RequiredAttributes {
+			req[i] = a
+		}
+		attrs := map[string]any{}
+		for k, v := range r.Challenge.UserAttributes {
+			attrs[k] = v
+		}
+		return map[string]any{"challenge": map[string]any{"name": r.Challenge.Name, "requiredAttributes": req, "userAttributes": attrs}}, nil
+	}
+	if r.Session == nil {
+		return nil, errors.New("sdk: sign-in ended without a session")
+	}
+	return map[string]any{"session": session(r.Session)}, nil
+}
+
+func session(s *sdk.Session) map[string]any {
+	groups := make([]any, 0)
+	for _, g := range s.Groups() {
+		groups = append(groups, g)
+	}
+	return map[string]any{
+		"username":          s.Username,
+		"idToken":           s.IDToken,
+		"accessToken":       s.AccessToken,
+		"refreshToken":      s.RefreshToken,
+		"expiresAt":         float64(s.Expires.UnixMilli()),
+		"idTokenClaims":     s.IDClaims,
+		"accessTokenClaims": s.AccessClaims,
+		"groups":            groups,
+	}
+}
+
+func credentials(cr *sdk.Credentials, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"identityId":      cr.IdentityID,
+		"accessKeyId":     cr.AccessKeyID,
+		"secretAccessKey": cr.SecretKey,
+		"sessionToken":    cr.SessionToken,
+		"expiration":      float64(cr.Expiration.UnixMilli()),
+		"authenticated":   cr.Authenticated,
+	}, nil
+}

@@ -1,0 +1,270 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall/js"
+	"testing"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/service"
+	"github.com/poolgate/poolgate/internal/store/memstore"
+	"github.com/poolgate/poolgate/web/sdk"
+)
+
+// These tests run under Node (go_js_wasm_exec): the page's fetch is replaced by a function that
+// hands each request to the real server (internal/service) in-process, so the JS API, the
+// promise plumbing, the fetch transport, Web-Storage adapter and BigInt ModExp adapter are
+// exercised together.
+
+const (
+	testPool   = "us-east-1_BindTest1"
+	testClient = "bindtestclient00000000001"
+)
+
+const testConfig = `{"UserPools": [{
+  "Id": "us-east-1_BindTest1", "UsernameAttributes": ["email"], "AutoVerifiedAttributes": ["email"],
+  "Clients": [{"ClientId": "bindtestclient00000000001", "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "EnableTokenRevocation": true}]
+}]}`
+
+func newServer(t *testing.T) (*service.Service, *message.Recorder, *[]string) {
+	t.Helper()
+	outbox := &message.Recorder{}
+	svc, err := service.New(service.Config{
+		IssuerBase: "http://127.0.0.1:8787", AdminAccessKeyID: "AKID", AdminSecretAccessKey: "secret",
+		MasterKey: bytes.Repeat([]byte{3}, 32), Store: memstore.New(time.Now), Sender: outbox,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ApplyConfig(context.Background(), []byte(testConfig)); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	// globalThis.fetch(url, init) → Promise<Response>, answered by svc.
+	fetch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		init := args[1]
+		headers := init.Get("headers")
+		r := httptest.NewRequest(init.Get("method").String(), args[0].String(), strings.NewReader(init.Get("body").String()))
+		r.Header.Set("Content-Type", headers.Get("Content-Type").String())
+		r.Header.Set("X-Amz-Target", headers.Get("X-Amz-Target").String())
+		seen = append(seen, args[0].String()+" "+headers.Get("X-Amz-Target").String()+" credentials="+init.Get("credentials").String())
+		w := httptest.NewRecorder()
+		svc.ServeHTTP(w, r)
+		h := map[string]any{}
+		for k := range w.Header() {
+			h[k] = w.Header().Get(k)
+		}
+		resp := js.Global().Get("Response").New(w.Body.String(), map[string]any{"status": w.Code, "headers": h})
+		return js.Global().Get("Promise").Call("resolve", resp)
+	})
+	prev := js.Global().Get("fetch")
+	js.Global().Set("fetch", fetch)
+	t.Cleanup(func() {
+		js.Global().Set("fetch", prev)
+		fetch.Release()
+	})
+	return svc, outbox, &seen
+}
+
+// jsMemoryStorage is a Storage-like JS object over a Map.
+func jsMemoryStorage() js.Value {
+	m := js.Global().Get("Map").New()
+	obj := js.Global().Get("Object").New()
+	obj.Set("getItem", js.FuncOf(func(_ js.Value, a []js.Value) any {
+		if !m.Call("has", a[0]).Bool() {
+			return nil
+		}
+		return m.Call("get", a[0])
+	}))
+	obj.Set("setItem", js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("set", a[0], a[1].String()); return nil }))
+	obj.Set("removeItem", js.FuncOf(func(_ js.Value, a []js.Value) any { m.Call("delete", a[0]); return nil }))
+	obj.Set("size", js.FuncOf(func(js.Value, []js.Value) any { return m.Get("size") }))
+	return obj
+}
+
+// jsModExp is a plain square-and-multiply BigInt modexp, standing in for poolgate.js's.
+var jsModExp = js.Global().Get("Function").New("b", "e", "m", `
+	const M = BigInt("0x" + m); let B = BigInt("0x" + b) % M; let E = BigInt("0x" + e); let r = 1n % M;
+	while (E > 0n) { if (E & 1n) r = r * B % M; B = B * B % M; E >>= 1n; }
+	return r.toString(16);`)
+
+func newJSClient(t *testing.T, storage js.Value, crypto string) js.Value {
+	t.Helper()
+	cfg := js.ValueOf(map[string]any{"endpoint": "http://127.0.0.1:8787/", "userPoolId": testPool, "clientId": testClient, "crypto": crypto})
+	return create(js.Undefined(), []js.Value{cfg, storage, jsModExp}).(js.Value)
+}
+
+func call(t *testing.T, c js.Value, method string, args ...any) (js.Value, js.Value) {
+	t.Helper()
+	p := c.Call(method, args...)
+	if p.Get("then").Type() != js.TypeFunction {
+		t.Fatalf("%s did not return a promise", method)
+	}
+	ch := make(chan [2]js.Value, 1)
+	ok := js.FuncOf(func(_ js.Value, a []js.Value) any { ch <- [2]js.Value{arg0(a), js.Undefined()}; return nil })
+	fail := js.FuncOf(func(_ js.Value, a []js.Value) any { ch <- [2]js.Value{js.Undefined(), arg0(a)}; return nil })
+	defer ok.Release()
+	defer fail.Release()
+	p.Call("then", ok, fail)
+	r := <-ch
+	return r[0], r[1]
+}
+
+func mustCall(t *testing.T, c js.Value, method string, args ...any) js.Value {
+	t.Helper()
+	v, err := call(t, c, method, args...)
+	if !err.IsUndefined() {
+		t.Fatalf("rejected: %s: %s", err.Get("name"), err.Get("message"))
+	}
+	return v
+}
+
+func TestJSAPIEndToEnd(t *testing.T) {
+	for _, crypto := range []string{"bigint", "go"} {
+		t.Run(crypto, func(t *testing.T) {
+			_, outbox, seen := newServer(t)
+			storage := jsMemoryStorage()
+			c := newJSClient(t, storage, crypto)
+			email := "node-" + crypto + "@example.com"
+
+			res := mustCall(t, c, "signUp", email, "Passw0rd!Passw0rd", map[string]any{"email": email})
+			if res.Get("userConfirmed").Bool() || res.Get("codeDelivery").Get("deliveryMedium").String() != "EMAIL" {
+				t.Fatalf("signUp → %v", js.Global().Get("JSON").Call("stringify", res))
+			}
+			m, _ := outbox.Last(res.Get("userSub").String(), message.KindSignUp)
+			mustCall(t, c, "confirmSignUp", email, m.Code)
+
+			_, err := call(t, c, "signIn", email, "WrongPassw0rd")
+			if err.Get("name").String() != "NotAuthorizedException" || err.Get("code").String() != "NotAuthorizedException" ||
+				err.Get("message").String() != "Incorrect username or password." || err.Get("status").Int() != 400 ||
+				!err.InstanceOf(js.Global().Get("Error")) {
+				t.Fatalf("wrong password rejected with %s / %s", err.Get("name"), err.Get("message"))
+			}
+
+			out := mustCall(t, c, "signIn", email, "Passw0rd!Passw0rd")
+			s := out.Get("session")
+			if s.Get("idTokenClaims").Get("email").String() != email || s.Get("expiresAt").Float() <= float64(time.Now().UnixMilli()) ||
+				s.Get("groups").Length() != 0 {
+				t.Fatalf("session %v", js.Global().Get("JSON").Call("stringify", s))
+			}
+			if storage.Call("size").Int() != 1 {
+				t.Fatalf("storage holds %d items", storage.Call("size").Int())
+			}
+			cur := mustCall(t, c, "currentSession", map[string]any{"forceRefresh": true})
+			if cur.Get("accessToken").String() == "" || cur.Get("refreshToken").String() != s.Get("refreshToken").String() {
+				t.Fatal("forced refresh lost the tokens")
+			}
+			u := mustCall(t, c, "getUser")
+			if u.Get("attributes").Get("email").String() != email {
+				t.Fatalf("getUser %v", js.Global().Get("JSON").Call("stringify", u))
+			}
+			mustCall(t, c, "signOut", map[string]any{"global": false})
+			if storage.Call("size").Int() != 0 {
+				t.Fatal("sign-out left the session in storage")
+			}
+			_, err = call(t, c, "currentSession")
+			if err.Get("name").String() != sdk.CodeUnauthenticated {
+				t.Fatalf("after sign-out: %s", err.Get("name"))
+			}
+			for _, line := range *seen {
+				if !strings.HasSuffix(line, "credentials=omit") || !strings.HasPrefix(line, "http://127.0.0.1:8787/ AWSCognitoIdentityProviderService.") {
+					t.Fatalf("request %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestCreateRejectsABadConfig(t *testing.T) {
+	for _, cfg := range []map[string]any{
+		{"userPoolId": testPool, "clientId": testClient},                        // no endpoint
+		{"endpoint": "http://x/", "userPoolId": "nope", "clientId": testClient}, // bad pool id
+		{"endpoint": "http://x/", "userPoolId": testPool},                       // no client
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				v, ok := r.(js.Value)
+				if !ok || v.Get("name").String() != sdk.CodeInvalidParam {
+					t.Errorf("create(%v) panicked with %v", cfg, r)
+				}
+			}()
+			create(js.Undefined(), []js.Value{js.ValueOf(cfg)})
+		}()
+	}
+}
+
+func TestBigIntCrypto(t *testing.T) {
+	c := bigIntCrypto{modexp: jsModExp}
+	for _, tc := range []struct{ base, exp, mod, want []byte }{
+		{[]byte{2}, []byte{10}, []byte{0x03, 0xe9}, []byte{0x00, 0x17}[1:]}, // 2^10 mod 1001 = 23
+		{[]byte{0, 0, 5}, []byte{0}, []byte{7}, []byte{1}},                  // leading zeros, exp 0
+		{[]byte{7}, []byte{1}, []byte{7}, []byte{}},                         // result zero: empty
+		{nil, []byte{3}, []byte{9}, []byte{}},                               // empty base is zero
+	} {
+		got, err := c.ModExp(tc.base, tc.exp, tc.mod)
+		if err != nil || !bytes.Equal(got, tc.want) {
+			t.Errorf("ModExp(%x, %x, %x) = %x, %v; want %x", tc.base, tc.exp, tc.mod, got, err, tc.want)
+		}
+		ref, _ := sdk.BigMath{}.ModExp(tc.base, tc.exp, tc.mod)
+		if !bytes.Equal(got, ref) {
+			t.Errorf("BigInt %x and math/big %x differ", got, ref)
+		}
+	}
+	for _, bad := range [][3][]byte{
+		{{2}, {2}, {8}},                // even modulus
+		{{2}, {2}, nil},                // no modulus
+		{make([]byte, 1025), {2}, {7}}, // oversized operand
+	} {
+		if _, err := c.ModExp(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("ModExp(%d-byte base, %x, %x) succeeded", len(bad[0]), bad[1], bad[2])
+		}
+	}
+}
+
+func TestWebStorageReportsQuotaErrors(t *testing.T) {
+	obj := jsMemoryStorage()
+	obj.Set("setItem", js.Global().Get("Function").New("k", "v", `throw new DOMException("The quota has been exceeded.", "QuotaExceededError")`))
+	s := webStorage{obj}
+	if err := s.Set("k", "v"); err == nil || !strings.Contains(err.Error(), "quota") {
+		t.Fatalf("Set: %v", err)
+	}
+	if _, ok := s.Get("missing"); ok {
+		t.Fatal("Get of a missing key succeeded")
+	}
+}
+
+// TestFetchTransportReadsErrors checks the transport against a fetch answering 400 with the
+// error type only in the header, as a proxy might.
+func TestFetchTransportReadsErrors(t *testing.T) {
+	fetch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resp := js.Global().Get("Response").New("", map[string]any{"status": http.StatusBadRequest,
+			"headers": map[string]any{"x-amzn-ErrorType": "LimitExceededException:"}})
+		return js.Global().Get("Promise").Call("resolve", resp)
+	})
+	prev := js.Global().Get("fetch")
+	js.Global().Set("fetch", fetch)
+	defer func() { js.Global().Set("fetch", prev); fetch.Release() }()
+	resp, err := fetchTransport{userPoolEndpoint: "http://x/"}.Call(context.Background(), "AWSCognitoIdentityProviderService.SignUp", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := sdk.ParseError(resp); e.Code != "LimitExceededException" || e.Status != 400 {
+		t.Fatalf("%+v", e)
+	}
+	rejecting := js.FuncOf(func(js.Value, []js.Value) any {
+		return js.Global().Get("Promise").Call("reject", js.Global().Get("TypeError").New("Failed to fetch"))
+	})
+	js.Global().Set("fetch", rejecting)
+	defer rejecting.Release()
+	if _, err := (fetchTransport{userPoolEndpoint: "http://x/"}).Call(context.Background(), "X.Y", nil); err == nil || !strings.Contains(err.Error(), "Failed to fetch") {
+		t.Fatalf("network failure: %v", err)
+	}
+}

@@ -1,0 +1,188 @@
+package sdk
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/poolgate/poolgate/internal/srp"
+)
+
+// SignInResult is either a Session (signed in) or the Challenge the user must answer next.
+type SignInResult struct {
+	Session   *Session
+	Challenge *Challenge
+}
+
+// Challenge is a step the server asks for before it issues tokens. The SDK answers
+// PASSWORD_VERIFIER itself; NEW_PASSWORD_REQUIRED is answered with CompleteNewPassword.
+type Challenge struct {
+	Name string
+	// RequiredAttributes are the attributes (without the "userAttributes." prefix) the user
+	// must supply with the new password; UserAttributes are the ones the user has.
+	RequiredAttributes []string
+	UserAttributes     map[string]string
+}
+
+type pendingChallenge struct {
+	name, session, username string
+}
+
+type initiateOutput struct {
+	ChallengeName        string            `json:"ChallengeName"`
+	Session              string            `json:"Session"`
+	ChallengeParameters  map[string]string `json:"ChallengeParameters"`
+	AuthenticationResult *authResult       `json:"AuthenticationResult"`
+}
+
+// SignIn signs username in with SRP (USER_SRP_AUTH, spec §3.4): the password never leaves
+// the client; the proof is computed here.
+func (c *Client) SignIn(ctx context.Context, username, password string) (*SignInResult, error) {
+	if username == "" {
+		return nil, invalidParameter("Username is required.")
+	}
+	if password == "" {
+		return nil, invalidParameter("Password is required.")
+	}
+	cl, err := srp.NewClient(srpCrypto{m: c.cfg.Crypto}, c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	var first initiateOutput
+	err = c.call(ctx, "InitiateAuth", map[string]any{
+		"AuthFlow":       "USER_SRP_AUTH",
+		"ClientId":       c.cfg.ClientID,
+		"AuthParameters": map[string]string{"USERNAME": username, "SRP_A": cl.AHex()},
+	}, &first)
+	if err != nil {
+		return nil, err
+	}
+	if first.ChallengeName != "PASSWORD_VERIFIER" {
+		return c.outcome(&first, username)
+	}
+	p := first.ChallengeParameters
+	userID := p["USER_ID_FOR_SRP"]
+	if userID == "" || p["SRP_B"] == "" || p["SALT"] == "" || p["SECRET_BLOCK"] == "" {
+		return nil, badResponse("InitiateAuth", fmt.Errorf("PASSWORD_VERIFIER without USER_ID_FOR_SRP, SRP_B, SALT or SECRET_BLOCK"))
+	}
+	block, err := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
+	if err != nil {
+		return nil, badResponse("InitiateAuth", fmt.Errorf("SECRET_BLOCK: %v", err))
+	}
+	timestamp := srp.FormatTimestamp(c.now())
+	sig, err := cl.Signature(srp.PoolName(c.cfg.UserPoolID), userID, password, p["SALT"], p["SRP_B"], block, timestamp)
+	if err != nil {
+		return nil, badResponse("InitiateAuth", err)
+	}
+	in := map[string]any{
+		"ChallengeName": "PASSWORD_VERIFIER",
+		"ClientId":      c.cfg.ClientID,
+		"ChallengeResponses": map[string]string{
+			"USERNAME":                    userID,
+			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
+			"TIMESTAMP":                   timestamp,
+			"PASSWORD_CLAIM_SIGNATURE":    sig,
+		},
+	}
+	if first.Session != "" {
+		in["Session"] = first.Session
+	}
+	var next initiateOutput
+	if err := c.call(ctx, "RespondToAuthChallenge", in, &next); err != nil {
+		return nil, err
+	}
+	return c.outcome(&next, userID)
+}
+
+// outcome stores tokens or remembers the challenge the server asked for.
+func (c *Client) outcome(out *initiateOutput, username string) (*SignInResult, error) {
+	if out.AuthenticationResult != nil {
+		c.clearCredentials()
+		sess, err := c.saveTokens(out.AuthenticationResult, "")
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.pending = nil
+		c.mu.Unlock()
+		return &SignInResult{Session: sess}, nil
+	}
+	switch out.ChallengeName {
+	case "":
+		return nil, badResponse("sign-in", fmt.Errorf("neither tokens nor a challenge"))
+	case "NEW_PASSWORD_REQUIRED":
+		ch, err := newPasswordChallenge(out.ChallengeParameters)
+		if err != nil {
+			return nil, badResponse("sign-in", err)
+		}
+		if u := out.ChallengeParameters["USER_ID_FOR_SRP"]; u != "" {
+			username = u
+		}
+		c.mu.Lock()
+		c.pending = &pendingChallenge{name: out.ChallengeName, session: out.Session, username: username}
+		c.mu.Unlock()
+		return &SignInResult{Challenge: ch}, nil
+	default:
+		return nil, &Error{Code: CodeUnsupported, Message: fmt.Sprintf("The server asked for %s, which this app cannot answer yet.", out.ChallengeName)}
+	}
+}
+
+// newPasswordChallenge reads NEW_PASSWORD_REQUIRED's parameters (spec §2.6): requiredAttributes
+// and userAttributes are JSON text.
+func newPasswordChallenge(p map[string]string) (*Challenge, error) {
+	ch := &Challenge{Name: "NEW_PASSWORD_REQUIRED", UserAttributes: map[string]string{}}
+	if raw := p["requiredAttributes"]; raw != "" {
+		var req []string
+		if err := json.Unmarshal([]byte(raw), &req); err != nil {
+			return nil, fmt.Errorf("requiredAttributes: %v", err)
+		}
+		for _, r := range req {
+			ch.RequiredAttributes = append(ch.RequiredAttributes, strings.TrimPrefix(r, "userAttributes."))
+		}
+	}
+	if raw := p["userAttributes"]; raw != "" {
+		var attrs map[string]any
+		if err := json.Unmarshal([]byte(raw), &attrs); err != nil {
+			return nil, fmt.Errorf("userAttributes: %v", err)
+		}
+		for k, v := range attrs {
+			if s, ok := v.(string); ok {
+				ch.UserAttributes[k] = s
+			}
+		}
+	}
+	sort.Strings(ch.RequiredAttributes)
+	return ch, nil
+}
+
+// CompleteNewPassword answers the NEW_PASSWORD_REQUIRED challenge SignIn returned, with the
+// new password and any required attributes.
+func (c *Client) CompleteNewPassword(ctx context.Context, newPassword string, attributes map[string]string) (*SignInResult, error) {
+	c.mu.Lock()
+	p := c.pending
+	c.mu.Unlock()
+	if p == nil || p.name != "NEW_PASSWORD_REQUIRED" {
+		return nil, &Error{Code: CodeNoChallenge, Message: "There is no new-password challenge to answer: sign in again."}
+	}
+	if newPassword == "" {
+		return nil, invalidParameter("The new password is required.")
+	}
+	resp := map[string]string{"USERNAME": p.username, "NEW_PASSWORD": newPassword}
+	for k, v := range attributes {
+		resp["userAttributes."+k] = v
+	}
+	var out initiateOutput
+	err := c.call(ctx, "RespondToAuthChallenge", map[string]any{
+		"ChallengeName":      "NEW_PASSWORD_REQUIRED",
+		"ClientId":           c.cfg.ClientID,
+		"Session":            p.session,
+		"ChallengeResponses": resp,
+	}, &out)
+	if err != nil {
+		return nil, err
+	}
+	return c.outcome(&out, p.username)
+}

@@ -1,0 +1,125 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// X-Amz-Target prefixes of the two JSON APIs (spec §1.1).
+const (
+	userPoolTarget     = "AWSCognitoIdentityProviderService."
+	identityPoolTarget = "AWSCognitoIdentityService."
+)
+
+// Transport sends one JSON 1.1 call (spec §1.2): a POST of body with the given X-Amz-Target
+// and Content-Type application/x-amz-json-1.1. It returns the response whatever its status;
+// an error means no response arrived (network failure, cancelled context).
+type Transport interface {
+	Call(ctx context.Context, target string, body []byte) (*Response, error)
+}
+
+// Response is what a Transport got back.
+type Response struct {
+	Status    int
+	ErrorType string // the x-amzn-ErrorType header, if readable
+	Body      []byte
+}
+
+// Error is a failed call as pages see it: Cognito's error type (e.g. NotAuthorizedException)
+// and message, or one of the SDK's own codes (NetworkError, UserUnAuthenticatedException, ...).
+type Error struct {
+	Code    string
+	Message string
+	Status  int // HTTP status; 0 for errors raised before or without a response
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Codes of errors the SDK raises itself.
+const (
+	CodeNetwork         = "NetworkError"
+	CodeUnauthenticated = "UserUnAuthenticatedException"
+	CodeBadResponse     = "InvalidResponseException"
+	CodeNoChallenge     = "NoChallengeException"
+	CodeUnsupported     = "ChallengeNotSupportedException"
+	CodeInvalidParam    = "InvalidParameterException"
+	CodeNoIdentityPool  = "IdentityPoolNotConfiguredException"
+)
+
+func invalidParameter(format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidParam, Message: fmt.Sprintf(format, args...)}
+}
+
+func unauthenticated() *Error {
+	return &Error{Code: CodeUnauthenticated, Message: "No user is signed in."}
+}
+
+func badResponse(action string, err error) *Error {
+	return &Error{Code: CodeBadResponse, Message: fmt.Sprintf("The server's answer to %s could not be read: %v", action, err)}
+}
+
+// call marshals in, sends it as target and decodes a 2xx answer into out (nil: ignored).
+func call(ctx context.Context, t Transport, target string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("sdk: encode %s: %w", target, err)
+	}
+	resp, err := t.Call(ctx, target, body)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &Error{Code: CodeNetwork, Message: "The server could not be reached: " + err.Error()}
+	}
+	action := target[strings.LastIndexByte(target, '.')+1:]
+	if resp.Status < 200 || resp.Status > 299 {
+		return ParseError(resp)
+	}
+	if out == nil || len(resp.Body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		return badResponse(action, err)
+	}
+	return nil
+}
+
+// ParseError turns an error response into an *Error the way the AWS clients do (spec §1.4):
+// the body's __type (or code), else the x-amzn-ErrorType header cut at ':', in either case cut
+// after any '#'; the body's message (or Message).
+func ParseError(resp *Response) *Error {
+	var body struct {
+		Type     string `json:"__type"`
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		MessageU string `json:"Message"`
+	}
+	_ = json.Unmarshal(resp.Body, &body) // a non-JSON body leaves every field empty
+	code := body.Type
+	if code == "" {
+		code = body.Code
+	}
+	if code == "" {
+		code, _, _ = strings.Cut(resp.ErrorType, ":")
+	}
+	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+		code = code[i+1:]
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		code = "UnknownError"
+		if resp.Status >= 500 {
+			code = "InternalErrorException"
+		}
+	}
+	msg := body.Message
+	if msg == "" {
+		msg = body.MessageU
+	}
+	if msg == "" {
+		msg = fmt.Sprintf("The server answered with HTTP status %d.", resp.Status)
+	}
+	return &Error{Code: code, Message: msg, Status: resp.Status}
+}
