@@ -196,3 +196,41 @@ func TestKVRejectsBadKeysBeforeJS(t *testing.T) {
 		t.Error("newKVStore(undefined) succeeded")
 	}
 }
+
+// TestKVRetriesCrossRequestRefusal: a call workerd refused as cross-request I/O is repeated
+// (at most crossRequestRetries times); other failures are not.
+func TestKVRetriesCrossRequestRefusal(t *testing.T) {
+	promise := js.Global().Get("Promise")
+	for _, tc := range []struct {
+		name     string
+		refusals int
+		message  string
+		wantErr  bool
+		wantGets int
+	}{
+		{"once", 1, "Cannot perform I/O on behalf of a different request.", false, 2},
+		{"always", 5, "Cannot perform I/O on behalf of a different request.", true, 1 + crossRequestRetries},
+		{"other error", 1, "KV GET failed: 500", true, 1},
+	} {
+		gets, left := 0, tc.refusals
+		get := js.FuncOf(func(js.Value, []js.Value) any {
+			gets++
+			if left > 0 {
+				left--
+				return promise.Call("reject", js.Global().Get("Error").New(tc.message))
+			}
+			return promise.Call("resolve", bytesToJS([]byte("v")).Get("buffer"))
+		})
+		obj := jsObject.New()
+		obj.Set("get", get)
+		kv, _ := newKVStore(obj)
+		v, err := kv.Get(context.Background(), "k")
+		get.Release()
+		if (err != nil) != tc.wantErr || (err == nil && string(v) != "v") {
+			t.Errorf("%s: Get = %q, %v; want error %v", tc.name, v, err, tc.wantErr)
+		}
+		if gets != tc.wantGets {
+			t.Errorf("%s: %d calls to get, want %d", tc.name, gets, tc.wantGets)
+		}
+	}
+}

@@ -5,8 +5,9 @@
 // instance, on Workers KV, with the runtime's native crypto.
 //
 // The JS glue (worker.mjs) starts this program inside the isolate's first request, hands it
-// a bridge object (globalThis.__poolgate: the Worker env, the instance number, the crypto and
-// fetch helpers) and waits for main to register its request function. main never returns: a
+// a bridge object (globalThis.__poolgate, edge/bridge.mjs: the Worker env, the instance number,
+// the per-request pumps that make Go's asynchronous calls in each request's own context, the
+// crypto and fetch helpers) and waits for main to register its request function. main never returns: a
 // js/wasm program that returns exits, and the next request would pay Go's start-up again.
 // Build it with
 //

@@ -110,6 +110,7 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 		name        string
 		start, cold time.Duration
 		ops         []opResult
+		srpSteps    [2]time.Duration // Worker only: Go CPU of InitiateAuth USER_SRP_AUTH, RespondToAuthChallenge
 	}
 	var results []result
 	starters := []struct {
@@ -135,6 +136,13 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		var ops []opResult
+		var steps [2]time.Duration
+		if w, ok := srv.(worker); ok {
+			if steps, err = f.srpStepsGoCPU(ctx, w, n/2); err != nil {
+				srv.Close()
+				return fmt.Errorf("%s: SRP steps: %w", s.name, err)
+			}
+		}
 		for _, op := range f.ops() {
 			r, err := measure(srv, op, n)
 			if err != nil {
@@ -159,7 +167,7 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: first request after restart: %w", s.name, err)
 		}
-		results = append(results, result{s.name, started, cold, ops})
+		results = append(results, result{s.name, started, cold, ops, steps})
 	}
 
 	fmt.Fprintf(out, "## poolgate on workerd vs hostsim (%s, %d runs per operation after %d warm-up runs, one request at a time)\n\n", time.Now().Format("2006-01-02"), n, warmup)
@@ -175,6 +183,8 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "\nProcess CPU: user+system time of the server's processes over the batch per request (workerd: wrangler's proxy and the runtime, which locally also runs the KV simulator). Go CPU: time the Worker's isolate spent running Go and the JS it calls synchronously (measured by the glue), the part Cloudflare bills as CPU time.\n")
+	fmt.Fprintf(out, "\nSRP steps on the Worker, Go CPU per request: InitiateAuth USER_SRP_AUTH %s, RespondToAuthChallenge PASSWORD_VERIFIER %s.\n",
+		ms(results[0].srpSteps[0]), ms(results[0].srpSteps[1]))
 	fmt.Fprintf(out, "\n| server | start-up (process to ready) | first request after restart (GetUser) |\n|---|---|---|\n")
 	for _, r := range results {
 		fmt.Fprintf(out, "| %s | %s | %s |\n", r.name, ms(r.start), ms(r.cold))
@@ -370,7 +380,55 @@ func (f *fixture) getUser(ctx context.Context) error {
 	return err
 }
 
+// srpStepsGoCPU measures the Worker's Go CPU for each step of the SRP round trip apart,
+// reading the glue's counter (which does not run Go) between the steps.
+func (f *fixture) srpStepsGoCPU(ctx context.Context, w worker, n int) ([2]time.Duration, error) {
+	var sum [2]float64
+	busy := func() (float64, error) {
+		g, err := w.Glue(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return g.GoBusyMs, nil
+	}
+	for i := range warmup + n {
+		b0, err := busy()
+		if err != nil {
+			return sum2(sum, 0), err
+		}
+		var b1 float64
+		err = f.srpRoundTripWith(ctx, func() error { b1, err = busy(); return err })
+		if err != nil {
+			return sum2(sum, 0), err
+		}
+		b2, err := busy()
+		if err != nil {
+			return sum2(sum, 0), err
+		}
+		if i >= warmup {
+			sum[0] += b1 - b0
+			sum[1] += b2 - b1
+		}
+	}
+	return sum2(sum, n), nil
+}
+
+func sum2(sum [2]float64, n int) [2]time.Duration {
+	if n == 0 {
+		return [2]time.Duration{}
+	}
+	return [2]time.Duration{
+		time.Duration(sum[0] * float64(time.Millisecond) / float64(n)),
+		time.Duration(sum[1] * float64(time.Millisecond) / float64(n)),
+	}
+}
+
 func (f *fixture) srpRoundTrip(ctx context.Context) error {
+	return f.srpRoundTripWith(ctx, func() error { return nil })
+}
+
+// srpRoundTripWith runs InitiateAuth USER_SRP_AUTH, then between, then RespondToAuthChallenge.
+func (f *fixture) srpRoundTripWith(ctx context.Context, between func() error) error {
 	cl, err := srp.NewClient(hostcrypto.Pure{}, rand.Reader)
 	if err != nil {
 		return err
@@ -378,6 +436,9 @@ func (f *fixture) srpRoundTrip(ctx context.Context) error {
 	ch, err := f.public.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: "USER_SRP_AUTH", ClientId: aws.String(f.client),
 		AuthParameters: map[string]string{"USERNAME": "bench", "SRP_A": cl.AHex()}})
 	if err != nil {
+		return err
+	}
+	if err := between(); err != nil {
 		return err
 	}
 	p := ch.ChallengeParameters

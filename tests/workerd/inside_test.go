@@ -61,5 +61,5 @@ func TestEdgeInsideWorkerd(t *testing.T) {
 	out := runInside(t, "-test.v", "-test.timeout=4m")
 	wantPassed(t, out, "TestKVConformance", "TestKVMissingIsNotFound", "TestKVTTLSent", "TestKVRateLimitRetry",
 		"TestKVRejectsBadKeysBeforeJS", "TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1",
-		"TestRSASignBadJWKRefused")
+		"TestRSASignBadJWKRefused", "TestKVRetriesCrossRequestRefusal")
 }

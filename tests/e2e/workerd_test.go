@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/message"
+)
+
+// workerClock is the Worker's test clock (local.Options.TestClock): it stands still at
+// fakeStart and moves only when a scenario advances it, as hostsim's fake clock does. (Workers
+// KV expires keys on its own real clock; the core relies on that for no decision.)
+type workerClock struct{ w *local.Worker }
+
+func (c workerClock) Now() time.Time { return c.w.Now() }
+func (c workerClock) Advance(t testing.TB, d time.Duration) {
+	t.Helper()
+	if err := c.w.Advance(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWorkerd runs the scenarios against the Worker (edge/, GOOS=js) under wrangler dev
+// (workerd) with local Workers KV; messages arrive through the webhook sender.
+func TestWorkerd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts wrangler dev; skipped in -short mode")
+	}
+	root := repoRoot()
+	if err := local.Build(context.Background(), root); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	w, err := local.Start(context.Background(), local.Options{
+		Root:                 root,
+		PersistDir:           t.TempDir(),
+		Region:               testRegion,
+		IssuerBase:           testIssuerBase,
+		AdminAccessKeyID:     testAdminKeyID,
+		AdminSecretAccessKey: testAdminSecret,
+		MasterKey:            testMasterKey,
+		TestClock:            true,
+		ClockStart:           fakeStart,
+		Logf:                 logs.logf,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.tail(40))
+	}
+	t.Cleanup(func() {
+		w.Close()
+		if t.Failed() {
+			t.Logf("wrangler log (last lines):\n%s", logs.tail(80))
+		}
+	})
+	runScenarios(t, &Endpoint{
+		URL:        w.URL(),
+		Region:     testRegion,
+		IssuerBase: testIssuerBase,
+		AdminKeyID: testAdminKeyID,
+		AdminKey:   testAdminSecret,
+		Clock:      workerClock{w},
+		Messages:   func() []message.Message { return w.Messages() },
+		calls:      newCallLog(),
+	})
+}
