@@ -31,6 +31,18 @@ type Endpoint struct {
 	Messages func() []message.Message
 
 	calls *callLog // every SDK call made through this endpoint's clients
+	// httpc is this endpoint's own HTTP client: its connections are not shared with the
+	// servers of other tests (a shared pool can hand a test a connection another test's
+	// server shutdown is closing).
+	httpc *http.Client
+}
+
+// httpClient returns the endpoint's own HTTP client.
+func (ep *Endpoint) httpClient() *http.Client {
+	if ep.httpc == nil {
+		ep.httpc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	return ep.httpc
 }
 
 // Clock is the server's clock as the tests control it.
@@ -116,7 +128,7 @@ func (ep *Endpoint) clientWith(creds aws.CredentialsProvider, skew time.Duration
 		BaseEndpoint:     aws.String(ep.URL),
 		Credentials:      creds,
 		RetryMaxAttempts: 1,
-		HTTPClient:       &recordingDoer{inner: http.DefaultClient, log: ep.calls},
+		HTTPClient:       &recordingDoer{inner: ep.httpClient(), log: ep.calls},
 		// Sign with the server's clock (a fake clock may be far from the wall clock).
 		HTTPSignerV4: clockSigner{inner: v4.NewSigner(), now: func() time.Time { return ep.Now().Add(skew) }},
 	})

@@ -148,7 +148,7 @@ func (ep *Endpoint) Identity(admin bool) *ci.Client {
 		BaseEndpoint:     aws.String(ep.URL),
 		Credentials:      creds,
 		RetryMaxAttempts: 1,
-		HTTPClient:       &recordingDoer{inner: http.DefaultClient, log: ep.calls},
+		HTTPClient:       &recordingDoer{inner: ep.httpClient(), log: ep.calls},
 		HTTPSignerV4:     clockSigner{inner: v4.NewSigner(), now: ep.Now},
 	})
 }
