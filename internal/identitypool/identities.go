@@ -3,104 +3,19 @@ package identitypool
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
+	"github.com/poolgate/poolgate/internal/listing"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/store"
 )
 
-// Listings page through the store in key order; a page token seals the store cursor of the
-// batch holding the last item and that item's key, bound to one listing (scope).
-type pageToken struct {
-	Cursor string `json:"c,omitempty"`
-	After  string `json:"a"`
-}
-
-const (
-	listBatch       = 200
-	sealPurposePage = "identitypool/page/"
-)
-
-func (s *Service) sealPageToken(scope string, t pageToken) (string, error) {
-	plain, err := json.Marshal(t)
-	if err != nil {
-		return "", err
-	}
-	sealed, err := s.d.Seal.Seal(sealPurposePage+scope, plain, time.Time{})
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(sealed), nil
-}
-
-func (s *Service) openPageToken(scope, tok string) (pageToken, error) {
-	var t pageToken
-	if tok == "" {
-		return t, nil
-	}
-	bad := awsjson.InvalidParameter("Invalid pagination token.")
-	sealed, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return t, bad
-	}
-	plain, err := s.d.Seal.Open(sealPurposePage+scope, sealed, s.now())
-	if err != nil {
-		return t, bad
-	}
-	if err := json.Unmarshal(plain, &t); err != nil || t.After == "" {
-		return t, bad
-	}
-	return t, nil
-}
-
-// listPage returns up to limit items for the keys under prefix, resuming after tok. load
-// turns a key into an item and says whether it belongs in the listing.
-func listPage[T any](ctx context.Context, s *Service, scope, prefix, tok string, limit int,
-	load func(key string) (T, bool, error)) ([]T, string, error) {
-	t, err := s.openPageToken(scope, tok)
-	if err != nil {
-		return nil, "", err
-	}
-	items := make([]T, 0, min(limit, listBatch))
-	cursor := t.Cursor
-	var lastKey, lastCursor string
-	for {
-		page, err := s.d.Store.List(ctx, prefix, cursor, listBatch)
-		if err != nil {
-			if tok != "" {
-				return nil, "", awsjson.InvalidParameter("Invalid pagination token.")
-			}
-			return nil, "", err
-		}
-		for _, k := range page.Keys {
-			if t.After != "" && k <= t.After {
-				continue
-			}
-			item, ok, err := load(k)
-			if err != nil {
-				return nil, "", err
-			}
-			if !ok {
-				continue
-			}
-			if len(items) == limit {
-				next, err := s.sealPageToken(scope, pageToken{Cursor: lastCursor, After: lastKey})
-				return items, next, err
-			}
-			items = append(items, item)
-			lastKey, lastCursor = k, cursor
-		}
-		if page.Cursor == "" {
-			return items, "", nil
-		}
-		cursor = page.Cursor
-	}
+// pager pages through the store for the list actions (internal/listing).
+func (s *Service) pager() listing.Pager {
+	return listing.Pager{Store: s.d.Store, Seal: s.d.Seal, Now: s.now, Purpose: "identitypool/page/"}
 }
 
 func digest(s string) string {
@@ -148,7 +63,7 @@ func (s *Service) listIdentities(ctx context.Context, in *ListIdentitiesInput) (
 		return nil, err
 	}
 	prefix := memberPrefix(p.IdentityPoolId)
-	items, next, err := listPage(ctx, s, "ListIdentities/"+p.IdentityPoolId, prefix, in.NextToken, limit,
+	items, next, err := listing.Page(ctx, s.pager(), "ListIdentities/"+p.IdentityPoolId, prefix, in.NextToken, limit,
 		func(key string) (IdentityDescription, bool, error) {
 			id, err := s.getIdentity(ctx, strings.TrimPrefix(key, prefix), false)
 			var ae *awsjson.Error

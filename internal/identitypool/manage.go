@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/poolgate/poolgate/internal/listing"
 	"regexp"
 	"slices"
 	"strings"
@@ -202,7 +203,7 @@ func (s *Service) listIdentityPools(ctx context.Context, in *ListIdentityPoolsIn
 	if err != nil {
 		return nil, err
 	}
-	items, next, err := listPage(ctx, s, "ListIdentityPools", "ip/", in.NextToken, limit,
+	items, next, err := listing.Page(ctx, s.pager(), "ListIdentityPools", "ip/", in.NextToken, limit,
 		func(key string) (IdentityPoolShortDescription, bool, error) {
 			var p storedPool
 			err := s.getJSON(ctx, key, &p)

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"github.com/poolgate/poolgate/internal/listing"
 	"net/url"
 	"regexp"
 	"time"
@@ -382,7 +383,7 @@ func (s *Service) listUserPoolClients(ctx context.Context, in *ListUserPoolClien
 		return nil, err
 	}
 	prefix := clientKey(p.Id, "")
-	clients, next, err := listPage(ctx, s, "ListUserPoolClients/"+p.Id, prefix, in.NextToken, limit,
+	clients, next, err := listing.Page(ctx, s.pager(), "ListUserPoolClients/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (UserPoolClientDescription, bool, error) {
 			var sc storedClient
 			if err := s.getJSON(ctx, key, &sc); err != nil {

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"github.com/poolgate/poolgate/internal/listing"
 	"regexp"
 	"slices"
 	"sort"
@@ -199,7 +200,7 @@ func (s *Service) listGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 		return nil, err
 	}
 	prefix := groupKey(p.Id, "")
-	groups, next, err := listPage(ctx, s, "ListGroups/"+p.Id, prefix, in.NextToken, limit,
+	groups, next, err := listing.Page(ctx, s.pager(), "ListGroups/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (Group, bool, error) {
 			var g Group
 			if err := s.getJSON(ctx, key, &g); err != nil {
@@ -350,7 +351,7 @@ func (s *Service) adminListGroupsForUser(ctx context.Context, in *AdminListGroup
 		}
 		groups = append(groups, *g)
 	}
-	page, next, err := slicePage(s, "AdminListGroupsForUser/"+p.Id+"/"+u.Sub, in.NextToken, limit, groups,
+	page, next, err := listing.Slice(s.pager(), "AdminListGroupsForUser/"+p.Id+"/"+u.Sub, in.NextToken, limit, groups,
 		func(g Group) string { return g.GroupName })
 	if err != nil {
 		return nil, err
@@ -371,7 +372,7 @@ func (s *Service) listUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 		return nil, err
 	}
 	prefix := memberKey(p.Id, in.GroupName, "")
-	users, next, err := listPage(ctx, s, "ListUsersInGroup/"+p.Id+"/"+in.GroupName, prefix, in.NextToken, limit,
+	users, next, err := listing.Page(ctx, s.pager(), "ListUsersInGroup/"+p.Id+"/"+in.GroupName, prefix, in.NextToken, limit,
 		func(key string) (UserType, bool, error) {
 			u, err := s.getUser(ctx, p, strings.TrimPrefix(key, prefix))
 			if errors.Is(err, store.ErrNotFound) {

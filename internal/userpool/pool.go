@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/poolgate/poolgate/internal/listing"
 	"regexp"
 	"strings"
 
@@ -275,7 +276,7 @@ func (s *Service) listUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 	if err := checkRange("maxResults", *in.MaxResults, 1, 60); err != nil {
 		return nil, err
 	}
-	pools, next, err := listPage(ctx, s, "ListUserPools", poolKey(""), in.NextToken, *in.MaxResults,
+	pools, next, err := listing.Page(ctx, s.pager(), "ListUserPools", poolKey(""), in.NextToken, *in.MaxResults,
 		func(key string) (UserPoolDescriptionType, bool, error) {
 			p, err := s.getPool(ctx, strings.TrimPrefix(key, poolKey("")))
 			if err != nil {
