@@ -142,7 +142,7 @@ func workerdBench(b *testing.B, config []byte) *Endpoint {
 	}
 	b.Cleanup(func() { w.Close() })
 	return &Endpoint{URL: w.URL(), Region: testRegion, IssuerBase: testIssuerBase, AdminKeyID: testAdminKeyID,
-		AdminKey: testAdminSecret, Clock: idWorkerClock{w}, calls: newCallLog()}
+		AdminKey: testAdminSecret, Clock: workerClock{w}, calls: newCallLog()}
 }
 
 // BenchmarkIdentityWorkerdVend is the vend benchmark against the Worker in workerd (one

@@ -22,9 +22,11 @@ func (c workerClock) Advance(t testing.TB, d time.Duration) {
 	}
 }
 
-// TestWorkerd runs the scenarios against the Worker (edge/, GOOS=js) under wrangler dev
-// (workerd) with local Workers KV; messages arrive through the webhook sender.
-func TestWorkerd(t *testing.T) {
+// startWorker starts the Worker (edge/) under wrangler dev (workerd) with local Workers KV,
+// config applied and the test clock on (at clockStart, or the Worker's own start when zero),
+// and returns its endpoint; messages arrive through the webhook sender.
+func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts wrangler dev; skipped in -short mode")
 	}
@@ -41,12 +43,13 @@ func TestWorkerd(t *testing.T) {
 		AdminAccessKeyID:     testAdminKeyID,
 		AdminSecretAccessKey: testAdminSecret,
 		MasterKey:            testMasterKey,
+		PoolgateConfig:       config,
 		TestClock:            true,
-		ClockStart:           fakeStart,
+		ClockStart:           clockStart,
 		Logf:                 logs.logf,
 	})
 	if err != nil {
-		t.Fatalf("%v\n%s", err, logs.tail(40))
+		t.Fatalf("starting the Worker: %v\n%s", err, logs.tail(60))
 	}
 	t.Cleanup(func() {
 		w.Close()
@@ -54,7 +57,7 @@ func TestWorkerd(t *testing.T) {
 			t.Logf("wrangler log (last lines):\n%s", logs.tail(80))
 		}
 	})
-	runScenarios(t, &Endpoint{
+	return &Endpoint{
 		URL:        w.URL(),
 		Region:     testRegion,
 		IssuerBase: testIssuerBase,
@@ -63,5 +66,10 @@ func TestWorkerd(t *testing.T) {
 		Clock:      workerClock{w},
 		Messages:   func() []message.Message { return w.Messages() },
 		calls:      newCallLog(),
-	})
+	}
+}
+
+// TestWorkerd runs the scenarios against the Worker.
+func TestWorkerd(t *testing.T) {
+	runScenarios(t, startWorker(t, nil, fakeStart))
 }
