@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -157,6 +158,13 @@ type route struct {
 	sigv4      *sigv4Route
 	cors       *corsPolicy
 	specOrigin string
+
+	// plainAnswers are the handoff's failure answers when no header was set beforehand
+	// (handoff.go): the same for every request of the route, so made once.
+	plainAnswers struct {
+		once                  sync.Once
+		unreachable, timedOut Answer
+	}
 }
 
 type jwtRoute struct {

@@ -73,7 +73,8 @@ func canonicalRequest(r *http.Request) *http.Request {
 // headers other than hop-by-hop ones and X-Poolgate-* (Authorization only when the route
 // keeps it), plus identity and X-Forwarded-* headers; the status, headers and body of the
 // origin's answer come back unchanged (minus hop-by-hop headers and, on routes with a CORS
-// policy, the origin's own Access-Control-* headers).
+// policy, the origin's own Access-Control-* headers). Under WithHandoff the host sends it
+// instead (handoff.go).
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, identity http.Header, dropHeaders ...string) {
 	p := &httputil.ReverseProxy{
 		Transport:  g.cfg.Transport,
@@ -115,6 +116,10 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, ide
 			}
 			g.refuse(w, rt, status, desc)
 		},
+	}
+	if take := handoffFrom(r.Context()); take != nil {
+		g.handOff(w, take, r, rt, p)
+		return
 	}
 	// Let an HTTP/1 server read the rest of the request while the response streams back.
 	http.NewResponseController(w).EnableFullDuplex()

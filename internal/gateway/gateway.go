@@ -68,6 +68,7 @@ type Gateway struct {
 	keySets map[string]*keySet
 
 	rev     revocation
+	sigs    sigCache // tokens whose signature verified (sigcache.go)
 	buffers bufferPool
 }
 

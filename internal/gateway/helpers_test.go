@@ -310,10 +310,10 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e.gw = gw
-	e.h = gw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.h = asHost(gw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Next", "api")
 		w.WriteHeader(http.StatusTeapot)
-	}))
+	})))
 	return e
 }
 

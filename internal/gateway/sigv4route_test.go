@@ -54,7 +54,7 @@ func newSigEnv(t *testing.T, spec *SigV4Spec) *sigEnv {
 		t.Fatal(err)
 	}
 	e.gw = gw
-	e.h = gw.Handler(http.NotFoundHandler())
+	e.h = asHost(gw.Handler(http.NotFoundHandler()))
 	s := &sigEnv{env: e, issuer: is, origin: newOrigin(t, nil)}
 	e.apply(RouteSpec{Name: "files", Type: TypeSigV4, PathPrefix: "/s3", Origin: s.origin.URL, SigV4: spec})
 	s.creds = s.issue(t, identityID, time.Hour)

@@ -45,9 +45,13 @@ type verified struct {
 // times, token_use, client, revocation, then scopes and groups. A refusal says why the token
 // does not pass; an error is a failure of the gateway's own dependencies.
 func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*verified, *refusal, error) {
-	t, err := parseJWS(raw)
-	if err != nil {
-		return nil, invalidToken("The token is malformed."), nil
+	now := g.now()
+	t, seenKey, seen := g.sigs.get(raw, now)
+	if !seen {
+		var err error
+		if t, err = parseJWS(raw); err != nil {
+			return nil, invalidToken("The token is malformed."), nil
+		}
 	}
 	iss, _ := t.claims["iss"].(string)
 	var is *issuer
@@ -66,7 +70,6 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	if t.kid == "" {
 		return nil, invalidToken("The token has no key id (kid)."), nil
 	}
-	now := g.now()
 	k, err := g.keySet(is).key(ctx, t.kid, now)
 	if errors.Is(err, errUnknownKid) {
 		return nil, invalidToken("The token's signing key is unknown."), nil
@@ -79,18 +82,28 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	if !k.fitsAlg(t.alg) {
 		return nil, invalidToken("The token's algorithm does not fit its key."), nil
 	}
-	digest := sha256.Sum256([]byte(t.signingInput))
-	switch t.alg {
-	case RS256:
-		err = g.cfg.Crypto.VerifyRSA(k.der, digest[:], t.sig)
-	case ES256:
-		err = g.cfg.Crypto.VerifyECDSA(k.der, digest[:], t.sig)
-	}
-	if err != nil {
-		if !errors.Is(err, hostcrypto.ErrVerify) {
-			g.cfg.Logf("gateway: verifying with key %s of %s: %v", clip(k.kid), is.iss, err)
+	if !seen || seenKey != k {
+		digest := sha256.Sum256([]byte(t.signingInput))
+		switch t.alg {
+		case RS256:
+			err = g.cfg.Crypto.VerifyRSA(k.der, digest[:], t.sig)
+		case ES256:
+			err = g.cfg.Crypto.VerifyECDSA(k.der, digest[:], t.sig)
 		}
-		return nil, invalidToken("The token's signature does not verify."), nil
+		if err != nil {
+			if !errors.Is(err, hostcrypto.ErrVerify) {
+				g.cfg.Logf("gateway: verifying with key %s of %s: %v", clip(k.kid), is.iss, err)
+			}
+			return nil, invalidToken("The token's signature does not verify."), nil
+		}
+		if exp, present, err := numericDate(t.claims, "exp"); err == nil && present {
+			// Kept until exp, and no longer than sigCacheLife (exp may be far off or absurd).
+			until := now.Add(sigCacheLife)
+			if exp < float64(until.Unix()) {
+				until = time.Unix(int64(exp), 0)
+			}
+			g.sigs.put(raw, t, k, until, now)
+		}
 	}
 
 	// The signature is good: from here on the claims are the issuer's.
