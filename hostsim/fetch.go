@@ -14,8 +14,9 @@ import (
 	"github.com/poolgate/poolgate/internal/abi"
 )
 
-// fetchTransport sends the guest's outbound requests (http_fetch). Origins are usually few
-// and local, so it keeps more idle connections per host than http.DefaultTransport.
+// fetchTransport sends the guest's outbound requests (http_fetch: external JWKS, OIDC
+// discovery). Hosts are few, so it keeps more idle connections per host than
+// http.DefaultTransport. Gateway origins are reached through handoffs (originTransport).
 var fetchTransport = func() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64

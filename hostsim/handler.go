@@ -1,31 +1,31 @@
 package hostsim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/abi"
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/gateway"
 )
 
 // ServeHTTP hands the request to a guest instance and writes its response. The guest runs
 // under the request timeout, detached from the client's cancellation (a client that hangs up
 // must not cost an instance).
+//
+// Poolgate's JSON APIs and requests without a body reach the guest with their body (at most
+// maxRequestBytes); any other body stays pending, for the guest to read as far as it needs
+// (abi.BodyRead). A request the guest's gateway lets through comes back as a handoff, which
+// is sent to its origin here, after the instance is free again and under the client's
+// context: the body (what the guest read of it, then the rest) and the origin's response
+// stream through without a size limit.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.assets.serve(w, r) {
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.writeError(w, r, awsjson.New("SerializationException", "The request body is larger than %d bytes.", maxRequestBytes))
-			return
-		}
-		s.writeError(w, r, awsjson.New("SerializationException", "Could not read the request body."))
 		return
 	}
 	uri := r.RequestURI
@@ -33,19 +33,48 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Handlers called directly (no RequestURI), or an absolute-form target.
 		uri = r.URL.RequestURI()
 	}
-	req := abi.EncodeRequest(&abi.Request{
+	msg := &abi.Request{
 		Method:     r.Method,
 		URI:        uri,
 		Host:       r.Host,
 		RemoteAddr: r.RemoteAddr,
 		Header:     r.Header,
-		Body:       body,
-	})
+	}
+	var pending *pendingBody
+	if needsBody(r) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.writeError(w, r, awsjson.New("SerializationException", "The request body is larger than %d bytes.", maxRequestBytes))
+				return
+			}
+			s.writeError(w, r, awsjson.New("SerializationException", "Could not read the request body."))
+			return
+		}
+		msg.Body = body
+	} else {
+		msg.BodyPending = true
+		pending = &pendingBody{tee: gateway.NewBodyTee(r.Body)}
+		if r.ContentLength > 0 && r.Header.Get("Content-Length") == "" {
+			// The guest learns the length from the header (a handler called without a
+			// server has only the field).
+			msg.Header = r.Header.Clone()
+			msg.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+		}
+	}
+	req := abi.EncodeRequest(msg)
 
 	ctx, cancel := context.WithTimeout(withFetchSlot(context.WithoutCancel(r.Context())), s.timeout)
 	defer cancel()
+	liftDeadline := func() {}
+	if pending != nil {
+		ctx = withPendingBody(ctx, pending)
+		deadline, _ := ctx.Deadline()
+		liftDeadline = bodyDeadline(w, deadline)
+	}
 	var resp *abi.Response
-	err = s.pool.do(ctx, func(in *instance) error {
+	err := s.pool.do(ctx, func(in *instance) error {
 		out, err := in.call(ctx, in.handle, req)
 		if err == nil {
 			resp, err = abi.DecodeResponse(out)
@@ -53,6 +82,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
+		// A guest abandoned at its deadline may still be blocked reading the body: the
+		// deadline stays so that the read ends.
 		s.logf("hostsim: %s %s: %v", r.Method, uri, err)
 		if ctx.Err() != nil {
 			e := awsjson.Internal("The request timed out.")
@@ -63,12 +94,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, awsjson.Internal("Internal server error."))
 		return
 	}
+	liftDeadline()
+	if resp.Status == abi.StatusHandoff {
+		body := io.NopCloser(bytes.NewReader(msg.Body))
+		if pending != nil {
+			body = pending.tee.Replay()
+		}
+		s.serveUpstream(w, r, uri, resp.Body, body)
+		return
+	}
 	h := w.Header()
 	for k, vs := range resp.Header {
 		h[k] = vs
 	}
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)
+}
+
+// serveUpstream sends a request the guest handed off (its Upstream's JSON in raw) to the
+// origin with body and streams the answer; a handoff that does not decode is a 500.
+func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request, uri string, raw []byte, body io.ReadCloser) {
+	u, err := gateway.DecodeUpstream(raw)
+	if err != nil {
+		s.logf("hostsim: %s %s: the guest's handoff: %v", r.Method, uri, err)
+		s.writeError(w, r, awsjson.Internal("Internal server error."))
+		return
+	}
+	gateway.ServeUpstream(w, r, body, u, originTransport, s.logf)
 }
 
 // writeError answers for the host itself (the guest never saw the request) in the shape the

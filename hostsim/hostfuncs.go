@@ -45,6 +45,7 @@ func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		abi.Log:               h.log,
 		abi.RuntimeConfig:     h.runtimeConfig,
 		abi.HTTPFetch:         h.httpFetch,
+		abi.BodyRead:          h.bodyRead,
 	}
 	if len(impls) != len(abi.Imports) {
 		return fmt.Errorf("hostsim: %d host functions for %d imports", len(impls), len(abi.Imports))

@@ -1,6 +1,7 @@
 // Package hostsim runs poolgate's wasip1 module under wazero as a local Cognito-compatible
-// server: it implements the module's host functions (KV, crypto, messages, log), keeps a pool of
-// instances, and serves HTTP. Go tests import it to get a local Cognito:
+// server: it implements the module's host functions (KV, crypto, messages, log, outbound
+// fetches, request bodies), keeps a pool of instances, and serves HTTP, streaming the requests
+// the guest's gateway allows to their origins. Go tests import it to get a local Cognito:
 //
 //	// once, e.g. in TestMain: hostsim.BuildModule(ctx, "", "build/poolgate.wasm")
 //	s, err := hostsim.Start(ctx, hostsim.Options{
@@ -97,7 +98,9 @@ type Options struct {
 
 	// RequestTimeout bounds one request inside the guest. Default 30 s. A guest that overruns
 	// it gets a 504 and its instance is replaced: abandoned while it runs on (closed when it
-	// returns), or, with StrictDeadline, stopped at once.
+	// returns), or, with StrictDeadline, stopped at once. A request the guest's gateway hands
+	// back is sent to its origin afterwards, outside this bound (the gateway's origin timeout
+	// bounds the wait for the response head; the bodies stream for as long as they last).
 	RequestTimeout time.Duration
 
 	// StrictDeadline compiles the guest with wazero's termination checks
@@ -142,7 +145,9 @@ type Server struct {
 	closeErr   error
 }
 
-// maxRequestBytes bounds a request body; Cognito's own requests are far smaller.
+// maxRequestBytes bounds a body sent to the guest with its request (poolgate's JSON APIs:
+// Cognito's own requests are far smaller). Other bodies are read by the guest as it needs
+// them, or stream to a gateway origin, without this bound.
 const maxRequestBytes = 8 << 20
 
 // Start compiles the module, starts its first instance (which validates the runtime

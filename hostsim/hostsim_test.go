@@ -464,10 +464,14 @@ func TestSecretsOptions(t *testing.T) {
 	}
 }
 
+// TestRequestTooLarge: a JSON API call (X-Amz-Target) reaches the guest with its body, which
+// is bounded; other bodies stay pending (TestPendingBody) and are not.
 func TestRequestTooLarge(t *testing.T) {
 	s := start(t, Options{})
 	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/echo", io.LimitReader(zeros{}, maxRequestBytes+1)))
+	r := httptest.NewRequest("POST", "/echo", io.LimitReader(zeros{}, maxRequestBytes+1))
+	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.SignUp")
+	s.Handler().ServeHTTP(rec, r)
 	if rec.Code != http.StatusBadRequest || rec.Header().Get("x-amzn-ErrorType") != "SerializationException:" ||
 		rec.Header().Get("x-amzn-RequestId") == "" || rec.Header().Get("Access-Control-Allow-Origin") == "" {
 		t.Fatalf("oversized body: status %d, headers %v", rec.Code, rec.Header())

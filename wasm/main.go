@@ -36,7 +36,7 @@ func newApp(env guest.Env) (guest.App, error) {
 		Now:                  time.Now,    // WASI clock_time_get: the host's (possibly injected) clock
 		Rand:                 rand.Reader, // WASI random_get: the host's crypto/rand
 		Logf:                 env.Logf,
-		Transport:            guest.Transport{}, // http_fetch: gateway origins and external JWKS
+		Transport:            guest.Transport{}, // http_fetch: external JWKS; origins are reached by the host (handoffs)
 	})
 	if err != nil {
 		return nil, err

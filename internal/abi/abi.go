@@ -33,6 +33,17 @@
 //	before: [.....]['k'][.....][? ? ? ? ? ? ? ?]     kv_get(key_ptr, 1, out_ptr, 8)
 //	after:  [.....]['k'][.....]['a''b''c'? ? ? ? ?]  result 3
 //
+// # Request bodies and handoffs
+//
+// A request crosses into the guest with its body (poolgate's JSON APIs, bodies that are
+// empty), or with Request.BodyPending set: the guest then reads the body from the host with
+// BodyRead, as far as it needs, during the same poolgate_handle call. The guest's gateway
+// does not forward allowed requests itself: poolgate_handle answers with a Response of Status
+// StatusHandoff whose Body is the JSON of the gateway's Upstream (where to send the request,
+// with which headers, and how to edit or replace the origin's answer). The host then sends
+// the request to the origin with the whole body (the bytes the guest read, then the rest) and
+// streams the origin's response to the client, after the guest instance is free again.
+//
 // Clock and randomness are not poolgate imports: the guest reads them through WASI
 // (clock_time_get, random_get), which the host wires to its clock and to crypto/rand.
 package abi
@@ -81,7 +92,7 @@ const (
 	Log = "log"
 	// RuntimeConfig returns the RuntimeConfig as JSON: (out_ptr, out_cap) → size.
 	RuntimeConfig = "runtime_config"
-	// HTTPFetch sends an outbound HTTP request (gateway origins, external JWKS) and returns the
+	// HTTPFetch sends an outbound HTTP request (external JWKS, OIDC discovery) and returns the
 	// whole response: (req_ptr, req_len, out_ptr, out_cap) → size of a Response encoded by
 	// EncodeResponse. The request is encoded by EncodeRequest with URI the absolute http(s)
 	// URL, Host the Host header to send ("" for the URL's host) and RemoteAddr unused.
@@ -94,6 +105,13 @@ const (
 	// URL that is not http(s); -CodeCanceled when the request's deadline passed; -CodeInternal
 	// when the origin cannot be reached or answers too much (the host logs why).
 	HTTPFetch = "http_fetch"
+	// BodyRead reads the pending body of the current request (Request.BodyPending):
+	// (out_ptr, out_cap) → n. It is a read, not a sized result: 0 < n <= out_cap bytes were
+	// written to out[0:n]; 0 means the body has ended (and stays 0); -CodeNotFound when the
+	// current export call has no pending body; -CodeCanceled when the request's deadline
+	// passed; -CodeInternal when reading from the client failed (the host logs why);
+	// -CodeInvalid for out_cap 0 or a buffer outside memory.
+	BodyRead = "body_read"
 )
 
 // MaxFetchBody bounds the body of an HTTPFetch response (and the body a guest sends with
@@ -111,7 +129,10 @@ const (
 	// Result. The host calls it once after instantiating, before any other poolgate export.
 	ExportInit = "poolgate_init"
 	// ExportHandle serves one HTTP request: (req_ptr, req_len) → packed i64 of a Response
-	// encoded by EncodeResponse. A panic in the guest's handler becomes a 500 response.
+	// encoded by EncodeResponse. A panic in the guest's handler becomes a 500 response. A
+	// Response with Status StatusHandoff is not an answer: its Body is the JSON of a
+	// gateway.Upstream the host sends on itself (see the package documentation); a host
+	// answers 500 when that JSON does not decode.
 	ExportHandle = "poolgate_handle"
 	// ExportApply applies a declarative configuration file (JSON): (cfg_ptr, cfg_len) → packed
 	// i64 of an encoded Result whose Text is the summary of what was applied, or the error.
@@ -177,6 +198,7 @@ var Imports = []Func{
 	{Log, i32s(3), nil},
 	{RuntimeConfig, i32s(2), []ValueType{I32}},
 	{HTTPFetch, i32s(4), []ValueType{I32}},
+	{BodyRead, i32s(2), []ValueType{I32}},
 }
 
 // Exports lists the functions the guest exports for its host.
@@ -192,7 +214,7 @@ var Exports = []Func{
 type Code int32
 
 const (
-	// CodeNotFound: kv_get of a missing or expired key.
+	// CodeNotFound: kv_get of a missing or expired key; body_read without a pending body.
 	CodeNotFound Code = 1
 	// CodeInvalid: a malformed argument (memory out of range, a key the store rejects, DER that
 	// does not parse, an even modulus, bad JSON).

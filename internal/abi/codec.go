@@ -13,11 +13,15 @@ import (
 // one pair per value, names in ascending order. Decoders check every length against the bytes
 // that remain, reject trailing bytes, and never panic.
 //
-//	Request:  version=1, method, uri, host, remote_addr, header block, body
-//	Response: version=1, uvarint status (100..999), header block, body
-//	Page:     version=1, uvarint key count, keys..., cursor
-//	Result:   version=1, byte ok (1) or failed (0), text
-const version = 1
+//	Request:  version=2, method, uri, host, remote_addr, header block, body, byte body_pending (0 or 1)
+//	Response: version=2, uvarint status (100..999, or 0 = StatusHandoff), header block, body
+//	Page:     version=2, uvarint key count, keys..., cursor
+//	Result:   version=2, byte ok (1) or failed (0), text
+//
+// A pending request has an empty body (the guest reads it with BodyRead); a handoff response
+// has an empty header block. Version 2 added body_pending and StatusHandoff: a host and a guest
+// built from different versions fail on the version byte, not on a field.
+const version = 2
 
 // ErrMalformed is returned (wrapped) by every decoder for input that is not a valid encoding.
 var ErrMalformed = errors.New("abi: malformed encoding")
@@ -30,9 +34,18 @@ type Request struct {
 	RemoteAddr string
 	Header     http.Header // one pair per value on the wire; names kept as given
 	Body       []byte
+	// BodyPending says the body was not sent: the guest reads it with the BodyRead import
+	// during this export call. Body is then empty.
+	BodyPending bool
 }
 
-// Response is the guest's HTTP response.
+// StatusHandoff is the Status of a Response that hands the request back to the host: the
+// guest's gateway allowed it and the host sends it to the origin itself (streaming both
+// bodies). Body is the JSON form of the gateway's Upstream (internal/gateway: DecodeUpstream
+// checks it) and Header is empty.
+const StatusHandoff = 0
+
+// Response is the guest's HTTP response, or a handoff (Status StatusHandoff).
 type Response struct {
 	Status int
 	Header http.Header
@@ -53,7 +66,7 @@ type Result struct {
 
 // EncodeRequest encodes r.
 func EncodeRequest(r *Request) []byte {
-	n := 1 + 5*binary.MaxVarintLen32 + len(r.Method) + len(r.URI) + len(r.Host) + len(r.RemoteAddr) + len(r.Body) + headerSize(r.Header)
+	n := 2 + 5*binary.MaxVarintLen32 + len(r.Method) + len(r.URI) + len(r.Host) + len(r.RemoteAddr) + len(r.Body) + headerSize(r.Header)
 	b := make([]byte, 0, n)
 	b = append(b, version)
 	b = appendString(b, r.Method)
@@ -62,11 +75,19 @@ func EncodeRequest(r *Request) []byte {
 	b = appendString(b, r.RemoteAddr)
 	b = appendHeader(b, r.Header)
 	b = appendBytes(b, r.Body)
-	return b
+	return append(b, flag(r.BodyPending))
+}
+
+func flag(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // DecodeRequest decodes an encoded Request. Header is never nil; Body is nil when empty and
-// otherwise a copy (b may be reused after the call).
+// otherwise a copy (b may be reused after the call). A pending request with a body is
+// malformed.
 func DecodeRequest(b []byte) (*Request, error) {
 	d := decoder{b: b}
 	d.version()
@@ -77,6 +98,15 @@ func DecodeRequest(b []byte) (*Request, error) {
 	r.RemoteAddr = d.string()
 	r.Header = d.header()
 	r.Body = d.bytes()
+	switch pending := d.byte(); {
+	case d.err != nil:
+	case pending > 1:
+		d.fail("body_pending flag %d", pending)
+	case pending == 1 && len(r.Body) > 0:
+		d.fail("a pending body with %d bytes sent", len(r.Body))
+	default:
+		r.BodyPending = pending == 1
+	}
 	if err := d.finish("request"); err != nil {
 		return nil, err
 	}
@@ -94,16 +124,19 @@ func EncodeResponse(r *Response) []byte {
 }
 
 // DecodeResponse decodes an encoded Response. Header is never nil; Body is nil when empty and
-// otherwise a copy.
+// otherwise a copy. Status is 100..999, or StatusHandoff with an empty header.
 func DecodeResponse(b []byte) (*Response, error) {
 	d := decoder{b: b}
 	d.version()
 	status := d.uvarint()
-	if d.err == nil && (status < 100 || status > 999) {
+	if d.err == nil && status != StatusHandoff && (status < 100 || status > 999) {
 		d.fail("status %d out of range", status)
 	}
 	r := &Response{Status: int(status)}
 	r.Header = d.header()
+	if d.err == nil && status == StatusHandoff && len(r.Header) > 0 {
+		d.fail("a handoff with %d header names", len(r.Header))
+	}
 	r.Body = d.bytes()
 	if err := d.finish("response"); err != nil {
 		return nil, err

@@ -30,6 +30,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		sampleRequest(),
 		{Method: "GET", URI: "/", Header: http.Header{}},
 		{Method: "PUT", URI: "/big", Header: http.Header{"A": {strings.Repeat("v", 300)}}, Body: bytes.Repeat([]byte{0, 1, 2}, 70000)},
+		{Method: "PUT", URI: "/stream", Header: http.Header{"Content-Length": {"1048576"}}, BodyPending: true},
 	}
 	for _, want := range cases {
 		b := EncodeRequest(want)
@@ -40,7 +41,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round trip of %q:\n got %+v\nwant %+v", want.URI, got, want)
 		}
-		b[len(b)-1] ^= 0xff // the body must be a copy, not a view of b
+		b[len(b)-2] ^= 0xff // the body must be a copy, not a view of b
 		if len(want.Body) > 0 && !bytes.Equal(got.Body, want.Body) {
 			t.Fatal("DecodeRequest's Body aliases its input")
 		}
@@ -61,6 +62,7 @@ func TestResponseRoundTrip(t *testing.T) {
 		{Status: 200, Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amzn-Requestid": {"r-1"}}, Body: []byte(`{"a":1}`)},
 		{Status: 100, Header: http.Header{}},
 		{Status: 999, Header: http.Header{"Set-Cookie": {"a=1", "b=2"}}, Body: []byte{0}},
+		{Status: StatusHandoff, Header: http.Header{}, Body: []byte(`{"method":"GET","url":"http://o.test/"}`)},
 	}
 	for _, want := range cases {
 		got, err := DecodeResponse(EncodeResponse(want))
@@ -98,26 +100,55 @@ func TestPageAndResultRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRequestFlagsAreStrict: the body_pending byte is the last one, 0 or 1, and a pending
+// request carries no body.
+func TestRequestFlagsAreStrict(t *testing.T) {
+	plain := EncodeRequest(&Request{Method: "GET", URI: "/"})
+	pending := EncodeRequest(&Request{Method: "GET", URI: "/", BodyPending: true})
+	if plain[len(plain)-1] != 0 || pending[len(pending)-1] != 1 || !bytes.Equal(plain[:len(plain)-1], pending[:len(pending)-1]) {
+		t.Fatalf("flag byte: %x vs %x", plain, pending)
+	}
+	if r, err := DecodeRequest(pending); err != nil || !r.BodyPending || r.Body != nil {
+		t.Fatalf("pending request: %+v, %v", r, err)
+	}
+	if r, err := DecodeRequest(plain); err != nil || r.BodyPending {
+		t.Fatalf("plain request: %+v, %v", r, err)
+	}
+}
+
 func TestDecodeRejectsMalformed(t *testing.T) {
 	req := EncodeRequest(sampleRequest())
 	resp := EncodeResponse(&Response{Status: 200, Header: http.Header{"A": {"b"}}, Body: []byte("x")})
+	// A pending request that also carries a body: the encoder never makes one.
+	withBody := EncodeRequest(&Request{Method: "POST", URI: "/", Body: []byte("x")})
+	withBody[len(withBody)-1] = 1
+	flag2 := EncodeRequest(&Request{Method: "GET", URI: "/"})
+	flag2[len(flag2)-1] = 2
+	handoffHeader := EncodeResponse(&Response{Status: StatusHandoff, Header: http.Header{"A": {"b"}}, Body: []byte("{}")})
+	const v = version
 	cases := []struct {
 		name   string
 		decode func([]byte) error
 		in     []byte
 	}{
 		{"empty request", decodeReq, nil},
-		{"request wrong version", decodeReq, append([]byte{2}, req[1:]...)},
+		{"request wrong version", decodeReq, append([]byte{v + 1}, req[1:]...)},
+		{"request of version 1", decodeReq, append([]byte{1}, req[1:]...)},
 		{"request truncated", decodeReq, req[:len(req)-1]},
 		{"request trailing byte", decodeReq, append(append([]byte(nil), req...), 0)},
-		{"request length past end", decodeReq, []byte{1, 0x7f, 'G'}},
-		{"request overlong varint", decodeReq, []byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
-		{"request forged header count", decodeReq, []byte{1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 0}},
-		{"response status 99", decodeResp, []byte{1, 99, 0, 0}},
-		{"response status 1000", decodeResp, []byte{1, 0xe8, 0x07, 0, 0}},
+		{"request length past end", decodeReq, []byte{v, 0x7f, 'G'}},
+		{"request overlong varint", decodeReq, []byte{v, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
+		{"request forged header count", decodeReq, []byte{v, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0}},
+		{"request without the flag byte", decodeReq, []byte{v, 0, 0, 0, 0, 0, 0}},
+		{"request flag 2", decodeReq, flag2},
+		{"request pending with a body", decodeReq, withBody},
+		{"response status 1", decodeResp, []byte{v, 1, 0, 0}},
+		{"response status 99", decodeResp, []byte{v, 99, 0, 0}},
+		{"response status 1000", decodeResp, []byte{v, 0xe8, 0x07, 0, 0}},
 		{"response truncated", decodeResp, resp[:len(resp)-2]},
-		{"page forged count", func(b []byte) error { _, err := DecodePage(b); return err }, []byte{1, 0xff, 0xff, 0x03, 0}},
-		{"result flag 2", func(b []byte) error { _, err := DecodeResult(b); return err }, []byte{1, 2, 0}},
+		{"response handoff with a header", decodeResp, handoffHeader},
+		{"page forged count", func(b []byte) error { _, err := DecodePage(b); return err }, []byte{v, 0xff, 0xff, 0x03, 0}},
+		{"result flag 2", func(b []byte) error { _, err := DecodeResult(b); return err }, []byte{v, 2, 0}},
 	}
 	for _, c := range cases {
 		err := c.decode(c.in)

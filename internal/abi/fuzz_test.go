@@ -11,9 +11,12 @@ import (
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add(EncodeRequest(sampleRequest()))
 	f.Add(EncodeRequest(&Request{Method: "GET", URI: "/"}))
+	f.Add(EncodeRequest(&Request{Method: "PUT", URI: "/blob", Header: http.Header{"Content-Length": {"9"}}, BodyPending: true}))
 	f.Add([]byte{})
-	f.Add([]byte{1})
-	f.Add([]byte{1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 0})
+	f.Add([]byte{version})
+	f.Add([]byte{version, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0})
+	f.Add([]byte{version, 0, 0, 0, 0, 0, 1, 'x', 1}) // pending with a body
+	f.Add([]byte{version, 0, 0, 0, 0, 0, 0, 2})      // flag 2
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeRequest(b)
 		if err != nil {
@@ -33,7 +36,9 @@ func FuzzDecodeRequest(f *testing.F) {
 func FuzzDecodeResponse(f *testing.F) {
 	f.Add(EncodeResponse(&Response{Status: 200, Header: http.Header{"A": {"b", "c"}}, Body: []byte("{}")}))
 	f.Add(EncodeResponse(&Response{Status: 500}))
-	f.Add([]byte{1, 99, 0, 0})
+	f.Add(EncodeResponse(&Response{Status: StatusHandoff, Body: []byte(`{"method":"GET"}`)}))
+	f.Add([]byte{version, 0, 1, 1, 'a', 1, 'b', 0}) // handoff with a header
+	f.Add([]byte{version, 99, 0, 0})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeResponse(b)
@@ -54,7 +59,7 @@ func FuzzDecodeResponse(f *testing.F) {
 func FuzzDecodePage(f *testing.F) {
 	f.Add(EncodePage(&Page{Keys: []string{"a", "b"}, Cursor: "b"}))
 	f.Add(EncodePage(&Page{}))
-	f.Add([]byte{1, 0xff, 0xff, 0x03, 0})
+	f.Add([]byte{version, 0xff, 0xff, 0x03, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodePage(b)
 		if err != nil {
@@ -70,7 +75,7 @@ func FuzzDecodePage(f *testing.F) {
 // FuzzDecodeResult: DecodeResult never panics.
 func FuzzDecodeResult(f *testing.F) {
 	f.Add(EncodeResult(&Result{OK: true, Text: "ok"}))
-	f.Add([]byte{1, 2, 0})
+	f.Add([]byte{version, 2, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeResult(b)
 		if err != nil {

@@ -5,14 +5,19 @@ package guest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/store"
@@ -143,7 +148,9 @@ func apply(config []byte) (summary string, err error) {
 }
 
 // serve runs one request through the App. A panic becomes a 500 (and a log line with the
-// stack); a Date header from the guest's clock is added when the App did not set one.
+// stack); a Date header from the guest's clock is added when the App did not set one. The
+// request's context takes gateway handoffs: a request the gateway passed to the host comes
+// back as a StatusHandoff response carrying the Upstream.
 func serve(b []byte) (resp *abi.Response) {
 	in, err := abi.DecodeRequest(b)
 	if err != nil {
@@ -153,6 +160,8 @@ func serve(b []byte) (resp *abi.Response) {
 	if err != nil {
 		return badRequest(err)
 	}
+	var taken *gateway.Upstream
+	req = req.WithContext(gateway.WithHandoff(req.Context(), func(u *gateway.Upstream) { taken = u }))
 	rec := &recorder{header: http.Header{}}
 	defer func() {
 		if v := recover(); v != nil {
@@ -161,6 +170,9 @@ func serve(b []byte) (resp *abi.Response) {
 		}
 	}()
 	app.ServeHTTP(rec, req)
+	if taken != nil {
+		return handoff(taken)
+	}
 	resp = rec.response()
 	if resp.Header.Get("Date") == "" {
 		resp.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
@@ -168,7 +180,18 @@ func serve(b []byte) (resp *abi.Response) {
 	return resp
 }
 
-// newRequest rebuilds the server-side *http.Request net/http would have handed a handler.
+// handoff is the response that passes u to the host.
+func handoff(u *gateway.Upstream) *abi.Response {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return internalError(fmt.Errorf("guest: encoding the handoff: %w", err))
+	}
+	return &abi.Response{Status: abi.StatusHandoff, Header: http.Header{}, Body: b}
+}
+
+// newRequest rebuilds the server-side *http.Request net/http would have handed a handler. A
+// pending body is read from the host (body_read); its length is the Content-Length header's,
+// or -1 (unknown).
 func newRequest(in *abi.Request) (*http.Request, error) {
 	u, err := url.ParseRequestURI(in.URI)
 	if err != nil {
@@ -187,7 +210,21 @@ func newRequest(in *abi.Request) (*http.Request, error) {
 		RemoteAddr:    in.RemoteAddr,
 		RequestURI:    in.URI,
 	}
-	if len(in.Body) > 0 {
+	switch {
+	case in.BodyPending:
+		r.Body = &pendingBody{}
+		r.ContentLength = -1
+		if v := in.Header.Get("Content-Length"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("guest: Content-Length %q", v)
+			}
+			r.ContentLength = n
+		}
+		if r.ContentLength == 0 {
+			r.Body = http.NoBody
+		}
+	case len(in.Body) > 0:
 		r.Body = &body{Reader: bytes.NewReader(in.Body)}
 	}
 	return r.WithContext(context.Background()), nil
@@ -196,6 +233,41 @@ func newRequest(in *abi.Request) (*http.Request, error) {
 type body struct{ *bytes.Reader }
 
 func (body) Close() error { return nil }
+
+// pendingBody reads the current request's body from the host with body_read, straight into
+// the caller's buffer.
+type pendingBody struct {
+	err error // sticky: io.EOF, or the host's failure
+}
+
+// maxBodyRead bounds one body_read (its result is an i32).
+const maxBodyRead = 1 << 30
+
+func (b *pendingBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n := bodyRead(unsafe.SliceData(p), uint32(min(len(p), maxBodyRead)))
+	switch {
+	case n > 0:
+		return int(n), nil
+	case n == 0:
+		b.err = io.EOF
+	default:
+		b.err = fmt.Errorf("guest: body_read: %w", abi.Code(-n))
+	}
+	return 0, b.err
+}
+
+func (b *pendingBody) Close() error {
+	if b.err == nil {
+		b.err = errors.New("guest: read of a closed request body")
+	}
+	return nil
+}
 
 func internalError(err error) *abi.Response {
 	logError("%v", err)

@@ -15,8 +15,9 @@ import (
 )
 
 // Transport is an http.RoundTripper over the host's http_fetch import: the guest's only way
-// out to the network (gateway origins, external JWKS). Request and response bodies are
-// buffered whole, up to abi.MaxFetchBody each.
+// out to the network (external JWKS, OIDC discovery; gateway origins are reached by the host
+// through handoffs, see package abi). Request and response bodies are buffered whole, up to
+// abi.MaxFetchBody each.
 type Transport struct{}
 
 // RoundTrip sends r through the host.
@@ -49,6 +50,9 @@ func (Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	res, err := abi.DecodeResponse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("guest: fetch: %w", err)
+	}
+	if res.Status == abi.StatusHandoff {
+		return nil, errors.New("guest: fetch: the host answered with a handoff status")
 	}
 	h := make(http.Header, len(res.Header))
 	for k, vs := range res.Header {

@@ -50,3 +50,6 @@ func runtimeConfig(out *byte, outCap uint32) int32
 
 //go:wasmimport poolgate http_fetch
 func httpFetch(req *byte, reqLen uint32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate body_read
+func bodyRead(out *byte, outCap uint32) int32

@@ -8,8 +8,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +89,7 @@ func newApp(env guest.Env) (guest.App, error) {
 		io.WriteString(w, "done")
 	})
 	a.mux.HandleFunc("/echo", a.echo)
+	a.mux.HandleFunc("/digest", digest)
 	a.mux.HandleFunc("/fetch", a.fetch)
 	return a, nil
 }
@@ -242,6 +245,47 @@ func (a *app) echo(w http.ResponseWriter, r *http.Request) {
 		Method: r.Method, URI: r.RequestURI, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Host: r.Host, RemoteAddr: r.RemoteAddr, Header: r.Header, Body: body, ContentLength: r.ContentLength,
 	})
+}
+
+// Digest is what /digest reports about the body it read.
+type digestReport struct {
+	Length        int64
+	SHA256        string
+	ContentLength int64
+	Reads         int // calls of Body.Read that returned bytes
+}
+
+// digest reads the request body in 64 KiB reads (the first ?n= bytes, or all of it) into a
+// SHA-256 without keeping it, and reports what it read.
+func digest(w http.ResponseWriter, r *http.Request) {
+	limit, err := strconv.ParseInt(r.URL.Query().Get("n"), 10, 64)
+	if err != nil {
+		limit = -1
+	}
+	h := sha256.New()
+	rep := digestReport{ContentLength: r.ContentLength}
+	buf := make([]byte, 64<<10)
+	for limit < 0 || rep.Length < limit {
+		p := buf
+		if limit >= 0 {
+			p = buf[:min(int64(len(buf)), limit-rep.Length)]
+		}
+		n, err := r.Body.Read(p)
+		if n > 0 {
+			rep.Reads++
+			rep.Length += int64(n)
+			h.Write(p[:n])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+	}
+	rep.SHA256 = hex.EncodeToString(h.Sum(nil))
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
