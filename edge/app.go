@@ -13,6 +13,7 @@ import (
 	"log"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
@@ -215,18 +217,24 @@ func (a *app) build() error {
 }
 
 // handle is the request function the glue calls: handle(token, method, url, headerLines, body,
-// respond). It returns at once (a js.Func must not block the event loop); a goroutine serves
-// the request and calls respond(status, headerLines, body). token names the request's JS
-// context for the asynchronous calls made on its behalf (ioCall).
+// bodyPending, respond). It returns at once (a js.Func must not block the event loop); a
+// goroutine serves the request and calls respond(status, headerLines, body). token names the
+// request's JS context for the asynchronous calls made on its behalf (ioCall). body is the
+// whole body (a Uint8Array) or null; with bodyPending the glue kept the body and Go reads it
+// on demand (readBody), so that a request the gateway lets through can take its body to the
+// origin as a stream.
+//
+// A request the gateway hands off (gateway.WithHandoff) is answered with status 0 and the
+// Upstream's JSON in place of the header lines: the glue sends it to the origin itself.
 func (a *app) handle(_ js.Value, args []js.Value) any {
-	if len(args) < 6 || args[0].Type() != js.TypeNumber || args[3].Type() != js.TypeString || args[5].Type() != js.TypeFunction {
-		return js.Global().Get("Error").New("poolgate: handle(token, method, url, headerLines, body, respond) called with the wrong arguments")
+	if len(args) < 7 || args[0].Type() != js.TypeNumber || args[3].Type() != js.TypeString || args[6].Type() != js.TypeFunction {
+		return js.Global().Get("Error").New("poolgate: handle(token, method, url, headerLines, body, bodyPending, respond) called with the wrong arguments")
 	}
-	go a.serve(args[0].Int(), args[1], args[2], args[3].String(), args[4], args[5])
+	go a.serve(args[0].Int(), args[1], args[2], args[3].String(), args[4], args[5].Truthy(), args[6])
 	return nil
 }
 
-func (a *app) serve(token int, method, url js.Value, headerLines string, body, respond js.Value) {
+func (a *app) serve(token int, method, url js.Value, headerLines string, body js.Value, bodyPending bool, respond js.Value) {
 	if n := a.requests.Add(1); a.set.testCrash {
 		if at := a.crashAt.Load(); at != 0 && n >= at {
 			a.crash()
@@ -245,6 +253,7 @@ func (a *app) serve(token int, method, url js.Value, headerLines string, body, r
 	}()
 	ctx, cancel := context.WithTimeout(withToken(context.Background(), token), requestTimeout)
 	defer cancel()
+	ctx = gateway.WithHandoff(ctx, func(u *gateway.Upstream) { w.upstream = u })
 	r, err := newRequest(ctx, method, url, headerLines, body)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
@@ -254,6 +263,13 @@ func (a *app) serve(token int, method, url js.Value, headerLines string, body, r
 		log.Printf("edge: %v", err)
 		writeError(w, awsjson.Internal("An internal error occurred."))
 		return
+	}
+	if bodyPending {
+		r.Body = &pendingBody{ctx: ctx, bridge: a.bridge, token: token}
+		r.ContentLength = -1
+		if n, err := strconv.ParseInt(r.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+			r.ContentLength = n
+		}
 	}
 	a.route(w, r)
 }

@@ -12,7 +12,7 @@ export function makeBridge({ env, instance, register, memoryBytes, goValueCount 
   // I/O itself: it submits the call with its request's token, the request's own pump (a loop
   // running in that request's context, see open) makes it, and the result goes back to Go by
   // a direct call, from that same context.
-  const contexts = new Map(); // token → {jobs, wake, done}
+  const contexts = new Map(); // token → {jobs, wake, done, body}
   let complete = null; // Go's complete(id, ok, value)
 
   // submit calls target[method](...args) for Go and hands the (awaited) result to complete.
@@ -39,10 +39,19 @@ export function makeBridge({ env, instance, register, memoryBytes, goValueCount 
     }
   }
 
-  // open starts the pump of a request: call it in the request's own context; close stops it.
-  function open(token) {
-    const ctx = { jobs: [], wake: null, done: false };
-    contexts.set(token, ctx);
+  // open registers a request's context: call it in the request's own context before handing
+  // the request to Go. body is the request's kept body (a BodySource) when Go reads it on
+  // demand, else null. Calls Go submits wait until pump starts the request's loop; a request
+  // Go answers at once (no I/O) never needs one.
+  function open(token, body = null) {
+    contexts.set(token, { jobs: [], wake: null, done: false, pumping: false, body });
+  }
+
+  // pump starts the loop that makes a request's calls: call it in the request's own context.
+  function pump(token) {
+    const ctx = contexts.get(token);
+    if (ctx === undefined || ctx.pumping) return;
+    ctx.pumping = true;
     (async () => {
       while (!ctx.done) {
         if (ctx.jobs.length === 0) {
@@ -65,11 +74,119 @@ export function makeBridge({ env, instance, register, memoryBytes, goValueCount 
     if (ctx.wake !== null) ctx.wake();
   }
 
+  // readBody returns the next chunk of a request's kept body (null at its end); Go calls it
+  // through submit, so the read happens in the request's own context.
+  function readBody(token) {
+    const body = contexts.get(token)?.body;
+    if (!body) throw new Error("poolgate: the request has no pending body");
+    return body.read();
+  }
+
   return {
     env, instance, register, memoryBytes, goValueCount,
-    submit, open, close, setComplete: (fn) => { complete = fn; },
-    modexp, rsaRawSign, rsaGenerate, fetchAll,
+    submit, open, pump, close, setComplete: (fn) => { complete = fn; },
+    modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
   };
+}
+
+// BodySource is a request body Go reads on demand. It keeps the chunks Go read, so that a
+// request handed to the origin (sendUpstream) still sends the whole body: untouched, the
+// original stream goes as it is; otherwise the kept chunks, then the rest of the stream.
+export class BodySource {
+  constructor(stream) {
+    this.stream = stream;
+    this.reader = null;
+    this.kept = [];
+    this.ended = false;
+  }
+
+  async read() {
+    if (this.ended) return null;
+    if (this.reader === null) this.reader = this.stream.getReader();
+    const { value, done } = await this.reader.read();
+    if (done) {
+      this.ended = true;
+      return null;
+    }
+    const chunk = value instanceof Uint8Array ? value : new Uint8Array(value);
+    this.kept.push(chunk);
+    return chunk;
+  }
+
+  // whole returns the body to send on: call it once, after Go has finished with the request.
+  whole() {
+    if (this.reader === null) return this.stream;
+    const kept = this.kept.splice(0);
+    const reader = this.reader;
+    const ended = this.ended;
+    return new ReadableStream({
+      async pull(controller) {
+        if (kept.length > 0) {
+          controller.enqueue(kept.shift());
+          return;
+        }
+        if (ended) {
+          controller.close();
+          return;
+        }
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    });
+  }
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1): never passed on by a proxy.
+const hopByHop = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+  "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+
+function answer(a) {
+  return new Response(a.status === 204 || a.status === 304 ? null : a.body, { status: a.status, headers: a.header ?? [] });
+}
+
+// sendUpstream sends a request the gateway let through (its Upstream, see
+// internal/gateway/handoff.go) to the origin with the request's body as a stream, and returns
+// the origin's response, its body streamed back: hop-by-hop headers removed, the origin's
+// CORS headers too when the route answers CORS itself, the gateway's response headers added.
+// An origin that cannot be reached, or whose response head does not come in time, gets the
+// gateway's prebuilt answers. Call it in the request's own context.
+export async function sendUpstream(up, body) {
+  const headers = new Headers(up.header ?? []);
+  if (up.host) headers.set("host", up.host); // workerd sends the URL's host whatever this says
+  const init = { method: up.method, headers, redirect: "manual" };
+  if (up.method !== "GET" && up.method !== "HEAD" && up.length !== 0 && body !== null) init.body = body;
+  const abort = new AbortController();
+  init.signal = abort.signal;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, up.timeoutMs);
+  let res;
+  try {
+    res = await fetch(up.url, init);
+  } catch (e) {
+    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: ${timedOut ? "no answer in time" : e.message}`);
+    return answer(timedOut ? up.timedOut : up.unreachable);
+  } finally {
+    clearTimeout(timer);
+  }
+  const out = new Headers(res.headers);
+  for (const name of (out.get("connection") ?? "").split(",")) {
+    if (name.trim() !== "") out.delete(name.trim());
+  }
+  for (const name of hopByHop) out.delete(name);
+  if (up.stripCORS) {
+    for (const name of [...out.keys()]) {
+      if (name.startsWith("access-control-")) out.delete(name);
+    }
+  }
+  for (const [name, value] of up.responseHeader ?? []) out.append(name, value);
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
 }
 
 // modexp returns base^exp mod mod for hex operands, as hex ("0" for zero). The Go side has

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"syscall/js"
 
 	"github.com/poolgate/poolgate/edge/internal/glue"
+	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/gateway"
 )
 
 // maxRequestBody bounds what the glue hands Go; the JSON API accepts 1 MiB (awsjson).
@@ -52,11 +55,47 @@ func newRequest(ctx context.Context, method, url js.Value, headerLines string, b
 
 var errTooLarge = errors.New("edge: request body too large")
 
+// pendingBody reads a body the glue kept (bodyPending) chunk by chunk through the bridge's
+// readBody(token), in the request's own JS context; the glue keeps what was read so that a
+// handed-off request still sends the whole body.
+type pendingBody struct {
+	ctx    context.Context
+	bridge js.Value
+	token  int
+	buf    []byte
+	eof    bool
+}
+
+func (b *pendingBody) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.eof {
+			return 0, io.EOF
+		}
+		v, err := ioCall(b.ctx, b.bridge, "readBody", b.token)
+		if err != nil {
+			return 0, fmt.Errorf("edge: reading the request body: %w", err)
+		}
+		if v.IsNull() || v.IsUndefined() {
+			b.eof = true
+			continue
+		}
+		if b.buf, err = bytesFromJS(v); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+func (b *pendingBody) Close() error { return nil }
+
 // responseWriter records a response for the glue.
 type responseWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header   http.Header
+	status   int
+	body     bytes.Buffer
+	upstream *gateway.Upstream // a request the gateway handed off: the glue sends it on
 }
 
 func newResponseWriter() *responseWriter { return &responseWriter{header: http.Header{}} }
@@ -74,8 +113,17 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
-// respond hands the recorded response to the glue's respond(status, headerLines, body).
+// respond hands the recorded response to the glue's respond(status, headerLines, body), or
+// a handoff as respond(0, upstreamJSON, null).
 func (w *responseWriter) respond(respond js.Value) {
+	if w.upstream != nil {
+		if b, err := json.Marshal(w.upstream); err == nil {
+			respond.Invoke(0, string(b), js.Null())
+			return
+		}
+		w.upstream = nil
+		writeError(w, awsjson.Internal("An internal error occurred."))
+	}
 	status := w.status
 	if status == 0 {
 		status = http.StatusOK

@@ -23,10 +23,11 @@
 
 import "./build/wasm_exec.js";
 import program from "./build/poolgate.wasm";
-import { makeBridge } from "./bridge.mjs";
+import { makeBridge, BodySource, sendUpstream } from "./bridge.mjs";
+import assetPaths from "./build/assets-manifest.json";
 
 const jsonType = "application/x-amz-json-1.1";
-const maxBody = 2 << 20; // the Go side refuses more; awsjson allows 1 MiB
+const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
 
 // Cognito actions that only read: a request for one of them may be replayed on a fresh
@@ -119,36 +120,45 @@ class Instance {
     this.pending.clear();
   }
 
-  // serve hands one request to Go; it resolves with {status, headerLines, body}.
+  // serve hands one request to Go; it resolves with {status, headerLines, body}. Status 0 is
+  // a handoff: headerLines is then the Upstream (JSON) to send to the origin.
   serve(req) {
     if (this.dead) return Promise.reject(new InstanceDied("already stopped", false));
     let entry;
+    let answered = false; // Go called respond (while still inside handle, when it needed no I/O)
     const promise = new Promise((resolve, reject) => {
       entry = { reject };
       // Go answers respond(status, headerLines, body): few values cross, each crossing costs.
       // Go may call it while running for another request, so it only passes plain values on:
       // the Response (a stream) is made in this request's own context, after the await.
       entry.respond = (status, headerLines, body) => {
+        answered = true;
         this.pending.delete(entry);
         resolve({ status, headerLines, body });
       };
     });
     this.pending.add(entry);
     const token = ++tokens;
-    this.bridge.open(token);
-    const timer = setInterval(() => {
-      if (!this.dead) this.poke();
-    }, pokeEvery);
+    this.bridge.open(token, req.bodySource);
+    let timer = null;
     const done = () => {
-      clearInterval(timer);
+      if (timer !== null) clearInterval(timer);
       this.bridge.close(token);
     };
     promise.then(done, done);
     try {
-      const err = this.handle(token, req.method, req.url, req.headerLines, req.body, entry.respond);
+      const err = this.handle(token, req.method, req.url, req.headerLines, req.body, req.bodySource !== null, entry.respond);
       if (err instanceof Error) throw err;
     } catch (e) {
       this.die(e); // a trap inside Go, or Go had exited
+    }
+    // Go usually answers within handle when the request needs no I/O. Otherwise start the
+    // request's pump for the calls Go submits, and poke Go now and then (see the top).
+    if (!answered && !this.dead) {
+      this.bridge.pump(token);
+      timer = setInterval(() => {
+        if (!this.dead) this.poke();
+      }, pokeEvery);
     }
     return promise;
   }
@@ -160,6 +170,7 @@ function instanceFor(env) {
 }
 
 function retriable(req, err) {
+  if (req.bodySource !== null && req.bodySource.reader !== null) return false; // Go read part of it
   if (!err.dispatched) return true;
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return true;
   const target = req.target ?? "";
@@ -200,39 +211,52 @@ function errorResponse(request, status, type, message) {
   });
 }
 
+// plainRequest reads what Go is handed. The body of a call to poolgate's JSON APIs (it
+// carries X-Amz-Target) is read whole; any other body stays a stream that Go reads on demand
+// (a BodySource), so that a request the gateway lets through takes it to the origin unread.
 async function plainRequest(request) {
-  let body = null;
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    const buf = await request.arrayBuffer();
-    if (buf.byteLength > maxBody) return null;
-    body = new Uint8Array(buf);
-  }
-  return {
+  const req = {
     method: request.method,
     url: request.url,
     headerLines: headerLines(request.headers),
     target: request.headers.get("x-amz-target"),
-    body,
+    body: null,
+    bodySource: null,
   };
+  if (request.body === null || request.method === "GET" || request.method === "HEAD") return req;
+  if (req.target === null) {
+    req.bodySource = new BodySource(request.body);
+    return req;
+  }
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > maxBody) return null;
+  const buf = await request.arrayBuffer();
+  if (buf.byteLength > maxBody) return null;
+  req.body = new Uint8Array(buf);
+  return req;
 }
+
+// assets are the paths the ASSETS binding may answer (the sign-in app: `make edge` and
+// local.Build list them in build/assets-manifest.json); other GETs go to Go without a lookup.
+const assets = new Set(["/", "/index.html", ...assetPaths]);
 
 // gluePath answers from JS, without starting Go: readiness probes and the instance count.
 const gluePath = "/_poolgate/glue";
 
 export default {
   async fetch(request, env) {
-    if (new URL(request.url).pathname === gluePath) {
+    const path = new URL(request.url).pathname;
+    if (path === gluePath) {
       return Response.json({ loaded, instances: started, live: live?.id ?? null, goBusyMs: live?.busy ?? 0 },
         { headers: { "cache-control": "no-store" } });
     }
     // Static assets (the sign-in app) for GET and HEAD, as hostsim serves them: a file that
     // exists is answered without Go; anything else falls through to Go.
-    if (env.ASSETS && (request.method === "GET" || request.method === "HEAD") && !request.headers.has("x-amz-target")) {
+    if (env.ASSETS && assets.has(path) && (request.method === "GET" || request.method === "HEAD") && !request.headers.has("x-amz-target")) {
       const asset = await env.ASSETS.fetch(request);
       if (asset.status !== 404) return asset;
     }
-    const declared = Number(request.headers.get("content-length") ?? 0);
-    const req = declared > maxBody ? null : await plainRequest(request);
+    const req = await plainRequest(request);
     if (req === null) {
       return errorResponse(request, 400, "SerializationException", `Request body is larger than ${maxBody} bytes.`);
     }
@@ -246,6 +270,9 @@ export default {
       }
       try {
         const res = await inst.serve(req);
+        if (res.status === 0) {
+          return await sendUpstream(JSON.parse(res.headerLines), req.bodySource?.whole() ?? null);
+        }
         return new Response(res.body, { status: res.status, headers: parseHeaderLines(res.headerLines) });
       } catch (e) {
         if (!(e instanceof InstanceDied)) throw e;

@@ -150,7 +150,35 @@ func Build(ctx context.Context, root string) error {
 	if err := CopyWasmExec(ctx, root, out); err != nil {
 		return err
 	}
-	return CopyAssets(filepath.Join(root, "build", "web"), filepath.Join(out, "assets"))
+	assets := filepath.Join(out, "assets")
+	if err := CopyAssets(filepath.Join(root, "build", "web"), assets); err != nil {
+		return err
+	}
+	return WriteAssetManifest(assets, filepath.Join(out, AssetManifest))
+}
+
+// AssetManifest is the file, beside the Worker's build, that lists the static assets' paths
+// (a JSON array such as ["/app.js", "/index.html"]): the glue asks the ASSETS binding only for
+// those, so that other GETs (gateway routes, JWKS) cost no asset lookup.
+const AssetManifest = "assets-manifest.json"
+
+// WriteAssetManifest writes the paths of the regular files in dir to path as a JSON array.
+func WriteAssetManifest(dir, path string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("local: %w", err)
+	}
+	paths := []string{}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			paths = append(paths, "/"+e.Name())
+		}
+	}
+	b, err := json.Marshal(paths)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	return WriteIfChanged(path, append(b, '\n'))
 }
 
 // WriteIfChanged writes b to path unless path already holds exactly b; the write is atomic
