@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -68,16 +70,33 @@ func gatewayConfig(origin, issuer string) []byte {
 }
 
 // gwOrigin is the origin behind the routes. /blob answers with the SHA-256 of the request
-// body (X-Body-Sha256) and the body itself; everything else with "origin <method> <path>".
+// body (X-Body-Sha256) and the body itself; /blob/up and /blob/down take part in the
+// streaming scenario (streamUp, streamDown); everything else answers "origin <method> <path>".
 type gwOrigin struct {
 	srv  *httptest.Server
 	mu   sync.Mutex
 	seen []originRequest
+	// gotFirstLine receives when /blob/up has read the first line of its body;
+	// releaseSecond lets /blob/down send its second line.
+	gotFirstLine  chan struct{}
+	releaseSecond chan struct{}
 }
 
+// streamWait bounds how long the streaming scenario's two sides wait for each other: a host
+// that buffers bodies makes them wait this long, and the scenario fails.
+const streamWait = 20 * time.Second
+
 func newGwOrigin(t testing.TB) *gwOrigin {
-	o := &gwOrigin{}
+	o := &gwOrigin{gotFirstLine: make(chan struct{}, 1), releaseSecond: make(chan struct{}, 1)}
 	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/blob/up":
+			o.streamUp(w, r)
+			return
+		case "/blob/down":
+			o.streamDown(w, r)
+			return
+		}
 		if r.URL.Path == "/blob" {
 			h := sha256.New()
 			body, _ := io.ReadAll(io.TeeReader(r.Body, h))
@@ -94,6 +113,38 @@ func newGwOrigin(t testing.TB) *gwOrigin {
 	}))
 	t.Cleanup(o.srv.Close)
 	return o
+}
+
+// streamUp reads the request body line by line, tells the test as soon as the first line is
+// in, and answers with everything it read.
+func (o *gwOrigin) streamUp(w http.ResponseWriter, r *http.Request) {
+	br := bufio.NewReader(r.Body)
+	first, err := br.ReadString('\n')
+	if err != nil {
+		http.Error(w, "no first line: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	o.gotFirstLine <- struct{}{}
+	rest, _ := io.ReadAll(br)
+	o.record(r, first+string(rest))
+	io.WriteString(w, first+string(rest))
+}
+
+// streamDown sends a first line, flushes it and sends the second only once the test has
+// read the first (or after streamWait, saying so). It answers as a server-sent event stream:
+// Cloudflare, and wrangler dev like it, gzip text/plain for clients that accept gzip (Go's
+// client does) and the compressor holds small chunks back, with or without poolgate.
+func (o *gwOrigin) streamDown(w http.ResponseWriter, r *http.Request) {
+	o.record(r, "")
+	w.Header().Set("Content-Type", "text/event-stream")
+	io.WriteString(w, "first\n")
+	w.(http.Flusher).Flush()
+	select {
+	case <-o.releaseSecond:
+		io.WriteString(w, "second\n")
+	case <-time.After(streamWait):
+		io.WriteString(w, "second, sent unasked: the first line never reached the client\n")
+	}
 }
 
 func (o *gwOrigin) record(r *http.Request, body string) {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto"
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -79,6 +81,7 @@ func runGatewayScenarios(t *testing.T, g *gwFixture) {
 		{"Forgeries", scnGatewayForgeries},
 		{"ExternalIssuer", scnGatewayExternal},
 		{"LargeBody", scnGatewayLargeBody},
+		{"Streaming", scnGatewayStreaming},
 		{"CORS", scnGatewayCORS},
 		{"Revocation", scnGatewayRevocation},
 		{"Expiry", scnGatewayExpiry},
@@ -319,6 +322,66 @@ func scnGatewayLargeBody(t *testing.T, g *gwFixture) {
 	r := g.do(t, "PUT", "/blob", *tok.AccessToken, bytes.NewReader(body))
 	if r.status != 200 || r.header.Get("X-Body-Sha256") != hex.EncodeToString(sum[:]) || r.body != string(body) {
 		t.Fatalf("large body: %d, sha %s, %d bytes back", r.status, r.header.Get("X-Body-Sha256"), len(r.body))
+	}
+}
+
+// scnGatewayStreaming proves both bodies stream through the host: the origin has the first
+// line of a request body while the client still holds back the second, and the client reads
+// the first line of a response while the origin still holds back the second.
+func scnGatewayStreaming(t *testing.T, g *gwFixture) {
+	tok := g.user(t, gwClient, "gw-sam")
+	bearer := "Bearer " + *tok.AccessToken
+
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("PUT", g.ep.URL+"/blob/up", pr)
+	req.Header.Set("Authorization", bearer)
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		done <- result{resp.StatusCode, string(b), err}
+	}()
+	io.WriteString(pw, "one\n")
+	select {
+	case <-g.o.gotFirstLine:
+	case r := <-done:
+		t.Fatalf("the request ended before its body did: %d %q %v", r.status, r.body, r.err)
+	case <-time.After(streamWait):
+		pw.Close()
+		t.Fatal("the origin did not get the first line while the client held back the rest: the request body is buffered")
+	}
+	io.WriteString(pw, "two\n")
+	pw.Close()
+	if r := <-done; r.err != nil || r.status != 200 || r.body != "one\ntwo\n" {
+		t.Fatalf("streamed request: %d %q %v", r.status, r.body, r.err)
+	}
+
+	req, _ = http.NewRequest("PUT", g.ep.URL+"/blob/down", nil)
+	req.Header.Set("Authorization", bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	first, err := br.ReadString('\n')
+	if err != nil || first != "first\n" {
+		t.Fatalf("first line %q, %v", first, err)
+	}
+	g.o.releaseSecond <- struct{}{}
+	rest, _ := io.ReadAll(br)
+	if resp.StatusCode != 200 || string(rest) != "second\n" {
+		t.Fatalf("streamed response: %d, then %q", resp.StatusCode, rest)
 	}
 }
 
