@@ -20,6 +20,7 @@ $(EDGE_BUILD)/wasm_exec.js: go.mod
 .PHONY: edge
 edge: $(EDGE_WASM) $(EDGE_BUILD)/wasm_exec.js web ## build the Worker (edge/build: Go for js/wasm, wasm_exec.js, the sign-in app as assets)
 	rm -rf $(EDGE_BUILD)/assets && mkdir -p $(EDGE_BUILD)/assets && cp $(BUILD)/web/* $(EDGE_BUILD)/assets/
+	(cd $(EDGE_BUILD)/assets && printf '[%s]\n' "$$(ls | sed 's|.*|"/&"|' | paste -sd, -)") > $(EDGE_BUILD)/assets-manifest.json
 
 .PHONY: dev
 dev: deps edge ## run the Worker locally under wrangler dev (same ADDR, DATA, CONFIG, POOLGATE_* as make run; KV in DATA/wrangler)
