@@ -23,7 +23,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -32,13 +31,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +47,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/poolgate/poolgate/bench/internal/harness"
 	"github.com/poolgate/poolgate/edge/local"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/srp"
@@ -558,40 +556,13 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// dirSizes sums the sizes of the files under dir, raw and each gzipped at the best level.
-func dirSizes(dir string) (raw, gz int64, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		raw += int64(len(b))
-		gz += int64(buf.Len())
-		return nil
-	})
-	return raw, gz, err
-}
-
 // bundleSize runs wrangler deploy --dry-run and sums the files it would upload.
 func bundleSize(ctx context.Context, root, tmp string) (raw, gz int64, err error) {
-	outdir := filepath.Join(tmp, "dist")
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "node_modules", ".bin", "wrangler"), "deploy", "--dry-run", "--outdir", outdir)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "CI=1")
-	b, err := cmd.CombinedOutput()
-	if err != nil {
-		return 0, 0, fmt.Errorf("wrangler deploy --dry-run: %v\n%s", err, b)
+	raw, gz, summary, err := harness.BundleSize(ctx, root, "", filepath.Join(tmp, "dist"))
+	if err == nil {
+		fmt.Fprintln(os.Stderr, summary)
 	}
-	fmt.Fprintf(os.Stderr, "%s", regexp.MustCompile(`(?m)^.*Total Upload.*$`).Find(b))
-	fmt.Fprintln(os.Stderr)
-	return dirSizes(outdir)
+	return raw, gz, err
 }
 
 // cryptoInsideWorkerd runs edge's benchmarks in the test Worker (tests/workerd).

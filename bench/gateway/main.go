@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -20,20 +19,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
+	"github.com/poolgate/poolgate/bench/internal/harness"
 	"github.com/poolgate/poolgate/edge/local"
 	"github.com/poolgate/poolgate/hostsim"
 	"github.com/poolgate/poolgate/internal/message"
@@ -41,13 +35,7 @@ import (
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
-const (
-	pool       = "us-east-1_GwBench1"
-	client     = "gwbenchclient0001"
-	password   = "Bench-Passw0rd!"
-	issuerBase = "http://bench.poolgate.test"
-	region     = "us-east-1"
-)
+const issuerBase = "http://bench.poolgate.test"
 
 var allTargets = []string{"direct", "native-poolgate", "hostsim-poolgate", "workerd-passthrough", "workerd-jwt-verify", "workerd-poolgate"}
 
@@ -92,19 +80,19 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 	defer os.RemoveAll(tmp)
 	want := func(name string) bool { return slices.Contains(names, name) }
 
-	origin, err := startOrigin()
+	origin, err := harness.StartOrigin()
 	if err != nil {
 		return err
 	}
 	defer origin.Close()
-	originURL := "http://" + origin.Addr().String()
-	config := benchConfig(originURL)
-	adminID, adminSecret, master := "AKIAGWBENCH000000001", randText(40), randBytes(32)
+	originURL := origin.URL()
+	config := harness.Config(originURL)
+	adminID, adminSecret, master := "AKIAGWBENCH000000001", harness.RandText(40), randBytes(32)
 
 	var ts []*target
 	add := func(t *target) { ts = append(ts, t) }
 	if want("direct") {
-		add(&target{name: "direct", url: originURL + "/bench/items"})
+		add(&target{name: "direct", url: originURL + harness.GuardedPath})
 	}
 
 	// Each poolgate has its own store and so its own signing keys: each target gets a token
@@ -112,7 +100,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 	var token, jwks string
 	signIn := func(base string, t *target) error {
 		var err error
-		token, jwks, err = makeUser(ctx, base, adminID, adminSecret)
+		token, jwks, err = harness.MakeUser(ctx, base, adminID, adminSecret)
 		t.token = token
 		return err
 	}
@@ -123,7 +111,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 			return err
 		}
 		defer stop()
-		t := &target{name: "native-poolgate", url: url + "/bench/items", baseline: "direct"}
+		t := &target{name: "native-poolgate", url: url + harness.GuardedPath, baseline: "direct"}
 		if err := signIn(url, t); err != nil {
 			return fmt.Errorf("native: %w", err)
 		}
@@ -135,35 +123,35 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 			return err
 		}
 		srv, err := hostsim.Start(ctx, hostsim.Options{ModulePath: wasm, CompilationCacheDir: filepath.Join(tmp, "cache"),
-			IssuerBase: issuerBase, Region: region, AdminAccessKeyID: adminID, AdminSecretAccessKey: adminSecret,
+			IssuerBase: issuerBase, Region: harness.Region, AdminAccessKeyID: adminID, AdminSecretAccessKey: adminSecret,
 			MasterKey: master, Config: config, Sender: new(message.Recorder), Logf: func(string, ...any) {}})
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
-		t := &target{name: "hostsim-poolgate", url: srv.URL() + "/bench/items", baseline: "direct"}
+		t := &target{name: "hostsim-poolgate", url: srv.URL() + harness.GuardedPath, baseline: "direct"}
 		if err := signIn(srv.URL(), t); err != nil {
 			return fmt.Errorf("hostsim: %w", err)
 		}
 		add(t)
 	}
-	startWorker := func(o local.Options) (*local.Worker, error) {
-		o.Root = root
-		o.PersistDir = filepath.Join(tmp, "wrangler-"+randText(6))
-		o.IssuerBase, o.Region = issuerBase, region
-		o.AdminAccessKeyID, o.AdminSecretAccessKey, o.MasterKey = adminID, adminSecret, master
-		return local.Start(ctx, o)
+	workerOptions := func() local.Options {
+		return local.Options{Root: root, PersistDir: filepath.Join(tmp, "wrangler-"+harness.RandText(6)),
+			IssuerBase: issuerBase, Region: harness.Region,
+			AdminAccessKeyID: adminID, AdminSecretAccessKey: adminSecret, MasterKey: master}
 	}
 	if want("workerd-poolgate") {
 		if err := local.Build(ctx, root); err != nil {
 			return err
 		}
-		w, err := startWorker(local.Options{PoolgateConfig: config})
+		o := workerOptions()
+		o.PoolgateConfig = config
+		w, err := local.Start(ctx, o)
 		if err != nil {
 			return err
 		}
 		defer w.Close()
-		t := &target{name: "workerd-poolgate", url: w.URL() + "/bench/items", baseline: "workerd-passthrough", worker: w}
+		t := &target{name: "workerd-poolgate", url: w.URL() + harness.GuardedPath, baseline: "workerd-passthrough", worker: w}
 		if err := signIn(w.URL(), t); err != nil {
 			return fmt.Errorf("workerd: %w", err)
 		}
@@ -172,29 +160,29 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 			// Where the Worker's time goes: Go answering at once (no gateway, no fetch), and a
 			// token checked in full and then refused (no fetch).
 			add(&target{name: "workerd-poolgate-glue-only", url: w.URL() + "/cognito-idp", worker: w, status: http.StatusBadRequest})
-			add(&target{name: "workerd-poolgate-verify-only", url: w.URL() + "/verify-only/items", token: t.token, worker: w,
+			add(&target{name: "workerd-poolgate-verify-only", url: w.URL() + harness.VerifyOnlyPath, token: t.token, worker: w,
 				status: http.StatusUnauthorized})
 		}
 	}
 	if token == "" {
 		return errors.New("no poolgate target to issue a token: include native-poolgate, hostsim-poolgate or workerd-poolgate")
 	}
-	for _, mode := range []string{"passthrough", "jwt-verify"} {
+	for _, mode := range []string{harness.Passthrough, harness.JWTVerify} {
 		name := "workerd-" + mode
 		if !want(name) {
 			continue
 		}
-		w, err := startWorker(local.Options{
-			Config: filepath.Join(root, "bench", "gateway", "wrangler.toml"),
-			Vars: map[string]string{"BENCH_MODE": map[string]string{"passthrough": "passthrough", "jwt-verify": "verify"}[mode],
-				"BENCH_ORIGIN": originURL, "BENCH_ISSUER": issuerBase + "/" + pool, "BENCH_JWKS": jwks, "BENCH_CLIENT_ID": client},
-		})
+		issuer, err := harness.TokenIssuer(token)
+		if err != nil {
+			return err
+		}
+		w, err := harness.StartComparisonWorker(ctx, mode, workerOptions(), originURL, issuer, jwks)
 		if err != nil {
 			return err
 		}
 		defer w.Close()
-		t := &target{name: name, url: w.URL() + "/bench/items", worker: w}
-		if mode == "jwt-verify" {
+		t := &target{name: name, url: w.URL() + harness.GuardedPath, worker: w}
+		if mode == harness.JWTVerify {
 			t.baseline, t.token = "workerd-passthrough", token
 		}
 		add(t)
@@ -206,15 +194,12 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 		if t.token == "" || t.status != 0 {
 			continue
 		}
-		if s, _ := get(hc, t.url, t.token[:len(t.token)-4]+"AAAA"); s != http.StatusUnauthorized {
-			return fmt.Errorf("%s: a token with a bad signature got %d, want 401", t.name, s)
-		}
-		if s, body := get(hc, t.url, t.token); s != http.StatusOK {
-			return fmt.Errorf("%s: the good token got %d: %s", t.name, s, body)
+		if err := harness.CheckGuard(ctx, hc, t.url, t.token); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
 	for _, t := range ts { // warm-up: connections, instances, key caches
-		if err := t.load(hc, 200, c); err != nil {
+		if err := t.load(ctx, hc, 200, c); err != nil {
 			return err
 		}
 		t.lat, t.elapsed = nil, 0
@@ -227,7 +212,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 				cpu0, _ = t.worker.CPUTime()
 				busy0 = goBusy(ctx, t.worker)
 			}
-			if err := t.load(hc, n/rounds, c); err != nil {
+			if err := t.load(ctx, hc, n/rounds, c); err != nil {
 				return err
 			}
 			if t.worker != nil {
@@ -241,52 +226,17 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 }
 
 // load sends count GETs with c concurrent clients and records each latency.
-func (t *target) load(hc *http.Client, count, c int) error {
-	var mu sync.Mutex
-	var firstErr error
-	lat := make([]time.Duration, 0, count)
-	var wg sync.WaitGroup
-	next := make(chan struct{}, count)
-	for range count {
-		next <- struct{}{}
-	}
-	close(next)
-	t0 := time.Now()
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range next {
-				s0 := time.Now()
-				status, body := get(hc, t.url, t.token)
-				d := time.Since(s0)
-				mu.Lock()
-				lat = append(lat, d)
-				if status != cmp.Or(t.status, http.StatusOK) && firstErr == nil {
-					firstErr = fmt.Errorf("%s: status %d: %s", t.name, status, body)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	t.elapsed += time.Since(t0)
-	t.lat = append(t.lat, lat...)
-	return firstErr
-}
-
-func get(hc *http.Client, url, token string) (int, string) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	return resp.StatusCode, string(b)
+func (t *target) load(ctx context.Context, hc *http.Client, count, c int) error {
+	want := cmp.Or(t.status, http.StatusOK)
+	r := harness.Run(ctx, count, c, func(ctx context.Context, _ int) error {
+		if status, body := harness.Get(ctx, hc, t.url, t.token); status != want {
+			return fmt.Errorf("%s: status %d: %s", t.name, status, body)
+		}
+		return nil
+	})
+	t.elapsed += r.Elapsed
+	t.lat = append(t.lat, r.Lat...)
+	return r.FirstErr
 }
 
 type result struct {
@@ -343,60 +293,9 @@ func report(ts []*target, n, c int, jsonOut string) error {
 	return os.WriteFile(jsonOut, append(b, '\n'), 0o644)
 }
 
-// benchConfig is a jwt route for the pool's access tokens from client, in front of origin, and
-// one that checks the same tokens in full and then refuses them (another client).
-func benchConfig(origin string) []byte {
-	return fmt.Appendf(nil, `{
-  "UserPools": [{"Id": %[1]q, "PoolName": "gateway-bench",
-    "Clients": [{"ClientId": %[2]q, "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}]}],
-  "Routes": [
-    {"Name": "bench", "PathPrefix": "/bench", "Origin": %[3]q,
-     "Jwt": {"Issuers": [{"UserPoolId": %[1]q}], "TokenUse": "access", "ClientIds": [%[2]q]}},
-    {"Name": "verify-only", "PathPrefix": "/verify-only", "Origin": %[3]q,
-     "Jwt": {"Issuers": [{"UserPoolId": %[1]q}], "TokenUse": "access", "ClientIds": ["another-client"]}}]
-}`, pool, client, origin)
-}
-
-// makeUser creates a user through the admin API of the poolgate at base, signs it in and
-// returns its access token and the pool's JWKS.
-func makeUser(ctx context.Context, base, adminID, adminSecret string) (token, jwks string, err error) {
-	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: adminID, SecretAccessKey: adminSecret}, nil
-	})
-	// The JSON API dispatches on X-Amz-Target whatever the path; a path of its own keeps the
-	// calls clear of the Worker's static assets, which answer "/".
-	api := aws.String(base + "/cognito-idp")
-	admin := cip.New(cip.Options{Region: region, BaseEndpoint: api, Credentials: creds, RetryMaxAttempts: 1})
-	user := "bench-" + randText(8)
-	if _, err := admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(user),
-		MessageAction: ciptypes.MessageActionTypeSuppress}); err != nil {
-		return "", "", err
-	}
-	if _, err := admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(pool), Username: aws.String(user),
-		Password: aws.String(password), Permanent: true}); err != nil {
-		return "", "", err
-	}
-	pub := cip.New(cip.Options{Region: region, BaseEndpoint: api, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
-	out, err := pub.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(client),
-		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": password}})
-	if err != nil {
-		return "", "", err
-	}
-	resp, err := http.Get(base + "/" + pool + "/.well-known/jwks.json")
-	if err != nil {
-		return "", "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		return "", "", fmt.Errorf("JWKS: %d %v", resp.StatusCode, err)
-	}
-	return *out.AuthenticationResult.AccessToken, string(bytes.TrimSpace(b)), nil
-}
-
 // startNative serves the service compiled natively on a local listener.
 func startNative(config []byte, adminID, adminSecret string, master []byte) (string, func(), error) {
-	svc, err := service.New(service.Config{Region: region, IssuerBase: issuerBase, AdminAccessKeyID: adminID,
+	svc, err := service.New(service.Config{Region: harness.Region, IssuerBase: issuerBase, AdminAccessKeyID: adminID,
 		AdminSecretAccessKey: adminSecret, MasterKey: master, Store: memstore.New(time.Now), Sender: new(message.Recorder)})
 	if err != nil {
 		return "", nil, err
@@ -413,27 +312,11 @@ func startNative(config []byte, adminID, adminSecret string, master []byte) (str
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-// startOrigin is the origin every target forwards to: "ok" for any request.
-func startOrigin() (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "ok")
-	}))
-	return ln, nil
-}
-
 func randBytes(n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
 }
-
-// randText returns n random base32 characters (n <= 52).
-func randText(n int) string { return (rand.Text() + rand.Text())[:n] }
 
 // goBusy reads how long the Worker's Go instance has run so far (0 for other Workers).
 func goBusy(ctx context.Context, w *local.Worker) float64 {

@@ -23,6 +23,10 @@ type envInfo struct {
 	Wazero      string `json:"wazero"`
 	SDK         string `json:"aws_sdk_go_v2"`
 	SDKCognito  string `json:"cognitoidentityprovider"`
+	SDKIdentity string `json:"cognitoidentity,omitempty"`
+	Wrangler    string `json:"wrangler,omitempty"`
+	Workerd     string `json:"workerd,omitempty"`
+	JWTVerify   string `json:"aws_jwt_verify,omitempty"`
 	Node        string `json:"node,omitempty"`
 	CognitoLoc  string `json:"cognito_local,omitempty"`
 	Moto        string `json:"moto,omitempty"`
@@ -43,6 +47,8 @@ func readEnv(t tools, systems []*system) envInfo {
 				e.SDK = d.Version
 			case "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider":
 				e.SDKCognito = d.Version
+			case "github.com/aws/aws-sdk-go-v2/service/cognitoidentity":
+				e.SDKIdentity = d.Version
 			}
 		}
 	}
@@ -50,10 +56,12 @@ func readEnv(t tools, systems []*system) envInfo {
 		switch s.kind {
 		case kindCognitoLocal:
 			e.Node = command(t.node, "--version")
-			var pkg struct{ Version string }
-			if json.Unmarshal([]byte(readFile(filepath.Join(t.cognitoLocal, "package.json"))), &pkg) == nil {
-				e.CognitoLoc = pkg.Version
-			}
+			e.CognitoLoc = packageVersion(t.cognitoLocal)
+		case kindWorkerd:
+			e.Node = command("node", "--version")
+			modules := filepath.Join(t.root, "node_modules")
+			e.Wrangler, e.Workerd = packageVersion(filepath.Join(modules, "wrangler")), packageVersion(filepath.Join(modules, "workerd"))
+			e.JWTVerify = packageVersion(filepath.Join(modules, "aws-jwt-verify"))
 		case kindMoto:
 			v := strings.Fields(command(t.python, "-c", "import moto, sys; print(moto.__version__, sys.version.split()[0])"))
 			if len(v) == 2 {
@@ -62,6 +70,15 @@ func readEnv(t tools, systems []*system) envInfo {
 		}
 	}
 	return e
+}
+
+// packageVersion is the version in an npm package directory's package.json ("" if none).
+func packageVersion(dir string) string {
+	var pkg struct{ Version string }
+	if json.Unmarshal([]byte(readFile(filepath.Join(dir, "package.json"))), &pkg) != nil {
+		return ""
+	}
+	return pkg.Version
 }
 
 func readFile(p string) string {

@@ -29,11 +29,13 @@ func TestMain(m *testing.M) {
 
 const repoRoot = "../.."
 
-// TestSmoke runs the whole harness in its seconds-long mode: n=5 against hostsim (the real CLI
-// and module) and native, plus cognito-local and moto when this machine has them, a pool grown
-// past the measurements' users (seeding cognito-local's file), start-up once. It checks the
-// report's tables are well formed, every measurement is there with zero errors, and the JSON
-// holds every sample. Nothing here is timed.
+// TestSmoke runs the whole harness in its seconds-long mode: n=5 from 2 clients against
+// hostsim (the real CLI and module) and native, plus poolgate's Worker under wrangler dev, cognito-local and moto when
+// this machine has them; a pool grown past the measurements' users (seeding cognito-local's
+// file); the gateway (with the aws-jwt-verify and pass-through Workers) and identity groups;
+// start-up once and the Worker's bundle. It checks the report's tables are well formed, every
+// measurement is there with zero errors, and the JSON holds every sample. Nothing here is
+// timed.
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts servers; skipped with -short")
@@ -54,18 +56,30 @@ func TestSmoke(t *testing.T) {
 	}
 
 	systems := []string{"hostsim", "native"}
+	_, errNode := exec.LookPath("node")
+	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules", "wrangler", "wrangler-dist", "cli.js")); err == nil && errNode == nil {
+		systems = append(systems, "workerd")
+	} else {
+		t.Logf("wrangler not installed (npm ci) or no node: measuring without poolgate's Worker")
+	}
+	hasWorkerd := len(systems) == 3
 	cognitoLocal := filepath.Join(repoRoot, "node_modules", "cognito-local")
 	if _, err := os.Stat(filepath.Join(cognitoLocal, "lib", "bin", "start.js")); err == nil {
 		systems = append(systems, "cognito-local")
 	} else {
 		t.Logf("cognito-local not installed (npm ci): measuring without it")
 	}
+	hasMoto := false
 	if _, err := exec.LookPath("moto_server"); err == nil {
-		systems = append(systems, "moto")
+		systems, hasMoto = append(systems, "moto"), true
 	} else {
 		t.Logf("moto_server not found: measuring without it")
 	}
-	hasPeer := len(systems) > 2
+	poolgates := 2
+	if hasWorkerd {
+		poolgates = 3
+	}
+	hasPeer := len(systems) > poolgates
 
 	md, js := filepath.Join(dir, "report.md"), filepath.Join(dir, "report.json")
 	var stderr bytes.Buffer
@@ -73,8 +87,8 @@ func TestSmoke(t *testing.T) {
 	defer cancel()
 	err := run(ctx, []string{
 		"-systems", strings.Join(systems, ","), "-poolgate", cli, "-module", module, "-cognito-local", cognitoLocal,
-		"-n", "5", "-n-loaded", "5", "-reps", "3", "-warmup", "2", "-users", "400", "-cognito-local-api-users", "10",
-		"-startup-reps", "1", "-mode", "smoke", "-out", md, "-json", js,
+		"-n", "5", "-n-loaded", "5", "-reps", "3", "-warmup", "2", "-clients", "2", "-signin-users", "3", "-users", "300", "-users-workerd", "100", "-cognito-local-api-users", "10",
+		"-gateway-n", "5", "-identity-n", "5", "-startup-reps", "1", "-mode", "smoke", "-out", md, "-json", js,
 	}, &bytes.Buffer{}, &stderr)
 	if err != nil {
 		t.Fatalf("loadgen: %v\n%s", err, stderr.String())
@@ -84,32 +98,101 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	mdText := string(raw)
+	sec := sections(mdText)
 
-	tables := parseTables(t, mdText)
+	// The Cognito API groups (one concurrency level): per group, 4 operations on every system
+	// and SRP on the poolgate ones.
 	apiRows := 0
-	for _, tb := range tables {
+	for _, title := range []string{"Cognito API, fresh pool", "Cognito API, pool of 300 users"} {
+		for _, tb := range parseTables(t, sec[title]) {
+			if tb.header[0] != "operation" || tb.header[1] != "system" {
+				continue
+			}
+			for _, row := range tb.rows {
+				apiRows++
+				// poolgate answers every request; a peer may drop one now and then under load
+				// (the run then repeats that measurement), but each needs its error-free medians.
+				if (strings.HasPrefix(row[1], "poolgate") && row[len(row)-1] != "0") || row[2] == "n/a" || !strings.Contains(row[3], "–") {
+					t.Errorf("row with errors: %q", row)
+				}
+			}
+		}
+	}
+	if want := 2 * (4*len(systems) + poolgates); apiRows != want {
+		t.Errorf("%d Cognito API rows, want %d\n%s", apiRows, want, mdText)
+	}
+
+	// The gateway: the origin, every poolgate, and with the Worker the two comparison Workers;
+	// every row error-free, every guarded one with its added latency.
+	wantGateway := 1 + poolgates
+	if hasWorkerd {
+		wantGateway += 2
+	}
+	gwRows := 0
+	for _, tb := range parseTables(t, sec["Gateway: a JWT-guarded request"]) {
+		for _, row := range tb.rows {
+			gwRows++
+			if row[len(row)-1] != "0" || row[1] == "n/a" {
+				t.Errorf("gateway row with errors: %q", row)
+			}
+			guarded := row[0] != "origin directly" && !strings.HasPrefix(row[0], "pass-through")
+			if added := row[6]; guarded != strings.Contains(added, "(vs ") {
+				t.Errorf("gateway row %q: added latency %q", row[0], added)
+			}
+		}
+	}
+	if gwRows != wantGateway {
+		t.Errorf("%d gateway rows, want %d\n%s", gwRows, wantGateway, sec["Gateway: a JWT-guarded request"])
+	}
+	if hasWorkerd && !strings.Contains(sec["Gateway: a JWT-guarded request"], "poolgate workerd ÷ aws-jwt-verify Worker (workerd), median of the per-repetition ratios: req/s ") {
+		t.Errorf("gateway section lacks the Worker ÷ aws-jwt-verify ratios")
+	}
+
+	// Identity pools: vending on every poolgate and moto, the signed GET on every poolgate and
+	// straight to the origin.
+	vendRows, signedRows := 0, 0
+	for _, tb := range parseTables(t, sec["Identity pools"]) {
 		if tb.header[0] != "operation" || tb.header[1] != "system" {
 			continue
 		}
 		for _, row := range tb.rows {
-			apiRows++
-			// poolgate answers every request; a peer may drop one now and then under load
-			// (the run then repeats that measurement), but each needs its error-free medians.
-			if (strings.HasPrefix(row[1], "poolgate") && row[len(row)-1] != "0") || row[2] == "n/a" || !strings.Contains(row[3], "–") {
-				t.Errorf("row with errors: %q", row)
+			if row[len(row)-1] != "0" || row[2] == "n/a" {
+				t.Errorf("identity row with errors: %q", row)
+			}
+			switch row[0] {
+			case opVend:
+				vendRows++
+			case opSigned:
+				signedRows++
+				if strings.HasPrefix(row[1], "poolgate") != strings.Contains(row[7], "(vs direct)") {
+					t.Errorf("identity row %q: added latency %q", row[1], row[7])
+				}
 			}
 		}
 	}
-	// Per group and concurrency: 4 operations on every system, SRP on the two poolgate ones.
-	want := 2 * 2 * (4*len(systems) + 2)
-	if apiRows != want {
-		t.Errorf("%d measurement rows, want %d\n%s", apiRows, want, mdText)
+	wantVend := poolgates
+	if hasMoto {
+		wantVend++
 	}
-	for _, s := range []string{"## Machine and versions", "## Cognito API, fresh pool", "## Cognito API, pool of 400 users",
-		"## Start-up and resources", "| poolgate hostsim |", "| empty |", "| filled |", "poolgate.wasm (wasip1):", "pending:"} {
+	if vendRows != wantVend || signedRows != 1+poolgates {
+		t.Errorf("identity: %d vending rows, want %d; %d signed rows, want %d\n%s", vendRows, wantVend, signedRows, 1+poolgates, sec["Identity pools"])
+	}
+
+	for _, s := range []string{"## Machine and versions", "## Start-up and resources", "| poolgate hostsim |", "| empty |", "| filled |",
+		"poolgate.wasm (wasip1):"} {
 		if !strings.Contains(mdText, s) {
 			t.Errorf("report lacks %q", s)
 		}
+	}
+	if hasWorkerd {
+		for _, s := range []string{"| poolgate workerd |", "| aws-jwt-verify Worker (workerd) |", "Worker bundle (", "| poolgate's Worker | wrangler "} {
+			if !strings.Contains(mdText, s) {
+				t.Errorf("report lacks %q", s)
+			}
+		}
+	}
+	if strings.Contains(mdText, "pending") {
+		t.Errorf("report has a pending group:\n%s", mdText)
 	}
 	if hasPeer && !strings.Contains(mdText, "| operation | poolgate hostsim ÷ ") {
 		t.Errorf("report has no ratio table\n%s", mdText)
@@ -124,7 +207,7 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range rep.Measurements {
-		poolgate := m.System == "hostsim" || m.System == "native"
+		poolgate := m.System == "hostsim" || m.System == "native" || m.System == "workerd"
 		if len(m.Samples) < 3 || len(m.Samples) > 5 || (poolgate && len(m.Samples) != 3) {
 			t.Errorf("%s %s c=%d %s: %d samples, want 3", m.Group, m.Op, m.Clients, m.System, len(m.Samples))
 		}
@@ -133,7 +216,8 @@ func TestSmoke(t *testing.T) {
 				t.Logf("%s %s c=%d %s: a repetition with %d errors (repeated): %s", m.Group, m.Op, m.Clients, m.System, s.Errors, s.FirstErr)
 				continue
 			}
-			if s.Errors > 0 || s.N != 5 || s.RPS <= 0 || s.P50 <= 0 || s.P50 > s.P95 || s.P95 > s.P99 || s.CPUPerReq < 0 {
+			// Server CPU is read for every server loadgen started; only the origin has none.
+			if s.Errors > 0 || s.N != 5 || s.RPS <= 0 || s.P50 <= 0 || s.P50 > s.P95 || s.P95 > s.P99 || (s.CPUPerReq < 0) != (m.System == "direct") {
 				t.Errorf("%s %s c=%d %s: implausible sample %+v", m.Group, m.Op, m.Clients, m.System, s)
 			}
 		}
@@ -147,18 +231,46 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("-render differs from the run's markdown (%v):\n%s", err, again)
 	}
 	for _, p := range rep.Population {
-		if p.Users != 400 {
-			t.Errorf("%s grown to %d users, want 400", p.System, p.Users)
+		want := 300
+		if p.System == "workerd" {
+			want = 100
+		}
+		if p.Users != want {
+			t.Errorf("%s grown to %d users, want %d", p.System, p.Users, want)
 		}
 		if p.System == "cognito-local" && p.Seeded == 0 {
 			t.Errorf("cognito-local: nothing seeded: %+v", p)
 		}
 	}
+	started := 0
 	for _, r := range rep.Resources {
-		if r.PeakRSSKiB <= 0 || len(r.First) != 1 || len(r.Restart) != 1 || r.First[0].Ready <= 0 {
+		if r.PeakRSSKiB <= 0 {
+			t.Errorf("%s: no peak RSS: %+v", r.System, r)
+		}
+		if r.System == string(kindPassthrough) || r.System == string(kindJWTVerify) {
+			continue // the gateway's comparison Workers: peak RSS only
+		}
+		started++
+		if len(r.First) != 1 || len(r.Restart) != 1 || r.First[0].Ready <= 0 || r.First[0].FirstCall <= 0 || r.Restart[0].FirstCall <= 0 {
 			t.Errorf("%s: resources %+v", r.System, r)
 		}
 	}
+	if started != len(systems) {
+		t.Errorf("start-up measured on %d systems, want %d", started, len(systems))
+	}
+	if hasWorkerd && (rep.WorkerBundleRaw <= 0 || rep.WorkerBundleGzip <= 0 || rep.WorkerBundleGzip >= rep.WorkerBundleRaw) {
+		t.Errorf("Worker bundle %d raw, %d gzip", rep.WorkerBundleRaw, rep.WorkerBundleGzip)
+	}
+}
+
+// sections splits a report at its "## " headings: title → text up to the next one.
+func sections(md string) map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split("\n"+md, "\n## ")[1:] {
+		title, body, _ := strings.Cut(part, "\n")
+		out[title] = body
+	}
+	return out
 }
 
 type table struct {
@@ -219,22 +331,13 @@ func TestRatioPairsRepetitions(t *testing.T) {
 	}
 }
 
-func TestMedianAndPercentile(t *testing.T) {
+func TestMedian(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64
 		want float64
 	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
 		if got := median(c.in); got != c.want {
 			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
-		}
-	}
-	lat := make([]time.Duration, 200)
-	for i := range lat {
-		lat[i] = time.Duration(i+1) * time.Millisecond
-	}
-	for p, want := range map[int]time.Duration{50: 100 * time.Millisecond, 95: 190 * time.Millisecond, 99: 198 * time.Millisecond} {
-		if got := pct(lat, p); got != want {
-			t.Errorf("p%d = %v, want %v", p, got, want)
 		}
 	}
 }
@@ -325,4 +428,47 @@ func FuzzParseProc(f *testing.F) {
 			t.Fatalf("negative size %d", v)
 		}
 	})
+}
+
+// TestSnapshotWorker: the copy holds the configuration, the glue and the build (assets too),
+// and leaves out builds in progress and other files of edge/.
+func TestSnapshotWorker(t *testing.T) {
+	root, dst := t.TempDir(), t.TempDir()
+	for path, body := range map[string]string{
+		"wrangler.toml":                       "main = \"edge/worker.mjs\"\n",
+		"edge/worker.mjs":                     "import \"./bridge.mjs\";\n",
+		"edge/bridge.mjs":                     "export {};\n",
+		"edge/main.go":                        "package main\n",
+		"edge/build/poolgate.wasm":            "\x00asm",
+		"edge/build/assets-manifest.json":     "[\"/index.html\"]\n",
+		"edge/build/assets/index.html":        "<p>hi</p>\n",
+		"edge/build/.build-123/poolgate.wasm": "partial",
+	} {
+		p := filepath.Join(root, path)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config, err := snapshotWorker(root, dst)
+	if err != nil || config != filepath.Join(dst, "wrangler.toml") {
+		t.Fatalf("snapshotWorker = %q, %v", config, err)
+	}
+	for _, want := range []string{"wrangler.toml", "edge/worker.mjs", "edge/bridge.mjs", "edge/build/poolgate.wasm",
+		"edge/build/assets-manifest.json", "edge/build/assets/index.html"} {
+		a, _ := os.ReadFile(filepath.Join(root, want))
+		b, err := os.ReadFile(filepath.Join(dst, want))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s not copied (%v)", want, err)
+		}
+	}
+	for _, not := range []string{"edge/main.go", "edge/build/.build-123"} {
+		if _, err := os.Stat(filepath.Join(dst, not)); err == nil {
+			t.Errorf("%s copied", not)
+		}
+	}
+	os.Remove(filepath.Join(root, "edge/build/poolgate.wasm"))
+	if _, err := snapshotWorker(root, t.TempDir()); err == nil {
+		t.Error("snapshot of an unbuilt Worker")
+	}
 }

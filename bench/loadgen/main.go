@@ -4,13 +4,18 @@
 // concurrently, in an empty pool and in one grown to many users, repeats every measurement,
 // reads the servers' CPU time and peak RSS from /proc, times their start-up, and writes the
 // medians and the ratios poolgate ÷ peer as markdown (bench/results/<date>.md) and JSON.
+// In the same run it measures poolgate's gateway (a JWT-guarded request, against a JS Worker
+// verifying with aws-jwt-verify and a pass-through Worker) and identity pools (guest
+// credentials, and a request signed with them through a sigv4 route), and the Worker's
+// bundle size and cold start.
 //
 //	go run ./bench/loadgen -out bench/results/2026-11-22.md   # what `make bench` runs
 //	go run ./bench/loadgen -systems hostsim,native -n 5 -reps 1 -users 0
 //
 // Systems: hostsim (build/poolgate, `make run`'s server), native (the same service compiled
-// natively: loadgen re-executes itself), cognito-local (node_modules/cognito-local), moto
-// (moto_server), or name=URL for a poolgate server started elsewhere (e.g. on workerd).
+// natively: loadgen re-executes itself), workerd (poolgate's Worker under wrangler dev, built
+// from edge/), cognito-local (node_modules/cognito-local), moto (moto_server), or name=URL for
+// a poolgate server started elsewhere (measured in the Cognito API groups only).
 package main
 
 import (
@@ -26,10 +31,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/poolgate/poolgate/bench/internal/harness"
+	"github.com/poolgate/poolgate/edge/local"
 )
 
 func main() {
@@ -49,14 +58,6 @@ func main() {
 	}
 }
 
-// defaultPending are the report's groups that have nothing to measure yet.
-var defaultPending = []string{
-	"poolgate on workerd: the Worker build (edge issue) has not landed; once it has, loadgen measures it with -systems workerd=URL",
-	"Edge verification (poolgate gateway vs a JS Worker with aws-jwt-verify vs pass-through): the gateway issue has not landed",
-	"Identity pools (GetId + GetCredentialsForIdentity; a SigV4-guarded request): the identity issue has not landed",
-	"Worker bundle size and cold start: the edge issue has not landed",
-}
-
 // gen is one run: its settings, its systems and what they measured.
 type gen struct {
 	st       settings
@@ -66,12 +67,16 @@ type gen struct {
 	t0       time.Time
 	clAPIMax int
 	tools    tools
+	root     string // the run's temporary directory
+	master   []byte
+	origin   *harness.Origin // behind the gateway's routes
+	extraRes []resources     // the gateway's comparison Workers
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	systemsFlag := fs.String("systems", "hostsim,native,cognito-local,moto", "systems to measure: hostsim, native, cognito-local, moto, or name=URL (a poolgate server started elsewhere)")
+	systemsFlag := fs.String("systems", "hostsim,native,workerd,cognito-local,moto", "systems to measure: hostsim, native, workerd, cognito-local, moto, or name=URL (a poolgate server started elsewhere)")
 	var t tools
 	fs.StringVar(&t.poolgate, "poolgate", "build/poolgate", "the hostsim CLI (make build)")
 	fs.StringVar(&t.module, "module", "build/poolgate.wasm", "the wasm module (make build)")
@@ -83,10 +88,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	n := fs.Int("n", 200, "requests per measurement")
 	nLoaded := fs.Int("n-loaded", 100, "requests per measurement in the grown pool")
 	warm := fs.Int("warmup", 10, "untimed requests before each measurement (at least 2 per client)")
+	signIn := fs.Int("signin-users", defaultSignInUsers, "confirmed users the sign-in operations (and GetUser) cycle through, created in each pool before them")
 	clients := fs.String("clients", "1,8", "concurrent clients, comma-separated")
 	clientsLoaded := fs.String("clients-loaded", "", "concurrent clients in the grown pool (default -clients)")
 	reps := fs.Int("reps", 3, "repetitions of every measurement (the median is reported)")
 	users := fs.Int("users", 10000, "grow each pool to this many users and measure again (0: skip)")
+	usersWorkerd := fs.Int("users-workerd", -1, "grow the Worker's pool to this many users instead (growing it through its API is slow; default -users)")
+	gatewayN := fs.Int("gateway-n", 300, "requests per gateway measurement (0: skip the gateway group)")
+	gatewayClients := fs.String("gateway-clients", "", "concurrent clients in the gateway group (default -clients)")
+	identityN := fs.Int("identity-n", 100, "iterations per identity-pool measurement (0: skip the identity group)")
+	buildWorker := fs.Bool("build-worker", true, "build the Worker (GOOS=js, into edge/build) before measuring workerd")
 	clAPI := fs.Int("cognito-local-api-users", 1000, "cognito-local: users signed up through its API (timed) before the rest are seeded into its data file")
 	startupReps := fs.Int("startup-reps", -1, "repetitions of the start-up measurements (default -reps; 0: skip)")
 	out := fs.String("out", "", "markdown report file (default: standard output)")
@@ -95,8 +106,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.StringVar(&adminKey, "admin-key", adminKey, "admin access key id (for name=URL systems: the one that server was given)")
 	fs.StringVar(&adminSecret, "admin-secret", adminSecret, "admin secret access key")
 	render := fs.String("render", "", "write the markdown of an earlier run's JSON report (to -out) and measure nothing")
-	var pending multiFlag
-	fs.Var(&pending, "pending", "\"Title: reason\" for a group not measured in this run (repeatable; replaces the built-in list)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,8 +115,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if *render != "" {
 		return renderJSON(*render, *out, stdout)
 	}
-	if *n < 1 || *reps < 1 || *nLoaded < 1 {
-		return errors.New("-n, -n-loaded and -reps must be at least 1")
+	if *n < 1 || *reps < 1 || *nLoaded < 1 || *signIn < 1 || *gatewayN < 0 || *identityN < 0 {
+		return errors.New("-n, -n-loaded, -reps and -signin-users must be at least 1, -gateway-n and -identity-n at least 0")
+	}
+	if *usersWorkerd < 0 {
+		*usersWorkerd = *users
 	}
 	if *startupReps < 0 {
 		*startupReps = *reps
@@ -123,34 +135,67 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	if *gatewayClients == "" {
+		*gatewayClients = *clients
+	}
+	clGateway, err := parseInts(*gatewayClients)
+	if err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	t.self = self
 	t.poolgate, t.module, t.cognitoLocal = absPath(t.poolgate), absPath(t.module), absPath(t.cognitoLocal)
-	if len(pending) == 0 {
-		pending = defaultPending
-	}
 
 	g := &gen{
-		st: settings{N: *n, NLoaded: *nLoaded, Warmup: *warm, Reps: *reps, Users: *users, StartupReps: *startupReps, CognitoLocalAPIUsers: *clAPI,
-			Clients: cl, ClientsLoaded: clLoaded, Ops: splitList(*ops)},
-		log: stderr, t0: time.Now(), clAPIMax: *clAPI, tools: t,
+		st: settings{N: *n, NLoaded: *nLoaded, Warmup: *warm, Reps: *reps, SignInUsers: *signIn, Users: *users, UsersWorkerd: *usersWorkerd, StartupReps: *startupReps,
+			CognitoLocalAPIUsers: *clAPI, Clients: cl, ClientsLoaded: clLoaded, Ops: splitList(*ops),
+			GatewayN: *gatewayN, GatewayClients: clGateway, IdentityN: *identityN},
+		log: stderr, t0: time.Now(), clAPIMax: *clAPI,
 	}
-	g.rep = &report{Started: g.t0, Mode: *mode, Settings: g.st, Pending: pending}
+	g.rep = &report{Started: g.t0, Mode: *mode, Settings: g.st}
 
-	master := make([]byte, 32)
-	rand.Read(master)
-	root, err := os.MkdirTemp("", "poolgate-loadgen-")
-	if err != nil {
+	g.master = make([]byte, 32)
+	rand.Read(g.master)
+	if g.root, err = os.MkdirTemp("", "poolgate-loadgen-"); err != nil {
 		return err
 	}
-	defer os.RemoveAll(root)
-	for _, item := range splitList(*systemsFlag) {
-		s, err := newSystem(item, t, master, root)
+	defer os.RemoveAll(g.root)
+	// The origin behind the gateway's routes, and the configuration every poolgate this run
+	// starts applies (its routes lead there; its identity pool vends the guests' credentials).
+	if g.origin, err = harness.StartOrigin(); err != nil {
+		return err
+	}
+	defer g.origin.Close()
+	configPath := filepath.Join(g.root, "poolgate-config.json")
+	if err := os.WriteFile(configPath, harness.Config(g.origin.URL()), 0o644); err != nil {
+		return err
+	}
+	items := splitList(*systemsFlag)
+	if slices.Contains(items, string(kindWorkerd)) {
+		if t.root, err = local.FindRoot("."); err != nil {
+			return err
+		}
+		if *buildWorker {
+			g.logf("building the Worker (GOOS=js) into %s", filepath.Join(t.root, "edge", "build"))
+			if err := local.Build(ctx, t.root); err != nil {
+				return err
+			}
+		}
+		if t.workerConfig, err = snapshotWorker(t.root, filepath.Join(g.root, "worker")); err != nil {
+			return err
+		}
+	}
+	g.tools = t
+	for _, item := range items {
+		s, err := newSystem(item, t, g.master, g.root)
 		if err != nil {
 			return err
+		}
+		if s.poolgate && s.kind != kindURL {
+			s.config = configPath
 		}
 		g.systems = append(g.systems, s)
 		g.rep.Systems = append(g.rep.Systems, sysInfo{Name: s.name, Kind: s.kind, Label: label(s), Poolgate: s.poolgate, Process: s.processBacked()})
@@ -165,6 +210,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}()
 
+	if err := g.moduleStartups(ctx); err != nil {
+		return err
+	}
 	if err := g.loadRun(ctx); err != nil {
 		return err
 	}
@@ -173,6 +221,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if raw, gz, err := fileSizes(t.module); err == nil && g.has(kindHostsim) {
 		g.rep.ModuleRaw, g.rep.ModuleGzip = raw, gz
+	}
+	if g.has(kindWorkerd) {
+		raw, gz, summary, err := harness.BundleSize(ctx, t.root, t.workerConfig, filepath.Join(g.root, "bundle"))
+		if err != nil {
+			return err
+		}
+		g.rep.WorkerBundleRaw, g.rep.WorkerBundleGzip = raw, gz
+		g.logf("Worker bundle: %s", summary)
 	}
 	g.rep.Env.LoadAtEnd = loadAvg()
 	g.rep.Duration = time.Since(g.t0)
@@ -202,11 +258,11 @@ func newSystem(item string, t tools, master []byte, root string) (*system, error
 	k := kind(item)
 	s := &system{name: item, kind: k, tools: t, master: master}
 	switch k {
-	case kindHostsim, kindNative:
+	case kindHostsim, kindNative, kindWorkerd:
 		s.poolgate, s.srp = true, true
 	case kindCognitoLocal, kindMoto:
 	default:
-		return nil, fmt.Errorf("unknown system %q (hostsim, native, cognito-local, moto or name=URL)", item)
+		return nil, fmt.Errorf("unknown system %q (hostsim, native, workerd, cognito-local, moto or name=URL)", item)
 	}
 	s.dir = filepath.Join(root, item)
 	return s, os.MkdirAll(s.dir, 0o755)
@@ -214,7 +270,7 @@ func newSystem(item string, t tools, master []byte, root string) (*system, error
 
 func label(s *system) string {
 	switch s.kind {
-	case kindHostsim, kindNative:
+	case kindHostsim, kindNative, kindWorkerd:
 		return "poolgate " + s.name
 	}
 	return s.name
@@ -241,6 +297,12 @@ func checkTools(systems []*system) error {
 			if _, err := exec.LookPath(s.tools.moto); err != nil {
 				missing = s.tools.moto + " (moto[server] in this machine's Python)"
 			}
+		case kindWorkerd:
+			if _, err := os.Stat(filepath.Join(s.tools.root, "node_modules", "wrangler", "wrangler-dist", "cli.js")); err != nil {
+				missing = "wrangler (run `npm ci`)"
+			} else if _, err := exec.LookPath("node"); err != nil {
+				missing = "node"
+			}
 		}
 		if missing != "" {
 			return fmt.Errorf("%s: missing %s", s.name, missing)
@@ -263,7 +325,8 @@ func (g *gen) logf(format string, args ...any) {
 }
 
 // loadRun starts every system, measures small pools (a fresh pool for every operation and
-// concurrency), grows one pool per system, measures it, and records each server's peak RSS.
+// concurrency), the gateway and identity pools, grows one pool per system, measures it, and
+// records each server's peak RSS.
 func (g *gen) loadRun(ctx context.Context) error {
 	for _, s := range g.systems {
 		d, err := s.start(ctx)
@@ -272,14 +335,23 @@ func (g *gen) loadRun(ctx context.Context) error {
 		}
 		g.logf("%s ready at %s after %s", s.name, s.url, d.Round(time.Millisecond))
 	}
-	fresh := func(ctx context.Context, s *system) (*runner, error) { return newRunner(ctx, s) }
+	fresh := func(ctx context.Context, s *system) (*runner, error) { return newRunner(ctx, s, g.st.SignInUsers) }
 	if err := g.phase(ctx, groupEmpty, g.st.N, fresh); err != nil {
+		return err
+	}
+	if err := g.gateway(ctx); err != nil {
+		return err
+	}
+	if err := g.identity(ctx); err != nil {
 		return err
 	}
 	if g.st.Users > 0 {
 		grown := map[string]*runner{}
 		for _, s := range g.systems {
-			r, err := newRunner(ctx, s)
+			if s.kind == kindWorkerd && g.st.UsersWorkerd == 0 {
+				continue // not measured in a grown pool
+			}
+			r, err := newRunner(ctx, s, g.st.SignInUsers)
 			if err != nil {
 				return err
 			}
@@ -299,6 +371,7 @@ func (g *gen) loadRun(ctx context.Context) error {
 			g.rep.Resources = append(g.rep.Resources, resources{System: s.name, PeakRSSKiB: s.peakRSSKiB})
 		}
 	}
+	g.rep.Resources = append(g.rep.Resources, g.extraRes...)
 	return nil
 }
 
@@ -308,6 +381,9 @@ func (g *gen) grow(ctx context.Context, r *runner) error {
 	s := r.sys
 	before := int(r.created.Load())
 	apiTarget := g.st.Users
+	if s.kind == kindWorkerd {
+		apiTarget = g.st.UsersWorkerd
+	}
 	if s.kind == kindCognitoLocal && apiTarget > before+g.clAPIMax {
 		apiTarget = before + g.clAPIMax
 	}
@@ -332,7 +408,7 @@ func (g *gen) grow(ctx context.Context, r *runner) error {
 
 // phase measures every operation at every concurrency on every system, the repetitions of all
 // systems interleaved so that each repetition's systems ran back to back. runnerFor gives the
-// pool each (operation, concurrency) is measured in.
+// pool each (operation, concurrency) is measured in (nil: the system is not measured).
 func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(context.Context, *system) (*runner, error)) error {
 	clients := g.st.Clients
 	if group == groupLoaded {
@@ -353,6 +429,9 @@ func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(con
 				r, err := runnerFor(ctx, s)
 				if err != nil {
 					return err
+				}
+				if r == nil {
+					continue
 				}
 				m := &measurement{Group: group, Op: op, Clients: c, System: s.name}
 				g.rep.Measurements = append(g.rep.Measurements, m)
@@ -384,7 +463,7 @@ func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(con
 	return nil
 }
 
-// startups times each server's start and restart, and hostsim.Start in process.
+// startups times each server's start and restart.
 func (g *gen) startups(ctx context.Context) error {
 	if g.st.StartupReps == 0 {
 		return nil
@@ -396,6 +475,9 @@ func (g *gen) startups(ctx context.Context) error {
 				proto = s
 			}
 		}
+		if proto == nil {
+			continue // a gateway comparison Worker: its peak RSS only
+		}
 		first, again, err := serverStartups(ctx, proto, g.st.StartupReps)
 		if err != nil {
 			return err
@@ -403,13 +485,26 @@ func (g *gen) startups(ctx context.Context) error {
 		g.rep.Resources[i].First, g.rep.Resources[i].Restart = first, again
 		g.logf("%s: start %v, restart %v", proto.name, first, again)
 	}
-	if g.has(kindHostsim) {
-		cold, warm, err := hostsimStartups(ctx, g.tools.module, g.st.StartupReps)
+	return nil
+}
+
+// moduleStartups times hostsim.Start in process (compile with an empty cache and with the one
+// it filled), before the load run: the hostsim server then starts on the cache that left.
+func (g *gen) moduleStartups(ctx context.Context) error {
+	if g.st.StartupReps == 0 {
+		return nil
+	}
+	for _, s := range g.systems {
+		if s.kind != kindHostsim {
+			continue
+		}
+		cold, warm, err := hostsimStartups(ctx, g.tools.module, g.st.StartupReps, filepath.Join(s.dir, "cache"))
 		if err != nil {
 			return err
 		}
 		g.rep.HostsimCold, g.rep.HostsimWarm = cold, warm
 		g.logf("hostsim in process: cold %v, warm %v", cold, warm)
+		return nil
 	}
 	return nil
 }
@@ -490,9 +585,3 @@ func parseInts(s string) ([]int, error) {
 	}
 	return out, nil
 }
-
-// multiFlag is a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

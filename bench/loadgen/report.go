@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/poolgate/poolgate/bench/internal/harness"
 )
 
 // report is everything one run measured; it renders as markdown and marshals as JSON.
@@ -24,14 +27,25 @@ type report struct {
 	HostsimWarm  []hostsimTiming `json:"hostsim_start_warm,omitempty"`
 	ModuleRaw    int64           `json:"module_bytes"`
 	ModuleGzip   int64           `json:"module_gzip_bytes"`
-	Pending      []string        `json:"pending,omitempty"`
+	// Targets are what the gateway and identity groups measure besides the systems: the
+	// origin directly and the gateway's comparison Workers.
+	Targets          []sysInfo `json:"targets,omitempty"`
+	WorkerBundleRaw  int64     `json:"worker_bundle_bytes,omitempty"`
+	WorkerBundleGzip int64     `json:"worker_bundle_gzip_bytes,omitempty"`
+	// Pending are groups an earlier version of loadgen could not measure yet (kept so that
+	// -render redraws those reports as they were).
+	Pending []string `json:"pending,omitempty"`
 }
 
 type settings struct {
 	N, NLoaded, Warmup, Reps, Users, StartupReps int
+	UsersWorkerd                                 int // the Worker's grown pool
+	SignInUsers                                  int // 0 in reports from before -signin-users: 20
 	CognitoLocalAPIUsers                         int
 	Clients, ClientsLoaded                       []int
 	Ops                                          []string
+	GatewayN, IdentityN                          int // 0: group not measured
+	GatewayClients                               []int
 }
 
 type sysInfo struct {
@@ -48,13 +62,16 @@ const (
 	groupLoaded = "loaded"
 )
 
-// measurement is the repetitions of one operation on one system at one concurrency.
+// measurement is the repetitions of one operation on one system (or target) at one
+// concurrency. Baseline names the system of the same group, operation and concurrency whose
+// latency this one's added latency is measured against ("" for none).
 type measurement struct {
-	Group   string   `json:"group"`
-	Op      string   `json:"op"`
-	Clients int      `json:"clients"`
-	System  string   `json:"system"`
-	Samples []sample `json:"samples"`
+	Group    string   `json:"group"`
+	Op       string   `json:"op"`
+	Clients  int      `json:"clients"`
+	System   string   `json:"system"`
+	Baseline string   `json:"baseline,omitempty"`
+	Samples  []sample `json:"samples"`
 }
 
 // population is how a system's pool was grown to the loaded size.
@@ -120,17 +137,33 @@ func median(v []float64) float64 {
 // ratio is the median over repetitions i of poolgate's req/s ÷ the peer's, pairing the i-th
 // samples (run back to back); pairs where either errored are left out.
 func ratio(pg, peer *measurement) (float64, bool) {
+	return pairedMedian(pg, peer, func(a, b sample) (float64, bool) { return a.RPS / b.RPS, b.RPS > 0 })
+}
+
+// pairedMedian is the median over repetitions i of f(a's i-th sample, b's i-th sample), pairs
+// where either errored or f declines left out.
+func pairedMedian(a, b *measurement, f func(x, y sample) (float64, bool)) (float64, bool) {
 	var r []float64
-	for i := 0; i < len(pg.Samples) && i < len(peer.Samples); i++ {
-		a, b := pg.Samples[i], peer.Samples[i]
-		if a.Errors == 0 && b.Errors == 0 && b.RPS > 0 {
-			r = append(r, a.RPS/b.RPS)
+	for i := 0; i < len(a.Samples) && i < len(b.Samples); i++ {
+		x, y := a.Samples[i], b.Samples[i]
+		if x.Errors > 0 || y.Errors > 0 {
+			continue
+		}
+		if v, ok := f(x, y); ok {
+			r = append(r, v)
 		}
 	}
 	if len(r) == 0 {
 		return 0, false
 	}
 	return median(r), true
+}
+
+// addedP50 is the median over repetitions of m's p50 minus its baseline's in the same
+// repetition.
+func addedP50(m, base *measurement) (time.Duration, bool) {
+	d, ok := pairedMedian(m, base, func(x, y sample) (float64, bool) { return float64(x.P50 - y.P50), true })
+	return time.Duration(d), ok
 }
 
 func (r *report) find(group, op string, clients int, sys string) *measurement {
@@ -143,12 +176,23 @@ func (r *report) find(group, op string, clients int, sys string) *measurement {
 }
 
 func (r *report) label(sys string) string {
-	for _, s := range r.Systems {
+	for _, s := range append(r.Systems[:len(r.Systems):len(r.Systems)], r.Targets...) {
 		if s.Name == sys {
 			return s.Label
 		}
 	}
 	return sys
+}
+
+// measured are the group's measurements at a concurrency, in the order they were taken.
+func (r *report) measured(group string, clients int) []*measurement {
+	var out []*measurement
+	for _, m := range r.Measurements {
+		if m.Group == group && m.Clients == clients {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
@@ -174,6 +218,13 @@ func mib(kib int64) string { return fmt.Sprintf("%.1f", float64(kib)/1024) }
 func (r *report) markdown(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	st := r.Settings
+	// ifWorkerd is text about the Worker, for reports that measured it.
+	ifWorkerd := func(text string) string {
+		if r.hasKind(kindWorkerd) {
+			return text
+		}
+		return ""
+	}
 	p("# poolgate benchmark, %s\n\n", r.Started.UTC().Format("2006-01-02"))
 	p("Run at %s UTC, %s mode, %s in all. Every system is driven by the same load generator "+
 		"(bench/loadgen, AWS SDK Go v2) on the same machine in the same run. Each measurement is %d requests "+
@@ -189,13 +240,23 @@ func (r *report) markdown(w io.Writer) {
 	p("| kernel | Linux %s |\n", e.Kernel)
 	p("| load average (1 min) at start / end | %s / %s |\n", e.LoadAtStart, e.LoadAtEnd)
 	p("| poolgate | %s, %s, wazero %s |\n", e.Poolgate, e.Go, e.Wazero)
+	if e.Wrangler != "" {
+		p("| poolgate's Worker | wrangler %s, workerd %s, Node %s |\n", e.Wrangler, e.Workerd, e.Node)
+	}
+	if e.JWTVerify != "" && r.has(groupGateway) {
+		p("| gateway comparison Worker | aws-jwt-verify %s |\n", e.JWTVerify)
+	}
 	if e.CognitoLoc != "" {
 		p("| cognito-local | %s on Node %s |\n", e.CognitoLoc, e.Node)
 	}
 	if e.Moto != "" {
 		p("| moto | %s (moto_server) on Python %s |\n", e.Moto, e.Python)
 	}
-	p("| client | aws-sdk-go-v2 %s, cognitoidentityprovider %s |\n\n", e.SDK, e.SDKCognito)
+	p("| client | aws-sdk-go-v2 %s, cognitoidentityprovider %s", e.SDK, e.SDKCognito)
+	if e.SDKIdentity != "" && r.has(groupIdentity) {
+		p(", cognitoidentity %s", e.SDKIdentity)
+	}
+	p(" |\n\n")
 	p("Systems: ")
 	for i, s := range r.Systems {
 		if i > 0 {
@@ -205,19 +266,28 @@ func (r *report) markdown(w io.Writer) {
 	}
 	p(".\n\n")
 
-	r.apiGroup(w, groupEmpty, "## Cognito API, fresh pool\n\n"+
+	r.apiGroup(w, groupEmpty, fmt.Sprintf("## Cognito API, fresh pool\n\n"+
 		"Every operation and concurrency is measured in a new pool with one app client (SRP, password and refresh flows allowed), "+
 		"which holds only the users that measurement creates. SignUp creates a new user per request; "+
 		"AdminConfirmSignUp confirms users signed up beforehand (untimed); InitiateAuthPassword is USER_PASSWORD_AUTH and SRP the full "+
 		"USER_SRP_AUTH + PASSWORD_VERIFIER round trip (client math included; measured on poolgate only, since the peers do not verify SRP), "+
-		"both over 20 confirmed users; GetUser uses their access tokens. Server CPU is the server process's user + system time per request "+
-		"(/proc, 10 ms ticks): on a shared machine it is steadier than req/s and latency, whose spread over the repetitions the "+
-		"range column shows.\n\n")
+		"both over %d confirmed users; GetUser uses their access tokens. Server CPU is the server process's user + system time per request "+
+		"(/proc, 10 ms ticks%s): on a shared machine it is steadier than req/s and latency, whose spread over the repetitions the range "+
+		"column shows.\n\n", cmp.Or(st.SignInUsers, defaultSignInUsers), ifWorkerd("; for the Worker, its two workerd processes, wrangler's proxy and the runtime")))
 	if st.Users > 0 {
-		r.apiGroup(w, groupLoaded, fmt.Sprintf("## Cognito API, pool of %d users\n\n"+
+		intro := fmt.Sprintf("## Cognito API, pool of %d users\n\n"+
 			"The same operations in one pool per system grown to %d users first (%d requests per measurement; "+
-			"the measurements add a few hundred more). cognito-local keeps each pool in one JSON file that every write rewrites.\n\n",
-			st.Users, st.Users, st.NLoaded))
+			"the measurements add a few hundred more). cognito-local keeps each pool in one JSON file that every write rewrites.",
+			st.Users, st.Users, st.NLoaded)
+		if st.UsersWorkerd != st.Users && r.hasKind(kindWorkerd) {
+			if st.UsersWorkerd == 0 {
+				intro += " poolgate on workerd is not measured in a grown pool in this run."
+			} else {
+				intro += fmt.Sprintf(" poolgate on workerd's pool is grown to %d users only: it can be grown through its API alone "+
+					"(its KV is the local simulator's), which takes too long for this mode.", st.UsersWorkerd)
+			}
+		}
+		r.apiGroup(w, groupLoaded, intro+"\n\n")
 		if len(r.Population) > 0 {
 			p("How each pool was grown: SignUp from %d concurrent clients, timed. "+
 				"cognito-local signed up only its first %d users that way; the rest were written into its pool file (clones of a user it "+
@@ -234,29 +304,40 @@ func (r *report) markdown(w io.Writer) {
 			p("\n")
 		}
 	}
+	r.gatewayGroup(w)
+	r.identityGroup(w)
 
 	p("## Start-up and resources\n\n")
-	if len(r.Resources) == 0 && len(r.HostsimCold) == 0 && r.ModuleRaw == 0 {
+	if len(r.Resources) == 0 && len(r.HostsimCold) == 0 && r.ModuleRaw == 0 && r.WorkerBundleRaw == 0 {
 		p("Not measured in this run.\n\n")
 	}
 	if len(r.Resources) > 0 {
 		p("Start: process exec to its first HTTP answer, median of %d; first start on an empty data directory, restart on the one it left "+
-			"(for poolgate hostsim: with wazero's compilation cache filled). Peak RSS: the largest VmHWM of the server process over the "+
-			"load run above.\n\n", st.StartupReps)
-		p("| system | first start ms | restart ms | RSS after start MiB | peak RSS under load MiB |\n|---|---|---|---|---|\n")
+			"(for poolgate hostsim: with wazero's compilation cache filled%s). First API call: ListUserPools right after that start%s. "+
+			"Peak RSS: the largest VmHWM of the server process over the run above%s.\n\n", st.StartupReps,
+			ifWorkerd("; for poolgate on workerd: `wrangler dev` started until the Worker's JS glue answers, on the KV the first start persisted"),
+			ifWorkerd("; on workerd it starts the Go instance in a fresh isolate (a cold start), and after the first start it also applies "+
+				"the configuration file, which hostsim and native apply before they answer, while after the restart it finds it applied"),
+			ifWorkerd(" (for workerd, summed over its two workerd processes; wrangler's Node process is not counted)"))
+		p("| system | first start ms | first API call ms | restart ms | first API call after restart ms | RSS after start MiB | peak RSS under load MiB |\n|---|---|---|---|---|---|---|\n")
 		for _, res := range r.Resources {
-			first, again := "-", "-"
-			rss := "-"
+			first, firstCall, again, againCall, rss := "-", "-", "-", "-", "-"
 			if len(res.First) > 0 {
 				first = msShort(time.Duration(medianStart(res.First, func(s serverStart) float64 { return float64(s.Ready) })))
 				again = msShort(time.Duration(medianStart(res.Restart, func(s serverStart) float64 { return float64(s.Ready) })))
 				rss = mib(int64(medianStart(res.First, func(s serverStart) float64 { return float64(s.RSSKiB) })))
+				if c := time.Duration(medianStart(res.First, func(s serverStart) float64 { return float64(s.FirstCall) })); c > 0 {
+					firstCall = msShort(c)
+				}
+				if c := time.Duration(medianStart(res.Restart, func(s serverStart) float64 { return float64(s.FirstCall) })); c > 0 {
+					againCall = msShort(c)
+				}
 			}
 			peak := "-"
 			if res.PeakRSSKiB > 0 {
 				peak = mib(res.PeakRSSKiB)
 			}
-			p("| %s | %s | %s | %s | %s |\n", r.label(res.System), first, again, rss, peak)
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", r.label(res.System), first, firstCall, again, againCall, rss, peak)
 		}
 		p("\n")
 	}
@@ -277,10 +358,34 @@ func (r *report) markdown(w io.Writer) {
 	if r.ModuleRaw > 0 {
 		p("poolgate.wasm (wasip1): %.2f MiB raw, %.2f MiB gzip.\n\n", float64(r.ModuleRaw)/(1<<20), float64(r.ModuleGzip)/(1<<20))
 	}
+	if r.WorkerBundleRaw > 0 {
+		p("Worker bundle (what `wrangler deploy --dry-run --outdir` writes: the glue and the Go module for js/wasm): %.2f MiB raw, %.2f MiB gzip "+
+			"(each file at the best level).\n\n", float64(r.WorkerBundleRaw)/(1<<20), float64(r.WorkerBundleGzip)/(1<<20))
+	}
 	for _, line := range r.Pending {
 		title, reason, _ := strings.Cut(line, ":")
 		p("## %s\n\npending:%s\n\n", strings.TrimSpace(title), reason)
 	}
+}
+
+// has reports whether the report holds measurements of group.
+func (r *report) has(group string) bool {
+	for _, m := range r.Measurements {
+		if m.Group == group {
+			return true
+		}
+	}
+	return false
+}
+
+// hasKind reports whether a system of kind k was measured.
+func (r *report) hasKind(k kind) bool {
+	for _, s := range r.Systems {
+		if s.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 // describe says what a system name stands for.
@@ -290,12 +395,64 @@ func describe(k kind) string {
 		return "`make run`'s server: build/poolgate.wasm under wazero, bbolt store, which syncs every write to disk"
 	case kindNative:
 		return "the same service compiled natively, no wasm, same bbolt store; for reference"
+	case kindWorkerd:
+		return "poolgate's Worker (edge/, Go for js/wasm) under `wrangler dev` (workerd), one isolate, Workers KV simulated locally in a temp folder"
 	case kindCognitoLocal:
 		return "npm cognito-local, its JSON files in a temp folder, written without sync"
 	case kindMoto:
 		return "`moto_server`, in memory"
 	}
 	return "a server started outside loadgen"
+}
+
+// clientsName is a concurrency level as a heading.
+func clientsName(c int) string {
+	if c == 1 {
+		return "1 client"
+	}
+	return fmt.Sprintf("%d concurrent clients", c)
+}
+
+// row writes one table row for m: the lead cells; the median req/s, its range and the median
+// p50, p95 and p99; the extra cells; server CPU per request and the errors. A measurement short
+// of error-free repetitions shows n/a in every measured cell; it, and one whose errors were
+// left out, adds a note about what (which operation, system and concurrency).
+func (r *report) row(w io.Writer, lead []string, m *measurement, extra []string, what string, notes *[]string) {
+	nerr, first := m.errors()
+	v := m.valid()
+	if !m.ok(r.Settings.Reps) {
+		na := strings.Repeat(" n/a |", 6+len(extra))
+		fmt.Fprintf(w, "| %s |%s %d |\n", strings.Join(lead, " | "), na, nerr)
+		*notes = append(*notes, fmt.Sprintf("%s: only %d of %d repetitions error-free; first error: %s", what, len(v), len(m.Samples), first))
+		return
+	}
+	if nerr > 0 {
+		*notes = append(*notes, fmt.Sprintf("%s: %d errors in %d of %d repetitions, which were left out and repeated; first error: %s",
+			what, nerr, len(m.Samples)-len(v), len(m.Samples), first))
+	}
+	rs := make([]float64, len(v))
+	for i, x := range v {
+		rs[i] = x.RPS
+	}
+	sort.Float64s(rs)
+	cpu := "-"
+	if v[0].CPUPerReq >= 0 {
+		cpu = ms(medianDur(v, func(s sample) time.Duration { return s.CPUPerReq }))
+	}
+	cells := append([]string{rps(median(rs)), rps(rs[0]) + "–" + rps(rs[len(rs)-1]),
+		ms(medianDur(v, func(s sample) time.Duration { return s.P50 })),
+		ms(medianDur(v, func(s sample) time.Duration { return s.P95 })),
+		ms(medianDur(v, func(s sample) time.Duration { return s.P99 }))}, extra...)
+	fmt.Fprintf(w, "| %s | %s | %s | %d |\n", strings.Join(lead, " | "), strings.Join(cells, " | "), cpu, nerr)
+}
+
+func writeNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "- %s\n", n)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
 }
 
 // apiGroup writes one group: a table per concurrency, then the ratios poolgate ÷ peer.
@@ -308,61 +465,35 @@ func (r *report) apiGroup(w io.Writer, group, intro string) {
 		clientLevels = r.Settings.ClientsLoaded
 	}
 	for _, c := range clientLevels {
-		clients := "1 client"
-		if c != 1 {
-			clients = fmt.Sprintf("%d concurrent clients", c)
-		}
+		clients := clientsName(c)
 		p("### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|\n", clients)
 		for _, op := range r.Settings.Ops {
 			for _, s := range r.Systems {
-				m := r.find(group, op, c, s.Name)
-				if m == nil {
-					continue
+				if m := r.find(group, op, c, s.Name); m != nil {
+					r.row(w, []string{op, s.Label}, m, nil, fmt.Sprintf("%s %s, %s", op, s.Label, clients), &notes)
 				}
-				nerr, first := m.errors()
-				v := m.valid()
-				if !m.ok(r.Settings.Reps) {
-					p("| %s | %s | n/a | n/a | n/a | n/a | n/a | n/a | %d |\n", op, s.Label, nerr)
-					notes = append(notes, fmt.Sprintf("%s %s, %s: only %d of %d repetitions error-free; first error: %s", op, s.Label, clients, len(v), len(m.Samples), first))
-					continue
-				}
-				if nerr > 0 {
-					notes = append(notes, fmt.Sprintf("%s %s, %s: %d errors in %d of %d repetitions, which were left out and repeated; first error: %s",
-						op, s.Label, clients, nerr, len(m.Samples)-len(v), len(m.Samples), first))
-				}
-				rs := make([]float64, len(v))
-				for i, x := range v {
-					rs[i] = x.RPS
-				}
-				cpu := "-"
-				if v[0].CPUPerReq >= 0 {
-					cpu = ms(medianDur(v, func(s sample) time.Duration { return s.CPUPerReq }))
-				}
-				sort.Float64s(rs)
-				p("| %s | %s | %s | %s–%s | %s | %s | %s | %s | %d |\n", op, s.Label, rps(median(rs)), rps(rs[0]), rps(rs[len(rs)-1]),
-					ms(medianDur(v, func(s sample) time.Duration { return s.P50 })),
-					ms(medianDur(v, func(s sample) time.Duration { return s.P95 })),
-					ms(medianDur(v, func(s sample) time.Duration { return s.P99 })), cpu, nerr)
 			}
 		}
 		p("\n")
-		r.ratios(w, group, c)
+		r.ratios(w, group, c, r.Settings.Ops)
 	}
-	for _, n := range notes {
-		p("- %s\n", n)
-	}
-	if len(notes) > 0 {
-		p("\n")
-	}
+	writeNotes(w, notes)
 }
 
-// ratios writes req/s poolgate ÷ req/s peer for every pair of a poolgate system and a peer.
-func (r *report) ratios(w io.Writer, group string, clients int) {
+// ratios writes req/s poolgate ÷ req/s peer for every pair of a poolgate system and a peer
+// measured in the group at that concurrency.
+func (r *report) ratios(w io.Writer, group string, clients int, ops []string) {
 	var pgs, peers []sysInfo
 	for _, s := range r.Systems {
-		if s.Poolgate {
+		in := false
+		for _, m := range r.measured(group, clients) {
+			in = in || m.System == s.Name
+		}
+		switch {
+		case !in:
+		case s.Poolgate:
 			pgs = append(pgs, s)
-		} else {
+		default:
 			peers = append(peers, s)
 		}
 	}
@@ -377,7 +508,7 @@ func (r *report) ratios(w io.Writer, group string, clients int) {
 		}
 	}
 	p("\n|---|%s\n", strings.Repeat("---|", len(pgs)*len(peers)))
-	for _, op := range r.Settings.Ops {
+	for _, op := range ops {
 		row := ""
 		any := false
 		for _, a := range pgs {
@@ -398,6 +529,108 @@ func (r *report) ratios(w io.Writer, group string, clients int) {
 		}
 	}
 	p("\n")
+}
+
+// addedCell is the added-latency cell of m: its p50 over its baseline's, per repetition.
+func (r *report) addedCell(m *measurement) string {
+	if m.Baseline == "" {
+		return "-"
+	}
+	base := r.find(m.Group, m.Op, m.Clients, m.Baseline)
+	if base == nil || !base.ok(r.Settings.Reps) {
+		return "n/a"
+	}
+	d, ok := addedP50(m, base)
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%s (vs %s)", ms(d), base.System)
+}
+
+// gatewayGroup writes the gateway's tables and the ratios poolgate's Worker ÷ the
+// aws-jwt-verify Worker.
+func (r *report) gatewayGroup(w io.Writer) {
+	if !r.has(groupGateway) {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Gateway: a JWT-guarded request\n\n"+
+		"GET %s with a user's access token, forwarded to a local origin that answers \"ok\" (in the load generator's process). "+
+		"poolgate checks it with a jwt route (signature against the pool's key, exp, iss, token_use, client_id) on every poolgate; "+
+		"the same token goes through a JavaScript Worker doing the same checks with aws-jwt-verify (JWKS preloaded) and through a "+
+		"pass-through Worker forwarding unchecked, both under `wrangler dev` like poolgate's Worker. Added latency is the p50 over the "+
+		"unguarded path on the same runtime (the pass-through Worker for Workers, the origin directly for hostsim and native), "+
+		"per repetition. Each measurement is %d requests after %d warm-up requests (each target also had %d once before its first); "+
+		"every target refused a token with a broken signature (401) before it was timed. Server CPU: the server's processes "+
+		"(for Workers, their two workerd processes).\n\n",
+		harness.GuardedPath, r.Settings.GatewayN, r.Settings.Warmup, r.Settings.gatewayWarmup())
+	var notes []string
+	for _, c := range r.Settings.GatewayClients {
+		clients := clientsName(c)
+		p("### %s\n\n| target | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|\n", clients)
+		meas := r.measured(groupGateway, c)
+		for _, m := range meas {
+			r.row(w, []string{r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s, %s", r.label(m.System), clients), &notes)
+		}
+		p("\n")
+		jwt := r.find(groupGateway, opGuarded, c, string(kindJWTVerify))
+		if jwt == nil || !jwt.ok(r.Settings.Reps) {
+			continue
+		}
+		for _, m := range meas {
+			if r.kindOf(m.System) != kindWorkerd || !m.ok(r.Settings.Reps) {
+				continue
+			}
+			x, ok1 := ratio(m, jwt)
+			y, ok2 := pairedMedian(m, jwt, func(a, b sample) (float64, bool) { return float64(a.P50) / float64(b.P50), b.P50 > 0 })
+			if ok1 && ok2 {
+				p("%s ÷ %s, median of the per-repetition ratios: req/s %.2f, p50 latency %.2f.\n\n", r.label(m.System), r.label(jwt.System), x, y)
+			}
+		}
+	}
+	writeNotes(w, notes)
+}
+
+// kindOf is the kind of a system or target.
+func (r *report) kindOf(name string) kind {
+	for _, s := range append(r.Systems[:len(r.Systems):len(r.Systems)], r.Targets...) {
+		if s.Name == name {
+			return s.Kind
+		}
+	}
+	return ""
+}
+
+// identityGroup writes the identity-pool tables and the ratios poolgate ÷ moto.
+func (r *report) identityGroup(w io.Writer) {
+	if !r.has(groupIdentity) {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Identity pools\n\n"+
+		"%s: a guest's GetId followed by GetCredentialsForIdentity with the identity it returned (the SDK's cognitoidentity client, "+
+		"unsigned, as the SDKs' credential providers call them); req/s counts these pairs, and latency and server CPU are the pair's. poolgate's identity "+
+		"pool and role come from its configuration file; moto's pool is created with CreateIdentityPool (moto vends fixed fake "+
+		"credentials without a role). cognito-local does not implement cognito-identity, so it has no figures here.\n\n"+
+		"%s: GET of an S3-style object signed with the vended guest credentials (the SDK's SigV4 signer, S3 style, session token included) "+
+		"through poolgate's sigv4 route, which verifies the signature and the session token, evaluates the guest role's policy and forwards "+
+		"to the origin; against the same signed GET sent to the origin directly (which ignores the signature), so the added latency is the "+
+		"route's. Each measurement is %d iterations after %d warm-up iterations.\n\n", opVend, opSigned, r.Settings.IdentityN, r.Settings.Warmup)
+	var notes []string
+	for _, c := range r.Settings.Clients {
+		clients := clientsName(c)
+		meas := r.measured(groupIdentity, c)
+		if len(meas) == 0 {
+			continue
+		}
+		p("### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|---|\n", clients)
+		for _, m := range meas {
+			r.row(w, []string{m.Op, r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s %s, %s", m.Op, r.label(m.System), clients), &notes)
+		}
+		p("\n")
+		r.ratios(w, groupIdentity, c, []string{opVend})
+	}
+	writeNotes(w, notes)
 }
 
 func medianStart(ss []serverStart, f func(serverStart) float64) float64 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -21,10 +22,13 @@ const (
 	serveEnv     = "POOLGATE_LOADGEN_SERVE"
 	serveAddrEnv = "POOLGATE_LOADGEN_ADDR"
 	serveDataEnv = "POOLGATE_LOADGEN_DATA"
+	// serveConfigEnv names poolgate's declarative configuration file, applied at start (as
+	// hostsim's -config does); empty for none.
+	serveConfigEnv = "POOLGATE_LOADGEN_CONFIG"
 )
 
 // serveNative runs poolgate's service compiled natively (no wasm) on a bbolt store, the same
-// store hostsim uses, until SIGTERM.
+// store hostsim uses, with the configuration file applied, until SIGTERM.
 func serveNative(getenv func(string) string) error {
 	addr, dir := getenv(serveAddrEnv), getenv(serveDataEnv)
 	if addr == "" || dir == "" {
@@ -39,16 +43,25 @@ func serveNative(getenv func(string) string) error {
 		return err
 	}
 	defer st.Close()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	svc, err := service.New(service.Config{
 		IssuerBase:           "http://" + addr,
 		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
 		MasterKey:            master, Store: st, Crypto: hostcrypto.Pure{},
 	})
+	if err != nil {
+		return err
+	}
+	if path := getenv(serveConfigEnv); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if _, err := svc.ApplyConfig(context.Background(), b); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}

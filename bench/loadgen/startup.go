@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
 	"github.com/poolgate/poolgate/hostsim"
 )
 
@@ -23,8 +26,9 @@ type hostsimTiming struct {
 // hostsimStartups starts hostsim in-process reps times with an empty compilation cache and,
 // each time, once more on the cache that start filled. The store is in memory and nothing
 // listens, so what is timed is the module: compile (or load from the cache) and the first
-// instance with poolgate_init.
-func hostsimStartups(ctx context.Context, module string, reps int) (cold, warm []hostsimTiming, err error) {
+// instance with poolgate_init. The last repetition's cache is left in keep (when not ""), so
+// that a hostsim server started on it does not compile the module again.
+func hostsimStartups(ctx context.Context, module string, reps int, keep string) (cold, warm []hostsimTiming, err error) {
 	wasm, err := os.ReadFile(module)
 	if err != nil {
 		return nil, nil, err
@@ -51,6 +55,12 @@ func hostsimStartups(ctx context.Context, module string, reps int) (cold, warm [
 		if err != nil {
 			return nil, nil, err
 		}
+		if i == reps-1 && keep != "" {
+			os.RemoveAll(dir)
+			if dir, err = keep, os.MkdirAll(keep, 0o755); err != nil {
+				return nil, nil, err
+			}
+		}
 		c, err := once(dir)
 		if err == nil {
 			var w hostsimTiming
@@ -58,7 +68,9 @@ func hostsimStartups(ctx context.Context, module string, reps int) (cold, warm [
 				cold, warm = append(cold, c), append(warm, w)
 			}
 		}
-		os.RemoveAll(dir)
+		if dir != keep {
+			os.RemoveAll(dir)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("hostsim start: %w", err)
 		}
@@ -66,22 +78,25 @@ func hostsimStartups(ctx context.Context, module string, reps int) (cold, warm [
 	return cold, warm, nil
 }
 
-// serverStart is one start of a server process: exec to first HTTP answer, and RSS then.
+// serverStart is one start of a server process: exec to first HTTP answer, RSS then, and the
+// first API call after that (ListUserPools, admin-signed; on the Worker it starts the Go
+// instance in the fresh isolate).
 type serverStart struct {
-	Ready  time.Duration `json:"ready_ns"`
-	RSSKiB int64         `json:"rss_kib"`
+	Ready     time.Duration `json:"ready_ns"`
+	RSSKiB    int64         `json:"rss_kib"`
+	FirstCall time.Duration `json:"first_call_ns"`
 }
 
 // serverStartups starts a fresh copy of sys reps times in a new data directory ("first") and
 // once more on the directory that start left ("restart": for hostsim, with its compilation
-// cache filled).
+// cache filled; for workerd, on the KV it persisted).
 func serverStartups(ctx context.Context, proto *system, reps int) (first, again []serverStart, err error) {
 	for i := 0; i < reps; i++ {
 		dir, err := os.MkdirTemp("", "poolgate-loadgen-start-")
 		if err != nil {
 			return nil, nil, err
 		}
-		s := &system{name: proto.name, kind: proto.kind, tools: proto.tools, dir: dir, master: proto.master}
+		s := &system{name: proto.name, kind: proto.kind, tools: proto.tools, dir: dir, master: proto.master, config: proto.config}
 		f, err := startOnce(ctx, s)
 		if err == nil {
 			var a serverStart
@@ -102,8 +117,15 @@ func startOnce(ctx context.Context, s *system) (serverStart, error) {
 	if err != nil {
 		return serverStart{}, err
 	}
+	defer s.stop()
 	st := serverStart{Ready: d, RSSKiB: s.rssKiB()}
-	s.stop()
+	api, tr := newAPI(s.url)
+	defer tr.CloseIdleConnections()
+	t0 := time.Now()
+	if _, err := api.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(10)}); err != nil {
+		return serverStart{}, fmt.Errorf("%s: first API call after start: %w%s", s.name, err, s.diagnose())
+	}
+	st.FirstCall = time.Since(t0)
 	return st, nil
 }
 

@@ -13,8 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/poolgate/poolgate/edge/local"
 )
 
 // kind is how a system is started: one of the servers loadgen knows, or an endpoint someone
@@ -26,6 +29,7 @@ const (
 	kindNative       kind = "native"        // the same service compiled natively (loadgen re-executed)
 	kindCognitoLocal kind = "cognito-local" // npm cognito-local
 	kindMoto         kind = "moto"          // moto_server
+	kindWorkerd      kind = "workerd"       // poolgate's Worker under wrangler dev (edge/local)
 	kindURL          kind = "url"           // a server started elsewhere (e.g. poolgate on workerd)
 )
 
@@ -38,6 +42,8 @@ type tools struct {
 	moto         string // moto_server
 	python       string // the Python moto is installed in (for its version)
 	self         string // this program, re-executed for the native server
+	root         string // the repository root: node_modules (workerd)
+	workerConfig string // the wrangler.toml of the run's snapshot of the Worker (snapshotWorker)
 }
 
 // system is one server under test.
@@ -52,12 +58,18 @@ type system struct {
 	dir    string // data directory, kept across restarts
 	port   int
 	master []byte
+	config string // poolgate's declarative configuration file, applied at start ("" for none)
 
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	logPath string
 
-	peakRSSKiB int64 // the largest VmHWM seen over every process this system ran
+	worker *local.Worker // kindWorkerd: the running wrangler dev
+	wlog   *lockedFile   // kindWorkerd: wrangler's output
+
+	// peakRSSKiB is the largest VmHWM seen over every process this system ran (for workerd,
+	// the sum over its workerd processes).
+	peakRSSKiB int64
 }
 
 // processBacked reports whether loadgen runs the server, so its RSS and CPU can be read.
@@ -76,6 +88,9 @@ func (s *system) start(ctx context.Context) (time.Duration, error) {
 		}
 		s.port = p
 		s.url = fmt.Sprintf("http://127.0.0.1:%d", p)
+	}
+	if s.kind == kindWorkerd {
+		return s.startWorker(ctx)
 	}
 	cmd, err := s.command()
 	if err != nil {
@@ -131,12 +146,16 @@ func (s *system) command() (*exec.Cmd, error) {
 		"POOLGATE_MASTER_KEY="+base64.StdEncoding.EncodeToString(s.master))
 	switch s.kind {
 	case kindHostsim:
-		cmd := exec.Command(s.tools.poolgate, "-addr", addr, "-data", s.dir, "-module", s.tools.module)
+		args := []string{"-addr", addr, "-data", s.dir, "-module", s.tools.module}
+		if s.config != "" {
+			args = append(args, "-config", s.config)
+		}
+		cmd := exec.Command(s.tools.poolgate, args...)
 		cmd.Env = env
 		return cmd, nil
 	case kindNative:
 		cmd := exec.Command(s.tools.self)
-		cmd.Env = append(env, serveEnv+"=native", serveAddrEnv+"="+addr, serveDataEnv+"="+s.dir)
+		cmd.Env = append(env, serveEnv+"=native", serveAddrEnv+"="+addr, serveDataEnv+"="+s.dir, serveConfigEnv+"="+s.config)
 		return cmd, nil
 	case kindCognitoLocal:
 		// cognito-local keeps its data in ./.cognito; UsernameAttributes [] makes new pools take
@@ -162,6 +181,9 @@ func (s *system) command() (*exec.Cmd, error) {
 
 // diagnose says, for an error message, whether the server still runs, and the end of its log.
 func (s *system) diagnose() string {
+	if s.worker != nil {
+		return fmt.Sprintf("\n%s: the end of wrangler's output:\n%s", s.name, tail(s.logPath, 1500))
+	}
 	if !s.processBacked() || s.cmd == nil {
 		return ""
 	}
@@ -177,10 +199,16 @@ func (s *system) diagnose() string {
 // stop ends the server (SIGTERM to its process group, SIGKILL after 10 s) and records its
 // peak RSS first.
 func (s *system) stop() {
+	s.notePeak()
+	if s.worker != nil {
+		s.worker.Close()
+		s.wlog.Close()
+		s.worker, s.wlog = nil, nil
+		return
+	}
 	if s.cmd == nil {
 		return
 	}
-	s.notePeak()
 	pgid := s.cmd.Process.Pid
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
@@ -192,32 +220,49 @@ func (s *system) stop() {
 	s.cmd = nil
 }
 
-// notePeak folds the running process's VmHWM into peakRSSKiB.
-func (s *system) notePeak() {
-	if s.cmd == nil {
-		return
+// pids are the running server's processes whose CPU time and memory count: the server
+// process, or for workerd its workerd processes (wrangler dev runs two: its proxy and the
+// runtime; wrangler's own Node process, the development tooling, does not count).
+func (s *system) pids() []int {
+	if s.worker != nil {
+		p, _ := s.worker.WorkerdPIDs()
+		return p
 	}
-	if v, err := procStatusKiB(s.cmd.Process.Pid, "VmHWM"); err == nil && v > s.peakRSSKiB {
+	if s.cmd != nil {
+		return []int{s.cmd.Process.Pid}
+	}
+	return nil
+}
+
+// procSum adds up read over pids; ok is false when there are none or a read fails.
+func procSum[T int64 | time.Duration](pids []int, read func(pid int) (T, error)) (sum T, ok bool) {
+	for _, pid := range pids {
+		v, err := read(pid)
+		if err != nil {
+			return 0, false
+		}
+		sum += v
+	}
+	return sum, len(pids) > 0
+}
+
+// notePeak folds the running processes' VmHWM into peakRSSKiB.
+func (s *system) notePeak() {
+	v, ok := procSum(s.pids(), func(pid int) (int64, error) { return procStatusKiB(pid, "VmHWM") })
+	if ok && v > s.peakRSSKiB {
 		s.peakRSSKiB = v
 	}
 }
 
 // rssKiB is the running server's resident set now.
 func (s *system) rssKiB() int64 {
-	if s.cmd == nil {
-		return 0
-	}
-	v, _ := procStatusKiB(s.cmd.Process.Pid, "VmRSS")
+	v, _ := procSum(s.pids(), func(pid int) (int64, error) { return procStatusKiB(pid, "VmRSS") })
 	return v
 }
 
 // cpuTime is the CPU time (user + system, all threads) the running server has used.
 func (s *system) cpuTime() (time.Duration, bool) {
-	if s.cmd == nil {
-		return 0, false
-	}
-	d, err := procCPU(s.cmd.Process.Pid)
-	return d, err == nil
+	return procSum(s.pids(), procCPU)
 }
 
 // procStatusKiB reads one "Name:   123 kB" line of /proc/<pid>/status.
@@ -299,4 +344,78 @@ func tail(path string, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(b)
+}
+
+// startWorker starts poolgate's Worker (the run's snapshot) under wrangler dev with the
+// system's configuration.
+func (s *system) startWorker(ctx context.Context) (time.Duration, error) {
+	var config []byte
+	if s.config != "" {
+		var err error
+		if config, err = os.ReadFile(s.config); err != nil {
+			return 0, err
+		}
+	}
+	return s.launchWorker(func(o local.Options) (*local.Worker, error) {
+		o.Config, o.PoolgateConfig = s.tools.workerConfig, config
+		return local.Start(ctx, o)
+	})
+}
+
+// launchWorker starts a Worker under wrangler dev through start, given the options every
+// Worker of the run shares: s.port (a free one the first time), KV persisted in the data
+// directory, the admin keys. It returns the time from exec to the Worker's first answer (its
+// JS glue: poolgate's Go instance starts with the first API request).
+func (s *system) launchWorker(start func(local.Options) (*local.Worker, error)) (time.Duration, error) {
+	if s.port == 0 {
+		p, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		s.port = p
+		s.url = fmt.Sprintf("http://127.0.0.1:%d", p)
+	}
+	s.logPath = filepath.Join(s.dir, "wrangler.log")
+	f, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	wlog := &lockedFile{f: f}
+	t0 := time.Now()
+	w, err := start(local.Options{
+		Root: s.tools.root, Addr: fmt.Sprintf("127.0.0.1:%d", s.port), PersistDir: filepath.Join(s.dir, "kv"),
+		AdminAccessKeyID: adminKey, AdminSecretAccessKey: adminSecret, MasterKey: s.master, Logf: wlog.logf,
+	})
+	if err != nil {
+		wlog.Close()
+		return 0, fmt.Errorf("loadgen: starting %s: %w; the end of wrangler's output:\n%s", s.name, err, tail(s.logPath, 2000))
+	}
+	ready := time.Since(t0)
+	s.worker, s.wlog = w, wlog
+	return ready, nil
+}
+
+// lockedFile is a log file written from several goroutines.
+type lockedFile struct {
+	mu     sync.Mutex
+	f      *os.File
+	closed bool
+}
+
+func (l *lockedFile) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		fmt.Fprintf(l.f, format+"\n", args...)
+	}
+}
+
+func (l *lockedFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	return l.f.Close()
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +15,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/poolgate/poolgate/bench/internal/harness"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/srp"
 )
@@ -29,8 +29,9 @@ var (
 
 const (
 	password = "Loadgen-Passw0rd!"
-	// signInUsers is how many confirmed users the sign-in operations cycle through.
-	signInUsers = 20
+	// defaultSignInUsers is how many confirmed users the sign-in operations cycle through
+	// unless -signin-users says otherwise (and what reports before that flag used).
+	defaultSignInUsers = 20
 )
 
 // The operations loadgen measures. SRP is the full round trip (InitiateAuth USER_SRP_AUTH +
@@ -53,6 +54,7 @@ type runner struct {
 	poolID   string
 	clientID string
 	prefix   string
+	signIn   int // confirmed users the sign-in operations cycle through
 	seq      atomic.Int64
 	created  atomic.Int64 // users that exist in the pool
 
@@ -76,8 +78,9 @@ func newAPI(url string) (*cip.Client, *http.Transport) {
 	}), tr
 }
 
-// newRunner creates the pool and app client every measurement on sys uses.
-func newRunner(ctx context.Context, sys *system) (*runner, error) {
+// newRunner creates the pool and app client every measurement on sys uses; the sign-in
+// operations will cycle through signIn confirmed users.
+func newRunner(ctx context.Context, sys *system, signIn int) (*runner, error) {
 	api, tr := newAPI(sys.url)
 	pool, err := api.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("loadgen")})
 	if err != nil {
@@ -93,7 +96,7 @@ func newRunner(ctx context.Context, sys *system) (*runner, error) {
 	var p [4]byte
 	rand.Read(p[:])
 	return &runner{sys: sys, api: api, tr: tr, poolID: *pool.UserPool.Id, clientID: *client.UserPoolClient.ClientId,
-		prefix: "u" + hex.EncodeToString(p[:])}, nil
+		prefix: "u" + hex.EncodeToString(p[:]), signIn: signIn}, nil
 }
 
 // sample is one timed run of n requests of one operation.
@@ -120,68 +123,33 @@ func (r *runner) measure(ctx context.Context, op string, n, warm, conc int) (sam
 	if err := r.prepare(ctx, op, n+warm); err != nil {
 		return sample{}, fmt.Errorf("%s: preparing %s: %w", r.sys.name, op, err)
 	}
+	do := func(ctx context.Context, i int) error { return r.do(ctx, op, i) }
 	if warm > 0 {
-		r.run(ctx, op, warm, conc)
+		harness.Run(ctx, warm, conc, do)
 	}
-	cpu0, cpuOK := r.sys.cpuTime()
-	lat, errs, firstErr, total := r.run(ctx, op, n, conc)
-	cpu1, cpuOK1 := r.sys.cpuTime()
-	s := sample{N: n, Clients: conc, RPS: float64(n) / total.Seconds(), P50: pct(lat, 50), P95: pct(lat, 95), P99: pct(lat, 99),
-		Errors: errs, CPUPerReq: -1}
-	if firstErr != nil {
-		s.FirstErr = firstErr.Error()
-	}
-	if cpuOK && cpuOK1 {
-		s.CPUPerReq = (cpu1 - cpu0) / time.Duration(n)
-	}
-	return s, nil
+	return timed(ctx, n, conc, r.sys.cpuTime, do), nil
 }
 
-// run issues n requests of op from conc workers and returns the sorted latencies.
-func (r *runner) run(ctx context.Context, op string, n, conc int) (lat []time.Duration, errs int, firstErr error, total time.Duration) {
-	lat = make([]time.Duration, n)
-	var next, nerr atomic.Int64
-	var first atomic.Value
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				s := time.Now()
-				err := r.do(ctx, op, i)
-				lat[i] = time.Since(s)
-				if err != nil {
-					nerr.Add(1)
-					first.CompareAndSwap(nil, err)
-				}
-			}
-		}()
+// timed issues n requests (do) from conc clients and summarises them; cpu, when not nil, is
+// the server's CPU time, read before and after.
+func timed(ctx context.Context, n, conc int, cpu func() (time.Duration, bool), do func(context.Context, int) error) sample {
+	var cpu0 time.Duration
+	cpuOK := cpu != nil
+	if cpuOK {
+		cpu0, cpuOK = cpu()
 	}
-	wg.Wait()
-	total = time.Since(t0)
-	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-	if e, ok := first.Load().(error); ok {
-		firstErr = e
+	res := harness.Run(ctx, n, conc, do)
+	s := sample{N: n, Clients: conc, RPS: res.RPS(), P50: harness.Pct(res.Lat, 50), P95: harness.Pct(res.Lat, 95), P99: harness.Pct(res.Lat, 99),
+		Errors: res.Errors, CPUPerReq: -1}
+	if res.FirstErr != nil {
+		s.FirstErr = res.FirstErr.Error()
 	}
-	return lat, int(nerr.Load()), firstErr, total
-}
-
-// pct is the p-th percentile (nearest rank) of sorted latencies.
-func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
+	if cpuOK {
+		if cpu1, ok := cpu(); ok {
+			s.CPUPerReq = (cpu1 - cpu0) / time.Duration(n)
+		}
 	}
-	i := (len(sorted)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return sorted[i]
+	return s
 }
 
 func (r *runner) newName() string {
@@ -221,7 +189,7 @@ func (r *runner) prepare(ctx context.Context, op string, n int) error {
 			r.pending = append(r.pending, names...)
 		}
 	case opPassword, opSRP, opGetUser:
-		for len(r.users) < signInUsers {
+		for len(r.users) < r.signIn {
 			name := r.newName()
 			if _, err := r.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &r.poolID, Username: &name, MessageAction: types.MessageActionTypeSuppress}); err != nil {
 				return err

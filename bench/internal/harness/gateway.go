@@ -1,0 +1,236 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/poolgate/poolgate/edge/local"
+)
+
+// The names Config declares. Every poolgate under test gets the same file, so the same pool,
+// client, identity pool and routes exist on each (with keys of its own).
+const (
+	PoolID         = "us-east-1_GwBench1"
+	ClientID       = "gwbenchclient0001"
+	IdentityPoolID = "us-east-1:be4c0000-0000-4000-8000-00000000be4c"
+	GuestRole      = "arn:aws:iam::000000000000:role/BenchGuest"
+	Region         = "us-east-1"
+
+	// GuardedPath is behind the jwt route: an access token of ClientID passes.
+	GuardedPath = "/bench/items"
+	// VerifyOnlyPath is behind a jwt route that checks the same tokens in full and then refuses
+	// them (it accepts another client), so nothing is forwarded.
+	VerifyOnlyPath = "/verify-only/items"
+	// SignedPath is behind the sigv4 route (S3 defaults, prefix /s3 stripped): GET needs
+	// s3:GetObject on arn:aws:s3:::files/public/bench.txt, which GuestRole allows.
+	SignedPath = "/s3/files/public/bench.txt"
+	// OriginSignedPath is what SignedPath reaches at the origin.
+	OriginSignedPath = "/files/public/bench.txt"
+
+	password = "Bench-Passw0rd!"
+)
+
+// Config is the declarative configuration of the gateway and identity benchmarks, in front of
+// origin: a user pool with one client; the jwt routes of GuardedPath and VerifyOnlyPath; a
+// guest role allowed s3:GetObject on files/public/*, an identity pool whose guests get it, and
+// the sigv4 route of SignedPath.
+func Config(origin string) []byte {
+	return fmt.Appendf(nil, `{
+  "UserPools": [{"Id": %[1]q, "PoolName": "gateway-bench",
+    "Clients": [{"ClientId": %[2]q, "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}]}],
+  "Roles": [{"Arn": %[4]q, "Policy": {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::files/public/*"}]}}],
+  "IdentityPools": [{"IdentityPoolId": %[5]q, "IdentityPoolName": "bench", "AllowUnauthenticatedIdentities": true,
+    "Roles": {"unauthenticated": %[4]q}}],
+  "Routes": [
+    {"Name": "bench", "PathPrefix": "/bench", "Origin": %[3]q,
+     "Jwt": {"Issuers": [{"UserPoolId": %[1]q}], "TokenUse": "access", "ClientIds": [%[2]q]}},
+    {"Name": "verify-only", "PathPrefix": "/verify-only", "Origin": %[3]q,
+     "Jwt": {"Issuers": [{"UserPoolId": %[1]q}], "TokenUse": "access", "ClientIds": ["another-client"]}},
+    {"Name": "files", "Type": "sigv4", "PathPrefix": "/s3", "StripPrefix": true, "Origin": %[3]q}]
+}`, PoolID, ClientID, origin, GuestRole, IdentityPoolID)
+}
+
+// Origin is the server every guarded route forwards to: "ok" for any request.
+type Origin struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// StartOrigin serves the origin on a free loopback port.
+func StartOrigin() (*Origin, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("harness: origin: %w", err)
+	}
+	o := &Origin{ln: ln, srv: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok")
+	})}}
+	go o.srv.Serve(ln)
+	return o, nil
+}
+
+// URL is the origin's base URL.
+func (o *Origin) URL() string { return "http://" + o.ln.Addr().String() }
+
+// Close stops the origin.
+func (o *Origin) Close() error { return o.srv.Close() }
+
+// MakeUser creates a user of PoolID through the admin API of the poolgate at base (which must
+// have Config applied), signs it in and returns its access token and the pool's JWKS.
+func MakeUser(ctx context.Context, base, adminID, adminSecret string) (token, jwks string, err error) {
+	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: adminID, SecretAccessKey: adminSecret}, nil
+	})
+	// The JSON API dispatches on X-Amz-Target whatever the path; a path of its own keeps the
+	// calls clear of the Worker's static assets, which answer "/".
+	api := aws.String(base + "/cognito-idp")
+	admin := cip.New(cip.Options{Region: Region, BaseEndpoint: api, Credentials: creds, RetryMaxAttempts: 1})
+	user := "bench-" + RandText(8)
+	if _, err := admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
+		MessageAction: ciptypes.MessageActionTypeSuppress}); err != nil {
+		return "", "", fmt.Errorf("harness: %w", err)
+	}
+	if _, err := admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
+		Password: aws.String(password), Permanent: true}); err != nil {
+		return "", "", fmt.Errorf("harness: %w", err)
+	}
+	pub := cip.New(cip.Options{Region: Region, BaseEndpoint: api, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+	out, err := pub.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(ClientID),
+		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": password}})
+	if err != nil {
+		return "", "", fmt.Errorf("harness: %w", err)
+	}
+	if out.AuthenticationResult == nil || out.AuthenticationResult.AccessToken == nil {
+		return "", "", errors.New("harness: InitiateAuth returned no tokens")
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/"+PoolID+"/.well-known/jwks.json", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", "", fmt.Errorf("harness: JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return "", "", fmt.Errorf("harness: JWKS: %d %v", resp.StatusCode, err)
+	}
+	return *out.AuthenticationResult.AccessToken, string(bytes.TrimSpace(b)), nil
+}
+
+// TokenIssuer reads the iss claim of a JWT without verifying it (the comparison Worker is told
+// which issuer to accept; the token comes from a poolgate this program started).
+func TokenIssuer(token string) (string, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", errors.New("harness: not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("harness: JWT payload: %w", err)
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+	}
+	if err := json.Unmarshal(b, &claims); err != nil || claims.Iss == "" {
+		return "", errors.New("harness: JWT payload has no iss")
+	}
+	return claims.Iss, nil
+}
+
+// Get sends a GET with the bearer token (none when token is "") and returns the status and up
+// to 4 KiB of the body; status 0 and the error text when the request failed.
+func Get(ctx context.Context, hc *http.Client, url, token string) (int, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return send(hc, req)
+}
+
+func send(hc *http.Client, req *http.Request) (int, string) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// CheckGuard makes sure a guarded URL refuses token with a broken signature (401) and passes
+// token itself (200) before it is timed.
+func CheckGuard(ctx context.Context, hc *http.Client, url, token string) error {
+	if s, body := Get(ctx, hc, url, token[:len(token)-4]+"AAAA"); s != http.StatusUnauthorized {
+		return fmt.Errorf("harness: %s: a token with a bad signature got %d, want 401: %s", url, s, body)
+	}
+	if s, body := Get(ctx, hc, url, token); s != http.StatusOK {
+		return fmt.Errorf("harness: %s: the good token got %d: %s", url, s, body)
+	}
+	return nil
+}
+
+// The comparison Workers of the gateway benchmark (bench/gateway/worker.mjs).
+const (
+	Passthrough = "passthrough" // forwards every request unchecked: the cost of a Worker hop alone
+	JWTVerify   = "jwt-verify"  // aws-jwt-verify checks the bearer token first, as a poolgate jwt route does
+)
+
+// StartComparisonWorker starts bench/gateway/worker.mjs under wrangler dev in front of origin,
+// in mode Passthrough or JWTVerify; JWTVerify accepts access tokens of ClientID from issuer,
+// whose keys are jwks. o carries Root, PersistDir, the keys local.Start requires and Logf;
+// Config and Vars are set here.
+func StartComparisonWorker(ctx context.Context, mode string, o local.Options, origin, issuer, jwks string) (*local.Worker, error) {
+	benchMode := map[string]string{Passthrough: "passthrough", JWTVerify: "verify"}[mode]
+	if benchMode == "" {
+		return nil, fmt.Errorf("harness: unknown comparison Worker %q", mode)
+	}
+	o.Config = filepath.Join(o.Root, "bench", "gateway", "wrangler.toml")
+	o.Vars = map[string]string{"BENCH_MODE": benchMode, "BENCH_ORIGIN": origin, "BENCH_ISSUER": issuer, "BENCH_JWKS": jwks,
+		"BENCH_CLIENT_ID": ClientID}
+	return local.Start(ctx, o)
+}
+
+// EmptySHA256 is the hex SHA-256 of an empty payload.
+const EmptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// SignedGet sends GET url signed with SigV4 the way the SDK's S3 client signs (service s3,
+// path not re-encoded, X-Amz-Content-Sha256 set, the session token included) at the current
+// time, and returns the status and the start of the body.
+func SignedGet(ctx context.Context, hc *http.Client, url string, c aws.Credentials) (int, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	req.Header.Set("X-Amz-Content-Sha256", EmptySHA256)
+	if err := signer.SignHTTP(ctx, c, req, EmptySHA256, "s3", Region, time.Now()); err != nil {
+		return 0, err.Error()
+	}
+	return send(hc, req)
+}
+
+var signer = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+
+// RandText returns n random base32 characters (n <= 52).
+func RandText(n int) string { return (rand.Text() + rand.Text())[:n] }
