@@ -137,16 +137,19 @@ type app struct {
 	instance int // numbered by the glue, per isolate
 	started  time.Time
 	bridge   js.Value
+	respond  js.Value // the bridge's respond(token, status, headerLines, body)
 	svc      *service.Service
 	store    *kvStore
 	set      *settings
 	setupErr string // non-empty: every request is refused with it
 
-	requests atomic.Int64
-	inFlight atomic.Int64
-	frozen   atomic.Int64 // POOLGATE_TEST_CLOCK: the clock, in Unix nanoseconds; it moves only by clockPath
-	crashAt  atomic.Int64 // POOLGATE_TEST_CRASH: the request number at whose start the instance dies (0: never)
-	crashHow atomic.Value // "exit" or "panic"
+	requests    atomic.Int64
+	inFlight    atomic.Int64
+	jobs        chan job // unbuffered: taken by a server goroutine waiting for work
+	idleServers atomic.Int64
+	frozen      atomic.Int64 // POOLGATE_TEST_CLOCK: the clock, in Unix nanoseconds; it moves only by clockPath
+	crashAt     atomic.Int64 // POOLGATE_TEST_CRASH: the request number at whose start the instance dies (0: never)
+	crashHow    atomic.Value // "exit" or "panic"
 
 	applyMu sync.Mutex
 	applied bool
@@ -155,7 +158,7 @@ type app struct {
 // newApp builds the service from the glue's bridge object; a configuration problem does not
 // fail the instance, it is answered on every request.
 func newApp(bridge js.Value) *app {
-	a := &app{started: time.Now(), bridge: bridge}
+	a := &app{started: time.Now(), bridge: bridge, respond: bridge.Get("respond"), jobs: make(chan job)}
 	a.frozen.Store(a.started.UnixNano())
 	if v := bridge.Get("instance"); v.Type() == js.TypeNumber {
 		a.instance = v.Int()
@@ -216,25 +219,63 @@ func (a *app) build() error {
 	return nil
 }
 
-// handle is the request function the glue calls: handle(token, method, url, headerLines, body,
-// bodyPending, respond). It returns at once (a js.Func must not block the event loop); a
-// goroutine serves the request and calls respond(status, headerLines, body). token names the
-// request's JS context for the asynchronous calls made on its behalf (ioCall). body is the
-// whole body (a Uint8Array) or null; with bodyPending the glue kept the body and Go reads it
-// on demand (readBody), so that a request the gateway lets through can take its body to the
-// origin as a stream.
+// handle is the request function the glue calls: handle(token, head, body, bodyPending).
+// head is "<method>\n<url>\n<header lines>" (one string: every value that crosses between JS
+// and Go costs). It returns at once (a js.Func must not block the event loop); a server
+// goroutine serves the request and answers with the bridge's respond(token, status,
+// headerLines, body). token also names the request's JS context for the asynchronous calls
+// made on its behalf (ioCall). body is the whole body (a Uint8Array) or null; with
+// bodyPending the glue kept the body and Go reads it on demand (readBody), so that a request
+// the gateway lets through can take its body to the origin as a stream.
 //
 // A request the gateway hands off (gateway.WithHandoff) is answered with status 0 and the
 // Upstream's JSON in place of the header lines: the glue sends it to the origin itself.
 func (a *app) handle(_ js.Value, args []js.Value) any {
-	if len(args) < 7 || args[0].Type() != js.TypeNumber || args[3].Type() != js.TypeString || args[6].Type() != js.TypeFunction {
-		return js.Global().Get("Error").New("poolgate: handle(token, method, url, headerLines, body, bodyPending, respond) called with the wrong arguments")
+	if len(args) < 4 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString || a.respond.Type() != js.TypeFunction {
+		return js.Global().Get("Error").New("poolgate: handle(token, head, body, bodyPending) called with the wrong arguments, or no respond function in the bridge")
 	}
-	go a.serve(args[0].Int(), args[1], args[2], args[3].String(), args[4], args[5].Truthy(), args[6])
+	a.dispatch(job{token: args[0].Int(), head: args[1].String(), body: args[2], bodyPending: args[3].Truthy()})
 	return nil
 }
 
-func (a *app) serve(token int, method, url js.Value, headerLines string, body js.Value, bodyPending bool, respond js.Value) {
+// job is one request the glue handed over.
+type job struct {
+	token       int
+	head        string // method, URL and header lines
+	body        js.Value
+	bodyPending bool
+}
+
+// maxIdleServers bounds the goroutines kept waiting for the next request.
+const maxIdleServers = 16
+
+// dispatch gives j to a waiting server goroutine, or starts one. Servers live on: a goroutine
+// per request would start on a small stack and grow it by copying several times in every
+// request (net/http, the gateway and encoding/json call deep), which in js/wasm costs a
+// noticeable share of a short request. (The glue also turns off the runtime's shrinking of
+// idle stacks: GODEBUG=gcshrinkstackoff=1.)
+func (a *app) dispatch(j job) {
+	select {
+	case a.jobs <- j:
+	default:
+		go a.server(j)
+	}
+}
+
+func (a *app) server(j job) {
+	for {
+		a.serve(j)
+		if a.idleServers.Add(1) > maxIdleServers {
+			a.idleServers.Add(-1)
+			return
+		}
+		j = <-a.jobs
+		a.idleServers.Add(-1)
+	}
+}
+
+func (a *app) serve(j job) {
+	token, body, bodyPending := j.token, j.body, j.bodyPending
 	if n := a.requests.Add(1); a.set.testCrash {
 		if at := a.crashAt.Load(); at != 0 && n >= at {
 			a.crash()
@@ -249,12 +290,12 @@ func (a *app) serve(token int, method, url js.Value, headerLines string, body js
 			writeError(w, awsjson.Internal("An internal error occurred."))
 		}
 		a.inFlight.Add(-1)
-		w.respond(respond)
+		w.respond(a.respond, token)
 	}()
-	ctx, cancel := context.WithTimeout(withToken(context.Background(), token), requestTimeout)
+	ctx, cancel := context.WithCancel(withToken(context.Background(), token, time.Now().Add(requestTimeout)))
 	defer cancel()
 	ctx = gateway.WithHandoff(ctx, func(u *gateway.Upstream) { w.upstream = u })
-	r, err := newRequest(ctx, method, url, headerLines, body)
+	r, err := newRequest(ctx, j.head, body)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			writeError(w, awsjson.New("SerializationException", "Request body is larger than %d bytes.", maxRequestBody))

@@ -5,7 +5,7 @@
 // so the Go tests exercise exactly these functions.
 
 // makeBridge returns the object the Go program finds at globalThis.__poolgate.
-export function makeBridge({ env, instance, register, memoryBytes, goValueCount }) {
+export function makeBridge({ env, instance, register, respond, memoryBytes, goValueCount }) {
   // One Go instance serves many requests at once, and Go runs on the stack of whichever
   // request's event woke it. workerd ties I/O (a KV read, a fetch) and promise continuations
   // to the request on the stack, and cancels them when that request ends. So Go never starts
@@ -83,7 +83,7 @@ export function makeBridge({ env, instance, register, memoryBytes, goValueCount 
   }
 
   return {
-    env, instance, register, memoryBytes, goValueCount,
+    env, instance, register, respond, memoryBytes, goValueCount,
     submit, open, pump, close, setComplete: (fn) => { complete = fn; },
     modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
   };

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall/js"
 
 	"github.com/poolgate/poolgate/edge/internal/glue"
@@ -21,11 +22,13 @@ import (
 // maxRequestBody bounds what the glue hands Go; the JSON API accepts 1 MiB (awsjson).
 const maxRequestBody = 2 << 20
 
-// newRequest builds an *http.Request from what the glue passes: method, URL, the headers as
-// "name:value" lines (one string: every value crossing from JS costs) and the body
-// (a Uint8Array, or null).
-func newRequest(ctx context.Context, method, url js.Value, headerLines string, body js.Value) (*http.Request, error) {
-	if method.Type() != js.TypeString || url.Type() != js.TypeString {
+// newRequest builds an *http.Request from what the glue passes: head ("<method>\n<url>\n"
+// then the headers as "name:value" lines, one string: every value crossing from JS costs) and
+// the body (a Uint8Array, or null).
+func newRequest(ctx context.Context, head string, body js.Value) (*http.Request, error) {
+	method, rest, ok1 := strings.Cut(head, "\n")
+	url, headerLines, ok2 := strings.Cut(rest, "\n")
+	if !ok1 || !ok2 || method == "" || url == "" {
 		return nil, errors.New("edge: request without method or url")
 	}
 	var b []byte
@@ -38,11 +41,12 @@ func newRequest(ctx context.Context, method, url js.Value, headerLines string, b
 			return nil, err
 		}
 	}
-	r, err := http.NewRequestWithContext(ctx, method.String(), url.String(), bytes.NewReader(b))
+	r, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("edge: request: %w", err)
 	}
 	r.ContentLength = int64(len(b))
+	r.Header = make(http.Header, strings.Count(headerLines, "\n")+1)
 	glue.ParseHeaderLines(headerLines, r.Header)
 	r.Host = r.URL.Host
 	if h := r.Header.Get("Host"); h != "" {
@@ -113,12 +117,12 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
-// respond hands the recorded response to the glue's respond(status, headerLines, body), or
-// a handoff as respond(0, upstreamJSON, null).
-func (w *responseWriter) respond(respond js.Value) {
+// respond hands the recorded response to the glue's respond(token, status, headerLines,
+// body), or a handoff as respond(token, 0, upstreamJSON, null).
+func (w *responseWriter) respond(respond js.Value, token int) {
 	if w.upstream != nil {
 		if b, err := json.Marshal(w.upstream); err == nil {
-			respond.Invoke(0, string(b), js.Null())
+			respond.Invoke(token, 0, string(b), js.Null())
 			return
 		}
 		w.upstream = nil
@@ -132,7 +136,7 @@ func (w *responseWriter) respond(respond js.Value) {
 	if status != http.StatusNoContent && status != http.StatusNotModified && w.body.Len() > 0 {
 		body = bytesToJS(w.body.Bytes())
 	}
-	respond.Invoke(status, glue.FormatHeaderLines(w.header), body)
+	respond.Invoke(token, status, glue.FormatHeaderLines(w.header), body)
 }
 
 // fetchTransport is an http.RoundTripper over the glue's fetchAll(url, method, headers,

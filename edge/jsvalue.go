@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 )
 
 // jsError is a JavaScript exception or promise rejection seen from Go.
@@ -105,13 +106,21 @@ func arg0(args []js.Value) js.Value {
 	return args[0]
 }
 
-// tokenKey is the context key of the request token the glue gave a request: asynchronous
-// calls made for the request run in its own JS context (see ioCall).
+// tokenKey is the context key of the request the glue gave Go: asynchronous calls made for
+// the request run in its own JS context (see ioCall), and wait no later than its deadline.
 type tokenKey struct{}
 
-// withToken returns ctx carrying the request's token.
-func withToken(ctx context.Context, token int) context.Context {
-	return context.WithValue(ctx, tokenKey{}, token)
+type requestInfo struct {
+	token    int
+	deadline time.Time // zero: none
+}
+
+// withToken returns ctx carrying the request's token and the deadline of its I/O. The
+// deadline is enforced by ioCall alone, where a request waits: a context.WithTimeout per
+// request costs a runtime timer set and stopped every time, which in js/wasm is a noticeable
+// share of a request that makes no I/O at all.
+func withToken(ctx context.Context, token int, deadline time.Time) context.Context {
+	return context.WithValue(ctx, tokenKey{}, &requestInfo{token: token, deadline: deadline})
 }
 
 // asyncCalls routes Go's asynchronous JS calls through the bridge's submit: the call is made
@@ -171,7 +180,20 @@ func ioCall(ctx context.Context, target js.Value, method string, args ...any) (j
 		}
 		return await(ctx, p)
 	}
-	token, _ := ctx.Value(tokenKey{}).(int)
+	var token int
+	var timeout <-chan time.Time
+	if info, ok := ctx.Value(tokenKey{}).(*requestInfo); ok {
+		token = info.token
+		if !info.deadline.IsZero() {
+			left := time.Until(info.deadline)
+			if left <= 0 {
+				return js.Undefined(), context.DeadlineExceeded
+			}
+			t := time.NewTimer(left)
+			defer t.Stop()
+			timeout = t.C
+		}
+	}
 	ch := make(chan settled, 1)
 	calls.mu.Lock()
 	calls.next++
@@ -195,6 +217,11 @@ func ioCall(ctx context.Context, target js.Value, method string, args ...any) (j
 		delete(calls.waiting, id)
 		calls.mu.Unlock()
 		return js.Undefined(), ctx.Err()
+	case <-timeout:
+		calls.mu.Lock()
+		delete(calls.waiting, id)
+		calls.mu.Unlock()
+		return js.Undefined(), context.DeadlineExceeded
 	}
 }
 

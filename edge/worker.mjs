@@ -13,10 +13,13 @@
 // Go serves concurrent requests on goroutines of one instance, and runs on the stack of
 // whichever request's event woke it, while workerd ties I/O and promise continuations to the
 // request on the stack (and cancels them when it ends). So:
-//   - Go makes no I/O itself: each request has a pump in its own context that makes the
-//     calls Go submits for it and hands the results back (edge/bridge.mjs);
+//   - Go makes no I/O itself: a request Go does not answer at once gets a pump in its own
+//     context that makes the calls Go submits for it and hands the results back
+//     (edge/bridge.mjs);
 //   - Go answers through respond with plain values; the Response is built in the request's
 //     own context;
+//   - a request the gateway lets through comes back as a handoff (an Upstream): the glue
+//     sends it to the origin with fetch, in the request's own context, streaming both bodies;
 //   - a request waiting for Go keeps a timer in its own context that pokes Go now and then:
 //     workerd cancels a request that waits with nothing pending in its own context ("hung"),
 //     and the poke lets Go run timers another request's context had scheduled.
@@ -56,7 +59,7 @@ class Instance {
   constructor(env) {
     this.id = ++started;
     this.dead = false;
-    this.pending = new Set(); // {respond, reject} of requests handed to Go and not answered
+    this.pending = new Map(); // token → {respond, reject} of requests handed to Go and not answered
     this.ready = new Promise((resolve, reject) => {
       this.onReady = resolve;
       this.onFail = reject;
@@ -68,7 +71,8 @@ class Instance {
   async start(env) {
     const go = new Go();
     go.argv = ["poolgate-edge"];
-    go.env = {};
+    // Goroutines that serve requests live on (edge/app.go dispatch); keep their grown stacks.
+    go.env = { GODEBUG: "gcshrinkstackoff=1" };
     go.exit = (code) => {
       this.exitCode = code;
     };
@@ -99,6 +103,8 @@ class Instance {
         this.poke = poke;
         this.onReady(this);
       },
+      // Go answers every request through this one function (no function per request).
+      respond: (token, status, headerLines, body) => this.pending.get(token)?.respond(status, headerLines, body),
       memoryBytes: () => (this.wasm ? this.wasm.exports.mem.buffer.byteLength : 0),
       goValueCount: () => go._values.length - go._idPool.length,
     });
@@ -116,7 +122,7 @@ class Instance {
     const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
     console.error(`poolgate: Go instance ${this.id} stopped: ${why}`);
     this.onFail(new InstanceDied(why, false));
-    for (const p of this.pending) p.reject(new InstanceDied(why, true));
+    for (const p of this.pending.values()) p.reject(new InstanceDied(why, true));
     this.pending.clear();
   }
 
@@ -126,19 +132,19 @@ class Instance {
     if (this.dead) return Promise.reject(new InstanceDied("already stopped", false));
     let entry;
     let answered = false; // Go called respond (while still inside handle, when it needed no I/O)
+    const token = ++tokens;
     const promise = new Promise((resolve, reject) => {
       entry = { reject };
-      // Go answers respond(status, headerLines, body): few values cross, each crossing costs.
+      // Go answers respond(token, status, headerLines, body): few values cross, each costs.
       // Go may call it while running for another request, so it only passes plain values on:
       // the Response (a stream) is made in this request's own context, after the await.
       entry.respond = (status, headerLines, body) => {
         answered = true;
-        this.pending.delete(entry);
+        this.pending.delete(token);
         resolve({ status, headerLines, body });
       };
     });
-    this.pending.add(entry);
-    const token = ++tokens;
+    this.pending.set(token, entry);
     this.bridge.open(token, req.bodySource);
     let timer = null;
     const done = () => {
@@ -147,7 +153,8 @@ class Instance {
     };
     promise.then(done, done);
     try {
-      const err = this.handle(token, req.method, req.url, req.headerLines, req.body, req.bodySource !== null, entry.respond);
+      const head = `${req.method}\n${req.url}\n${req.headerLines}`;
+      const err = this.handle(token, head, req.body, req.bodySource !== null);
       if (err instanceof Error) throw err;
     } catch (e) {
       this.die(e); // a trap inside Go, or Go had exited
