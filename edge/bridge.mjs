@@ -175,6 +175,9 @@ export async function sendUpstream(up, body) {
   } finally {
     clearTimeout(timer);
   }
+  if (!up.stripCORS && !(up.responseHeader?.length > 0) && !hopByHop.some((name) => res.headers.has(name))) {
+    return res; // nothing to edit: the origin's response as it is (workerd streams it)
+  }
   const out = new Headers(res.headers);
   for (const name of (out.get("connection") ?? "").split(",")) {
     if (name.trim() !== "") out.delete(name.trim());

@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -121,7 +120,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 // body), or a handoff as respond(token, 0, upstreamJSON, null).
 func (w *responseWriter) respond(respond js.Value, token int) {
 	if w.upstream != nil {
-		if b, err := json.Marshal(w.upstream); err == nil {
+		if b, err := w.upstream.MarshalJSON(); err == nil {
 			respond.Invoke(token, 0, string(b), js.Null())
 			return
 		}

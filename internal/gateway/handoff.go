@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Hosts that can move bodies themselves (the Worker's glue, hostsim) take allowed requests
@@ -372,4 +374,104 @@ func (t *BodyTee) Replay() io.ReadCloser {
 		io.Reader
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(t.kept), t.body), t.body}
+}
+
+// MarshalJSON writes u's JSON form by hand: hosts in js/wasm hand one off per request, and
+// encoding/json's reflection costs there about as much as the rest of the handoff. The form
+// is the one encoding/json would write (strings with invalid UTF-8 get U+FFFD).
+func (u *Upstream) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 512+len(u.URL)+64*len(u.Header)+len(u.Unreachable.Body)+len(u.TimedOut.Body))
+	b = append(b, `{"method":`...)
+	b = appendJSONString(b, u.Method)
+	b = append(b, `,"url":`...)
+	b = appendJSONString(b, u.URL)
+	if u.Host != "" {
+		b = append(b, `,"host":`...)
+		b = appendJSONString(b, u.Host)
+	}
+	b = append(b, `,"header":`...)
+	b = appendPairs(b, u.Header)
+	b = append(b, `,"length":`...)
+	b = strconv.AppendInt(b, u.Length, 10)
+	if u.StripCORS {
+		b = append(b, `,"stripCORS":true`...)
+	}
+	if len(u.ResponseHeader) > 0 {
+		b = append(b, `,"responseHeader":`...)
+		b = appendPairs(b, u.ResponseHeader)
+	}
+	b = append(b, `,"timeoutMs":`...)
+	b = strconv.AppendInt(b, u.TimeoutMillis, 10)
+	b = append(b, `,"unreachable":`...)
+	b = appendAnswer(b, &u.Unreachable)
+	b = append(b, `,"timedOut":`...)
+	b = appendAnswer(b, &u.TimedOut)
+	return append(b, '}'), nil
+}
+
+func appendAnswer(b []byte, a *Answer) []byte {
+	b = append(b, `{"status":`...)
+	b = strconv.AppendInt(b, int64(a.Status), 10)
+	b = append(b, `,"header":`...)
+	b = appendPairs(b, a.Header)
+	b = append(b, `,"body":`...)
+	b = appendJSONString(b, a.Body)
+	return append(b, '}')
+}
+
+func appendPairs(b []byte, pairs [][2]string) []byte {
+	if pairs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, kv := range pairs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, kv[0])
+		b = append(b, ',')
+		b = appendJSONString(b, kv[1])
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				switch c {
+				case '\n':
+					b = append(b, '\\', 'n')
+				case '\r':
+					b = append(b, '\\', 'r')
+				case '\t':
+					b = append(b, '\\', 't')
+				default:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				}
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -180,6 +181,41 @@ func FuzzDecodeUpstream(f *testing.F) {
 		}
 		if _, err := DecodeUpstream(again); err != nil {
 			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+	})
+}
+
+// FuzzUpstreamJSON: the hand-written JSON decodes to what encoding/json's reflection would
+// have written, whatever the strings hold.
+func FuzzUpstreamJSON(f *testing.F) {
+	f.Add("GET", "http://o.test/a?b=c", "X-A", "v\"\\\n\x01\xff\u2028é", "body {\"error\":1}", int64(-1), true)
+	f.Add("", "", "", "", "", int64(0), false)
+	f.Fuzz(func(t *testing.T, method, url, name, value, body string, length int64, cors bool) {
+		u := &Upstream{Method: method, URL: url, Host: value, Header: [][2]string{{name, value}, {"B", url}},
+			Length: length, StripCORS: cors, TimeoutMillis: length,
+			Unreachable: Answer{Status: 502, Header: [][2]string{{name, body}}, Body: body},
+			TimedOut:    Answer{Status: 504, Body: value}}
+		if cors {
+			u.ResponseHeader = [][2]string{{"Vary", value}}
+		}
+		type plain Upstream // without the MarshalJSON method
+		want, err := json.Marshal((*plain)(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := u.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a, b plain
+		if err := json.Unmarshal(want, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &b); err != nil {
+			t.Fatalf("%s: %v", got, err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("hand-written %s\nreflection   %s", got, want)
 		}
 	})
 }

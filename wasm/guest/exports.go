@@ -5,7 +5,6 @@ package guest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -182,7 +181,7 @@ func serve(b []byte) (resp *abi.Response) {
 
 // handoff is the response that passes u to the host.
 func handoff(u *gateway.Upstream) *abi.Response {
-	b, err := json.Marshal(u)
+	b, err := u.MarshalJSON()
 	if err != nil {
 		return internalError(fmt.Errorf("guest: encoding the handoff: %w", err))
 	}
