@@ -148,8 +148,11 @@ type app struct {
 	jobs        chan job // unbuffered: taken by a server goroutine waiting for work
 	idleServers atomic.Int64
 	frozen      atomic.Int64 // POOLGATE_TEST_CLOCK: the clock, in Unix nanoseconds; it moves only by clockPath
-	crashAt     atomic.Int64 // POOLGATE_TEST_CRASH: the request number at whose start the instance dies (0: never)
-	crashHow    atomic.Value // "exit" or "panic"
+	// epoch counts the changes that end the gateway decisions the glue reuses (a new route
+	// table or new keys, a moved test clock); the glue reads it as bridge.epoch.
+	epoch    atomic.Int64
+	crashAt  atomic.Int64 // POOLGATE_TEST_CRASH: the request number at whose start the instance dies (0: never)
+	crashHow atomic.Value // "exit" or "panic"
 
 	applyMu sync.Mutex
 	applied bool
@@ -211,12 +214,18 @@ func (a *app) build() error {
 		Now:                  a.now,
 		Rand:                 rand.Reader,
 		Logf:                 log.Printf,
+		GatewayChanged:       a.bumpEpoch,
 	})
 	if err != nil {
 		return err
 	}
 	a.svc, a.store = svc, kv
 	return nil
+}
+
+// bumpEpoch ends every gateway decision the glue keeps for reuse (gateway.Reuse).
+func (a *app) bumpEpoch() {
+	a.bridge.Set("epoch", a.epoch.Add(1))
 }
 
 // handle is the request function the glue calls: handle(token, head, body, bodyPending).
@@ -228,8 +237,10 @@ func (a *app) build() error {
 // bodyPending the glue kept the body and Go reads it on demand (readBody), so that a request
 // the gateway lets through can take its body to the origin as a stream.
 //
-// A request the gateway hands off (gateway.WithHandoff) is answered with status 0 and the
-// Upstream's JSON in place of the header lines: the glue sends it to the origin itself.
+// A request the gateway hands off (gateway.WithHandoff) is answered with status 0, the
+// Upstream's JSON in place of the header lines and, in place of the body, the epoch at the
+// request's start: the glue sends it to the origin itself, and may reuse the decision for
+// like requests (gateway.Reuse) while bridge.epoch still has that value.
 func (a *app) handle(_ js.Value, args []js.Value) any {
 	if len(args) < 4 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString || a.respond.Type() != js.TypeFunction {
 		return js.Global().Get("Error").New("poolgate: handle(token, head, body, bodyPending) called with the wrong arguments, or no respond function in the bridge")
@@ -276,6 +287,7 @@ func (a *app) server(j job) {
 
 func (a *app) serve(j job) {
 	token, body, bodyPending := j.token, j.body, j.bodyPending
+	epoch := a.epoch.Load()
 	if n := a.requests.Add(1); a.set.testCrash {
 		if at := a.crashAt.Load(); at != 0 && n >= at {
 			a.crash()
@@ -290,7 +302,7 @@ func (a *app) serve(j job) {
 			writeError(w, awsjson.Internal("An internal error occurred."))
 		}
 		a.inFlight.Add(-1)
-		w.respond(a.respond, token)
+		w.respond(a.respond, token, epoch)
 	}()
 	ctx, cancel := context.WithCancel(withToken(context.Background(), token, time.Now().Add(requestTimeout)))
 	defer cancel()

@@ -144,6 +144,9 @@ export class BodySource {
 const hopByHop = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate",
   "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
 
+// timedOut marks the origin's time running out in sendUpstream.
+const timedOut = Symbol("timed out");
+
 function answer(a) {
   return new Response(a.status === 204 || a.status === 304 ? null : a.body, { status: a.status, headers: a.header ?? [] });
 }
@@ -153,27 +156,30 @@ function answer(a) {
 // the origin's response, its body streamed back: hop-by-hop headers removed, the origin's
 // CORS headers too when the route answers CORS itself, the gateway's response headers added.
 // An origin that cannot be reached, or whose response head does not come in time, gets the
-// gateway's prebuilt answers. Call it in the request's own context.
-export async function sendUpstream(up, body) {
-  const headers = new Headers(up.header ?? []);
+// gateway's prebuilt answers. headers, when given, replace up.header (a reused decision,
+// worker.mjs). Call it in the request's own context.
+export async function sendUpstream(up, body, headers = new Headers(up.header ?? [])) {
   if (up.host) headers.set("host", up.host); // workerd sends the URL's host whatever this says
   const init = { method: up.method, headers, redirect: "manual" };
   if (up.method !== "GET" && up.method !== "HEAD" && up.length !== 0 && body !== null) init.body = body;
-  const abort = new AbortController();
-  init.signal = abort.signal;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, up.timeoutMs);
+  // The origin has timeoutMs to send its response head. A fetch that loses the race is not
+  // aborted: workerd drops it with the request (an AbortSignal on every fetch costs more).
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, up.timeoutMs, timedOut);
+  });
   let res;
   try {
-    res = await fetch(up.url, init);
+    res = await Promise.race([fetch(up.url, init), timeout]);
   } catch (e) {
-    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: ${timedOut ? "no answer in time" : e.message}`);
-    return answer(timedOut ? up.timedOut : up.unreachable);
+    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: ${e.message}`);
+    return answer(up.unreachable);
   } finally {
     clearTimeout(timer);
+  }
+  if (res === timedOut) {
+    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: no answer in time`);
+    return answer(up.timedOut);
   }
   if (!up.stripCORS && !(up.responseHeader?.length > 0) && !hopByHop.some((name) => res.headers.has(name))) {
     return res; // nothing to edit: the origin's response as it is (workerd streams it)

@@ -122,6 +122,7 @@ func (a *app) serveClock(w http.ResponseWriter, r *http.Request) {
 	} else {
 		now = a.frozen.Add(*in.AdvanceNanos)
 	}
+	a.bumpEpoch() // decisions kept for reuse were timed by the old clock
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]int64{"nowUnixNanos": now})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,7 +53,11 @@ func newRequest(ctx context.Context, head string, body js.Value) (*http.Request,
 		r.Host = h
 	}
 	r.Header.Del("Host")
-	r.RemoteAddr = r.Header.Get("CF-Connecting-IP")
+	// The client's address, as a host:port (the port is not known) so that the gateway's
+	// X-Forwarded-For carries it.
+	if ip := r.Header.Get("CF-Connecting-IP"); ip != "" {
+		r.RemoteAddr = net.JoinHostPort(ip, "0")
+	}
 	return r, nil
 }
 
@@ -117,11 +122,11 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 }
 
 // respond hands the recorded response to the glue's respond(token, status, headerLines,
-// body), or a handoff as respond(token, 0, upstreamJSON, null).
-func (w *responseWriter) respond(respond js.Value, token int) {
+// body), or a handoff as respond(token, 0, upstreamJSON, epoch).
+func (w *responseWriter) respond(respond js.Value, token int, epoch int64) {
 	if w.upstream != nil {
 		if b, err := w.upstream.MarshalJSON(); err == nil {
-			respond.Invoke(token, 0, string(b), js.Null())
+			respond.Invoke(token, 0, string(b), epoch)
 			return
 		}
 		w.upstream = nil

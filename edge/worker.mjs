@@ -20,6 +20,11 @@
 //     own context;
 //   - a request the gateway lets through comes back as a handoff (an Upstream): the glue
 //     sends it to the origin with fetch, in the request's own context, streaming both bodies;
+//   - a handoff may carry a Reuse (internal/gateway/handoff.go): the gateway's decision for
+//     that token, method, URL, Host, Origin and client address, good for a stated time. The
+//     glue keeps it and sends a like request on itself, headers rewritten as the Reuse says,
+//     without waking Go, until the time is up or Go reports a change (bridge.epoch moves:
+//     new routes or keys, a moved test clock); POOLGATE_GATEWAY_REUSE = "off" turns it off;
 //   - a request waiting for Go keeps a timer in its own context that pokes Go now and then:
 //     workerd cancels a request that waits with nothing pending in its own context ("hung"),
 //     and the poke lets Go run timers another request's context had scheduled.
@@ -32,6 +37,7 @@ import assetPaths from "./build/assets-manifest.json";
 const jsonType = "application/x-amz-json-1.1";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
+const maxGrants = 1024; // gateway decisions kept for reuse per instance
 
 // Cognito actions that only read: a request for one of them may be replayed on a fresh
 // instance if the instance serving it died.
@@ -60,6 +66,8 @@ class Instance {
     this.id = ++started;
     this.dead = false;
     this.pending = new Map(); // token → {respond, reject} of requests handed to Go and not answered
+    this.grants = new Map(); // grantKey → a gateway decision kept for reuse (see keep)
+    this.reused = 0; // requests sent on by a kept decision
     this.ready = new Promise((resolve, reject) => {
       this.onReady = resolve;
       this.onFail = reject;
@@ -126,8 +134,55 @@ class Instance {
     this.pending.clear();
   }
 
+  // keep remembers the gateway's decision for request (an Upstream with a Reuse, made when
+  // bridge.epoch was epoch) so that like requests skip Go until it ends.
+  keep(request, up, epoch) {
+    const r = up.reuse;
+    if (epoch !== (this.bridge.epoch ?? 0)) return; // something changed while Go decided
+    const key = grantKey(request);
+    if (key === null) return;
+    if (this.grants.size >= maxGrants) this.grants.delete(this.grants.keys().next().value); // the oldest
+    this.grants.set(key, {
+      up: { ...up, length: -1 }, // a later request's body is its own
+      epoch, until: Date.now() + r.ttlMs,
+      drop: new Set(r.drop), prefix: r.dropPrefix, unless: new Set(r.unless ?? []), set: r.set ?? [],
+    });
+  }
+
+  // reuse returns the kept decision for request and the headers to send, or null when there
+  // is none. The outgoing headers are the request's own minus the dropped ones (and those a
+  // Connection header names), plus the kept set (gateway.Reuse;
+  // internal/gateway/reuse_test.go checks the same rule against the gateway's rewriting).
+  reuse(request) {
+    const key = grantKey(request);
+    const g = key === null ? undefined : this.grants.get(key);
+    if (g === undefined) return null;
+    if (g.epoch !== (this.bridge.epoch ?? 0) || Date.now() >= g.until) {
+      this.grants.delete(key);
+      return null;
+    }
+    const incoming = request.headers;
+    const remove = [];
+    let connection = false;
+    for (const name of incoming.keys()) {
+      if (g.unless.has(name)) return null;
+      if (g.drop.has(name) || name.startsWith(g.prefix)) remove.push(name);
+      if (name === "connection") connection = true;
+    }
+    const headers = new Headers(incoming);
+    for (const name of remove) headers.delete(name);
+    if (connection) {
+      // Connection names more headers not to pass on.
+      for (const name of incoming.get("connection").split(",")) headers.delete(trimSpaceTab(name));
+    }
+    for (const [name, value] of g.set) headers.append(name, value);
+    this.reused++;
+    return { up: g.up, headers };
+  }
+
   // serve hands one request to Go; it resolves with {status, headerLines, body}. Status 0 is
-  // a handoff: headerLines is then the Upstream (JSON) to send to the origin.
+  // a handoff: headerLines is then the Upstream (JSON) to send to the origin, and body the
+  // epoch Go saw when the request started (see keep).
   serve(req) {
     if (this.dead) return Promise.reject(new InstanceDied("already stopped", false));
     let entry;
@@ -182,6 +237,26 @@ function retriable(req, err) {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return true;
   const target = req.target ?? "";
   return readOnlyActions.has(target.slice(target.lastIndexOf(".") + 1));
+}
+
+// grantKey is what a kept gateway decision is for: the method, the URL, and the headers it
+// depends on (gateway.ReuseKeyHeaders: the token, Host, Origin) plus the client's address
+// (the request's RemoteAddr in Go, edge/httpjs.go). Requests without a token have none.
+function grantKey(request) {
+  const h = request.headers;
+  const authz = h.get("authorization");
+  if (authz === null) return null;
+  return `${request.method}\n${request.url}\n${authz}\n${h.get("host") ?? ""}\n${h.get("origin") ?? ""}\n${h.get("cf-connecting-ip") ?? ""}`;
+}
+
+// trimSpaceTab lower-cases a header name from a list and trims spaces and tabs around it
+// (as Go's textproto.TrimString, which the gateway's proxy uses).
+function trimSpaceTab(s) {
+  let i = 0;
+  let j = s.length;
+  while (i < j && (s[i] === " " || s[i] === "\t")) i++;
+  while (j > i && (s[j - 1] === " " || s[j - 1] === "\t")) j--;
+  return s.slice(i, j).toLowerCase();
 }
 
 // Headers cross between JS and Go as "name:value" lines: a header name has no colon and a
@@ -252,9 +327,16 @@ const gluePath = "/_poolgate/glue";
 
 export default {
   async fetch(request, env) {
+    // A gateway decision kept for this request (see Instance.keep) comes first: only requests
+    // that reached Go leave one, so the glue's own paths and the assets never match.
+    const reuseOn = env.POOLGATE_GATEWAY_REUSE !== "off";
+    if (reuseOn && live !== null && !live.dead && live.grants.size > 0) {
+      const kept = live.reuse(request);
+      if (kept !== null) return await sendUpstream(kept.up, request.body, kept.headers);
+    }
     const path = new URL(request.url).pathname;
     if (path === gluePath) {
-      return Response.json({ loaded, instances: started, live: live?.id ?? null, goBusyMs: live?.busy ?? 0 },
+      return Response.json({ loaded, instances: started, live: live?.id ?? null, goBusyMs: live?.busy ?? 0, reused: live?.reused ?? 0 },
         { headers: { "cache-control": "no-store" } });
     }
     // Static assets (the sign-in app) for GET and HEAD, as hostsim serves them: a file that
@@ -278,7 +360,9 @@ export default {
       try {
         const res = await inst.serve(req);
         if (res.status === 0) {
-          return await sendUpstream(JSON.parse(res.headerLines), req.bodySource?.whole() ?? null);
+          const up = JSON.parse(res.headerLines);
+          if (up.reuse && reuseOn) inst.keep(request, up, res.body);
+          return await sendUpstream(up, req.bodySource?.whole() ?? null);
         }
         return new Response(res.body, { status: res.status, headers: parseHeaderLines(res.headerLines) });
       } catch (e) {

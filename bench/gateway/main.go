@@ -37,7 +37,8 @@ import (
 
 const issuerBase = "http://bench.poolgate.test"
 
-var allTargets = []string{"direct", "native-poolgate", "hostsim-poolgate", "workerd-passthrough", "workerd-jwt-verify", "workerd-poolgate"}
+var allTargets = []string{"direct", "native-poolgate", "hostsim-poolgate", "workerd-passthrough", "workerd-jwt-verify",
+	"workerd-jwt-verify-sub", "workerd-poolgate", "workerd-poolgate-headless", "workerd-poolgate-headless-noreuse"}
 
 func main() {
 	n := flag.Int("n", 3000, "requests per target (split over the rounds)")
@@ -140,23 +141,47 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 			IssuerBase: issuerBase, Region: harness.Region,
 			AdminAccessKeyID: adminID, AdminSecretAccessKey: adminSecret, MasterKey: master}
 	}
-	if want("workerd-poolgate") {
-		if err := local.Build(ctx, root); err != nil {
-			return err
+	// poolgate's Worker as wrangler.toml deploys it (with the sign-in app's static assets,
+	// so wrangler dev routes every request through its asset router Worker first), and as
+	// wrangler.headless.toml does (no assets, like the JS Workers it is compared with); the
+	// headless one again with the reuse of gateway decisions turned off (every request
+	// through Go).
+	built := false
+	for _, d := range []struct {
+		name, config string
+		vars         map[string]string
+	}{
+		{"workerd-poolgate", "", nil},
+		{"workerd-poolgate-headless", "wrangler.headless.toml", nil},
+		{"workerd-poolgate-headless-noreuse", "wrangler.headless.toml", map[string]string{"POOLGATE_GATEWAY_REUSE": "off"}},
+	} {
+		if !want(d.name) && !(d.name == "workerd-poolgate" && want("breakdown")) {
+			continue
+		}
+		if !built {
+			if err := local.Build(ctx, root); err != nil {
+				return err
+			}
+			built = true
 		}
 		o := workerOptions()
-		o.PoolgateConfig = config
+		o.PoolgateConfig, o.Vars = config, d.vars
+		if d.config != "" {
+			o.Config = filepath.Join(root, d.config)
+		}
 		w, err := local.Start(ctx, o)
 		if err != nil {
 			return err
 		}
 		defer w.Close()
-		t := &target{name: "workerd-poolgate", url: w.URL() + harness.GuardedPath, baseline: "workerd-passthrough", worker: w}
+		t := &target{name: d.name, url: w.URL() + harness.GuardedPath, baseline: "workerd-passthrough", worker: w}
 		if err := signIn(w.URL(), t); err != nil {
-			return fmt.Errorf("workerd: %w", err)
+			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		add(t)
-		if want("breakdown") {
+		if want(d.name) {
+			add(t)
+		}
+		if d.name == "workerd-poolgate" && want("breakdown") {
 			// Where the Worker's time goes: Go answering at once (no gateway, no fetch), and a
 			// token checked in full and then refused (no fetch).
 			add(&target{name: "workerd-poolgate-glue-only", url: w.URL() + "/cognito-idp", worker: w, status: http.StatusBadRequest})
@@ -167,7 +192,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 	if token == "" {
 		return errors.New("no poolgate target to issue a token: include native-poolgate, hostsim-poolgate or workerd-poolgate")
 	}
-	for _, mode := range []string{harness.Passthrough, harness.JWTVerify} {
+	for _, mode := range []string{harness.Passthrough, harness.JWTVerify, harness.JWTVerifySub} {
 		name := "workerd-" + mode
 		if !want(name) {
 			continue
@@ -182,7 +207,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 		}
 		defer w.Close()
 		t := &target{name: name, url: w.URL() + harness.GuardedPath, worker: w}
-		if mode == harness.JWTVerify {
+		if mode != harness.Passthrough {
 			t.baseline, t.token = "workerd-passthrough", token
 		}
 		add(t)
@@ -190,12 +215,23 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * c, MaxConnsPerHost: 4 * c}, Timeout: 30 * time.Second}
 	// Every guarded target must refuse a bad token and pass the good one before it is timed.
+	identity := ""
 	for _, t := range ts {
 		if t.token == "" || t.status != 0 {
 			continue
 		}
 		if err := harness.CheckGuard(ctx, hc, t.url, t.token); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		// The origin gets the same identity headers from every poolgate and from the
+		// aws-jwt-verify Worker that does the same job.
+		got := origin.IdentityHeaders()
+		if t.name != "workerd-jwt-verify-sub" {
+			if identity == "" {
+				identity = got
+			} else if got != identity {
+				return fmt.Errorf("%s sent the origin %s, another target %s", t.name, got, identity)
+			}
 		}
 	}
 	for _, t := range ts { // warm-up: connections, instances, key caches

@@ -3,7 +3,12 @@
 //
 // BENCH_MODE "verify": check the bearer token (signature against the pool's JWKS, preloaded
 // with cacheJwks; exp; iss; token_use "access"; client_id), then forward to BENCH_ORIGIN with
-// the Authorization header removed and the caller's sub in X-Verified-Sub.
+// the Authorization header removed and the caller's identity in the headers a poolgate jwt
+// route sends (X-Poolgate-Route, -Issuer, -Sub, -Username, -Token-Use, -Client-Id, -Groups,
+// -Scopes, -Claims; values percent-encoded the same way) plus X-Forwarded-For, -Host and
+// -Proto: the same job, so the origin gets the same request from both.
+// BENCH_MODE "verify-sub": the same checks, forwarding only X-Verified-Sub (the least a
+// verifying Worker would pass on).
 // BENCH_MODE "passthrough": forward every request unchecked (the cost of a Worker hop alone).
 import { JwtVerifier } from "aws-jwt-verify";
 
@@ -35,6 +40,41 @@ function refuse(description) {
   });
 }
 
+// headerValue percent-encodes what is not visible ASCII, "%" and the characters of extra (as
+// poolgate's gateway does).
+function headerValue(v, extra = "") {
+  if (typeof v !== "string") return "";
+  let out = "";
+  for (const b of new TextEncoder().encode(v)) {
+    const c = String.fromCharCode(b);
+    out += b <= 0x20 || b >= 0x7f || c === "%" || extra.includes(c) ? "%" + b.toString(16).toUpperCase().padStart(2, "0") : c;
+  }
+  return out;
+}
+
+function identity(headers, request, url, p, token) {
+  const set = (name, value) => {
+    if (value) headers.set(name, value);
+  };
+  for (const name of ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"]) headers.delete(name);
+  for (const name of [...headers.keys()]) {
+    if (name.startsWith("x-poolgate-")) headers.delete(name);
+  }
+  set("x-poolgate-route", "bench");
+  set("x-poolgate-issuer", headerValue(p.iss));
+  set("x-poolgate-sub", headerValue(p.sub));
+  set("x-poolgate-username", headerValue(p.username ?? p["cognito:username"]));
+  set("x-poolgate-token-use", headerValue(p.token_use));
+  set("x-poolgate-client-id", headerValue(p.client_id));
+  const groups = p["cognito:groups"];
+  if (Array.isArray(groups)) set("x-poolgate-groups", groups.map((g) => headerValue(g, ",")).join(","));
+  if (typeof p.scope === "string") set("x-poolgate-scopes", p.scope.split(" ").filter(Boolean).map((s) => headerValue(s, " ,")).join(" "));
+  set("x-poolgate-claims", token.split(".")[1]);
+  set("x-forwarded-for", request.headers.get("cf-connecting-ip"));
+  set("x-forwarded-host", request.headers.get("host"));
+  set("x-forwarded-proto", url.protocol.slice(0, -1));
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -52,7 +92,11 @@ export default {
     }
     const headers = new Headers(request.headers);
     headers.delete("authorization");
-    headers.set("x-verified-sub", payload.sub);
+    if (env.BENCH_MODE === "verify-sub") {
+      headers.set("x-verified-sub", payload.sub);
+    } else {
+      identity(headers, request, url, payload, m[1]);
+    }
     return fetch(target, { method: request.method, headers, body: request.body });
   },
 };

@@ -158,6 +158,7 @@ type route struct {
 	sigv4      *sigv4Route
 	cors       *corsPolicy
 	specOrigin string
+	reuseDrop  []string // the request headers forwarding removes (handoff.go, Reuse)
 
 	// plainAnswers are the handoff's failure answers when no header was set beforehand
 	// (handoff.go): the same for every request of the route, so made once.
@@ -261,7 +262,7 @@ func methodsOverlap(a, b []string) bool {
 
 func compileRoute(s *RouteSpec, cc compileContext) (*route, error) {
 	rt := &route{name: s.Name, typ: s.Type, strip: s.StripPrefix, keepHost: s.PreserveHost,
-		keepAuthz: s.ForwardAuthorization, specOrigin: s.Origin}
+		keepAuthz: s.ForwardAuthorization, specOrigin: s.Origin, reuseDrop: reuseDropFor(s.ForwardAuthorization)}
 	if rt.typ == "" {
 		rt.typ = TypeJWT
 	}

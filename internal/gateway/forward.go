@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The identity headers the gateway sets on forwarded requests. Every incoming header whose
@@ -75,7 +76,8 @@ func canonicalRequest(r *http.Request) *http.Request {
 // origin's answer come back unchanged (minus hop-by-hop headers and, on routes with a CORS
 // policy, the origin's own Access-Control-* headers). Under WithHandoff the host sends it
 // instead (handoff.go).
-func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, identity http.Header, dropHeaders ...string) {
+// reuseUntil is passed on to handOff.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, identity http.Header, reuseUntil time.Time, dropHeaders ...string) {
 	p := &httputil.ReverseProxy{
 		Transport:  g.cfg.Transport,
 		BufferPool: &g.buffers,
@@ -118,7 +120,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, ide
 		},
 	}
 	if take := handoffFrom(r.Context()); take != nil {
-		g.handOff(w, take, r, rt, p)
+		g.handOff(w, take, r, rt, p, reuseUntil)
 		return
 	}
 	// Let an HTTP/1 server read the rest of the request while the response streams back.

@@ -47,6 +47,10 @@ type Config struct {
 	// APITargets are X-Amz-Target prefixes of poolgate's own JSON APIs: requests carrying one
 	// are never taken by a route.
 	APITargets []string
+	// Changed, when set, is called after the instance's route table or an issuer's keys
+	// changed: a host holding decisions for reuse (Upstream.Reuse) drops them all. It must
+	// not call back into the Gateway.
+	Changed func()
 }
 
 // RoutesKey is the store key of the route table. Every instance reads it (and re-reads it
@@ -88,6 +92,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Changed == nil {
+		cfg.Changed = func() {}
 	}
 	return &Gateway{cfg: cfg, keySets: map[string]*keySet{}, rev: revocation{pools: cfg.Pools}}, nil
 }
@@ -169,6 +176,7 @@ func (g *Gateway) install(t *table, now time.Time) {
 	g.tbl, g.loadedAt = t, now
 	g.mu.Unlock()
 	g.pruneKeySets(t)
+	g.cfg.Changed()
 }
 
 // pruneKeySets forgets the key sets no route of t uses.
@@ -198,6 +206,7 @@ func (g *Gateway) table(ctx context.Context) *table {
 	t, changed := g.loadTable(ctx)
 	if changed {
 		g.pruneKeySets(t)
+		g.cfg.Changed()
 	}
 	return t
 }
@@ -259,7 +268,7 @@ func (g *Gateway) keySet(is *issuer) *keySet {
 	if ks != nil && ks.ttl == is.jwksTTL {
 		return ks
 	}
-	ks = &keySet{name: is.iss, ttl: is.jwksTTL, penalty: PenaltySeconds * time.Second, logf: g.cfg.Logf}
+	ks = &keySet{name: is.iss, ttl: is.jwksTTL, penalty: PenaltySeconds * time.Second, logf: g.cfg.Logf, changed: g.cfg.Changed}
 	if is.poolID != "" {
 		pools, pool := g.cfg.Pools, is.poolID
 		ks.source = func(ctx context.Context) ([]byte, error) {
@@ -360,7 +369,18 @@ func (g *Gateway) serveJWT(w http.ResponseWriter, r *http.Request, rt *route) {
 		writeBearerRefusal(w, ref)
 		return
 	}
-	g.forward(w, r, rt, v.identityHeaders(rt.name))
+	until := v.until
+	if end := g.tableTrustedUntil(); end.Before(until) {
+		until = end
+	}
+	g.forward(w, r, rt, v.identityHeaders(rt.name), until)
+}
+
+// tableTrustedUntil is when this instance reads the route table again.
+func (g *Gateway) tableTrustedUntil() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.loadedAt.Add(RoutesCacheTTL)
 }
 
 // refuse answers a request the route cannot serve, in the route type's error shape.

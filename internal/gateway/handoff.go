@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,36 @@ type Upstream struct {
 	// head does not arrive in time.
 	Unreachable Answer `json:"unreachable"`
 	TimedOut    Answer `json:"timedOut"`
+	// Reuse, when set, lets the host send later requests like this one on without asking
+	// the gateway again (see Reuse).
+	Reuse *Reuse `json:"reuse,omitempty"`
+}
+
+// ReuseKeyHeaders are the request headers (besides the method and the URL) on which a jwt
+// route's decision depends; the Worker's glue also keys reuse by its client address
+// (CF-Connecting-IP, the request's RemoteAddr there).
+var ReuseKeyHeaders = []string{"authorization", "host", "origin"}
+
+// Reuse is a gateway decision a host may apply again, without the gateway, to a later request
+// with the same method, URL and ReuseKeyHeaders values (the same token, to the same place,
+// from the same origin) for TTLMillis: the Upstream stands as it is but for its Header, which
+// the host builds from the later request's headers: those named in Drop, starting with
+// DropPrefix, or named in a Connection header (a comma-separated list; names are trimmed of
+// spaces and tabs, and compared without case) are removed, then Set is added. A request that
+// carries a header named in Unless is not covered (its rewrite depends on it) and goes to
+// the gateway.
+//
+// The gateway offers Reuse only for jwt routes, and only for as long as its own answer could
+// not change: until the token expires (with the route's skew), the instance would read the
+// route table again, the issuer's keys would be fetched again, or (on routes that check
+// revocation) the cached revocation state of that user and sign-in expires. Hosts must also
+// drop every Reuse when the gateway reports a change (Config.Changed).
+type Reuse struct {
+	TTLMillis  int64       `json:"ttlMs"`
+	Drop       []string    `json:"drop"`       // lower case
+	DropPrefix string      `json:"dropPrefix"` // lower case
+	Unless     []string    `json:"unless"`     // lower case
+	Set        [][2]string `json:"set"`
 }
 
 // Answer is a complete response the host sends as it is.
@@ -89,7 +120,10 @@ func (c *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // handOff builds the Upstream of an allowed request with the proxy's own rewriting (the
 // ReverseProxy is run with a transport that captures its outgoing request) and gives it to
 // take. The headers already set on w (CORS) go into the Upstream's answers.
-func (g *Gateway) handOff(w http.ResponseWriter, take func(*Upstream), r *http.Request, rt *route, p *httputil.ReverseProxy) {
+//
+// reuseUntil is when the decision to let this request through may change (zero: it is not
+// to be reused); until then the Upstream carries a Reuse.
+func (g *Gateway) handOff(w http.ResponseWriter, take func(*Upstream), r *http.Request, rt *route, p *httputil.ReverseProxy, reuseUntil time.Time) {
 	capture := &captureTransport{}
 	p.Transport = capture
 	p.ModifyResponse = nil
@@ -133,7 +167,48 @@ func (g *Gateway) handOff(w http.ResponseWriter, take func(*Upstream), r *http.R
 			u.Header = append(u.Header, [2]string{name, v})
 		}
 	}
+	if ttl := reuseUntil.Sub(g.now()); !reuseUntil.IsZero() && ttl >= time.Millisecond {
+		u.Reuse = reuseOf(u.Header, rt.reuseDrop, ttl)
+	}
 	take(u)
+}
+
+// proxyDropped are the request headers the forwarding rewrite removes whatever they hold:
+// httputil.ReverseProxy's hop-by-hop list, and the Forwarded and X-Forwarded-* headers it
+// replaces (SetXForwarded); and Host, which is never a header in Go (the host sends the
+// URL's host, or Upstream.Host). reuseUnless are the headers whose presence makes the
+// rewrite or the decision depend on more than a Reuse's key: Te: trailers is kept, an
+// upgrade is passed on, an API target or a CORS preflight is not the route's to forward.
+var (
+	proxyDropped = []string{"connection", "proxy-connection", "keep-alive", "proxy-authenticate",
+		"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+		"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "host"}
+	reuseUnless = []string{"te", "upgrade", "x-amz-target", "access-control-request-method"}
+	reusePrefix = strings.ToLower(HeaderPrefix)
+)
+
+// reuseDropFor lists the request headers a route's forwarding removes whatever they hold.
+func reuseDropFor(keepAuthz bool) []string {
+	drop := slices.Clone(proxyDropped)
+	if !keepAuthz {
+		drop = append(drop, "authorization")
+	}
+	return drop
+}
+
+// reuseOf describes the rewrite that produced header (the outgoing headers of a request
+// whose incoming headers went through the route's forwarding) for a later request: the
+// headers the rewrite controls (those in drop or under the identity prefix) are set as they
+// are now; every other header is the later request's own.
+func reuseOf(header [][2]string, drop []string, ttl time.Duration) *Reuse {
+	r := &Reuse{TTLMillis: ttl.Milliseconds(), Drop: drop, DropPrefix: reusePrefix, Unless: reuseUnless, Set: [][2]string{}}
+	for _, kv := range header {
+		name := strings.ToLower(kv[0])
+		if strings.HasPrefix(name, reusePrefix) || slices.Contains(drop, name) {
+			r.Set = append(r.Set, kv)
+		}
+	}
+	return r
 }
 
 // failureAnswers are the answers for an origin that cannot be reached and one that is too
@@ -220,6 +295,24 @@ func DecodeUpstream(b []byte) (*Upstream, error) {
 	for _, a := range []Answer{u.Unreachable, u.TimedOut} {
 		if a.Status < 100 || a.Status > 999 {
 			return nil, fmt.Errorf("gateway: upstream: answer status %d", a.Status)
+		}
+	}
+	if r := u.Reuse; r != nil {
+		if r.TTLMillis <= 0 {
+			return nil, errors.New("gateway: upstream: reuse ttl must be positive")
+		}
+		for _, names := range [][]string{r.Drop, r.Unless} {
+			for _, n := range names {
+				if !validToken(n) || n != strings.ToLower(n) {
+					return nil, fmt.Errorf("gateway: upstream: reuse: bad header name %q", n)
+				}
+			}
+		}
+		if r.DropPrefix == "" || !validToken(r.DropPrefix) || r.DropPrefix != strings.ToLower(r.DropPrefix) {
+			return nil, errors.New("gateway: upstream: reuse: bad drop prefix")
+		}
+		if err := checkPairs(r.Set); err != nil {
+			return nil, err
 		}
 	}
 	return &u, nil
@@ -406,7 +499,34 @@ func (u *Upstream) MarshalJSON() ([]byte, error) {
 	b = appendAnswer(b, &u.Unreachable)
 	b = append(b, `,"timedOut":`...)
 	b = appendAnswer(b, &u.TimedOut)
+	if r := u.Reuse; r != nil {
+		b = append(b, `,"reuse":{"ttlMs":`...)
+		b = strconv.AppendInt(b, r.TTLMillis, 10)
+		b = append(b, `,"drop":`...)
+		b = appendStrings(b, r.Drop)
+		b = append(b, `,"dropPrefix":`...)
+		b = appendJSONString(b, r.DropPrefix)
+		b = append(b, `,"unless":`...)
+		b = appendStrings(b, r.Unless)
+		b = append(b, `,"set":`...)
+		b = appendPairs(b, r.Set)
+		b = append(b, '}')
+	}
 	return append(b, '}'), nil
+}
+
+func appendStrings(b []byte, list []string) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
 }
 
 func appendAnswer(b []byte, a *Answer) []byte {

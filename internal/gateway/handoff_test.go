@@ -158,6 +158,11 @@ func TestDecodeUpstreamRefuses(t *testing.T) {
 		strings.Replace(good, `"timeoutMs":1`, `"timeoutMs":0`, 1),
 		strings.Replace(good, `"length":0`, `"length":-2`, 1),
 		strings.Replace(good, `"status":502`, `"status":42`, 1),
+		strings.Replace(good, `"timeoutMs":1,`, `"timeoutMs":1,"reuse":{"ttlMs":0,"dropPrefix":"x-"},`, 1),
+		strings.Replace(good, `"timeoutMs":1,`, `"timeoutMs":1,"reuse":{"ttlMs":5,"dropPrefix":"X-"},`, 1),
+		strings.Replace(good, `"timeoutMs":1,`, `"timeoutMs":1,"reuse":{"ttlMs":5,"dropPrefix":"x-","drop":["a b"]},`, 1),
+		strings.Replace(good, `"timeoutMs":1,`, `"timeoutMs":1,"reuse":{"ttlMs":5,"dropPrefix":"x-","set":[["A","b\n"]]},`, 1),
+		strings.Replace(good, `"timeoutMs":1,`, `"timeoutMs":1,"reuse":{"ttlMs":5,"dropPrefix":""},`, 1),
 		`{`, `[]`, `null`,
 	} {
 		if _, err := DecodeUpstream([]byte(bad)); err == nil {
@@ -169,6 +174,7 @@ func TestDecodeUpstreamRefuses(t *testing.T) {
 func FuzzDecodeUpstream(f *testing.F) {
 	f.Add([]byte(`{"method":"GET","url":"http://o.test/","header":[["A","b"]],"length":0,"timeoutMs":1,"unreachable":{"status":502},"timedOut":{"status":504}}`))
 	f.Add([]byte(`{"method":"POST","url":"https://o.test:8443/a?b","host":"x","length":-1,"timeoutMs":30000,"stripCORS":true,"responseHeader":[["Vary","Origin"]],"unreachable":{"status":502,"body":"x"},"timedOut":{"status":504}}`))
+	f.Add([]byte(`{"method":"GET","url":"http://o.test/","length":0,"timeoutMs":1,"unreachable":{"status":502},"timedOut":{"status":504},"reuse":{"ttlMs":30000,"drop":["te","authorization"],"dropPrefix":"x-poolgate-","unless":["connection"],"set":[["X-Poolgate-Sub","s"]]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := DecodeUpstream(b)
 		if err != nil {
@@ -197,6 +203,9 @@ func FuzzUpstreamJSON(f *testing.F) {
 			TimedOut:    Answer{Status: 504, Body: value}}
 		if cors {
 			u.ResponseHeader = [][2]string{{"Vary", value}}
+			u.Reuse = &Reuse{TTLMillis: length, Drop: []string{name, value}, DropPrefix: body, Set: [][2]string{{name, body}}}
+		} else if length%2 == 0 {
+			u.Reuse = &Reuse{Unless: []string{}, Set: [][2]string{}}
 		}
 		type plain Upstream // without the MarshalJSON method
 		want, err := json.Marshal((*plain)(u))

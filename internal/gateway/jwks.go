@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -173,6 +174,7 @@ type keySet struct {
 	ttl     time.Duration
 	penalty time.Duration
 	logf    func(format string, args ...any)
+	changed func() // called when a fetch brings other keys than the cached ones
 
 	fetchMu sync.Mutex // held across a fetch: one fetch at a time per set
 
@@ -239,12 +241,41 @@ func (s *keySet) key(ctx context.Context, kid string, now time.Time) (*verifyKey
 	if skipped > 0 {
 		s.logf("gateway: keys of %s: skipped %d unusable key(s)", s.name, skipped)
 	}
+	if s.keys != nil && !sameKeys(s.keys, keys) && s.changed != nil {
+		defer s.changed()
+	}
 	s.keys, s.fetchedAt = keys, now
 	if k, ok := keys[kid]; ok {
 		return k, nil
 	}
 	s.nextFetch = now.Add(s.penalty)
 	return nil, errUnknownKid
+}
+
+// sameKeys reports whether a and b hold the same keys under the same ids.
+func sameKeys(a, b map[string]*verifyKey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for kid, k := range a {
+		o, ok := b[kid]
+		if !ok || o.alg != k.alg || o.kty != k.kty || !bytes.Equal(o.der, k.der) {
+			return false
+		}
+	}
+	return true
+}
+
+// trustedUntil is when the cached keys stop being trusted without a fetch: the zero time
+// when they are stale or there are none.
+func (s *keySet) trustedUntil(now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	end := s.fetchedAt.Add(s.ttl)
+	if s.fetchedAt.IsZero() || !now.Before(end) {
+		return time.Time{}
+	}
+	return end
 }
 
 func (s *keySet) cachedOr(kid string) (*verifyKey, error) {

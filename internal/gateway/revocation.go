@@ -28,15 +28,16 @@ type ttlEntry[V any] struct {
 	expires time.Time
 }
 
-func (c *ttlCache[V]) get(key string, now time.Time) (V, bool) {
+// get returns the value kept for key and when it expires.
+func (c *ttlCache[V]) get(key string, now time.Time) (V, time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	if !ok || !now.Before(e.expires) {
 		var zero V
-		return zero, false
+		return zero, time.Time{}, false
 	}
-	return e.v, true
+	return e.v, e.expires, true
 }
 
 func (c *ttlCache[V]) put(key string, v V, now time.Time, ttl time.Duration) {
@@ -75,8 +76,9 @@ type revocation struct {
 
 // revoked reports whether a verified token of pool poolID has been revoked: its user is
 // gone, was replaced (another sub), is disabled, signed out after iat, or its sign-in
-// (origin_jti) was revoked.
-func (r *revocation) revoked(ctx context.Context, poolID string, claims map[string]any, ttl time.Duration, now time.Time) (bool, error) {
+// (origin_jti) was revoked. until is when the cached state the answer rests on expires (now
+// when nothing is cached: a ttl of 0).
+func (r *revocation) revoked(ctx context.Context, poolID string, claims map[string]any, ttl time.Duration, now time.Time) (revoked bool, until time.Time, err error) {
 	username := claimString(claims, "username")
 	if username == "" {
 		username = claimString(claims, "cognito:username")
@@ -84,30 +86,35 @@ func (r *revocation) revoked(ctx context.Context, poolID string, claims map[stri
 	sub := claimString(claims, "sub")
 	iat, hasIat, err := numericDate(claims, "iat")
 	if username == "" || sub == "" || !hasIat || err != nil {
-		return true, nil // a poolgate token always has them: refuse what cannot be checked
+		return true, now, nil // a poolgate token always has them: refuse what cannot be checked
 	}
+	until = now.Add(ttl)
 	key := poolID + "\x00" + username
-	st, ok := r.users.get(key, now)
+	st, exp, ok := r.users.get(key, now)
 	if !ok {
 		if st, err = r.pools.UserState(ctx, poolID, username); err != nil {
-			return false, err
+			return false, now, err
 		}
 		r.users.put(key, st, now, ttl)
+	} else {
+		until = exp
 	}
 	if !st.Found || !st.Enabled || st.Sub != sub || int64(iat) < st.TokensValidAfter.Unix() {
-		return true, nil
+		return true, now, nil
 	}
 	origin := claimString(claims, "origin_jti")
 	if origin == "" {
-		return false, nil
+		return false, until, nil
 	}
 	fkey := poolID + "\x00" + origin
-	rv, ok := r.families.get(fkey, now)
+	rv, exp, ok := r.families.get(fkey, now)
 	if !ok {
 		if rv, err = r.pools.FamilyRevoked(ctx, poolID, origin); err != nil {
-			return false, err
+			return false, now, err
 		}
 		r.families.put(fkey, rv, now, ttl)
+	} else if exp.Before(until) {
+		until = exp
 	}
-	return rv, nil
+	return rv, until, nil
 }

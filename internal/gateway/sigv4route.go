@@ -219,5 +219,5 @@ func (g *Gateway) serveSigV4(w http.ResponseWriter, r *http.Request, rt *route) 
 	set(HeaderUsername, p.Username)
 	set(HeaderAction, t.action)
 	set(HeaderResource, t.resource)
-	g.forward(w, r, rt, id, "X-Amz-Security-Token")
+	g.forward(w, r, rt, id, time.Time{}, "X-Amz-Security-Token")
 }

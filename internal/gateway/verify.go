@@ -39,6 +39,7 @@ type verified struct {
 	is     *issuer
 	scopes []string
 	groups []string
+	until  time.Time // until when the same token would pass the same way (zero or past: unknown)
 }
 
 // verifyToken checks raw against route j: structure, issuer, algorithm, key, signature,
@@ -70,7 +71,8 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	if t.kid == "" {
 		return nil, invalidToken("The token has no key id (kid)."), nil
 	}
-	k, err := g.keySet(is).key(ctx, t.kid, now)
+	ks := g.keySet(is)
+	k, err := ks.key(ctx, t.kid, now)
 	if errors.Is(err, errUnknownKid) {
 		return nil, invalidToken("The token's signing key is unknown."), nil
 	}
@@ -110,6 +112,12 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	if ref := checkTimes(t.claims, now, j.skew); ref != nil {
 		return nil, ref, nil
 	}
+	// Until when this answer stands: the token's expiry (with the skew), and the keys as
+	// cached now (then they are fetched again); revocation below may shorten it.
+	until := ks.trustedUntil(now)
+	if exp, _, _ := numericDate(t.claims, "exp"); exp+j.skew.Seconds() < float64(until.Unix()) {
+		until = time.Unix(0, int64((exp+j.skew.Seconds())*1e9))
+	}
 	use, present := t.claims["token_use"]
 	useStr, isString := use.(string)
 	if present && !isString {
@@ -125,16 +133,19 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 		return nil, invalidToken("The token was not issued to an accepted client."), nil
 	}
 	if j.checkRevocation && is.poolID != "" {
-		revoked, err := g.rev.revoked(ctx, is.poolID, t.claims, j.revocationTTL, now)
+		revoked, revUntil, err := g.rev.revoked(ctx, is.poolID, t.claims, j.revocationTTL, now)
 		if err != nil {
 			return nil, nil, err
 		}
 		if revoked {
 			return nil, invalidToken("The token has been revoked."), nil
 		}
+		if revUntil.Before(until) {
+			until = revUntil
+		}
 	}
 
-	v := &verified{t: t, is: is}
+	v := &verified{t: t, is: is, until: until}
 	v.scopes = tokenScopes(t.claims)
 	if gs, ok := claimStrings(t.claims, is.groupsClaim); ok {
 		v.groups = gs

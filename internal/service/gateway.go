@@ -28,6 +28,7 @@ func (s *Service) newGateway() (*gateway.Gateway, error) {
 		Pools:       gatewayPools{s},
 		Credentials: v,
 		APITargets:  apiTargets,
+		Changed:     s.cfg.GatewayChanged,
 	})
 }
 

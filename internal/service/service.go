@@ -46,6 +46,9 @@ type Config struct {
 	// Transport reaches gateway origins and external JWKS endpoints; nil → http.DefaultTransport
 	// (the wasip1 guest passes its http_fetch import, the Worker its fetch).
 	Transport http.RoundTripper
+	// GatewayChanged is the gateway's Changed callback (gateway.Config): hosts that reuse its
+	// decisions drop them when it is called.
+	GatewayChanged func()
 }
 
 // Service is the composed handler.

@@ -12,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,6 +73,17 @@ func Config(origin string) []byte {
 type Origin struct {
 	ln  net.Listener
 	srv *http.Server
+
+	mu        sync.Mutex
+	forwarded string // IdentityHeaders of the last request
+}
+
+// IdentityHeaders names the identity and X-Forwarded-* headers the last request carried
+// (lower case, sorted, comma-separated): what a gateway told the origin about the caller.
+func (o *Origin) IdentityHeaders() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.forwarded
 }
 
 // StartOrigin serves the origin on a free loopback port.
@@ -79,11 +92,22 @@ func StartOrigin() (*Origin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness: origin: %w", err)
 	}
-	o := &Origin{ln: ln, srv: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	o := &Origin{ln: ln}
+	o.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var names []string
+		for name := range r.Header {
+			if n := strings.ToLower(name); strings.HasPrefix(n, "x-poolgate-") || strings.HasPrefix(n, "x-forwarded-") {
+				names = append(names, n)
+			}
+		}
+		slices.Sort(names)
+		o.mu.Lock()
+		o.forwarded = strings.Join(names, ",")
+		o.mu.Unlock()
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, "ok")
-	})}}
+	})}
 	go o.srv.Serve(ln)
 	return o, nil
 }
@@ -194,15 +218,19 @@ func CheckGuard(ctx context.Context, hc *http.Client, url, token string) error {
 // The comparison Workers of the gateway benchmark (bench/gateway/worker.mjs).
 const (
 	Passthrough = "passthrough" // forwards every request unchecked: the cost of a Worker hop alone
-	JWTVerify   = "jwt-verify"  // aws-jwt-verify checks the bearer token first, as a poolgate jwt route does
+	// JWTVerify: aws-jwt-verify checks the bearer token first, as a poolgate jwt route does,
+	// and the request goes on with the same identity headers a jwt route sends.
+	JWTVerify = "jwt-verify"
+	// JWTVerifySub: the same checks, and only the caller's sub goes on (X-Verified-Sub).
+	JWTVerifySub = "jwt-verify-sub"
 )
 
 // StartComparisonWorker starts bench/gateway/worker.mjs under wrangler dev in front of origin,
-// in mode Passthrough or JWTVerify; JWTVerify accepts access tokens of ClientID from issuer,
+// in mode Passthrough, JWTVerify or JWTVerifySub; the latter two accept access tokens of ClientID from issuer,
 // whose keys are jwks. o carries Root, PersistDir, the keys local.Start requires and Logf;
 // Config and Vars are set here.
 func StartComparisonWorker(ctx context.Context, mode string, o local.Options, origin, issuer, jwks string) (*local.Worker, error) {
-	benchMode := map[string]string{Passthrough: "passthrough", JWTVerify: "verify"}[mode]
+	benchMode := map[string]string{Passthrough: "passthrough", JWTVerify: "verify", JWTVerifySub: "verify-sub"}[mode]
 	if benchMode == "" {
 		return nil, fmt.Errorf("harness: unknown comparison Worker %q", mode)
 	}
