@@ -16,4 +16,4 @@ bench-gateway: deps ## guarded request: poolgate Worker vs aws-jwt-verify Worker
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/gateway/
 	$(GO) test -run '^$$' -bench BenchmarkGatewayHTTP ./tests/e2e/
 	$(GO) run ./bench/gateway $(GATEWAY_BENCH_FLAGS)
-	$(GO) run ./bench/gateway -n 900 -c 1 -rounds 3 -targets direct,native-poolgate,hostsim-poolgate,workerd-passthrough,workerd-jwt-verify,workerd-poolgate,breakdown
+	$(GO) run ./bench/gateway -n 900 -c 1 -rounds 3 -targets direct,native-poolgate,hostsim-poolgate,workerd-passthrough,workerd-jwt-verify,workerd-jwt-verify-sub,workerd-poolgate,workerd-poolgate-headless,workerd-poolgate-headless-noreuse,breakdown

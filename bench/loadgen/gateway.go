@@ -25,9 +25,27 @@ const (
 // The targets of those groups that are not systems of the Cognito API groups.
 const (
 	kindDirect      kind = "direct"              // the origin itself, no gateway
-	kindPassthrough kind = "workerd-passthrough" // a JS Worker forwarding unchecked
-	kindJWTVerify   kind = "workerd-jwt-verify"  // a JS Worker verifying with aws-jwt-verify
+	kindPassthrough  kind = "workerd-passthrough"    // a JS Worker forwarding unchecked
+	kindJWTVerify    kind = "workerd-jwt-verify"     // a JS Worker verifying with aws-jwt-verify, identity headers as poolgate's
+	kindJWTVerifySub kind = "workerd-jwt-verify-sub" // the same, passing on the sub only
 )
+
+// The other poolgate Workers of the gateway group: the run's Worker deployed with
+// wrangler.headless.toml (no static assets, so wrangler dev runs no asset router in front of
+// it, as in front of the JS Workers), and the same with reuse of gateway decisions off.
+const (
+	workerHeadless        = "workerd-headless"
+	workerHeadlessNoReuse = "workerd-headless-noreuse"
+)
+
+// comparisonWorker reports whether name is a Worker the gateway group starts for itself.
+func comparisonWorker(name string) bool {
+	switch kind(name) {
+	case kindPassthrough, kindJWTVerify, kindJWTVerifySub, workerHeadless, workerHeadlessNoReuse:
+		return true
+	}
+	return false
+}
 
 // gatewayWarmup is how many untimed requests each gateway target gets once before its first
 // measurement (connections, the isolates' JIT, the key caches): ten times -warmup.
@@ -103,6 +121,7 @@ func (g *gen) gateway(ctx context.Context) error {
 	}
 	var gs []guarded
 	var workerToken, workerJWKS string
+	var workerSys *system
 	for _, s := range g.systems {
 		if !s.configured() {
 			continue
@@ -113,7 +132,7 @@ func (g *gen) gateway(ctx context.Context) error {
 		}
 		baseline := string(kindDirect)
 		if s.kind == kindWorkerd {
-			baseline, workerToken, workerJWKS = string(kindPassthrough), token, jwks
+			baseline, workerToken, workerJWKS, workerSys = string(kindPassthrough), token, jwks, s
 		}
 		gs = append(gs, guarded{s, s.url + harness.GuardedPath, token, baseline})
 	}
@@ -132,37 +151,79 @@ func (g *gen) gateway(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, k := range []kind{kindPassthrough, kindJWTVerify} {
-			c := &system{name: string(k), kind: k, tools: g.tools, master: g.master, dir: filepath.Join(g.root, string(k))}
-			if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		config, err := os.ReadFile(workerSys.config)
+		if err != nil {
+			return err
+		}
+		headless := func(vars map[string]string) func(local.Options) (*local.Worker, error) {
+			return func(o local.Options) (*local.Worker, error) {
+				o.Config = filepath.Join(filepath.Dir(g.tools.workerConfig), "wrangler.headless.toml")
+				o.PoolgateConfig, o.Vars = config, vars
+				return local.Start(ctx, o)
+			}
+		}
+		js := func(mode string) func(local.Options) (*local.Worker, error) {
+			return func(o local.Options) (*local.Worker, error) {
+				return harness.StartComparisonWorker(ctx, mode, o, g.origin.URL(), issuer, workerJWKS)
+			}
+		}
+		for _, c := range []struct {
+			name     string
+			kind     kind
+			label    string
+			start    func(local.Options) (*local.Worker, error)
+			poolgate bool
+		}{
+			{string(kindPassthrough), kindPassthrough, describeTarget(kindPassthrough), js(harness.Passthrough), false},
+			{string(kindJWTVerify), kindJWTVerify, describeTarget(kindJWTVerify), js(harness.JWTVerify), false},
+			{string(kindJWTVerifySub), kindJWTVerifySub, describeTarget(kindJWTVerifySub), js(harness.JWTVerifySub), false},
+			{workerHeadless, kindWorkerd, "poolgate Worker without assets (wrangler.headless.toml)", headless(nil), true},
+			{workerHeadlessNoReuse, kindWorkerd, "the same, decision reuse off (every request through Go)",
+				headless(map[string]string{"POOLGATE_GATEWAY_REUSE": "off"}), true},
+		} {
+			sys := &system{name: c.name, kind: c.kind, tools: g.tools, master: g.master, dir: filepath.Join(g.root, c.name)}
+			if err := os.MkdirAll(sys.dir, 0o755); err != nil {
 				return err
 			}
-			mode := map[kind]string{kindPassthrough: harness.Passthrough, kindJWTVerify: harness.JWTVerify}[k]
-			d, err := c.launchWorker(func(o local.Options) (*local.Worker, error) {
-				return harness.StartComparisonWorker(ctx, mode, o, g.origin.URL(), issuer, workerJWKS)
-			})
+			d, err := sys.launchWorker(c.start)
 			if err != nil {
 				return err
 			}
-			g.logf("%s ready at %s after %s", c.name, c.url, d.Round(time.Millisecond))
-			comparisons = append(comparisons, c)
-			g.rep.Targets = append(g.rep.Targets, sysInfo{Name: c.name, Kind: k, Label: describeTarget(k), Process: true})
+			g.logf("%s ready at %s after %s", sys.name, sys.url, d.Round(time.Millisecond))
+			comparisons = append(comparisons, sys)
+			g.rep.Targets = append(g.rep.Targets, sysInfo{Name: sys.name, Kind: c.kind, Label: c.label, Poolgate: c.poolgate, Process: true})
 			token, baseline := "", ""
-			if k == kindJWTVerify {
+			switch {
+			case c.poolgate:
+				if token, _, err = harness.MakeUser(ctx, sys.url, adminKey, adminSecret); err != nil {
+					return fmt.Errorf("%s: gateway user: %w", sys.name, err)
+				}
+				baseline = string(kindPassthrough)
+			case c.kind != kindPassthrough:
 				token, baseline = workerToken, string(kindPassthrough)
 			}
-			gs = append(gs, guarded{c, c.url + harness.GuardedPath, token, baseline})
+			gs = append(gs, guarded{sys, sys.url + harness.GuardedPath, token, baseline})
 		}
 	}
 	g.addDirect()
 
 	hc := newHTTPClient()
+	identity := ""
 	for _, t := range gs {
 		if t.token == "" {
 			continue
 		}
 		if err := harness.CheckGuard(ctx, hc, t.url, t.token); err != nil {
 			return fmt.Errorf("%s: %w", t.sys.name, err)
+		}
+		// Every poolgate and the aws-jwt-verify Worker doing the same job tell the origin the
+		// same things about the caller.
+		if got := g.origin.IdentityHeaders(); t.sys.kind != kindJWTVerifySub {
+			if identity == "" {
+				identity = got
+			} else if got != identity {
+				return fmt.Errorf("%s sent the origin %s, another target %s", t.sys.name, got, identity)
+			}
 		}
 	}
 	get := func(url, token string) func(*http.Client) func(context.Context, int) error {
@@ -212,7 +273,9 @@ func describeTarget(k kind) string {
 	case kindPassthrough:
 		return "pass-through Worker (workerd)"
 	case kindJWTVerify:
-		return "aws-jwt-verify Worker (workerd)"
+		return "aws-jwt-verify Worker (workerd), identity headers as poolgate's"
+	case kindJWTVerifySub:
+		return "aws-jwt-verify Worker (workerd), sub only"
 	}
 	return string(k)
 }

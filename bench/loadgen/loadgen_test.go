@@ -122,11 +122,12 @@ func TestSmoke(t *testing.T) {
 		t.Errorf("%d Cognito API rows, want %d\n%s", apiRows, want, mdText)
 	}
 
-	// The gateway: the origin, every poolgate, and with the Worker the two comparison Workers;
-	// every row error-free, every guarded one with its added latency.
+	// The gateway: the origin, every poolgate, and with the Worker the three comparison JS
+	// Workers and the two headless poolgate Workers; every row error-free, every guarded one
+	// with its added latency.
 	wantGateway := 1 + poolgates
 	if hasWorkerd {
-		wantGateway += 2
+		wantGateway += 5
 	}
 	gwRows := 0
 	for _, tb := range parseTables(t, sec["Gateway: a JWT-guarded request"]) {
@@ -144,8 +145,16 @@ func TestSmoke(t *testing.T) {
 	if gwRows != wantGateway {
 		t.Errorf("%d gateway rows, want %d\n%s", gwRows, wantGateway, sec["Gateway: a JWT-guarded request"])
 	}
-	if hasWorkerd && !strings.Contains(sec["Gateway: a JWT-guarded request"], "poolgate workerd ÷ aws-jwt-verify Worker (workerd), median of the per-repetition ratios: req/s ") {
-		t.Errorf("gateway section lacks the Worker ÷ aws-jwt-verify ratios")
+	if hasWorkerd {
+		for _, want := range []string{
+			"poolgate workerd ÷ aws-jwt-verify Worker (workerd), identity headers as poolgate's, median of the per-repetition ratios: req/s ",
+			"poolgate Worker without assets (wrangler.headless.toml) ÷ aws-jwt-verify Worker (workerd), identity headers as poolgate's, median",
+			"the same, decision reuse off (every request through Go) ÷ aws-jwt-verify Worker (workerd), sub only, median",
+		} {
+			if !strings.Contains(sec["Gateway: a JWT-guarded request"], want) {
+				t.Errorf("gateway section lacks %q", want)
+			}
+		}
 	}
 
 	// Identity pools: vending on every poolgate and moto, the signed GET on every poolgate and
@@ -185,7 +194,7 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 	if hasWorkerd {
-		for _, s := range []string{"| poolgate workerd |", "| aws-jwt-verify Worker (workerd) |", "Worker bundle (", "| poolgate's Worker | wrangler "} {
+		for _, s := range []string{"| poolgate workerd |", "| aws-jwt-verify Worker (workerd), sub only |", "Worker bundle (", "| poolgate's Worker | wrangler "} {
 			if !strings.Contains(mdText, s) {
 				t.Errorf("report lacks %q", s)
 			}
@@ -247,7 +256,7 @@ func TestSmoke(t *testing.T) {
 		if r.PeakRSSKiB <= 0 {
 			t.Errorf("%s: no peak RSS: %+v", r.System, r)
 		}
-		if r.System == string(kindPassthrough) || r.System == string(kindJWTVerify) {
+		if comparisonWorker(r.System) {
 			continue // the gateway's comparison Workers: peak RSS only
 		}
 		started++

@@ -556,9 +556,16 @@ func (r *report) gatewayGroup(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("## Gateway: a JWT-guarded request\n\n"+
 		"GET %s with a user's access token, forwarded to a local origin that answers \"ok\" (in the load generator's process). "+
-		"poolgate checks it with a jwt route (signature against the pool's key, exp, iss, token_use, client_id) on every poolgate; "+
-		"the same token goes through a JavaScript Worker doing the same checks with aws-jwt-verify (JWKS preloaded) and through a "+
-		"pass-through Worker forwarding unchecked, both under `wrangler dev` like poolgate's Worker. Added latency is the p50 over the "+
+		"poolgate checks it with a jwt route (signature against the pool's key, exp, iss, token_use, client_id) on every poolgate and "+
+		"forwards it with the caller's identity headers (X-Poolgate-*, X-Forwarded-*); "+
+		"the same token goes through a JavaScript Worker doing the same checks with aws-jwt-verify (JWKS preloaded) and forwarding "+
+		"the same identity headers (checked before timing: the origin gets the same header names from every poolgate and from it), "+
+		"through the same JS Worker forwarding only the caller's sub, and through a "+
+		"pass-through Worker forwarding unchecked, all under `wrangler dev` like poolgate's Worker. poolgate's Worker runs three ways: "+
+		"as wrangler.toml deploys it (with the sign-in app's static assets: wrangler dev then runs its asset router Worker in front "+
+		"of every request, which the JS Workers do not have), as wrangler.headless.toml deploys it (no assets), and headless with "+
+		"the reuse of gateway decisions turned off (POOLGATE_GATEWAY_REUSE=off: every request through Go, as a token's first "+
+		"request always is; with reuse on, the glue sends a request like one the gateway let through on by itself). Added latency is the p50 over the "+
 		"unguarded path on the same runtime (the pass-through Worker for Workers, the origin directly for hostsim and native), "+
 		"per repetition. Each measurement is %d requests after %d warm-up requests (each target also had %d once before its first); "+
 		"every target refused a token with a broken signature (401) before it was timed. Server CPU: the server's processes "+
@@ -573,18 +580,20 @@ func (r *report) gatewayGroup(w io.Writer) {
 			r.row(w, []string{r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s, %s", r.label(m.System), clients), &notes)
 		}
 		p("\n")
-		jwt := r.find(groupGateway, opGuarded, c, string(kindJWTVerify))
-		if jwt == nil || !jwt.ok(r.Settings.Reps) {
-			continue
-		}
-		for _, m := range meas {
-			if r.kindOf(m.System) != kindWorkerd || !m.ok(r.Settings.Reps) {
+		for _, peer := range []kind{kindJWTVerify, kindJWTVerifySub} {
+			jwt := r.find(groupGateway, opGuarded, c, string(peer))
+			if jwt == nil || !jwt.ok(r.Settings.Reps) {
 				continue
 			}
-			x, ok1 := ratio(m, jwt)
-			y, ok2 := pairedMedian(m, jwt, func(a, b sample) (float64, bool) { return float64(a.P50) / float64(b.P50), b.P50 > 0 })
-			if ok1 && ok2 {
-				p("%s ÷ %s, median of the per-repetition ratios: req/s %.2f, p50 latency %.2f.\n\n", r.label(m.System), r.label(jwt.System), x, y)
+			for _, m := range meas {
+				if r.kindOf(m.System) != kindWorkerd || !m.ok(r.Settings.Reps) {
+					continue
+				}
+				x, ok1 := ratio(m, jwt)
+				y, ok2 := pairedMedian(m, jwt, func(a, b sample) (float64, bool) { return float64(a.P50) / float64(b.P50), b.P50 > 0 })
+				if ok1 && ok2 {
+					p("%s ÷ %s, median of the per-repetition ratios: req/s %.2f, p50 latency %.2f.\n\n", r.label(m.System), r.label(jwt.System), x, y)
+				}
 			}
 		}
 	}

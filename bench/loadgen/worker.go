@@ -23,8 +23,10 @@ func snapshotWorker(root, dst string) (string, error) {
 		}
 		return os.WriteFile(to, b, 0o644)
 	}
-	if err := copyFile(filepath.Join(root, "wrangler.toml"), filepath.Join(dst, "wrangler.toml")); err != nil {
-		return "", fmt.Errorf("loadgen: Worker snapshot: %w", err)
+	for _, config := range []string{"wrangler.toml", "wrangler.headless.toml"} {
+		if err := copyFile(filepath.Join(root, config), filepath.Join(dst, config)); err != nil {
+			return "", fmt.Errorf("loadgen: Worker snapshot: %w", err)
+		}
 	}
 	glue, err := os.ReadDir(filepath.Join(root, "edge"))
 	if err != nil {
