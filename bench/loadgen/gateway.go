@@ -24,7 +24,7 @@ const (
 
 // The targets of those groups that are not systems of the Cognito API groups.
 const (
-	kindDirect      kind = "direct"              // the origin itself, no gateway
+	kindDirect       kind = "direct"                 // the origin itself, no gateway
 	kindPassthrough  kind = "workerd-passthrough"    // a JS Worker forwarding unchecked
 	kindJWTVerify    kind = "workerd-jwt-verify"     // a JS Worker verifying with aws-jwt-verify, identity headers as poolgate's
 	kindJWTVerifySub kind = "workerd-jwt-verify-sub" // the same, passing on the sub only

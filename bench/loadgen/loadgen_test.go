@@ -445,6 +445,7 @@ func TestSnapshotWorker(t *testing.T) {
 	root, dst := t.TempDir(), t.TempDir()
 	for path, body := range map[string]string{
 		"wrangler.toml":                       "main = \"edge/worker.mjs\"\n",
+		"wrangler.headless.toml":              "main = \"edge/worker.mjs\" # no assets\n",
 		"edge/worker.mjs":                     "import \"./bridge.mjs\";\n",
 		"edge/bridge.mjs":                     "export {};\n",
 		"edge/main.go":                        "package main\n",
@@ -463,7 +464,7 @@ func TestSnapshotWorker(t *testing.T) {
 	if err != nil || config != filepath.Join(dst, "wrangler.toml") {
 		t.Fatalf("snapshotWorker = %q, %v", config, err)
 	}
-	for _, want := range []string{"wrangler.toml", "edge/worker.mjs", "edge/bridge.mjs", "edge/build/poolgate.wasm",
+	for _, want := range []string{"wrangler.toml", "wrangler.headless.toml", "edge/worker.mjs", "edge/bridge.mjs", "edge/build/poolgate.wasm",
 		"edge/build/assets-manifest.json", "edge/build/assets/index.html"} {
 		a, _ := os.ReadFile(filepath.Join(root, want))
 		b, err := os.ReadFile(filepath.Join(dst, want))

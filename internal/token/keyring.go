@@ -284,6 +284,22 @@ func (k *Keyring) slot(poolID, use string) *slot {
 	return s
 }
 
+// Prepare creates the pool's signing keys (ID and access) that the store does not hold yet.
+// Pools get them when they are created: a single writer then, while keys created on first
+// use by several instances at once could overwrite one another (the store has no
+// compare-and-swap), leaving a token signed with a key the JWKS no longer has.
+func (k *Keyring) Prepare(ctx context.Context, poolID string) error {
+	if err := checkPoolID(poolID); err != nil {
+		return err
+	}
+	for _, use := range uses {
+		if _, err := k.signingKey(ctx, poolID, use); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // signingKey returns the current key of (pool, use), creating it if the store has none.
 func (k *Keyring) signingKey(ctx context.Context, poolID, use string) (*key, error) {
 	s := k.slot(poolID, use)

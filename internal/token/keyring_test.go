@@ -892,3 +892,48 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestPrepareBeforeConcurrentUse: keys made when the pool is created (one writer) are the
+// keys every instance signs with, however many sign their first tokens at once.
+func TestPrepareBeforeConcurrentUse(t *testing.T) {
+	f := newFixture(t)
+	cs := newCountingStore(f.st)
+	if err := f.keyring(cs).Prepare(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	for _, use := range uses {
+		if got := cs.puts["key/"+pool+"/"+use]; got != 1 {
+			t.Fatalf("%s key written %d times by Prepare, want 1", use, got)
+		}
+	}
+	const n = 6
+	toks := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		kr := f.keyring(cs) // an instance of its own each
+		use := uses[i%2]
+		wg.Go(func() { toks[i], errs[i] = kr.Sign(ctx, pool, use, f.claims(use, time.Hour)) })
+	}
+	wg.Wait()
+	jwks, err := f.kr.JWKS(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !strings.Contains(string(jwks), `"`+kidOf(t, toks[i])+`"`) {
+			t.Fatalf("token %d signed with a key the JWKS lacks", i)
+		}
+	}
+	for _, use := range uses {
+		if got := cs.puts["key/"+pool+"/"+use]; got != 1 {
+			t.Errorf("%s key written %d times, want only Prepare's", use, got)
+		}
+	}
+	if err := f.kr.Prepare(ctx, "no/slashes"); err == nil {
+		t.Error("Prepare accepted a malformed pool id")
+	}
+}

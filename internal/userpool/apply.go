@@ -151,6 +151,9 @@ func (s *Service) applyPool(ctx context.Context, ps *PoolSpec) (*Pool, applyStat
 	want.Id = ps.Id
 	have, err := s.getPool(ctx, ps.Id)
 	if isNotFound(err) {
+		if err := s.d.Keys.Prepare(ctx, want.Id); err != nil { // before the pool exists (createUserPool)
+			return nil, unchanged, err
+		}
 		s.stampPool(want)
 		return want, created, s.putPool(ctx, want)
 	}

@@ -125,6 +125,10 @@ func (s *Service) createUserPool(ctx context.Context, in *CreateUserPoolInput) (
 			return nil, err
 		}
 	}
+	// The signing keys exist before the pool does (token.Keyring.Prepare).
+	if err := s.d.Keys.Prepare(ctx, p.Id); err != nil {
+		return nil, err
+	}
 	s.stampPool(p)
 	if err := s.putPool(ctx, p); err != nil {
 		return nil, err
