@@ -177,15 +177,19 @@ func TestReuseUntil(t *testing.T) {
 			t.Fatalf("ttl %v, want 10s", got)
 		}
 	})
-	t.Run("revocation cache", func(t *testing.T) {
+	// withRevocation is an env whose route checks revocation, caching the state for seconds,
+	// and whose user alice exists.
+	withRevocation := func(t *testing.T, seconds int) *env {
 		e := newEnv(t)
-		five := 5
 		e.apply(poolRoute(newOrigin(t, nil), func(s *RouteSpec) {
 			s.Jwt.CheckRevocation = true
-			s.Jwt.RevocationCacheSeconds = &five
+			s.Jwt.RevocationCacheSeconds = &seconds
 		}))
-		claims := e.poolClaims(nil)
-		e.pools.setUser(testPool, "alice", UserState{Found: true, Sub: claims["sub"].(string), Enabled: true})
+		e.pools.setUser(testPool, "alice", UserState{Found: true, Sub: e.poolClaims(nil)["sub"].(string), Enabled: true})
+		return e
+	}
+	t.Run("revocation cache", func(t *testing.T) {
+		e := withRevocation(t, 5)
 		tok := e.poolToken(nil)
 		if got := ttl(get(e, tok)); got != 5*time.Second {
 			t.Fatalf("ttl %v, want the revocation cache's 5s", got)
@@ -196,14 +200,7 @@ func TestReuseUntil(t *testing.T) {
 		}
 	})
 	t.Run("revocation read every time", func(t *testing.T) {
-		e := newEnv(t)
-		zero := 0
-		e.apply(poolRoute(newOrigin(t, nil), func(s *RouteSpec) {
-			s.Jwt.CheckRevocation = true
-			s.Jwt.RevocationCacheSeconds = &zero
-		}))
-		claims := e.poolClaims(nil)
-		e.pools.setUser(testPool, "alice", UserState{Found: true, Sub: claims["sub"].(string), Enabled: true})
+		e := withRevocation(t, 0)
 		if got := ttl(get(e, e.poolToken(nil))); got != 0 {
 			t.Fatalf("a route that reads revocation state on every request offered reuse for %v", got)
 		}
