@@ -1,7 +1,9 @@
 // Command gateway measures a JWT-guarded request side by side, in one run, against one local
-// origin: poolgate's Worker in workerd (wrangler dev) vs a JavaScript Worker verifying with
-// aws-jwt-verify (worker.mjs beside this file) vs a pass-through Worker, and poolgate's wasm
-// module under hostsim vs the same service compiled natively vs the origin directly. The
+// origin: poolgate's Worker in workerd (wrangler dev; as wrangler.toml and as
+// wrangler.headless.toml deploy it, and headless with decision reuse off) vs a JavaScript
+// Worker verifying with aws-jwt-verify (worker.mjs beside this file; forwarding the same
+// identity headers, or only the sub) vs a pass-through Worker, and poolgate's wasm module
+// under hostsim vs the same service compiled natively vs the origin directly. The
 // targets are measured in interleaved rounds (so machine noise spreads over all of them) and
 // it prints requests per second, p50/p95 latency and the latency added over the unguarded
 // path, plus workerd CPU time per request, as markdown (and JSON with -json).

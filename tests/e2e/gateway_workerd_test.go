@@ -94,6 +94,11 @@ func scnGatewayReuse(t *testing.T, g *gwFixture) {
 			t.Errorf("%s: glue sent %q, gateway %q", k, viaGlue.Header[k], viaGo.Header[k])
 		}
 	}
+	// The client's address (CF-Connecting-IP, which wrangler dev sets like Cloudflare) reaches
+	// the origin in X-Forwarded-For, and only it.
+	if xff := viaGo.Header.Values("X-Forwarded-For"); len(xff) != 1 || xff[0] == "" || strings.Contains(xff[0], ",") {
+		t.Errorf("X-Forwarded-For %q, want the client's address alone", xff)
+	}
 	if viaGlue.Header.Get("X-Poolgate-Sub") == "forged" || viaGlue.Header.Get("X-Poolgate-Groups") != "admins" ||
 		viaGlue.Header.Get("Authorization") != "" || strings.Contains(viaGlue.Header.Get("X-Forwarded-For"), "203.0.113.9") {
 		t.Fatalf("the glue passed on what the gateway strips: %v", viaGlue.Header)
