@@ -227,12 +227,9 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 		}
 		// The origin gets the same identity headers from every poolgate and from the
 		// aws-jwt-verify Worker that does the same job.
-		got := origin.IdentityHeaders()
 		if t.name != "workerd-jwt-verify-sub" {
-			if identity == "" {
-				identity = got
-			} else if got != identity {
-				return fmt.Errorf("%s sent the origin %s, another target %s", t.name, got, identity)
+			if err := origin.SameIdentity(&identity, t.name); err != nil {
+				return err
 			}
 		}
 	}

@@ -218,11 +218,9 @@ func (g *gen) gateway(ctx context.Context) error {
 		}
 		// Every poolgate and the aws-jwt-verify Worker doing the same job tell the origin the
 		// same things about the caller.
-		if got := g.origin.IdentityHeaders(); t.sys.kind != kindJWTVerifySub {
-			if identity == "" {
-				identity = got
-			} else if got != identity {
-				return fmt.Errorf("%s sent the origin %s, another target %s", t.sys.name, got, identity)
+		if t.sys.kind != kindJWTVerifySub {
+			if err := g.origin.SameIdentity(&identity, t.sys.name); err != nil {
+				return err
 			}
 		}
 	}

@@ -86,6 +86,18 @@ func (o *Origin) IdentityHeaders() string {
 	return o.forwarded
 }
 
+// SameIdentity checks that target's last request told the origin what the targets checked
+// before it did: *seen holds their IdentityHeaders ("" before the first, which sets it).
+func (o *Origin) SameIdentity(seen *string, target string) error {
+	got := o.IdentityHeaders()
+	if *seen == "" {
+		*seen = got
+	} else if got != *seen {
+		return fmt.Errorf("harness: %s sent the origin %s, another target %s", target, got, *seen)
+	}
+	return nil
+}
+
 // StartOrigin serves the origin on a free loopback port.
 func StartOrigin() (*Origin, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
