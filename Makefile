@@ -48,8 +48,8 @@ test: deps chromium $(WASM) web ## run every test: unit, fuzz seeds, store confo
 check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet ./...
-	GOOS=wasip1 GOARCH=wasm $(GO) build ./internal/... ./wasm
-	GOOS=js GOARCH=wasm $(GO) build ./internal/...
+	GOOS=wasip1 GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./wasm
+	GOOS=js GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./web ./edge
 	$(GO) mod tidy -diff
 
 .PHONY: fuzz

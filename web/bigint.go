@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"github.com/poolgate/poolgate/web/sdk"
+	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
 // bigIntCrypto computes ModExp with the page's BigInt (a windowed exponentiation in

@@ -8,7 +8,7 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/poolgate/poolgate/web/sdk"
+	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
 // create(config, storage, modexp) builds a client. config: {userPoolId, clientId,

@@ -6,7 +6,7 @@ import (
 	"context"
 	"syscall/js"
 
-	"github.com/poolgate/poolgate/web/sdk"
+	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
 // fetchTransport sends calls with the page's fetch. No cookies are sent or accepted

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"github.com/poolgate/poolgate/web/sdk"
+	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
 // jsError turns an error into the object a promise rejects with: a JS Error whose name and

@@ -15,7 +15,7 @@ import (
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store/memstore"
-	"github.com/poolgate/poolgate/web/sdk"
+	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
 // These tests run under Node (go_js_wasm_exec): the page's fetch is replaced by a function that

@@ -48,7 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/srp"
 )
@@ -81,7 +81,7 @@ type server interface {
 }
 
 func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
-	root, err := local.FindRoot(".")
+	root, err := edgelocal.FindRoot(".")
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 	defer os.RemoveAll(tmp)
 
 	fmt.Fprintln(os.Stderr, "building the Worker and hostsim ...")
-	if err := local.Build(ctx, root); err != nil {
+	if err := edgelocal.Build(ctx, root); err != nil {
 		return err
 	}
 	hs, err := buildHostsim(ctx, root, tmp)
@@ -116,7 +116,7 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 		start func(dir string) (server, error)
 	}{
 		{"workerd (wrangler dev)", func(dir string) (server, error) {
-			return local.Start(ctx, local.Options{Root: root, PersistDir: dir, IssuerBase: issuerBase,
+			return edgelocal.Start(ctx, edgelocal.Options{Root: root, PersistDir: dir, IssuerBase: issuerBase,
 				AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey, Logf: wranglerLog.logf})
 		}},
 		{"hostsim (make run)", func(dir string) (server, error) { return hs.start(ctx, dir) }},
@@ -249,8 +249,8 @@ type opResult struct {
 
 // worker reports what only the Worker can: its Go time and its KV calls.
 type worker interface {
-	Glue(context.Context) (*local.Glue, error)
-	Stats(context.Context, bool) (*local.Stats, error)
+	Glue(context.Context) (*edgelocal.Glue, error)
+	Stats(context.Context, bool) (*edgelocal.Stats, error)
 }
 
 // warmup is how many unmeasured runs precede each measured batch.
@@ -270,8 +270,8 @@ func measure(srv server, o op, n int) (opResult, error) {
 		return opResult{}, err
 	}
 	w, isWorker := srv.(worker)
-	var g0 *local.Glue
-	var s0 *local.Stats
+	var g0 *edgelocal.Glue
+	var s0 *edgelocal.Stats
 	if isWorker {
 		if g0, err = w.Glue(ctx); err != nil {
 			return opResult{}, err
@@ -534,7 +534,7 @@ func (h *hostsimTools) start(ctx context.Context, dir string) (*hostsimServer, e
 
 func (s *hostsimServer) URL() string { return s.url }
 
-func (s *hostsimServer) CPUTime() (time.Duration, error) { return local.ProcessCPU(s.cmd.Process.Pid) }
+func (s *hostsimServer) CPUTime() (time.Duration, error) { return edgelocal.ProcessCPU(s.cmd.Process.Pid) }
 
 func (s *hostsimServer) Close() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)
@@ -581,13 +581,13 @@ func cryptoInsideWorkerd(ctx context.Context, root, tmp string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if err := local.WriteIfChanged(filepath.Join(build, "edge_test.wasm"), b); err != nil {
+	if err := edgelocal.WriteIfChanged(filepath.Join(build, "edge_test.wasm"), b); err != nil {
 		return "", err
 	}
-	if err := local.CopyWasmExec(ctx, root, build); err != nil {
+	if err := edgelocal.CopyWasmExec(ctx, root, build); err != nil {
 		return "", err
 	}
-	w, err := local.Start(ctx, local.Options{Root: root, Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml"),
+	w, err := edgelocal.Start(ctx, edgelocal.Options{Root: root, Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml"),
 		PersistDir: filepath.Join(tmp, "crypto"), AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey})
 	if err != nil {
 		return "", err

@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/hostsim"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
@@ -62,7 +62,7 @@ type target struct {
 	token    string // bearer token, "" for none
 	baseline string // the target whose p50 the added latency is measured against
 	status   int    // the status every timed request must get; 0 means 200
-	worker   *local.Worker
+	worker   *edgelocal.Worker
 
 	lat     []time.Duration
 	elapsed time.Duration
@@ -72,7 +72,7 @@ type target struct {
 
 func run(n, c, rounds int, names []string, jsonOut string) error {
 	ctx := context.Background()
-	root, err := local.FindRoot(".")
+	root, err := edgelocal.FindRoot(".")
 	if err != nil {
 		return err
 	}
@@ -138,8 +138,8 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 		}
 		add(t)
 	}
-	workerOptions := func() local.Options {
-		return local.Options{Root: root, PersistDir: filepath.Join(tmp, "wrangler-"+harness.RandText(6)),
+	workerOptions := func() edgelocal.Options {
+		return edgelocal.Options{Root: root, PersistDir: filepath.Join(tmp, "wrangler-"+harness.RandText(6)),
 			IssuerBase: issuerBase, Region: harness.Region,
 			AdminAccessKeyID: adminID, AdminSecretAccessKey: adminSecret, MasterKey: master}
 	}
@@ -161,7 +161,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 			continue
 		}
 		if !built {
-			if err := local.Build(ctx, root); err != nil {
+			if err := edgelocal.Build(ctx, root); err != nil {
 				return err
 			}
 			built = true
@@ -171,7 +171,7 @@ func run(n, c, rounds int, names []string, jsonOut string) error {
 		if d.config != "" {
 			o.Config = filepath.Join(root, d.config)
 		}
-		w, err := local.Start(ctx, o)
+		w, err := edgelocal.Start(ctx, o)
 		if err != nil {
 			return err
 		}
@@ -354,7 +354,7 @@ func randBytes(n int) []byte {
 }
 
 // goBusy reads how long the Worker's Go instance has run so far (0 for other Workers).
-func goBusy(ctx context.Context, w *local.Worker) float64 {
+func goBusy(ctx context.Context, w *edgelocal.Worker) float64 {
 	g, err := w.Glue(ctx)
 	if err != nil {
 		return 0

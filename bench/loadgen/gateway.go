@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // The groups that time requests in front of an origin, and their operations.
@@ -155,15 +155,15 @@ func (g *gen) gateway(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		headless := func(vars map[string]string) func(local.Options) (*local.Worker, error) {
-			return func(o local.Options) (*local.Worker, error) {
+		headless := func(vars map[string]string) func(edgelocal.Options) (*edgelocal.Worker, error) {
+			return func(o edgelocal.Options) (*edgelocal.Worker, error) {
 				o.Config = filepath.Join(filepath.Dir(g.tools.workerConfig), "wrangler.headless.toml")
 				o.PoolgateConfig, o.Vars = config, vars
-				return local.Start(ctx, o)
+				return edgelocal.Start(ctx, o)
 			}
 		}
-		js := func(mode string) func(local.Options) (*local.Worker, error) {
-			return func(o local.Options) (*local.Worker, error) {
+		js := func(mode string) func(edgelocal.Options) (*edgelocal.Worker, error) {
+			return func(o edgelocal.Options) (*edgelocal.Worker, error) {
 				return harness.StartComparisonWorker(ctx, mode, o, g.origin.URL(), issuer, workerJWKS)
 			}
 		}
@@ -171,7 +171,7 @@ func (g *gen) gateway(ctx context.Context) error {
 			name     string
 			kind     kind
 			label    string
-			start    func(local.Options) (*local.Worker, error)
+			start    func(edgelocal.Options) (*edgelocal.Worker, error)
 			poolgate bool
 		}{
 			{string(kindPassthrough), kindPassthrough, describeTarget(kindPassthrough), js(harness.Passthrough), false},

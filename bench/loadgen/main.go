@@ -38,7 +38,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 func main() {
@@ -175,12 +175,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	items := splitList(*systemsFlag)
 	if slices.Contains(items, string(kindWorkerd)) {
-		if t.root, err = local.FindRoot("."); err != nil {
+		if t.root, err = edgelocal.FindRoot("."); err != nil {
 			return err
 		}
 		if *buildWorker {
 			g.logf("building the Worker (GOOS=js) into %s", filepath.Join(t.root, "edge", "build"))
-			if err := local.Build(ctx, t.root); err != nil {
+			if err := edgelocal.Build(ctx, t.root); err != nil {
 				return err
 			}
 		}

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // kind is how a system is started: one of the servers loadgen knows, or an endpoint someone
@@ -29,7 +29,7 @@ const (
 	kindNative       kind = "native"        // the same service compiled natively (loadgen re-executed)
 	kindCognitoLocal kind = "cognito-local" // npm cognito-local
 	kindMoto         kind = "moto"          // moto_server
-	kindWorkerd      kind = "workerd"       // poolgate's Worker under wrangler dev (edge/local)
+	kindWorkerd      kind = "workerd"       // poolgate's Worker under wrangler dev (internal/native/edgelocal)
 	kindURL          kind = "url"           // a server started elsewhere (e.g. poolgate on workerd)
 )
 
@@ -64,7 +64,7 @@ type system struct {
 	exited  chan struct{}
 	logPath string
 
-	worker *local.Worker // kindWorkerd: the running wrangler dev
+	worker *edgelocal.Worker // kindWorkerd: the running wrangler dev
 	wlog   *lockedFile   // kindWorkerd: wrangler's output
 
 	// peakRSSKiB is the largest VmHWM seen over every process this system ran (for workerd,
@@ -356,9 +356,9 @@ func (s *system) startWorker(ctx context.Context) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	return s.launchWorker(func(o local.Options) (*local.Worker, error) {
+	return s.launchWorker(func(o edgelocal.Options) (*edgelocal.Worker, error) {
 		o.Config, o.PoolgateConfig = s.tools.workerConfig, config
-		return local.Start(ctx, o)
+		return edgelocal.Start(ctx, o)
 	})
 }
 
@@ -366,7 +366,7 @@ func (s *system) startWorker(ctx context.Context) (time.Duration, error) {
 // Worker of the run shares: s.port (a free one the first time), KV persisted in the data
 // directory, the admin keys. It returns the time from exec to the Worker's first answer (its
 // JS glue: poolgate's Go instance starts with the first API request).
-func (s *system) launchWorker(start func(local.Options) (*local.Worker, error)) (time.Duration, error) {
+func (s *system) launchWorker(start func(edgelocal.Options) (*edgelocal.Worker, error)) (time.Duration, error) {
 	if s.port == 0 {
 		p, err := freePort()
 		if err != nil {
@@ -382,7 +382,7 @@ func (s *system) launchWorker(start func(local.Options) (*local.Worker, error)) 
 	}
 	wlog := &lockedFile{f: f}
 	t0 := time.Now()
-	w, err := start(local.Options{
+	w, err := start(edgelocal.Options{
 		Root: s.tools.root, Addr: fmt.Sprintf("127.0.0.1:%d", s.port), PersistDir: filepath.Join(s.dir, "kv"),
 		AdminAccessKeyID: adminKey, AdminSecretAccessKey: adminSecret, MasterKey: s.master, Logf: wlog.logf,
 	})

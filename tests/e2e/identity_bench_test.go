@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/hostsim"
 	"github.com/poolgate/poolgate/internal/message"
 )
@@ -129,10 +129,10 @@ func benchVend(b *testing.B, ep *Endpoint, withLogin bool) {
 func workerdBench(b *testing.B, config []byte) *Endpoint {
 	b.Helper()
 	root := repoRoot()
-	if err := local.Build(context.Background(), root); err != nil {
+	if err := edgelocal.Build(context.Background(), root); err != nil {
 		b.Fatal(err)
 	}
-	w, err := local.Start(context.Background(), local.Options{
+	w, err := edgelocal.Start(context.Background(), edgelocal.Options{
 		Root: root, PersistDir: b.TempDir(), Region: testRegion, IssuerBase: testIssuerBase,
 		AdminAccessKeyID: testAdminKeyID, AdminSecretAccessKey: testAdminSecret, MasterKey: testMasterKey,
 		PoolgateConfig: config, TestClock: true,

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/message"
 )
 
-// workerClock is the Worker's test clock (local.Options.TestClock): it stands still at
+// workerClock is the Worker's test clock (edgelocal.Options.TestClock): it stands still at
 // fakeStart and moves only when a scenario advances it, as hostsim's fake clock does. (Workers
 // KV expires keys on its own real clock; the core relies on that for no decision.)
-type workerClock struct{ w *local.Worker }
+type workerClock struct{ w *edgelocal.Worker }
 
 func (c workerClock) Now() time.Time { return c.w.Now() }
 func (c workerClock) Advance(t testing.TB, d time.Duration) {
@@ -31,11 +31,11 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 		t.Skip("starts wrangler dev; skipped in -short mode")
 	}
 	root := repoRoot()
-	if err := local.Build(context.Background(), root); err != nil {
+	if err := edgelocal.Build(context.Background(), root); err != nil {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	w, err := local.Start(context.Background(), local.Options{
+	w, err := edgelocal.Start(context.Background(), edgelocal.Options{
 		Root:                 root,
 		PersistDir:           t.TempDir(),
 		Region:               testRegion,

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // TestStaticAssets: with static assets (the sign-in app), GET of a file is answered from the
@@ -28,10 +28,10 @@ func TestStaticAssets(t *testing.T) {
 	config := filepath.Join(root, "tests", "workerd", "build", "assets.toml")
 	toml := fmt.Sprintf("name = \"poolgate-assets\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n"+
 		"[[kv_namespaces]]\nbinding = \"POOLGATE_KV\"\n[assets]\ndirectory = %q\nbinding = \"ASSETS\"\nrun_worker_first = true\n", assets)
-	if err := local.WriteIfChanged(config, []byte(toml)); err != nil {
+	if err := edgelocal.WriteIfChanged(config, []byte(toml)); err != nil {
 		t.Fatal(err)
 	}
-	w, _ := startWorker(t, t.TempDir(), local.Options{Config: config})
+	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{Config: config})
 
 	get := func(path string) (int, []byte) {
 		resp, err := http.Get(w.URL() + path)

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // TestCrashRestartsAndRetries: when the Go instance dies (os.Exit, or a panic no one
@@ -15,7 +15,7 @@ import (
 // is retried on it and succeeds, a write is answered with a Cognito-shaped 500 and is not
 // replayed; the data in KV is untouched.
 func TestCrashRestartsAndRetries(t *testing.T) {
-	w, _ := startWorker(t, t.TempDir(), local.Options{TestCrash: true})
+	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{TestCrash: true})
 	admin, public := clients(w)
 	f := newFixture(t, admin)
 	tokens := f.signIn(t, public)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // Fixed secrets of the test Worker.
@@ -57,7 +57,7 @@ func (b *logBuffer) contains(s string) bool {
 
 // startWorker starts the Worker on persist with the test secrets (o's other fields as given);
 // it is closed when t ends.
-func startWorker(t testing.TB, persist string, o local.Options) (*local.Worker, *logBuffer) {
+func startWorker(t testing.TB, persist string, o edgelocal.Options) (*edgelocal.Worker, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	o.Root, o.PersistDir, o.Logf = root, persist, logs.logf
@@ -68,7 +68,7 @@ func startWorker(t testing.TB, persist string, o local.Options) (*local.Worker, 
 		o.AdminAccessKeyID, o.AdminSecretAccessKey, o.MasterKey = adminKeyID, adminSecret, masterKey
 	}
 	begin := time.Now()
-	w, err := local.Start(context.Background(), o)
+	w, err := edgelocal.Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("starting the Worker: %v\n%s", err, logs.tail(40))
 	}

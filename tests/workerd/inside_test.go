@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // runInside runs edge's test binary inside workerd with args and returns its output; the
 // binary's exit code must be 0.
 func runInside(t *testing.T, args ...string) string {
 	t.Helper()
-	w, _ := startWorker(t, t.TempDir(), local.Options{Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml")})
+	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml")})
 	body, _ := json.Marshal(map[string][]string{"args": args})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

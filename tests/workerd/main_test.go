@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 var root string // the repository root
@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
 	var err error
-	if root, err = local.FindRoot("."); err != nil {
+	if root, err = edgelocal.FindRoot("."); err != nil {
 		fmt.Fprintln(os.Stderr, "workerd:", err)
 		return 1
 	}
@@ -30,7 +30,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	ctx := context.Background()
-	if err := local.Build(ctx, root); err != nil {
+	if err := edgelocal.Build(ctx, root); err != nil {
 		fmt.Fprintln(os.Stderr, "workerd:", err)
 		return 1
 	}
@@ -64,8 +64,8 @@ func buildEdgeTests(ctx context.Context) error {
 		return err
 	}
 	// Unchanged files are not rewritten: a running test Worker would reload.
-	if err := local.WriteIfChanged(filepath.Join(out, "edge_test.wasm"), b); err != nil {
+	if err := edgelocal.WriteIfChanged(filepath.Join(out, "edge_test.wasm"), b); err != nil {
 		return err
 	}
-	return local.CopyWasmExec(ctx, root, out)
+	return edgelocal.CopyWasmExec(ctx, root, out)
 }

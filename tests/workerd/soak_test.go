@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // soakConcurrency is how many requests are in flight at once: Go serves them on goroutines of
@@ -28,7 +28,7 @@ const (
 // soak sends n requests (mostly GetUser, every tenth a refresh) over soakConcurrency
 // connections and checks that one Go instance served them all and that its memory stayed
 // bounded. It returns the instance's stats before and after.
-func soak(tb testing.TB, w *local.Worker, n int, warmup int) (before, after *local.Stats) {
+func soak(tb testing.TB, w *edgelocal.Worker, n int, warmup int) (before, after *edgelocal.Stats) {
 	tb.Helper()
 	admin, public := clients(w)
 	f := newFixture(tb, admin)
@@ -114,14 +114,14 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		n = 500
 	}
-	w, _ := startWorker(t, t.TempDir(), local.Options{})
+	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{})
 	soak(t, w, n, 300)
 }
 
 // BenchmarkSoak is the full soak: b.N requests (run it with -benchtime=100000x) on one
 // isolate, with the same checks; it reports the instance's memory after the run.
 func BenchmarkSoak(b *testing.B) {
-	w, _ := startWorker(b, b.TempDir(), local.Options{})
+	w, _ := startWorker(b, b.TempDir(), edgelocal.Options{})
 	b.ResetTimer()
 	_, after := soak(b, w, b.N, 300)
 	b.ReportMetric(float64(after.HeapAlloc), "heap-B")

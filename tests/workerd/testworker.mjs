@@ -2,7 +2,7 @@
 // same bridge the Worker glue gives the server (edge/bridge.mjs) and a local KV namespace.
 // POST {"args": ["-test.run", "..."]} answers {"code": exit code, "output": the test output}.
 // POST /sendUpstream with an Upstream (internal/gateway) answers what the glue's sendUpstream
-// makes of it (no body sent). Any other request answers 405 (edge/local's readiness probe
+// makes of it (no body sent). Any other request answers 405 (internal/native/edgelocal's readiness probe
 // only needs an answer).
 
 import "./build/wasm_exec.js";

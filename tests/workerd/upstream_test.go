@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/gateway"
 )
 
@@ -19,7 +19,7 @@ import (
 // headers added; an origin that sends no response head in time gets the Upstream's TimedOut
 // answer, one that cannot be reached its Unreachable answer.
 func TestSendUpstreamInWorkerd(t *testing.T) {
-	w, _ := startWorker(t, t.TempDir(), local.Options{Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml")})
+	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml")})
 
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Keep-Alive", "timeout=5")

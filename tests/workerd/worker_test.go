@@ -15,13 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 var ctx = context.Background()
 
 // clients returns SDK clients for w: one signing with the admin key pair, one anonymous.
-func clients(w *local.Worker) (admin, public *cip.Client) {
+func clients(w *edgelocal.Worker) (admin, public *cip.Client) {
 	mk := func(creds aws.CredentialsProvider) *cip.Client {
 		return cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(w.URL()), Credentials: creds, RetryMaxAttempts: 1})
 	}
@@ -69,7 +69,7 @@ func (f fixture) signIn(t testing.TB, public *cip.Client) *types.AuthenticationR
 	return out.AuthenticationResult
 }
 
-func jwks(t testing.TB, w *local.Worker, pool string) string {
+func jwks(t testing.TB, w *edgelocal.Worker, pool string) string {
 	t.Helper()
 	resp, err := http.Get(w.URL() + "/" + pool + "/.well-known/jwks.json")
 	if err != nil {
@@ -87,14 +87,14 @@ func jwks(t testing.TB, w *local.Worker, pool string) string {
 // persisted KV: pools, users, passwords, signing keys and issued tokens are all still good.
 func TestRestartKeepsData(t *testing.T) {
 	persist := t.TempDir()
-	w, _ := startWorker(t, persist, local.Options{})
+	w, _ := startWorker(t, persist, edgelocal.Options{})
 	admin, public := clients(w)
 	f := newFixture(t, admin)
 	tokens := f.signIn(t, public)
 	keys := jwks(t, w, f.pool)
 	w.Close()
 
-	w2, _ := startWorker(t, persist, local.Options{})
+	w2, _ := startWorker(t, persist, edgelocal.Options{})
 	admin, public = clients(w2)
 	if _, err := admin.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(f.pool)}); err != nil {
 		t.Fatalf("DescribeUserPool after restart: %v", err)
@@ -143,23 +143,23 @@ func wantAPIError(t testing.TB, err error, code string, status int, msgHas ...st
 // instance (no crash loop).
 func TestMisconfigured(t *testing.T) {
 	noKV := filepath.Join(root, "tests", "workerd", "build", "nokv.toml")
-	if err := local.WriteIfChanged(noKV, []byte("name = \"poolgate-nokv\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n")); err != nil {
+	if err := edgelocal.WriteIfChanged(noKV, []byte("name = \"poolgate-nokv\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n")); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
 		name    string
-		opts    local.Options
+		opts    edgelocal.Options
 		mention []string
 	}{
-		{"no master key", local.Options{Vars: map[string]string{"POOLGATE_MASTER_KEY": ""}},
+		{"no master key", edgelocal.Options{Vars: map[string]string{"POOLGATE_MASTER_KEY": ""}},
 			[]string{"POOLGATE_MASTER_KEY", "wrangler secret put POOLGATE_MASTER_KEY"}},
-		{"short master key", local.Options{Vars: map[string]string{"POOLGATE_MASTER_KEY": "c2hvcnQ="}},
+		{"short master key", edgelocal.Options{Vars: map[string]string{"POOLGATE_MASTER_KEY": "c2hvcnQ="}},
 			[]string{"POOLGATE_MASTER_KEY", "32 bytes"}},
-		{"no admin pair", local.Options{Vars: map[string]string{"POOLGATE_ADMIN_ACCESS_KEY_ID": "", "POOLGATE_ADMIN_SECRET_ACCESS_KEY": ""}},
+		{"no admin pair", edgelocal.Options{Vars: map[string]string{"POOLGATE_ADMIN_ACCESS_KEY_ID": "", "POOLGATE_ADMIN_SECRET_ACCESS_KEY": ""}},
 			[]string{"POOLGATE_ADMIN_ACCESS_KEY_ID", "POOLGATE_ADMIN_SECRET_ACCESS_KEY"}},
-		{"bad config", local.Options{Vars: map[string]string{"POOLGATE_CONFIG": `{"UserPoolz": []}`}},
+		{"bad config", edgelocal.Options{Vars: map[string]string{"POOLGATE_CONFIG": `{"UserPoolz": []}`}},
 			[]string{"POOLGATE_CONFIG", "UserPoolz"}},
-		{"no KV binding", local.Options{Config: noKV}, []string{"POOLGATE_KV", "kv_namespaces"}},
+		{"no KV binding", edgelocal.Options{Config: noKV}, []string{"POOLGATE_KV", "kv_namespaces"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // The names Config declares. Every poolgate under test gets the same file, so the same pool,
@@ -239,9 +239,9 @@ const (
 
 // StartComparisonWorker starts bench/gateway/worker.mjs under wrangler dev in front of origin,
 // in mode Passthrough, JWTVerify or JWTVerifySub; the latter two accept access tokens of ClientID from issuer,
-// whose keys are jwks. o carries Root, PersistDir, the keys local.Start requires and Logf;
+// whose keys are jwks. o carries Root, PersistDir, the keys edgelocal.Start requires and Logf;
 // Config and Vars are set here.
-func StartComparisonWorker(ctx context.Context, mode string, o local.Options, origin, issuer, jwks string) (*local.Worker, error) {
+func StartComparisonWorker(ctx context.Context, mode string, o edgelocal.Options, origin, issuer, jwks string) (*edgelocal.Worker, error) {
 	benchMode := map[string]string{Passthrough: "passthrough", JWTVerify: "verify", JWTVerifySub: "verify-sub"}[mode]
 	if benchMode == "" {
 		return nil, fmt.Errorf("harness: unknown comparison Worker %q", mode)
@@ -249,7 +249,7 @@ func StartComparisonWorker(ctx context.Context, mode string, o local.Options, or
 	o.Config = filepath.Join(o.Root, "bench", "gateway", "wrangler.toml")
 	o.Vars = map[string]string{"BENCH_MODE": benchMode, "BENCH_ORIGIN": origin, "BENCH_ISSUER": issuer, "BENCH_JWKS": jwks,
 		"BENCH_CLIENT_ID": ClientID}
-	return local.Start(ctx, o)
+	return edgelocal.Start(ctx, o)
 }
 
 // EmptySHA256 is the hex SHA-256 of an empty payload.

@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/poolgate/poolgate/edge/local"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 func main() {
@@ -46,7 +46,7 @@ func run(args []string, getenv func(string) string) error {
 		}
 		return err
 	}
-	root, err := local.FindRoot(".")
+	root, err := edgelocal.FindRoot(".")
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func run(args []string, getenv func(string) string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	begin := time.Now()
-	w, err := local.Start(ctx, local.Options{
+	w, err := edgelocal.Start(ctx, edgelocal.Options{
 		Root:                 root,
 		Addr:                 *addr,
 		PersistDir:           persist,

@@ -2,7 +2,7 @@
 // GOOS=js, served by `wrangler dev` (workerd) with its KV persisted in a directory, and with
 // a webhook receiver that checks and records the messages (codes) the Worker sends.
 // The end-to-end tests, the restart and soak tests and the benchmarks start it through Start.
-package local
+package edgelocal
 
 import (
 	"bufio"
