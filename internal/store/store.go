@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// ErrConflict is returned by Commit when a condition of the commit did not hold; nothing
+// was written. Callers read again and retry (see Retry), or report the conflict.
+var ErrConflict = errors.New("store: conflicting write")
+
 // ErrNotFound is returned by Get for a key that does not exist (or has expired).
 var ErrNotFound = errors.New("store: key not found")
 
@@ -31,8 +35,10 @@ type Page struct {
 	Cursor string
 }
 
-// Store is an eventually consistent key-value store with expiring keys.
-// Implementations must be safe for concurrent use.
+// Store is a key-value store with expiring keys and atomic conditional commits.
+// Implementations must be safe for concurrent use, from many goroutines and (hostsim's
+// instance pool, the Worker's isolates) many processes at once: Commit is the only way to
+// make a read-modify-write safe, and every domain write that depends on what it read uses it.
 type Store interface {
 	// Get returns the value for key, or ErrNotFound.
 	Get(ctx context.Context, key string) ([]byte, error)
@@ -43,4 +49,12 @@ type Store interface {
 	// List returns up to limit keys (limit <= 0 means a backend default, at most 1000)
 	// that start with prefix, in ascending order, starting after cursor.
 	List(ctx context.Context, prefix, cursor string, limit int) (Page, error)
+
+	// GetEntry returns the value under key with its version, or ErrNotFound
+	// (an absent or expired key has version NoVersion).
+	GetEntry(ctx context.Context, key string) (Entry, error)
+	// Commit applies ops atomically: either every condition holds at one instant and every
+	// write is applied, or nothing is written and the error is ErrConflict. Ops name distinct
+	// keys, at most MaxCommitOps of them, all in one Shard.
+	Commit(ctx context.Context, ops []Op) error
 }
