@@ -24,12 +24,14 @@ type Store struct {
 
 	mu      sync.Mutex
 	entries map[string]entry
-	keys    []string // every key in entries, ascending
+	keys    []string      // every key in entries, ascending
+	version store.Version // the last version handed out; versions never repeat
 }
 
 type entry struct {
 	value   []byte
 	expires time.Time // zero: never
+	version store.Version
 }
 
 func (e entry) expired(now time.Time) bool {
@@ -82,11 +84,80 @@ func (s *Store) Put(ctx context.Context, key string, value []byte, opts store.Pu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.set(key, e)
+	return nil
+}
+
+// set stores e under key with a fresh version; s.mu must be held.
+func (s *Store) set(key string, e entry) {
 	if _, ok := s.entries[key]; !ok {
 		i, _ := slices.BinarySearch(s.keys, key)
 		s.keys = slices.Insert(s.keys, i, key)
 	}
+	s.version++
+	e.version = s.version
 	s.entries[key] = e
+}
+
+// GetEntry returns a copy of the value under key with its version, or store.ErrNotFound.
+func (s *Store) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Entry{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return store.Entry{}, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	if !ok || e.expired(now) {
+		return store.Entry{}, store.ErrNotFound
+	}
+	return store.Entry{Value: append([]byte{}, e.value...), Version: e.version}, nil
+}
+
+// Commit applies ops under the store's lock if every condition holds, else returns
+// store.ErrConflict having written nothing.
+func (s *Store) Commit(ctx context.Context, ops []store.Op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := store.CheckCommit(ops); err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if err := checkKey(op.Key); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, op := range ops {
+		if !op.Conditional {
+			continue
+		}
+		cur := store.NoVersion
+		if e, ok := s.entries[op.Key]; ok && !e.expired(now) {
+			cur = e.version
+		}
+		if cur != op.IfVersion {
+			return store.ErrConflict
+		}
+	}
+	for _, op := range ops {
+		switch op.Kind {
+		case store.OpPut:
+			e := entry{value: append([]byte{}, op.Value...)}
+			if op.TTL > 0 {
+				e.expires = now.Add(max(op.TTL, store.MinTTL))
+			}
+			s.set(op.Key, e)
+		case store.OpDelete:
+			s.remove(op.Key)
+		}
+	}
 	return nil
 }
 
