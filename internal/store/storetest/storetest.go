@@ -10,6 +10,14 @@
 // most store.MaxKeyLen bytes and not "." or ".."; TTLs below store.MinTTL are rounded up; List
 // returns keys in ascending byte order, may return fewer than limit keys on a page (even an empty
 // page with a cursor), and ends with an empty cursor.
+//
+// The atomic operations are checked too (GetEntry, Commit): versions grow with every write and
+// never repeat for a key, each op kind with its condition holding and failing, a conflict writes
+// nothing, expired keys are absent for conditions, commits breaking store.CheckCommit's rules are
+// refused, and goroutines racing on one key (a compare-and-swap counter, a Create, a
+// consume-once redemption, multi-key transfers against single-key writers) never lose or tear a
+// write. A backend that serves several processes (hostsim's wasm instances) is raced through
+// them by handing the suite a store that crosses the boundary.
 package storetest
 
 import (
@@ -116,6 +124,16 @@ func RunWith(t *testing.T, opts RunOptions, newStore NewStore) {
 		{"ListEmpty", s.testListEmpty},
 		{"Concurrent", s.testConcurrent},
 		{"ContextCanceled", s.testContextCanceled},
+		{"EntryVersions", s.testEntryVersions},
+		{"CommitOps", s.testCommitOps},
+		{"ConflictWritesNothing", s.testConflictWritesNothing},
+		{"CommitTTL", s.testCommitTTL},
+		{"ExpiredIsAbsentForConditions", s.testExpiredIsAbsent},
+		{"CommitRules", s.testCommitRules},
+		{"RaceCounter", s.testRaceCounter},
+		{"RaceCreate", s.testRaceCreate},
+		{"RaceConsumeOnce", s.testRaceConsumeOnce},
+		{"RaceNoTornState", s.testRaceNoTornState},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.fn)
@@ -666,6 +684,12 @@ func (s suite) testContextCanceled(t *testing.T) {
 		}
 		if _, err := st.List(c.ctx, "", "", 0); !errors.Is(err, c.want) {
 			t.Errorf("List with %s context: %v, want %v", c.name, err, c.want)
+		}
+		if _, err := st.GetEntry(c.ctx, "k"); !errors.Is(err, c.want) {
+			t.Errorf("GetEntry with %s context: %v, want %v", c.name, err, c.want)
+		}
+		if err := st.Commit(c.ctx, []store.Op{store.Remove("k")}); !errors.Is(err, c.want) {
+			t.Errorf("Commit with %s context: %v, want %v", c.name, err, c.want)
 		}
 	}
 	// The store still works with a live context afterwards.

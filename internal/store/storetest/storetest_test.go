@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -26,10 +27,132 @@ type fake struct {
 	mu   sync.Mutex
 	vals map[string][]byte
 	exp  map[string]time.Time
+	ver  map[string]store.Version
+	last store.Version // the last version handed out
 }
 
 func newFake(now func() time.Time, fault string) *fake {
-	return &fake{now: now, faults: map[string]bool{fault: true}, vals: map[string][]byte{}, exp: map[string]time.Time{}}
+	return &fake{
+		now: now, faults: map[string]bool{fault: true},
+		vals: map[string][]byte{}, exp: map[string]time.Time{}, ver: map[string]store.Version{},
+	}
+}
+
+// bump gives key a new version; f.mu must be held.
+func (f *fake) bump(key string) {
+	_, exists := f.vals[key]
+	switch {
+	case f.faults["no-version-bump"] && exists && f.ver[key] != 0:
+	case f.faults["reuse-version"]:
+		f.ver[key]++ // a per-key counter: it restarts after a delete
+	default:
+		f.last++
+		f.ver[key] = f.last
+	}
+}
+
+// set writes key (as Put does); f.mu must be held.
+func (f *fake) set(key string, value []byte, ttl time.Duration) {
+	f.bump(key)
+	if f.faults["alias"] {
+		f.vals[key] = value
+	} else {
+		f.vals[key] = append([]byte{}, value...)
+	}
+	switch {
+	case ttl > 0 && f.faults["no-min-ttl"]:
+		f.exp[key] = f.now().Add(ttl)
+	case ttl > 0:
+		f.exp[key] = f.now().Add(max(ttl, store.MinTTL))
+	case !f.faults["sticky-ttl"]:
+		delete(f.exp, key)
+	}
+}
+
+// remove deletes key; f.mu must be held.
+func (f *fake) remove(key string) {
+	delete(f.vals, key)
+	delete(f.exp, key)
+	if !f.faults["reuse-version"] {
+		delete(f.ver, key)
+	} else {
+		f.ver[key] = 0
+	}
+}
+
+func (f *fake) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	v, err := f.Get(ctx, key)
+	if err != nil {
+		return store.Entry{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return store.Entry{Value: v, Version: f.ver[key]}, nil
+}
+
+// current is key's version for a condition; f.mu must be held.
+func (f *fake) current(key string) store.Version {
+	if f.live(key) || (f.faults["expired-present"] && f.vals[key] != nil) {
+		return f.ver[key]
+	}
+	return store.NoVersion
+}
+
+func (f *fake) Commit(ctx context.Context, ops []store.Op) error {
+	if !f.faults["ignore-ctx"] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if !f.faults["no-commit-rules"] {
+		if err := store.CheckCommit(ops); err != nil {
+			return err
+		}
+		for _, op := range ops {
+			if err := f.check(context.Background(), op.Key); err != nil {
+				return err
+			}
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	apply := func(op store.Op) {
+		switch op.Kind {
+		case store.OpPut:
+			ttl := op.TTL
+			if f.faults["commit-no-ttl"] {
+				ttl = 0
+			}
+			f.set(op.Key, op.Value, ttl)
+		case store.OpDelete:
+			f.remove(op.Key)
+		}
+	}
+	if f.faults["partial-commit"] {
+		// Checks each condition just before its own write.
+		for _, op := range ops {
+			if op.Conditional && f.current(op.Key) != op.IfVersion {
+				return store.ErrConflict
+			}
+			apply(op)
+		}
+		return nil
+	}
+	for _, op := range ops {
+		if op.Conditional && f.current(op.Key) != op.IfVersion {
+			return store.ErrConflict
+		}
+	}
+	if f.faults["racy-commit"] {
+		// Lets others in between the check and the write.
+		f.mu.Unlock()
+		runtime.Gosched()
+		f.mu.Lock()
+	}
+	for _, op := range ops {
+		apply(op)
+	}
+	return nil
 }
 
 func (f *fake) check(ctx context.Context, key string) error {
@@ -74,19 +197,7 @@ func (f *fake) Put(ctx context.Context, key string, value []byte, opts store.Put
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.faults["alias"] {
-		f.vals[key] = value
-	} else {
-		f.vals[key] = append([]byte{}, value...)
-	}
-	switch {
-	case opts.TTL > 0 && f.faults["no-min-ttl"]:
-		f.exp[key] = f.now().Add(opts.TTL)
-	case opts.TTL > 0:
-		f.exp[key] = f.now().Add(max(opts.TTL, store.MinTTL))
-	case !f.faults["sticky-ttl"]:
-		delete(f.exp, key)
-	}
+	f.set(key, value, opts.TTL)
 	return nil
 }
 
@@ -96,8 +207,7 @@ func (f *fake) Delete(ctx context.Context, key string) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.vals, key)
-	delete(f.exp, key)
+	f.remove(key)
 	return nil
 }
 
@@ -189,6 +299,13 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		"utf16-order":      "ListUnicodeAndSlashes",
 		"inclusive-cursor": "ListPagination",
 		"drop-cursor":      "ListPagination",
+		"no-version-bump":  "EntryVersions",
+		"reuse-version":    "CommitOps",
+		"partial-commit":   "ConflictWritesNothing",
+		"commit-no-ttl":    "CommitTTL",
+		"expired-present":  "ExpiredIsAbsentForConditions",
+		"no-commit-rules":  "CommitRules",
+		"racy-commit":      "RaceCounter",
 	}
 	for fault, subtest := range faults {
 		t.Run(fault, func(t *testing.T) {
