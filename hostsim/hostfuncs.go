@@ -35,6 +35,8 @@ func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		abi.KVPut:             h.kvPut,
 		abi.KVDelete:          h.kvDelete,
 		abi.KVList:            h.kvList,
+		abi.KVGetEntry:        h.kvGetEntry,
+		abi.KVCommit:          h.kvCommit,
 		abi.CryptoModExp:      h.modExp,
 		abi.CryptoRSASign:     h.signer(h.crypto.SignRSA),
 		abi.CryptoRSAVerify:   h.verifier(h.crypto.VerifyRSA),
@@ -171,6 +173,49 @@ func (h *host) kvList(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	stack[0] = sized(mod, stack[5], stack[6], abi.EncodePage(&abi.Page{Keys: page.Keys, Cursor: page.Cursor}))
+}
+
+// kv_get_entry(key_ptr, key_len, out_ptr, out_cap) → size
+func (h *host) kvGetEntry(ctx context.Context, mod api.Module, stack []uint64) {
+	key, ok := readString(mod, stack[0], stack[1])
+	if !ok {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	e, err := h.store.GetEntry(ctx, key)
+	if err != nil {
+		stack[0] = h.storeCode(ctx, abi.KVGetEntry, key, err)
+		return
+	}
+	stack[0] = sized(mod, stack[2], stack[3], abi.EncodeEntry(e))
+}
+
+// kv_commit(ops_ptr, ops_len) → status
+func (h *host) kvCommit(ctx context.Context, mod api.Module, stack []uint64) {
+	raw, ok := mod.Memory().Read(uint32(stack[0]), uint32(stack[1]))
+	if !ok {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	ops, err := abi.DecodeCommit(raw) // copies keys and values out of guest memory
+	if err != nil {
+		h.logf("hostsim: %s: %v", abi.KVCommit, err)
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	if err := store.CheckCommit(ops); err != nil {
+		h.logf("hostsim: %s: %v", abi.KVCommit, err)
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	switch err := h.store.Commit(ctx, ops); {
+	case err == nil:
+		stack[0] = 0
+	case errors.Is(err, store.ErrConflict):
+		stack[0] = fail(abi.CodeConflict)
+	default:
+		stack[0] = h.storeCode(ctx, abi.KVCommit, ops[0].Key, err)
+	}
 }
 
 // crypto_modexp(base_ptr, base_len, exp_ptr, exp_len, mod_ptr, mod_len, out_ptr, out_cap) → size

@@ -115,6 +115,71 @@ func TestHostFunctions(t *testing.T) {
 		t.Fatalf("kv_list page %+v, %v", page, err)
 	}
 
+	// kv_get_entry: an encoded Entry by the sized convention.
+	kp, kn = put(0, []byte("uu/p1/alice"))
+	if got := call(h.kvGetEntry, kp, kn, out, 64); got != code(abi.CodeNotFound) {
+		t.Fatalf("kv_get_entry of a missing key = %d", got)
+	}
+	st.Put(ctx, "uu/p1/alice", []byte("record"), store.PutOptions{})
+	want, _ := st.GetEntry(ctx, "uu/p1/alice")
+	enc := abi.EncodeEntry(want)
+	put(1024, []byte("XX"))
+	if got := call(h.kvGetEntry, kp, kn, out, 2); got != int32(len(enc)) {
+		t.Fatalf("kv_get_entry with a 2-byte buffer = %d, want %d", got, len(enc))
+	}
+	if b, _ := mem.Read(buf+1024, 2); string(b) != "XX" {
+		t.Fatalf("kv_get_entry wrote %q into a buffer too small", b)
+	}
+	if got := call(h.kvGetEntry, kp, kn, out, 64); got != int32(len(enc)) {
+		t.Fatalf("kv_get_entry = %d", got)
+	}
+	raw, _ = mem.Read(buf+1024, uint32(len(enc)))
+	if e, err := abi.DecodeEntry(raw); err != nil || e.Version != want.Version || string(e.Value) != "record" {
+		t.Fatalf("kv_get_entry wrote %+v, %v", e, err)
+	}
+	if got := call(h.kvGetEntry, outOfRange, 4, out, 64); got != code(abi.CodeInvalid) {
+		t.Fatalf("kv_get_entry with the key outside memory = %d", got)
+	}
+
+	// kv_commit: 0, -CodeConflict writing nothing, -CodeInvalid for what does not decode or
+	// breaks the commit rules.
+	commit := func(ops []store.Op) int32 {
+		op, on := put(2048, abi.EncodeCommit(ops))
+		return call(h.kvCommit, op, on)
+	}
+	if got := commit([]store.Op{store.PutIf("uu/p1/alice", want.Version, []byte("v2"), 0), store.Create("ux/p1/alice", []byte("a"), 90*time.Second)}); got != 0 {
+		t.Fatalf("kv_commit = %d", got)
+	}
+	if v, _ := st.Get(ctx, "uu/p1/alice"); string(v) != "v2" {
+		t.Fatalf("after kv_commit the store holds %q", v)
+	}
+	if got := commit([]store.Op{store.Set("uu/p1/bob", []byte("b"), 0), store.PutIf("uu/p1/alice", want.Version, []byte("v3"), 0)}); got != code(abi.CodeConflict) {
+		t.Fatalf("kv_commit with a stale version = %d, want -CodeConflict", got)
+	}
+	if _, err := st.Get(ctx, "uu/p1/bob"); err == nil {
+		t.Fatal("a conflicting kv_commit wrote its other op")
+	}
+	for name, ops := range map[string][]store.Op{
+		"cross-shard":   {store.Set("uu/p1/x", nil, 0), store.Set("uu/p2/x", nil, 0)},
+		"duplicate key": {store.Set("uu/p1/x", nil, 0), store.Remove("uu/p1/x")},
+		"no ops":        nil,
+	} {
+		if got := commit(ops); got != code(abi.CodeInvalid) {
+			t.Errorf("kv_commit with %s = %d, want -CodeInvalid", name, got)
+		}
+	}
+	op, on := put(2048, []byte{2, 1, 9})
+	if got := call(h.kvCommit, op, on); got != code(abi.CodeInvalid) {
+		t.Fatalf("kv_commit of a malformed op list = %d", got)
+	}
+	if got := call(h.kvCommit, outOfRange, 4); got != code(abi.CodeInvalid) {
+		t.Fatalf("kv_commit with the ops outside memory = %d", got)
+	}
+	clock.Advance(91 * time.Second) // the TTL of a commit put reached the store
+	if _, err := st.Get(ctx, "ux/p1/alice"); err == nil {
+		t.Fatal("kv_commit's TTL was lost")
+	}
+
 	// Crypto: results by the sized convention; codes for bad input and bad signatures.
 	mp, mn := put(0, []byte{0x0b})
 	bp, bn := put(8, []byte{0x03})

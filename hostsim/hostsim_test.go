@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 	"github.com/poolgate/poolgate/internal/store/storetest"
@@ -93,6 +94,21 @@ func TestStoreThroughGuest(t *testing.T) {
 	})
 }
 
+// TestStoreThroughGuestOnBolt runs the suite through the guest onto a bbolt file, as hostsim
+// serves: the racing subtests' goroutines are requests spread over several wasm instances,
+// each its own guest with its own memory, meeting only in the file.
+func TestStoreThroughGuestOnBolt(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		bolt, err := boltstore.Open(filepath.Join(t.TempDir(), "poolgate.db"), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bolt.Close() })
+		s := start(t, Options{Store: bolt, Clock: now, Instances: 4})
+		return guestStore{t: t, h: s.Handler()}
+	})
+}
+
 // guestStore is a store.Store that calls the test guest's /kv and /list endpoints.
 type guestStore struct {
 	t *testing.T
@@ -130,6 +146,49 @@ func (g guestStore) Put(ctx context.Context, key string, value []byte, opts stor
 func (g guestStore) Delete(ctx context.Context, key string) error {
 	_, err := g.call(ctx, "DELETE", "/kv?key="+url.QueryEscape(key), nil)
 	return err
+}
+
+func (g guestStore) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	rec, err := g.call(ctx, "GET", "/entry?key="+url.QueryEscape(key), nil)
+	if err != nil {
+		return store.Entry{}, err
+	}
+	if rec.Code == http.StatusNotFound {
+		return store.Entry{}, store.ErrNotFound
+	}
+	v, err := strconv.ParseUint(rec.Header().Get("X-Version"), 10, 64)
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("X-Version: %w", err)
+	}
+	return store.Entry{Value: rec.Body.Bytes(), Version: store.Version(v)}, nil
+}
+
+func (g guestStore) Commit(ctx context.Context, ops []store.Op) error {
+	// As the test guest's commitOp: the key as bytes, since JSON strings cannot carry invalid UTF-8.
+	type commitOp struct {
+		store.Op
+		Key []byte
+	}
+	in := make([]commitOp, len(ops))
+	for i, op := range ops {
+		in[i] = commitOp{Op: op, Key: []byte(op.Key)}
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rec := httptest.NewRecorder()
+	g.h.ServeHTTP(rec, httptest.NewRequest("POST", "/commit", bytes.NewReader(body)))
+	switch rec.Code {
+	case http.StatusNoContent:
+		return nil
+	case http.StatusConflict:
+		return store.ErrConflict
+	}
+	return errors.New(rec.Body.String())
 }
 
 func (g guestStore) List(ctx context.Context, prefix, cursor string, limit int) (store.Page, error) {

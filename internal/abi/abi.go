@@ -65,6 +65,24 @@ const (
 	// KVList lists keys: (prefix_ptr, prefix_len, cursor_ptr, cursor_len, limit, out_ptr,
 	// out_cap) → size of a Page encoded by EncodePage. limit <= 0 asks for the store's default.
 	KVList = "kv_list"
+	// KVGetEntry reads a value with its version (store.Store.GetEntry): (key_ptr, key_len,
+	// out_ptr, out_cap) → size of a store.Entry encoded by EncodeEntry; -CodeNotFound for a
+	// missing or expired key. A retry with a larger buffer reads again (and may see a newer
+	// version), like kv_get.
+	KVGetEntry = "kv_get_entry"
+	// KVCommit applies operations atomically (store.Store.Commit): (ops_ptr, ops_len) → status
+	// for a []store.Op encoded by EncodeCommit. 0: every condition held and every write was
+	// applied. -CodeConflict: a condition did not hold and nothing was written (the guest reads
+	// again and retries, or reports the conflict). -CodeInvalid: the ops do not decode, or break
+	// store.CheckCommit's rules (the host checks them again: it does not trust the guest);
+	// -CodeCanceled, -CodeInternal (a key the store rejects, a store failure; logged) as kv_put.
+	// The host reads the whole op list during the call and keeps none of the guest's memory.
+	//
+	//	         ops_ptr
+	//	           |
+	//	before: [..][2 n op1 op2 ...][..]      kv_commit(ops_ptr, len)
+	//	after:  unchanged                      result 0, -CodeConflict, ...
+	KVCommit = "kv_commit"
 	// CryptoModExp computes base^exp mod mod (unsigned big-endian byte strings):
 	// (base_ptr, base_len, exp_ptr, exp_len, mod_ptr, mod_len, out_ptr, out_cap) → size.
 	// The result never needs more than mod_len bytes. -CodeInvalid for a zero or even modulus.
@@ -188,6 +206,8 @@ var Imports = []Func{
 	{KVPut, append(i32s(4), I64), []ValueType{I32}},
 	{KVDelete, i32s(2), []ValueType{I32}},
 	{KVList, i32s(7), []ValueType{I32}},
+	{KVGetEntry, i32s(4), []ValueType{I32}},
+	{KVCommit, i32s(2), []ValueType{I32}},
 	{CryptoModExp, i32s(8), []ValueType{I32}},
 	{CryptoRSASign, i32s(6), []ValueType{I32}},
 	{CryptoRSAVerify, i32s(6), []ValueType{I32}},
@@ -225,6 +245,9 @@ const (
 	CodeCanceled Code = 4
 	// CodeInternal: the host failed (its store, its sender); the host logs the details.
 	CodeInternal Code = 5
+	// CodeConflict: kv_commit found a condition that did not hold and wrote nothing
+	// (store.ErrConflict).
+	CodeConflict Code = 6
 )
 
 var codeNames = map[Code]string{
@@ -233,6 +256,7 @@ var codeNames = map[Code]string{
 	CodeVerify:   "verification failed",
 	CodeCanceled: "canceled",
 	CodeInternal: "host internal error",
+	CodeConflict: "conflicting write",
 }
 
 func (c Code) String() string {

@@ -4,8 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 // Binary form. Every encoding starts with a version byte; strings and byte strings are a uvarint
@@ -17,6 +21,10 @@ import (
 //	Response: version=2, uvarint status (100..999, or 0 = StatusHandoff), header block, body
 //	Page:     version=2, uvarint key count, keys..., cursor
 //	Result:   version=2, byte ok (1) or failed (0), text
+//	Entry:    version=2, uvarint store version (> 0), value
+//	Commit:   version=2, uvarint op count, ops...; an op is byte kind (store.OpKind),
+//	          byte conditional (0 or 1), uvarint if_version (0 when unconditional), key,
+//	          value, uvarint ttl_nanoseconds (0 = none)
 //
 // A pending request has an empty body (the guest reads it with BodyRead); a handoff response
 // has an empty header block. Version 2 added body_pending and StatusHandoff: a host and a guest
@@ -62,6 +70,88 @@ type Page struct {
 type Result struct {
 	OK   bool
 	Text string
+}
+
+// EncodeEntry encodes e (a present entry: its version is never store.NoVersion).
+func EncodeEntry(e store.Entry) []byte {
+	b := make([]byte, 0, 1+2*binary.MaxVarintLen64+len(e.Value))
+	b = append(b, version)
+	b = binary.AppendUvarint(b, uint64(e.Version))
+	return appendBytes(b, e.Value)
+}
+
+// DecodeEntry decodes an encoded Entry. Value is nil when empty and otherwise a copy.
+func DecodeEntry(b []byte) (store.Entry, error) {
+	d := decoder{b: b}
+	d.version()
+	v := d.uvarint()
+	if d.err == nil && v == uint64(store.NoVersion) {
+		d.fail("entry without a version")
+	}
+	e := store.Entry{Version: store.Version(v), Value: d.bytes()}
+	if err := d.finish("entry"); err != nil {
+		return store.Entry{}, err
+	}
+	return e, nil
+}
+
+// minOpSize is the fewest bytes an encoded op takes (kind, conditional, and four empty varints).
+const minOpSize = 6
+
+// EncodeCommit encodes the ops of a commit. A TTL that is not positive is encoded as none.
+func EncodeCommit(ops []store.Op) []byte {
+	n := 1 + binary.MaxVarintLen32
+	for _, op := range ops {
+		n += 2 + 2*binary.MaxVarintLen64 + 2*binary.MaxVarintLen32 + len(op.Key) + len(op.Value)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, version)
+	b = binary.AppendUvarint(b, uint64(len(ops)))
+	for _, op := range ops {
+		b = append(b, byte(op.Kind), flag(op.Conditional))
+		b = binary.AppendUvarint(b, uint64(op.IfVersion))
+		b = appendString(b, op.Key)
+		b = appendBytes(b, op.Value)
+		b = binary.AppendUvarint(b, uint64(max(op.TTL, 0)))
+	}
+	return b
+}
+
+// DecodeCommit decodes the ops of a commit. It checks the encoding (known kinds, flags, no
+// version on an unconditional op, TTLs that fit a time.Duration), not store.CheckCommit's
+// rules, which the store applies. Values are nil when empty and otherwise copies.
+func DecodeCommit(b []byte) ([]store.Op, error) {
+	d := decoder{b: b}
+	d.version()
+	n := d.count(minOpSize)
+	var ops []store.Op
+	if n > 0 {
+		ops = make([]store.Op, 0, n)
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		kind, cond := d.byte(), d.byte()
+		op := store.Op{Kind: store.OpKind(kind), Conditional: cond == 1, IfVersion: store.Version(d.uvarint())}
+		op.Key = d.string()
+		op.Value = d.bytes()
+		ttl := d.uvarint()
+		switch {
+		case d.err != nil:
+		case kind > byte(store.OpDelete):
+			d.fail("op %d: kind %d", i, kind)
+		case cond > 1:
+			d.fail("op %d: conditional flag %d", i, cond)
+		case !op.Conditional && op.IfVersion != store.NoVersion:
+			d.fail("op %d: a version on an unconditional op", i)
+		case ttl > math.MaxInt64:
+			d.fail("op %d: ttl %d out of range", i, ttl)
+		}
+		op.TTL = time.Duration(ttl)
+		ops = append(ops, op)
+	}
+	if err := d.finish("commit"); err != nil {
+		return nil, err
+	}
+	return ops, nil
 }
 
 // EncodeRequest encodes r.

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 func sampleRequest() *Request {
@@ -214,5 +218,69 @@ func TestCodeError(t *testing.T) {
 	var err error = CodeNotFound
 	if err.Error() != "abi: not found" || Code(99).String() != "unknown code" {
 		t.Fatalf("Code texts: %q %q", err.Error(), Code(99).String())
+	}
+}
+
+func TestEntryRoundTrip(t *testing.T) {
+	for _, want := range []store.Entry{
+		{Value: []byte("value"), Version: 2},
+		{Value: nil, Version: 1},
+		{Value: bytes.Repeat([]byte{0, 0xff}, 40000), Version: 1<<64 - 1},
+	} {
+		b := EncodeEntry(want)
+		got, err := DecodeEntry(b)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("entry v%d: got %+v, %v", want.Version, got.Version, err)
+		}
+		if len(want.Value) > 0 {
+			b[len(b)-1] ^= 0xff
+			if !bytes.Equal(got.Value, want.Value) {
+				t.Fatal("DecodeEntry's Value aliases its input")
+			}
+		}
+	}
+	for _, bad := range [][]byte{
+		EncodeEntry(store.Entry{Value: []byte("x")}), // NoVersion
+		append(EncodeEntry(store.Entry{Version: 3}), 0),
+		EncodeEntry(store.Entry{Value: []byte("x"), Version: 3})[:3],
+		{1, 3, 0},
+	} {
+		if _, err := DecodeEntry(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeEntry(%x) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+func TestCommitRoundTrip(t *testing.T) {
+	want := sampleOps()
+	want[0].Value = []byte{} // decodes as nil
+	got, err := DecodeCommit(EncodeCommit(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want[0].Value = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+	}
+	// A negative TTL means none, as in store.PutOptions.
+	got, err = DecodeCommit(EncodeCommit([]store.Op{store.Set("k", []byte("v"), -time.Hour)}))
+	if err != nil || len(got) != 1 || got[0].TTL != 0 {
+		t.Fatalf("negative TTL: %+v, %v", got, err)
+	}
+	enc := EncodeCommit([]store.Op{store.Set("k", []byte("v"), 0)})
+	op := enc[2:] // after the version and the count
+	for name, bad := range map[string][]byte{
+		"truncated":            enc[:len(enc)-1],
+		"trailing":             append(slices.Clone(enc), 0),
+		"unknown kind":         append([]byte{version, 1, 3}, op[1:]...),
+		"conditional flag 2":   append([]byte{version, 1, op[0], 2}, op[2:]...),
+		"unconditional w/ ver": append([]byte{version, 1, op[0], 0, 9}, op[3:]...),
+		"ttl overflow":         append(slices.Clone(enc[:len(enc)-1]), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+		"count beyond input":   {version, 9, 1, 0, 0, 1, 'k', 0, 0},
+		"old version":          append([]byte{1}, enc[1:]...),
+	} {
+		if _, err := DecodeCommit(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeCommit with %s: %v, want ErrMalformed", name, err)
+		}
 	}
 }

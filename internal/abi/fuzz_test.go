@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 // FuzzDecodeRequest: DecodeRequest never panics, and whatever it accepts re-encodes to an
@@ -85,4 +88,61 @@ func FuzzDecodeResult(f *testing.F) {
 			t.Fatalf("result round trip: %+v -> %+v, %v", r, again, err)
 		}
 	})
+}
+
+// FuzzDecodeEntry: as FuzzDecodeRequest, for kv_get_entry results.
+func FuzzDecodeEntry(f *testing.F) {
+	f.Add(EncodeEntry(store.Entry{Value: []byte("v"), Version: 7}))
+	f.Add(EncodeEntry(store.Entry{Version: 1 << 63}))
+	f.Add([]byte{version, 0, 0})      // version 0
+	f.Add([]byte{version, 1, 5, 'x'}) // value longer than the input
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := DecodeEntry(b)
+		if err != nil {
+			return
+		}
+		if e.Version == store.NoVersion {
+			t.Fatal("decoded an entry without a version")
+		}
+		again, err := DecodeEntry(EncodeEntry(e))
+		if err != nil || !reflect.DeepEqual(again, e) {
+			t.Fatalf("entry round trip: %+v -> %+v, %v", e, again, err)
+		}
+	})
+}
+
+// FuzzDecodeCommit: as FuzzDecodeRequest, for kv_commit op lists (the host decodes what the
+// guest sends, so this is the decoder that sees untrusted input).
+func FuzzDecodeCommit(f *testing.F) {
+	f.Add(EncodeCommit(sampleOps()))
+	f.Add(EncodeCommit(nil))
+	f.Add([]byte{version, 1, 3, 0, 0, 1, 'k', 0, 0})              // unknown kind
+	f.Add([]byte{version, 1, 1, 0, 5, 1, 'k', 0, 0})              // version on an unconditional op
+	f.Add([]byte{version, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0, 0}) // a forged count
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ops, err := DecodeCommit(b)
+		if err != nil {
+			return
+		}
+		for _, op := range ops {
+			if op.Kind > store.OpDelete || op.TTL < 0 || (!op.Conditional && op.IfVersion != 0) {
+				t.Fatalf("decoded an invalid op %+v", op)
+			}
+		}
+		again, err := DecodeCommit(EncodeCommit(ops))
+		if err != nil || !reflect.DeepEqual(again, ops) {
+			t.Fatalf("commit round trip: %+v -> %+v, %v", ops, again, err)
+		}
+	})
+}
+
+func sampleOps() []store.Op {
+	return []store.Op{
+		store.Create("ux/pool1/alice", []byte("sub"), 0),
+		store.PutIf("uu/pool1/sub", 42, []byte("{\"user\":1}\x00\xff"), 90*time.Second),
+		store.DeleteIf("cu/pool1/code", 1<<40),
+		store.Check("ug/pool1/admins", store.NoVersion),
+		store.Set("lk/pool1/sub", nil, time.Nanosecond),
+		store.Remove("srpu/pool1/x"),
+	}
 }

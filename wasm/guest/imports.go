@@ -21,6 +21,12 @@ func kvDelete(key string) int32
 //go:wasmimport poolgate kv_list
 func kvList(prefix, cursor string, limit int32, out *byte, outCap uint32) int32
 
+//go:wasmimport poolgate kv_get_entry
+func kvGetEntry(key string, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate kv_commit
+func kvCommit(ops *byte, opsLen uint32) int32
+
 //go:wasmimport poolgate crypto_modexp
 func cryptoModExp(base *byte, baseLen uint32, exp *byte, expLen uint32, mod *byte, modLen uint32, out *byte, outCap uint32) int32
 

@@ -76,3 +76,42 @@ func (kvStore) List(ctx context.Context, prefix, cursor string, limit int) (stor
 	}
 	return store.Page{Keys: p.Keys, Cursor: p.Cursor}, nil
 }
+
+func (kvStore) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Entry{}, err
+	}
+	raw, err := sized(func(out *byte, outCap uint32) int32 { return kvGetEntry(key, out, outCap) })
+	if errors.Is(err, abi.CodeNotFound) {
+		return store.Entry{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("guest: kv_get_entry %q: %w", key, err)
+	}
+	e, err := abi.DecodeEntry(raw)
+	if err != nil {
+		return store.Entry{}, fmt.Errorf("guest: kv_get_entry %q: %w", key, err)
+	}
+	return e, nil
+}
+
+// Commit checks the commit's rules here too, for an error that says which rule; the host
+// checks them again.
+func (kvStore) Commit(ctx context.Context, ops []store.Op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := store.CheckCommit(ops); err != nil {
+		return err
+	}
+	enc := abi.EncodeCommit(ops)
+	p, n := in(enc)
+	switch err := status(kvCommit(p, n)); {
+	case err == nil:
+		return nil
+	case errors.Is(err, abi.CodeConflict):
+		return store.ErrConflict
+	default:
+		return fmt.Errorf("guest: kv_commit of %d ops (first %q): %w", len(ops), ops[0].Key, err)
+	}
+}

@@ -51,6 +51,8 @@ func newApp(env guest.Env) (guest.App, error) {
 	a.mux.HandleFunc("PUT /kv", a.kvPut)
 	a.mux.HandleFunc("DELETE /kv", a.kvDelete)
 	a.mux.HandleFunc("GET /list", a.list)
+	a.mux.HandleFunc("GET /entry", a.entry)
+	a.mux.HandleFunc("POST /commit", a.commit)
 	a.mux.HandleFunc("POST /crypto/{op}", a.crypto)
 	a.mux.HandleFunc("POST /send", a.send)
 	a.mux.HandleFunc("GET /config", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, env.Config) })
@@ -175,6 +177,49 @@ func (a *app) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// entry answers GetEntry: the value, with its version in X-Version.
+func (a *app) entry(w http.ResponseWriter, r *http.Request) {
+	e, err := a.env.Store.GetEntry(r.Context(), r.URL.Query().Get("key"))
+	if errors.Is(err, store.ErrNotFound) {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	w.Header().Set("X-Version", strconv.FormatUint(uint64(e.Version), 10))
+	w.Write(e.Value)
+}
+
+// CommitOp is a store.Op as JSON, with the key as bytes: JSON strings cannot carry invalid UTF-8.
+type commitOp struct {
+	store.Op
+	Key []byte
+}
+
+// commit runs Commit with the JSON []commitOp it is sent: 204, or 409 for store.ErrConflict.
+func (a *app) commit(w http.ResponseWriter, r *http.Request) {
+	var in []commitOp
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	var ops []store.Op
+	for _, op := range in {
+		op.Op.Key = string(op.Key)
+		ops = append(ops, op.Op)
+	}
+	switch err := a.env.Store.Commit(r.Context(), ops); {
+	case errors.Is(err, store.ErrConflict):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // CryptoArgs are the operands of one Provider call, in the order the method takes them.
