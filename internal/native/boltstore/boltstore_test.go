@@ -16,7 +16,7 @@ import (
 	"github.com/poolgate/poolgate/internal/store/storetest"
 )
 
-func openTemp(t *testing.T, now func() time.Time) (*Store, string) {
+func openTemp(t testing.TB, now func() time.Time) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "poolgate.db")
 	s, err := Open(path, now)
