@@ -163,6 +163,7 @@ func TestHostFunctions(t *testing.T) {
 		"cross-shard":   {store.Set("uu/p1/x", nil, 0), store.Set("uu/p2/x", nil, 0)},
 		"duplicate key": {store.Set("uu/p1/x", nil, 0), store.Remove("uu/p1/x")},
 		"no ops":        nil,
+		"empty key":     {store.Set("uu/p1/x", nil, 0), store.Set("", nil, 0)},
 	} {
 		if got := commit(ops); got != code(abi.CodeInvalid) {
 			t.Errorf("kv_commit with %s = %d, want -CodeInvalid", name, got)

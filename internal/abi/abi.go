@@ -74,8 +74,8 @@ const (
 	// for a []store.Op encoded by EncodeCommit. 0: every condition held and every write was
 	// applied. -CodeConflict: a condition did not hold and nothing was written (the guest reads
 	// again and retries, or reports the conflict). -CodeInvalid: the ops do not decode, or break
-	// store.CheckCommit's rules (the host checks them again: it does not trust the guest);
-	// -CodeCanceled, -CodeInternal (a key the store rejects, a store failure; logged) as kv_put.
+	// store.CheckCommit's rules, keys included (the host checks them again: it does not trust
+	// the guest; it logs why). -CodeCanceled, -CodeInternal (a store failure; logged) as kv_put.
 	// The host reads the whole op list during the call and keeps none of the guest's memory.
 	//
 	//	         ops_ptr

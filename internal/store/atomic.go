@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Version identifies one write of a key. Versions of a key only grow, across deletes and
@@ -100,8 +101,25 @@ var poolScoped = map[string]bool{
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true,
 }
 
+// CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid
+// UTF-8 of at most MaxKeyLen bytes, not "." or "..".
+func CheckKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("store: empty key")
+	case len(key) > MaxKeyLen:
+		return fmt.Errorf("store: key of %d bytes exceeds %d", len(key), MaxKeyLen)
+	case key == "." || key == "..":
+		return fmt.Errorf("store: key %q is not allowed", key)
+	case !utf8.ValidString(key):
+		return fmt.Errorf("store: key is not valid UTF-8")
+	}
+	return nil
+}
+
 // CheckCommit enforces the rules every backend's Commit shares: 1..MaxCommitOps ops,
-// distinct keys, one shard, valid kinds. Backends call it first.
+// valid (CheckKey) and distinct keys, one shard, valid kinds. Backends call it first; so does
+// a host that receives a commit from a guest, to answer a broken one as invalid.
 func CheckCommit(ops []Op) error {
 	if len(ops) == 0 || len(ops) > MaxCommitOps {
 		return fmt.Errorf("store: a commit has 1..%d operations, not %d", MaxCommitOps, len(ops))
@@ -109,6 +127,9 @@ func CheckCommit(ops []Op) error {
 	shard := Shard(ops[0].Key)
 	seen := make(map[string]bool, len(ops))
 	for _, op := range ops {
+		if err := CheckKey(op.Key); err != nil {
+			return err
+		}
 		if seen[op.Key] {
 			return fmt.Errorf("store: commit names key %.80q twice", op.Key)
 		}

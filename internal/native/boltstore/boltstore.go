@@ -177,11 +177,6 @@ func (s *Store) Commit(ctx context.Context, ops []store.Op) error {
 	if err := store.CheckCommit(ops); err != nil {
 		return err
 	}
-	for _, op := range ops {
-		if err := checkKey(op.Key); err != nil {
-			return err
-		}
-	}
 	now := s.now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)

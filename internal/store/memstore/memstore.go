@@ -126,11 +126,6 @@ func (s *Store) Commit(ctx context.Context, ops []store.Op) error {
 	if err := store.CheckCommit(ops); err != nil {
 		return err
 	}
-	for _, op := range ops {
-		if err := checkKey(op.Key); err != nil {
-			return err
-		}
-	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

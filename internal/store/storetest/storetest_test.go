@@ -108,11 +108,6 @@ func (f *fake) Commit(ctx context.Context, ops []store.Op) error {
 		if err := store.CheckCommit(ops); err != nil {
 			return err
 		}
-		for _, op := range ops {
-			if err := f.check(context.Background(), op.Key); err != nil {
-				return err
-			}
-		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
