@@ -103,8 +103,5 @@ func (s *Service) clearFailures(ctx context.Context, key string, v store.Version
 	if v == store.NoVersion {
 		return nil
 	}
-	if t, ok := s.d.Store.(*txn); ok {
-		return t.Delete(ctx, key)
-	}
-	return s.d.Store.Commit(ctx, []store.Op{store.Remove(key)})
+	return s.d.Store.Delete(ctx, key) // inside a transaction: with its commit
 }

@@ -99,7 +99,7 @@ func (s *Service) createPoolRecord(ctx context.Context, p *Pool) error {
 
 // putPool writes p inside a transaction on the global shard that has read it (getPool).
 func (s *Service) putPool(ctx context.Context, p *Pool) error {
-	if _, ok := s.d.Store.(*txn); !ok {
+	if !s.inTxn() {
 		return fmt.Errorf("userpool: putPool of %s outside a transaction", p.Id)
 	}
 	return s.putJSON(ctx, poolKey(p.Id), p)
@@ -365,7 +365,7 @@ func (s *Service) indexOwner(ctx context.Context, p *Pool, attr, value string) (
 // no longer holds the value, which ensureUnique/indexOwner checked). Uniqueness checks
 // (UsernameExists, AliasExists) are the caller's job, in the same transaction, before calling.
 func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) error {
-	if _, ok := s.d.Store.(*txn); !ok {
+	if !s.inTxn() {
 		return fmt.Errorf("userpool: putUser of %s outside a transaction", u.Username)
 	}
 	u.Modified = s.now()
@@ -508,7 +508,7 @@ func (s *Service) getGroup(ctx context.Context, pool, name string) (*Group, erro
 // putGroup writes a group inside a transaction that has read it (getGroup/loadGroup), so the
 // write is conditioned on the group being as read: absent for a new one.
 func (s *Service) putGroup(ctx context.Context, g *storedGroup) error {
-	if _, ok := s.d.Store.(*txn); !ok {
+	if !s.inTxn() {
 		return fmt.Errorf("userpool: putGroup of %s outside a transaction", g.GroupName)
 	}
 	return s.putJSON(ctx, groupKey(g.UserPoolId, g.GroupName), g)
