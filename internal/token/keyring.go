@@ -286,9 +286,8 @@ func (k *Keyring) slot(poolID, use string) *slot {
 }
 
 // Prepare creates the pool's signing keys (ID and access) that the store does not hold yet.
-// Pools get them when they are created: a single writer then, while keys created on first
-// use by several instances at once could overwrite one another (the store has no
-// compare-and-swap), leaving a token signed with a key the JWKS no longer has.
+// Pools get them when they are created, so that the first sign-ins do not all race to create
+// them (the race is safe, see install, but costs every loser a key generation).
 func (k *Keyring) Prepare(ctx context.Context, poolID string) error {
 	if err := checkPoolID(poolID); err != nil {
 		return err

@@ -347,7 +347,7 @@ func (s *Service) adminDeleteUser(ctx context.Context, in *AdminUserRef) (*struc
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, p, in.Username); err != nil {
+	if err := s.deleteUser(ctx, p, in.Username, ""); err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil

@@ -21,9 +21,16 @@ import (
 //	ug/<pool>/<group>               group
 //	ugm/<pool>/<group>/<usernameKey> group membership (value: canonical username)
 //	rv/<pool>/<originJTI>           revoked refresh-token family (TTL = refresh validity)
+//	rtu/<pool>/<refreshID>          a rotated refresh token's first exchange (created once)
+//	srpu/<pool>/<sha256 of block>   a spent SRP SECRET_BLOCK (created once)
+//	lk/<pool>/<sha256 of name key>  lockout count of a sign-in name, known or not (lockout.go)
+//	upx/decoy-key                   the decoy secret (created once)
 //
-// Workers KV has no transactions: records are written before their index keys and readers
-// check that an index key still points at a record that agrees (see findUser).
+// Everything but up/, cl/ and upx/ is in the pool's shard (store.Shard). A user record and its
+// index keys are written in one transaction (txn.go): an index key is created only if free, or
+// replaced only if stale and unchanged since it was read. Readers still check that an index key
+// points at a record that agrees (see findUser): a key can outlive its user only in data
+// written before the store was atomic.
 
 const (
 	sealPurposeUser   = "userpool/user-secrets"
@@ -427,12 +434,14 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 // memberships (there may be more than one commit holds). A membership key that outlives its
 // user is ignored by readers (ListUsersInGroup checks the user record) and is removed here
 // only while the username is still free.
-func (s *Service) deleteUser(ctx context.Context, p *Pool, name string) error {
+// With sub set, only the user with that sub is deleted (a self-service delete must not hit a
+// new user who took the name meanwhile).
+func (s *Service) deleteUser(ctx context.Context, p *Pool, name, sub string) error {
 	var groups []string
 	var ukey string
 	err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		u, err := ts.findUser(ctx, p, name)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && sub != "" && u.Sub != sub) {
 			return awsjson.UserNotFound()
 		}
 		if err != nil {
