@@ -219,7 +219,7 @@ func (s *Service) decoyKey(ctx context.Context) ([]byte, error) {
 	if key := s.cache.decoyKey.Load(); key != nil {
 		return *key, nil
 	}
-	for {
+	for attempt := 0; ; attempt++ {
 		sealed, err := s.d.Store.Get(ctx, decoyKeyKey)
 		if err == nil {
 			key, err := s.d.AtRest.Open(purposeDecoyKey, sealed, s.now())
@@ -231,6 +231,9 @@ func (s *Service) decoyKey(ctx context.Context) ([]byte, error) {
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
+		}
+		if attempt > 0 {
+			return nil, errors.New("userpool: decoy key not readable after creating it")
 		}
 		key := make([]byte, 32)
 		if _, err := io.ReadFull(s.d.Rand, key); err != nil {

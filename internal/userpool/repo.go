@@ -431,7 +431,7 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 }
 
 // deleteUser removes u with its index keys and lockout record in one commit, then its group
-// memberships (there may be more than one commit holds). A membership key that outlives its
+// memberships (there may be more than one commit can hold). A membership key that outlives its
 // user is ignored by readers (ListUsersInGroup checks the user record) and is removed here
 // only while the username is still free.
 // With sub set, only the user with that sub is deleted (a self-service delete must not hit a
