@@ -345,6 +345,35 @@ func TestRaceDeleteUserLeavesNoIndex(t *testing.T) {
 	}
 }
 
+func TestRaceCodesAreSingleUseAndGuessesCounted(t *testing.T) {
+	a := newAuthSetup(t, nil, passwordClient)
+	a.signUpConfirmed("cody", "cody@example.com")
+	ctx := t.Context()
+	forgot := func() string {
+		a.call("ForgotPassword", map[string]any{"ClientId": a.client, "Username": "cody"})
+		return a.lastCode("cody", message.KindForgotPassword)
+	}
+	confirm := func(code string) error {
+		_, err := a.svc.confirmForgotPassword(ctx, &ConfirmForgotPasswordInput{ClientId: a.client, Username: "cody",
+			ConfirmationCode: code, Password: "N3w-Password"})
+		return err
+	}
+	// The right code, ten times at once: one reset.
+	code := forgot()
+	if got := tally(a.race(10, func(int) error { return confirm(code) })); got[""] != 1 || got["CodeMismatchException"] != 9 {
+		t.Fatalf("10 resets with one code: %v", got)
+	}
+	// Ten wrong guesses at once: every one is counted, so the code dies after five.
+	code = forgot()
+	got := tally(a.race(10, func(i int) error { return confirm(fmt.Sprintf("x%05d", i)) }))
+	if got["CodeMismatchException"] != maxCodeAttempts-1 || got["TooManyFailedAttemptsException"] != 10-(maxCodeAttempts-1) {
+		t.Fatalf("10 wrong codes at once: %v", got)
+	}
+	if err := confirm(code); errType(err) != "TooManyFailedAttemptsException" {
+		t.Fatalf("the right code after %d wrong ones: %v", maxCodeAttempts, err)
+	}
+}
+
 // conflictingStore is a store whose every commit in a user pool's shard conflicts.
 type conflictingStore struct {
 	store.Store
