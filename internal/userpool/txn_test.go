@@ -374,6 +374,51 @@ func TestRaceCodesAreSingleUseAndGuessesCounted(t *testing.T) {
 	}
 }
 
+func TestDeleteUserInManyGroups(t *testing.T) {
+	// More memberships than one commit holds: the user and its index go in one commit, the
+	// memberships in batches after it.
+	a := newAuthSetup(t, nil, passwordClient)
+	a.signUp("mona", "mona@example.com")
+	n := store.MaxCommitOps + 10
+	for i := range n {
+		g := fmt.Sprintf("g%03d", i)
+		a.call("CreateGroup", map[string]any{"UserPoolId": a.pool, "GroupName": g})
+		a.call("AdminAddUserToGroup", map[string]any{"UserPoolId": a.pool, "Username": "mona", "GroupName": g})
+	}
+	if keys := a.keysUnder("ugm/" + a.pool + "/"); len(keys) != n {
+		t.Fatalf("%d memberships, want %d", len(keys), n)
+	}
+	a.call("AdminDeleteUser", map[string]any{"UserPoolId": a.pool, "Username": "mona"})
+	if keys := a.keysUnder("ugm/" + a.pool + "/"); len(keys) != 0 {
+		t.Fatalf("%d memberships outlive the user", len(keys))
+	}
+	if n := a.checkIndex(a.pool); n != 0 {
+		t.Fatalf("%d index keys outlive the user", n)
+	}
+}
+
+func TestStaleIndexKeyIsReplaced(t *testing.T) {
+	// Data written before the store was atomic may hold an index key whose user no longer
+	// has the value: it does not block the value, and is replaced conditioned on its version.
+	a := newAuthSetup(t, map[string]any{"UsernameAttributes": []string{"email"}}, passwordClient)
+	ctx := t.Context()
+	a.call("SignUp", map[string]any{"ClientId": a.client, "Username": "old@example.com", "Password": testPassword})
+	owner := a.user(a.pool, "old@example.com").Username
+	stale := indexKey(a.pool, "email", "new@example.com")
+	if err := a.store.Put(ctx, stale, []byte(owner), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := a.call("SignUp", map[string]any{"ClientId": a.client, "Username": "new@example.com", "Password": testPassword})
+	sub, _ := out["UserSub"].(string)
+	ref, err := a.store.Get(ctx, stale)
+	if err != nil || string(ref) != a.user(a.pool, sub).Username {
+		t.Fatalf("index key %s → %q (%v), want the new user", stale, ref, err)
+	}
+	if n := a.checkIndex(a.pool); n != 4 { // two subs, two emails
+		t.Fatalf("%d index keys, want 4", n)
+	}
+}
+
 // conflictingStore is a store whose every commit in a user pool's shard conflicts.
 type conflictingStore struct {
 	store.Store
