@@ -107,3 +107,45 @@ func TestRaceGuestsLinkOneLogin(t *testing.T) {
 		t.Fatalf("identities left: %+v %v", list, err)
 	}
 }
+
+// conflictingStore makes every commit conflict once armed.
+type conflictingStore struct {
+	store.Store
+	mu    sync.Mutex
+	armed bool
+	tries int
+}
+
+func (c *conflictingStore) Commit(ctx context.Context, ops []store.Op) error {
+	c.mu.Lock()
+	armed := c.armed
+	if armed {
+		c.tries++
+	}
+	c.mu.Unlock()
+	if armed {
+		return store.ErrConflict
+	}
+	return c.Store.Commit(ctx, ops)
+}
+
+func TestRetryExhaustedIsConcurrentModification(t *testing.T) {
+	cs := &conflictingStore{}
+	e := newEnv(t, envOptions{store: func(st store.Store) store.Store { cs.Store = st; return cs }})
+	tok := e.user(userPool, clientID, "tess")
+	cs.mu.Lock()
+	cs.armed = true
+	cs.mu.Unlock()
+	_, err := e.getID(guestPool, map[string]string{canonical(userPool): tok})
+	wantAPIError(t, err, "ConcurrentModificationException", "")
+	if cs.tries != store.MaxAttempts {
+		t.Fatalf("%d commits tried, want %d", cs.tries, store.MaxAttempts)
+	}
+	cs.mu.Lock()
+	cs.armed = false
+	cs.mu.Unlock()
+	list, err := e.idAdmin.ListIdentities(ctx, &ci.ListIdentitiesInput{IdentityPoolId: aws.String(guestPool), MaxResults: aws.Int32(60)})
+	if err != nil || len(list.Identities) != 0 {
+		t.Fatalf("a refused GetId left identities: %+v %v", list, err)
+	}
+}
