@@ -120,19 +120,21 @@ func (s *Service) applyRole(ctx context.Context, r RoleSpec) (existed, changed b
 		return false, false, err
 	}
 	want := Role{Arn: r.Arn, Policy: doc.JSON()}
-	var cur Role
-	err = s.getJSON(ctx, roleKey(r.Arn), &cur)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return false, false, err
-	default:
-		existed = true
-		if bytes.Equal(cur.Policy, want.Policy) {
-			return true, false, nil
+	err = s.atomically(ctx, func(ts *Service) error {
+		var cur Role
+		err := ts.getJSON(ctx, roleKey(r.Arn), &cur)
+		existed, changed = err == nil, true
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		case bytes.Equal(cur.Policy, want.Policy):
+			changed = false
+			return nil
 		}
-	}
-	return existed, true, s.putJSON(ctx, roleKey(r.Arn), want)
+		return ts.putJSON(ctx, roleKey(r.Arn), want)
+	})
+	return existed, changed, err
 }
 
 func (s *Service) applyOIDC(ctx context.Context, o OIDCProvider) (name string, existed, changed bool, err error) {
@@ -152,19 +154,21 @@ func (s *Service) applyOIDC(ctx context.Context, o OIDCProvider) (name string, e
 	if len(name) > maxLoginKeyLen {
 		return "", false, false, fmt.Errorf("the provider name %q is longer than %d characters", name, maxLoginKeyLen)
 	}
-	var cur OIDCProvider
-	err = s.getJSON(ctx, oidcRecordKey(name), &cur)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return "", false, false, err
-	default:
-		existed = true
-		if reflect.DeepEqual(cur, o) {
-			return name, true, false, nil
+	err = s.atomically(ctx, func(ts *Service) error {
+		var cur OIDCProvider
+		err := ts.getJSON(ctx, oidcRecordKey(name), &cur)
+		existed, changed = err == nil, true
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		case reflect.DeepEqual(cur, o):
+			changed = false
+			return nil
 		}
-	}
-	return name, existed, true, s.putJSON(ctx, oidcRecordKey(name), o)
+		return ts.putJSON(ctx, oidcRecordKey(name), o)
+	})
+	return name, existed, changed, err
 }
 
 func (s *Service) applyPool(ctx context.Context, ps PoolSpec) (existed, changed bool, err error) {
@@ -194,20 +198,23 @@ func (s *Service) applyPool(ctx context.Context, ps PoolSpec) (existed, changed 
 	if err := s.checkRoleMappings(ctx, want, ps.RoleMappings); err != nil {
 		return false, false, wireMessage(err)
 	}
-	cur, err := s.getPool(ctx, ps.IdentityPoolId)
-	var ae *awsjson.Error
-	switch {
-	case errors.As(err, &ae):
-	case err != nil:
-		return false, false, err
-	default:
-		existed = true
-		if samePool(cur, want) {
-			return true, false, nil
+	err = s.atomically(ctx, func(ts *Service) error {
+		cur, err := ts.getPool(ctx, ps.IdentityPoolId)
+		var ae *awsjson.Error
+		existed, changed = err == nil, true
+		switch {
+		case errors.As(err, &ae):
+		case err != nil:
+			return err
+		case samePool(cur, want):
+			changed = false
+			return nil
+		default:
+			want.Created = cur.Created
 		}
-		want.Created = cur.Created
-	}
-	return existed, true, s.putJSON(ctx, poolKey(ps.IdentityPoolId), want)
+		return ts.putJSON(ctx, poolKey(ps.IdentityPoolId), want)
+	})
+	return existed, changed, err
 }
 
 // samePool compares the declared parts of two pools through their JSON form.

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/poolgate/poolgate/internal/service"
+	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
@@ -139,6 +140,8 @@ type env struct {
 type envOptions struct {
 	config    string
 	transport http.RoundTripper
+	// store wraps the service's memstore (nil: the memstore itself).
+	store func(store.Store) store.Store
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -151,10 +154,14 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.issuer = e.srv.URL
+	var st store.Store = memstore.New(e.clock.Now)
+	if o.store != nil {
+		st = o.store(st)
+	}
 	svc, err := service.New(service.Config{
 		Region: region, IssuerBase: e.issuer, AccountID: account,
 		AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey,
-		Store: memstore.New(e.clock.Now), Now: e.clock.Now,
+		Store: st, Now: e.clock.Now,
 		Rand: &lockedReader{r: rand.NewChaCha8([32]byte{9})}, Transport: o.transport,
 	})
 	if err != nil {

@@ -36,7 +36,15 @@ func (s *Service) getID(ctx context.Context, in *GetIdInput) (*GetIdOutput, erro
 		if !p.allowsGuests() {
 			return nil, guestsNotAllowed()
 		}
-		id, err := s.newIdentity(ctx, p, nil)
+		var id *identity
+		err := s.atomically(ctx, func(ts *Service) error {
+			if _, err := ts.getPool(ctx, p.IdentityPoolId); err != nil {
+				return err
+			}
+			var err error
+			id, err = ts.newIdentity(ctx, p, nil)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -352,34 +360,42 @@ func (s *Service) unlinkIdentity(ctx context.Context, in *UnlinkIdentityInput) (
 	if err != nil {
 		return nil, err
 	}
-	proven := slices.ContainsFunc(logins, func(l *login) bool {
-		if l.Kind == kindOpenID {
-			return l.UserID == id.IdentityId && l.authenticated()
+	// One transaction: the proof is checked against the identity as it is when the logins
+	// are removed.
+	return nil, s.atomically(ctx, func(ts *Service) error {
+		id, err := ts.getIdentity(ctx, in.IdentityId, false)
+		if err != nil {
+			return err
 		}
-		return id.Logins[l.Provider] == l.UserID
+		proven := slices.ContainsFunc(logins, func(l *login) bool {
+			if l.Kind == kindOpenID {
+				return l.UserID == id.IdentityId && l.authenticated()
+			}
+			return id.Logins[l.Provider] == l.UserID
+		})
+		if !proven {
+			return loginsDontMatch()
+		}
+		changed := false
+		for _, key := range in.LoginsToRemove {
+			provider := ts.canonicalProvider(key)
+			if provider == p.DeveloperProviderName && provider != "" {
+				return awsjson.InvalidParameter("A developer user identifier cannot be unlinked with UnlinkIdentity.")
+			}
+			user, ok := id.Logins[provider]
+			if !ok {
+				continue
+			}
+			if err := ts.unindexLogin(ctx, p.IdentityPoolId, provider, user, id.IdentityId); err != nil {
+				return err
+			}
+			delete(id.Logins, provider)
+			changed = true
+		}
+		if !changed {
+			return nil
+		}
+		id.Modified = ts.now()
+		return ts.putJSON(ctx, identityKey(id.IdentityId), id)
 	})
-	if !proven {
-		return nil, loginsDontMatch()
-	}
-	changed := false
-	for _, key := range in.LoginsToRemove {
-		provider := s.canonicalProvider(key)
-		if provider == p.DeveloperProviderName && provider != "" {
-			return nil, awsjson.InvalidParameter("A developer user identifier cannot be unlinked with UnlinkIdentity.")
-		}
-		user, ok := id.Logins[provider]
-		if !ok {
-			continue
-		}
-		if err := s.unindexLogin(ctx, p.IdentityPoolId, provider, user, id.IdentityId); err != nil {
-			return nil, err
-		}
-		delete(id.Logins, provider)
-		changed = true
-	}
-	if !changed {
-		return nil, nil
-	}
-	id.Modified = s.now()
-	return nil, s.putJSON(ctx, identityKey(id.IdentityId), id)
 }

@@ -130,9 +130,13 @@ func (s *Service) deleteIdentities(ctx context.Context, in *DeleteIdentitiesInpu
 	return out, nil
 }
 
-// deleteIdentity removes an identity, its login index entries and its pool membership. A
-// missing identity is not an error.
+// deleteIdentity removes an identity, its login index entries and its pool membership, in one
+// transaction. A missing identity is not an error.
 func (s *Service) deleteIdentity(ctx context.Context, id string) error {
+	return s.atomically(ctx, func(ts *Service) error { return ts.deleteIdentityOnce(ctx, id) })
+}
+
+func (s *Service) deleteIdentityOnce(ctx context.Context, id string) error {
 	var rec identity
 	err := s.getJSON(ctx, identityKey(id), &rec)
 	if errors.Is(err, store.ErrNotFound) {

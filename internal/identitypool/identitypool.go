@@ -19,6 +19,7 @@ import (
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/token"
+	"github.com/poolgate/poolgate/internal/txn"
 )
 
 // UserPools is what identity pools need from poolgate's user pools (internal/userpool):
@@ -63,14 +64,18 @@ const CognitoIdentityProviderName = "cognito-identity.amazonaws.com"
 
 // Service implements the identity-pool actions.
 type Service struct {
-	d Deps
+	d              Deps
+	*instanceState // shared by the copies a transaction makes (see atomically)
 
+	oidc *oidcCache
+}
+
+// instanceState is the Service's in-memory state.
+type instanceState struct {
 	randMu sync.Mutex
 
 	rolesMu sync.Mutex
 	roles   map[string]*cachedRole // parsed role policies by ARN
-
-	oidc *oidcCache
 }
 
 // New returns a Service over d.
@@ -78,7 +83,7 @@ func New(d Deps) *Service {
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
 	}
-	return &Service{d: d, roles: map[string]*cachedRole{}, oidc: newOIDCCache()}
+	return &Service{d: d, instanceState: &instanceState{roles: map[string]*cachedRole{}}, oidc: newOIDCCache()}
 }
 
 // Actions returns every identity-pool action for the AWSCognitoIdentityService dispatcher.
@@ -273,6 +278,22 @@ func regionOf(id string) string { r, _, _ := strings.Cut(id, ":"); return r }
 // poolArn is the identity pool's ARN.
 func (s *Service) poolArn(id string) string {
 	return "arn:aws:cognito-identity:" + regionOf(id) + ":" + s.d.AccountID + ":identitypool/" + id
+}
+
+// atomically runs step as one transaction on the global shard (which holds identity pools,
+// identities and their login index together), retried on conflict (internal/txn): step gets a
+// Service whose store is the transaction, so everything it reads is a condition of what it
+// writes. Exhausted retries are ConcurrentModificationException.
+func (s *Service) atomically(ctx context.Context, step func(ts *Service) error) error {
+	err := txn.Run(ctx, s.d.Store, store.Shard(poolKey("-")), func(tx *txn.Tx) error {
+		ts := *s
+		ts.d.Store = tx
+		return step(&ts)
+	})
+	if errors.Is(err, store.ErrContended) {
+		return awsjson.New("ConcurrentModificationException", "The identity was modified concurrently; please try again.")
+	}
+	return err
 }
 
 // putNoTTL writes durable records.

@@ -3,20 +3,24 @@ package identitypool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 // Linking logins to identities (spec §7.4). Each linked login has an index entry
 // il/<pool>/<digest(provider, user)> naming its identity. A login that is linked to another
 // identity than the one being resolved merges the two: the surviving identity (the owner)
-// takes every login, and the other becomes a forwarding record. Workers KV has no
-// transactions: two first sign-ins of the same login at the same moment in two locations
-// can create two identities; the next call presenting the login then merges them.
+// takes every login, and the other becomes a forwarding record. Each resolution is one
+// transaction (atomically): the index entries it found free are created only if still free,
+// the records it read are written only if unchanged, so two first sign-ins of one login at
+// the same moment make one identity, and the loser of the race finds it on its retry.
 
-// newIdentity creates an identity in pool p with the given linkable logins.
+// newIdentity creates an identity in pool p with the given linkable logins, inside the
+// caller's transaction.
 func (s *Service) newIdentity(ctx context.Context, p *storedPool, logins []*login) (*identity, error) {
 	u, err := s.newUUID()
 	if err != nil {
@@ -33,6 +37,12 @@ func (s *Service) newIdentity(ctx context.Context, p *storedPool, logins []*logi
 		}
 	}
 	id.Authenticated = len(id.Logins) > 0
+	// Read first: the record is then created only if the id is still free.
+	if _, err := s.d.Store.Get(ctx, identityKey(id.IdentityId)); err == nil {
+		return nil, fmt.Errorf("identitypool: identity id %s drawn twice", id.IdentityId)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	if err := s.putJSON(ctx, identityKey(id.IdentityId), id); err != nil {
 		return nil, err
 	}
@@ -62,8 +72,30 @@ const (
 
 // resolveIdentity returns the identity the logins belong to, linking logins that are new
 // and merging identities that the logins show to be one person's. named is the identity a
-// call names (nil for GetId).
+// call names (nil for GetId). It is one transaction: named is read again inside it.
 func (s *Service) resolveIdentity(ctx context.Context, p *storedPool, named *identity, logins []*login, mode resolveMode) (*identity, error) {
+	var out *identity
+	err := s.atomically(ctx, func(ts *Service) error {
+		// The pool is read here too, so a concurrent DeleteIdentityPool conflicts.
+		if _, err := ts.getPool(ctx, p.IdentityPoolId); err != nil {
+			return err
+		}
+		var cur *identity
+		if named != nil {
+			var err error
+			if cur, err = ts.getIdentity(ctx, named.IdentityId, true); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = ts.resolveOnce(ctx, p, cur, logins, mode)
+		return err
+	})
+	return out, err
+}
+
+// resolveOnce is one attempt of resolveIdentity, inside its transaction.
+func (s *Service) resolveOnce(ctx context.Context, p *storedPool, named *identity, logins []*login, mode resolveMode) (*identity, error) {
 	records := map[string]*identity{}
 	if named != nil {
 		records[named.IdentityId] = named

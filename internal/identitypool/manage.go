@@ -2,6 +2,7 @@ package identitypool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/poolgate/poolgate/internal/listing"
@@ -120,7 +121,12 @@ func (s *Service) createIdentityPool(ctx context.Context, in *CreateIdentityPool
 		IdentityPool: IdentityPool{IdentityPoolId: s.d.Region + ":" + u, PoolSettings: in.PoolSettings},
 		Created:      now, Modified: now,
 	}
-	if err := s.putJSON(ctx, poolKey(p.IdentityPoolId), p); err != nil {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	// Created only if the id is free.
+	if err := s.d.Store.Commit(ctx, []store.Op{store.Create(poolKey(p.IdentityPoolId), b, 0)}); err != nil {
 		return nil, err
 	}
 	return &p.IdentityPool, nil
@@ -148,22 +154,29 @@ type UpdateIdentityPoolInput struct {
 }
 
 func (s *Service) updateIdentityPool(ctx context.Context, in *UpdateIdentityPoolInput) (*IdentityPool, error) {
-	p, err := s.getPool(ctx, in.IdentityPoolId)
-	if err != nil {
+	if _, err := s.getPool(ctx, in.IdentityPoolId); err != nil {
 		return nil, err
 	}
 	if err := validateSettings(&in.PoolSettings); err != nil {
 		return nil, err
 	}
-	if p.DeveloperProviderName != "" && in.DeveloperProviderName != p.DeveloperProviderName {
-		return nil, awsjson.InvalidParameter("The DeveloperProviderName of an identity pool cannot be changed once set.")
-	}
-	p.PoolSettings = in.PoolSettings
-	if err := s.checkRoleMappings(ctx, p, p.RoleMappings); err != nil {
-		return nil, err
-	}
-	p.Modified = s.now()
-	if err := s.putJSON(ctx, poolKey(p.IdentityPoolId), p); err != nil {
+	var p *storedPool
+	err := s.atomically(ctx, func(ts *Service) error {
+		var err error
+		if p, err = ts.getPool(ctx, in.IdentityPoolId); err != nil {
+			return err
+		}
+		if p.DeveloperProviderName != "" && in.DeveloperProviderName != p.DeveloperProviderName {
+			return awsjson.InvalidParameter("The DeveloperProviderName of an identity pool cannot be changed once set.")
+		}
+		p.PoolSettings = in.PoolSettings
+		if err := ts.checkRoleMappings(ctx, p, p.RoleMappings); err != nil {
+			return err
+		}
+		p.Modified = ts.now()
+		return ts.putJSON(ctx, poolKey(p.IdentityPoolId), p)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &p.IdentityPool, nil
@@ -271,19 +284,21 @@ type SetIdentityPoolRolesInput struct {
 }
 
 func (s *Service) setIdentityPoolRoles(ctx context.Context, in *SetIdentityPoolRolesInput) (*struct{}, error) {
-	p, err := s.getPool(ctx, in.IdentityPoolId)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkRoles(ctx, in.Roles); err != nil {
-		return nil, err
-	}
-	if err := s.checkRoleMappings(ctx, p, in.RoleMappings); err != nil {
-		return nil, err
-	}
-	p.Roles, p.RoleMappings = in.Roles, in.RoleMappings
-	p.Modified = s.now()
-	return nil, s.putJSON(ctx, poolKey(p.IdentityPoolId), p)
+	return nil, s.atomically(ctx, func(ts *Service) error {
+		p, err := ts.getPool(ctx, in.IdentityPoolId)
+		if err != nil {
+			return err
+		}
+		if err := ts.checkRoles(ctx, in.Roles); err != nil {
+			return err
+		}
+		if err := ts.checkRoleMappings(ctx, p, in.RoleMappings); err != nil {
+			return err
+		}
+		p.Roles, p.RoleMappings = in.Roles, in.RoleMappings
+		p.Modified = ts.now()
+		return ts.putJSON(ctx, poolKey(p.IdentityPoolId), p)
+	})
 }
 
 // checkRoles validates the Roles map: keys "authenticated"/"unauthenticated", values the

@@ -60,8 +60,9 @@ type slotID struct{ pool, use string }
 // generation and writes, which makes creation and rotation single-flight per slot.
 type slot struct {
 	mu       sync.Mutex
-	loadedAt time.Time // zero: never loaded (or reset)
-	keys     []*key    // newest first; keys[0] is the signing key; nil when none stored
+	loadedAt time.Time     // zero: never loaded (or reset)
+	keys     []*key        // newest first; keys[0] is the signing key; nil when none stored
+	version  store.Version // of the stored record keys came from (NoVersion: none stored)
 }
 
 // key is one signing key as cached in memory.
@@ -285,9 +286,8 @@ func (k *Keyring) slot(poolID, use string) *slot {
 }
 
 // Prepare creates the pool's signing keys (ID and access) that the store does not hold yet.
-// Pools get them when they are created: a single writer then, while keys created on first
-// use by several instances at once could overwrite one another (the store has no
-// compare-and-swap), leaving a token signed with a key the JWKS no longer has.
+// Pools get them when they are created, so that the first sign-ins do not all race to create
+// them (the race is safe, see install, but costs every loser a key generation).
 func (k *Keyring) Prepare(ctx context.Context, poolID string) error {
 	if err := checkPoolID(poolID); err != nil {
 		return err
@@ -381,10 +381,10 @@ func (k *Keyring) live(keys []*key, now time.Time) []*key {
 }
 
 // install generates a new signing key for the slot and stores it ahead of previous (the
-// slot's live keys, which are retired now). Because the store has no compare-and-swap, it
-// narrows the race between instances creating a slot's first key (first): after the (slow)
-// key generation it re-reads the store and adopts a key another instance stored meanwhile.
-// After writing it re-reads and uses whatever the store holds. s.mu is held.
+// slot's live keys, which are retired now). The write is conditional: a slot's first key
+// (first) is created only if the slot is still empty, a rotation replaces the record only if
+// it is still the one loaded. An instance that loses either race adopts what the winner
+// stored, so every instance signs with the key the JWKS publishes. s.mu is held.
 func (k *Keyring) install(ctx context.Context, s *slot, id slotID, previous []*key, first bool) error {
 	der, err := k.crypto.GenerateRSA(KeyBits)
 	if err != nil {
@@ -429,9 +429,14 @@ func (k *Keyring) installKey(ctx context.Context, s *slot, id slotID, priv *rsa.
 	if err != nil {
 		return fmt.Errorf("token: encoding key record: %w", err)
 	}
-	if err := k.store.Put(ctx, storeKey(id), b, store.PutOptions{}); err != nil {
+	op := store.PutIf(storeKey(id), s.version, b, 0)
+	if first {
+		op = store.Create(storeKey(id), b, 0)
+	}
+	if err := k.store.Commit(ctx, []store.Op{op}); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("token: storing key of %s/%s: %w", id.pool, id.use, err)
 	}
+	// Written, or another instance wrote first (its key or rotation stands): use what is stored.
 	if err := k.load(ctx, s, id); err != nil {
 		return err
 	}
@@ -443,11 +448,12 @@ func (k *Keyring) installKey(ctx context.Context, s *slot, id slotID, priv *rsa.
 
 // load reads the slot's record from the store into s. s.mu is held.
 func (k *Keyring) load(ctx context.Context, s *slot, id slotID) error {
-	b, err := k.store.Get(ctx, storeKey(id))
+	e, err := k.store.GetEntry(ctx, storeKey(id))
 	if errors.Is(err, store.ErrNotFound) {
-		s.keys, s.loadedAt = nil, k.now()
+		s.keys, s.loadedAt, s.version = nil, k.now(), store.NoVersion
 		return nil
 	}
+	b := e.Value
 	if err != nil {
 		return fmt.Errorf("token: reading keys of %s/%s: %w", id.pool, id.use, err)
 	}
@@ -455,7 +461,7 @@ func (k *Keyring) load(ctx context.Context, s *slot, id slotID) error {
 	if err != nil {
 		return fmt.Errorf("token: keys of %s/%s: %w", id.pool, id.use, err)
 	}
-	s.keys, s.loadedAt = keys, k.now()
+	s.keys, s.loadedAt, s.version = keys, k.now(), e.Version
 	return nil
 }
 

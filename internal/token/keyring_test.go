@@ -584,13 +584,15 @@ func TestCorruptRecord(t *testing.T) {
 	}
 }
 
-// countingStore counts writes per key and can run a hook before a Get.
+// countingStore counts reads (Get, GetEntry) and writes (Put, Commit) per key and can run a
+// hook before a read.
 type countingStore struct {
 	store.Store
 	mu     sync.Mutex
 	puts   map[string]int
 	gets   map[string]int
 	before func(key string, n int) // called before the n-th Get of key (1-based)
+	commit func(ops []store.Op)    // called before each Commit
 }
 
 func newCountingStore(st store.Store) *countingStore {
@@ -606,6 +608,31 @@ func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 		hook(key, n)
 	}
 	return c.Store.Get(ctx, key)
+}
+
+func (c *countingStore) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	c.mu.Lock()
+	c.gets[key]++
+	n, hook := c.gets[key], c.before
+	c.mu.Unlock()
+	if hook != nil {
+		hook(key, n)
+	}
+	return c.Store.GetEntry(ctx, key)
+}
+
+func (c *countingStore) Commit(ctx context.Context, ops []store.Op) error {
+	if c.commit != nil {
+		c.commit(ops)
+	}
+	c.mu.Lock()
+	for _, op := range ops {
+		if op.Kind != store.OpCheck {
+			c.puts[op.Key]++
+		}
+	}
+	c.mu.Unlock()
+	return c.Store.Commit(ctx, ops)
 }
 
 func (c *countingStore) Put(ctx context.Context, key string, value []byte, opts store.PutOptions) error {
@@ -668,6 +695,64 @@ func TestFirstWriterWinsAcrossInstances(t *testing.T) {
 	}
 	if _, err := b.Verify(ctx, pool, aTok); err != nil {
 		t.Errorf("B verifying A's token: %v", err)
+	}
+}
+
+func TestFirstKeyIsCreatedOnlyIfAbsent(t *testing.T) {
+	// B stores its key after A's last look and before A's write: A's write (a create) must
+	// not replace B's key, and A must sign with B's.
+	f := newFixture(t)
+	cs := newCountingStore(f.st)
+	a := f.keyring(cs)
+	b := f.keyring(f.st)
+	var bTok string
+	cs.commit = func([]store.Op) {
+		if bTok == "" {
+			bTok = f.sign(t, b, UseID, f.claims(UseID, time.Hour))
+		}
+	}
+	aTok := f.sign(t, a, UseID, f.claims(UseID, time.Hour))
+	if bTok == "" {
+		t.Fatal("hook did not run")
+	}
+	if kidOf(t, aTok) != kidOf(t, bTok) {
+		t.Error("instances sign with different keys")
+	}
+	if _, err := b.Verify(ctx, pool, aTok); err != nil {
+		t.Errorf("B verifying A's token: %v", err)
+	}
+}
+
+func TestConcurrentRotationsKeepOneRecord(t *testing.T) {
+	// A rotates from the record it loaded while B has rotated meanwhile: A's write is
+	// conditioned on the record it read, so it does not drop B's new key; A adopts B's.
+	f := newFixture(t)
+	cs := newCountingStore(f.st)
+	a := f.keyring(cs)
+	b := f.keyring(f.st)
+	old := f.sign(t, a, UseID, f.claims(UseID, time.Hour))
+	f.sign(t, b, UseID, f.claims(UseID, time.Hour))
+	rotated := false
+	cs.commit = func([]store.Op) {
+		if !rotated {
+			rotated = true
+			if err := b.Rotate(ctx, pool); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if err := a.Rotate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	aTok := f.sign(t, a, UseID, f.claims(UseID, time.Hour))
+	bTok := f.sign(t, b, UseID, f.claims(UseID, time.Hour))
+	if kidOf(t, aTok) != kidOf(t, bTok) || kidOf(t, aTok) == kidOf(t, old) {
+		t.Fatalf("after racing rotations: A signs with %s, B with %s (old %s)", kidOf(t, aTok), kidOf(t, bTok), kidOf(t, old))
+	}
+	for _, tok := range []string{old, aTok} {
+		if _, err := b.Verify(ctx, pool, tok); err != nil {
+			t.Errorf("verify after racing rotations: %v", err)
+		}
 	}
 }
 
@@ -773,6 +858,9 @@ type failingStore struct{ store.Store }
 var errStoreDown = errors.New("store down")
 
 func (failingStore) Get(context.Context, string) ([]byte, error) { return nil, errStoreDown }
+func (failingStore) GetEntry(context.Context, string) (store.Entry, error) {
+	return store.Entry{}, errStoreDown
+}
 
 func TestStoreFailure(t *testing.T) {
 	f := newFixture(t)

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"maps"
 	"regexp"
 	"time"
 
@@ -97,13 +98,6 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err != nil {
 		return nil, err
 	}
-	if username != "" {
-		if _, err := s.getUser(ctx, p, username); err == nil {
-			return nil, awsjson.UsernameExists("User account already exists")
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
 	values, err := s.validateAttributes(p, attrs, attrAdminCreate)
 	if err != nil {
 		return nil, err
@@ -120,31 +114,41 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if username == "" {
 		username = sub
 	}
-	now := s.now()
-	u := &User{Username: username, Sub: sub, Attributes: values, Enabled: true,
-		Status: StatusForceChangePassword, Created: now, Modified: now}
-	if err := s.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
-		return nil, err
-	}
 	password, err := s.temporaryPassword(p, in.TemporaryPassword)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.setPassword(ctx, p, u, password); err != nil {
-		return nil, err
-	}
-	u.TempPasswordExpires = now.Add(tempPasswordTTL(p))
-	send, err := invitationTargets(u, in.DesiredDeliveryMediums)
+	var u *User
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		if _, err := ts.getUser(ctx, p, username); err == nil {
+			return awsjson.UsernameExists("User account already exists")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := ts.now()
+		u = &User{Username: username, Sub: sub, Attributes: maps.Clone(values), Enabled: true,
+			Status: StatusForceChangePassword, Created: now, Modified: now}
+		if err := ts.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
+			return err
+		}
+		if err := ts.setPassword(ctx, p, u, password); err != nil {
+			return err
+		}
+		u.TempPasswordExpires = now.Add(tempPasswordTTL(p))
+		send, err := invitationTargets(u, in.DesiredDeliveryMediums)
+		if err != nil {
+			return err
+		}
+		if err := ts.putUser(ctx, p, u, nil); err != nil {
+			return err
+		}
+		if in.MessageAction != "SUPPRESS" {
+			return ts.sendInvitation(ctx, p, u, password, send)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, nil); err != nil {
-		return nil, err
-	}
-	if in.MessageAction != "SUPPRESS" {
-		if err := s.sendInvitation(ctx, p, u, password, send); err != nil {
-			return nil, err
-		}
 	}
 	ut := userType(u, nil)
 	return &AdminCreateUserOutput{User: &ut}, nil
@@ -280,33 +284,38 @@ func (s *Service) sendInvitation(ctx context.Context, p *Pool, u *User, password
 // resendInvitation is AdminCreateUser with MessageAction RESEND: a new temporary password for
 // a user still waiting to set one.
 func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u.Status != StatusForceChangePassword {
-		return nil, awsjson.New("UnsupportedUserStateException", "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
-	}
-	prev := cloneUser(u)
 	password, err := s.temporaryPassword(p, in.TemporaryPassword)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.setPassword(ctx, p, u, password); err != nil {
-		return nil, err
-	}
-	u.TempPasswordExpires = s.now().Add(tempPasswordTTL(p))
-	send, err := invitationTargets(u, in.DesiredDeliveryMediums)
+	var u *User
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		var err error
+		u, err = ts.findUser(ctx, p, in.Username)
+		if errors.Is(err, store.ErrNotFound) {
+			return awsjson.UserNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusForceChangePassword {
+			return awsjson.New("UnsupportedUserStateException", "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
+		}
+		prev := cloneUser(u)
+		if err := ts.setPassword(ctx, p, u, password); err != nil {
+			return err
+		}
+		u.TempPasswordExpires = ts.now().Add(tempPasswordTTL(p))
+		send, err := invitationTargets(u, in.DesiredDeliveryMediums)
+		if err != nil {
+			return err
+		}
+		if err := ts.putUser(ctx, p, u, prev); err != nil {
+			return err
+		}
+		return ts.sendInvitation(ctx, p, u, password, send)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	if err := s.sendInvitation(ctx, p, u, password, send); err != nil {
 		return nil, err
 	}
 	ut := userType(u, nil)
@@ -334,18 +343,18 @@ func (s *Service) adminGetUser(ctx context.Context, in *AdminUserRef) (*AdminGet
 }
 
 func (s *Service) adminDeleteUser(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, p, u); err != nil {
+	if err := s.deleteUser(ctx, p, in.Username, ""); err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil
 }
 
 func (s *Service) adminConfirmSignUp(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		if u.Status != StatusUnconfirmed {
 			return awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
 		}
@@ -356,7 +365,7 @@ func (s *Service) adminConfirmSignUp(ctx context.Context, in *AdminUserRef) (*st
 }
 
 func (s *Service) adminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
 			return err
 		}
@@ -370,14 +379,13 @@ func (s *Service) adminSetUserPassword(ctx context.Context, in *AdminSetUserPass
 			u.Status = StatusForceChangePassword
 			u.TempPasswordExpires = s.now().Add(tempPasswordTTL(p))
 		}
-		u.FailedAttempts, u.LockedUntil = 0, time.Time{}
 		delete(u.Secrets.Codes, purposeForgot)
-		return nil
+		return s.d.Store.Delete(ctx, lockKey(p, u.Username)) // a new password: no failures yet
 	})
 }
 
 func (s *Service) adminUpdateUserAttributes(ctx context.Context, in *AdminUpdateUserAttributesInput) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		changes, err := s.validateAttributes(p, in.UserAttributes, attrAdminUpdate)
 		if err != nil {
 			return err
@@ -418,7 +426,7 @@ func checkSignInAttributes(p *Pool, u *User) error {
 }
 
 func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *AdminDeleteUserAttributesInput) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		attrs := make([]AttributeType, len(in.UserAttributeNames))
 		for i, name := range in.UserAttributeNames {
 			attrs[i] = AttributeType{Name: name}
@@ -436,7 +444,7 @@ func (s *Service) adminDeleteUserAttributes(ctx context.Context, in *AdminDelete
 }
 
 func (s *Service) adminDisableUser(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		u.Enabled = false
 		s.revokeUserTokens(ctx, p, u)
 		return nil
@@ -444,14 +452,14 @@ func (s *Service) adminDisableUser(ctx context.Context, in *AdminUserRef) (*stru
 }
 
 func (s *Service) adminEnableUser(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		u.Enabled = true
 		return nil
 	})
 }
 
 func (s *Service) adminResetUserPassword(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(p *Pool, u, prev *User) error {
+	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		if !u.Enabled {
 			return awsjson.NotAuthorized("User is disabled.")
 		}
@@ -508,18 +516,30 @@ func recoveryAttribute(p *Pool, u *User) string {
 	return ""
 }
 
-// modifyAdminUser runs change on the user an admin call names and saves the result; change
-// sees the user as it was (prev) and may refuse with an error, leaving the user as it was.
-func (s *Service) modifyAdminUser(ctx context.Context, poolID, username string, change func(p *Pool, u, prev *User) error) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, poolID, username)
+// modifyAdminUser runs change on the user an admin call names and saves the result, in one
+// transaction retried on conflict: change sees the user as it now is (prev is a copy) and may
+// refuse with an error, leaving the user as it was. It may run more than once, and does its
+// own reads and writes through s (which is the transaction's Service when it runs).
+func (s *Service) modifyAdminUser(ctx context.Context, poolID, username string, change func(s *Service, p *Pool, u, prev *User) error) (*struct{}, error) {
+	p, err := s.getPool(ctx, poolID)
 	if err != nil {
 		return nil, err
 	}
-	prev := cloneUser(u)
-	if err := change(p, u, prev); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.findUser(ctx, p, username)
+		if errors.Is(err, store.ErrNotFound) {
+			return awsjson.UserNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		prev := cloneUser(u)
+		if err := change(ts, p, u, prev); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil

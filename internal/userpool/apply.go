@@ -155,7 +155,12 @@ func (s *Service) applyPool(ctx context.Context, ps *PoolSpec) (*Pool, applyStat
 			return nil, unchanged, err
 		}
 		s.stampPool(want)
-		return want, created, s.putPool(ctx, want)
+		if err := s.createPoolRecord(ctx, want); errors.Is(err, store.ErrConflict) {
+			return nil, unchanged, errors.New("the pool was created concurrently; apply again")
+		} else if err != nil {
+			return nil, unchanged, err
+		}
+		return want, created, nil
 	}
 	if err != nil {
 		return nil, unchanged, err
@@ -170,7 +175,17 @@ func (s *Service) applyPool(ctx context.Context, ps *PoolSpec) (*Pool, applyStat
 		return have, unchanged, err
 	}
 	s.stampPool(want)
-	return want, updated, s.putPool(ctx, want)
+	err = s.atomically(ctx, globalShard, func(ts *Service) error {
+		cur, err := ts.getPool(ctx, ps.Id)
+		if err != nil {
+			return err
+		}
+		if same, err := sameJSON(cur, have); err != nil || !same {
+			return errors.Join(err, errors.New("the pool changed while the configuration was applied; apply again"))
+		}
+		return ts.putPool(ctx, want)
+	})
+	return want, updated, err
 }
 
 // checkImmutable refuses changes to what a pool fixes at creation.
@@ -218,13 +233,14 @@ func (s *Service) applyClient(ctx context.Context, p *Pool, cs *ClientSpec) (app
 	if !clientIDRE.MatchString(cs.ClientId) {
 		return unchanged, errors.New("ClientId is required and must match [\\w+]{1,128}")
 	}
-	owner, err := s.d.Store.Get(ctx, clientIndexKey(cs.ClientId))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return unchanged, err
-	case string(owner) != p.Id:
+	if err := s.claimClientID(ctx, cs.ClientId, p.Id); errors.Is(err, store.ErrConflict) {
+		owner, err := s.d.Store.Get(ctx, clientIndexKey(cs.ClientId))
+		if err != nil {
+			return unchanged, err
+		}
 		return unchanged, fmt.Errorf("the client id is already used by user pool %s", owner)
+	} else if err != nil {
+		return unchanged, err
 	}
 	have, err := s.getClient(ctx, p.Id, cs.ClientId)
 	if err != nil && !isNotFound(err) {
@@ -245,17 +261,38 @@ func (s *Service) applyClient(ctx context.Context, p *Pool, cs *ClientSpec) (app
 	if err := applyClientSettings(p, want, &cs.ClientSettings); err != nil {
 		return unchanged, err
 	}
+	state := created
 	if have == nil {
 		s.stampClient(want)
-		return created, s.putClient(ctx, want)
+	} else {
+		want.CreationDate, want.LastModifiedDate = have.CreationDate, have.LastModifiedDate
+		same, err := sameJSON(have, want)
+		if err != nil || same {
+			return unchanged, err
+		}
+		s.stampClient(want)
+		state = updated
 	}
-	want.CreationDate, want.LastModifiedDate = have.CreationDate, have.LastModifiedDate
-	same, err := sameJSON(have, want)
-	if err != nil || same {
-		return unchanged, err
-	}
-	s.stampClient(want)
-	return updated, s.putClient(ctx, want)
+	// Written only if the record is still as read above (absent for a new client).
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		cur, err := ts.getClient(ctx, p.Id, cs.ClientId)
+		switch {
+		case isNotFound(err):
+			cur = nil
+		case err != nil:
+			return err
+		}
+		if (cur == nil) != (have == nil) {
+			return errors.New("the client changed while the configuration was applied; apply again")
+		}
+		if cur != nil {
+			if same, err := sameJSON(cur, have); err != nil || !same {
+				return errors.Join(err, errors.New("the client changed while the configuration was applied; apply again"))
+			}
+		}
+		return ts.putClient(ctx, want)
+	})
+	return state, err
 }
 
 func (s *Service) applyGroup(ctx context.Context, p *Pool, gs *GroupSpec) (applyState, error) {
@@ -277,7 +314,17 @@ func (s *Service) applyGroup(ctx context.Context, p *Pool, gs *GroupSpec) (apply
 		return unchanged, err
 	}
 	want.LastModifiedDate = awsjson.Epoch(s.now())
-	return updated, s.putGroup(ctx, &want)
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		cur, err := ts.getGroup(ctx, p.Id, gs.GroupName)
+		if err != nil {
+			return err
+		}
+		if same, err := sameJSON(cur, have); err != nil || !same {
+			return errors.Join(err, errors.New("the group changed while the configuration was applied; apply again"))
+		}
+		return ts.putGroup(ctx, &storedGroup{Group: want})
+	})
+	return updated, err
 }
 
 // sameJSON compares two records by their stored form.

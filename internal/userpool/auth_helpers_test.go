@@ -241,3 +241,17 @@ func (a *authSetup) want(typ, msg string) func(int, map[string]any) {
 		a.wantAnswer(status, out, typ, msg)
 	}
 }
+
+// lock reads the lockout record of a user of the setup's pool (by username, alias or sub).
+func (a *authSetup) lock(name string) lockState {
+	a.t.Helper()
+	p, err := a.svc.getPool(context.Background(), a.pool)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	st, _, err := a.svc.loadLock(context.Background(), lockKey(p, a.user(a.pool, name).Username))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return st
+}

@@ -14,8 +14,9 @@ var passwordClient = map[string]any{"ExplicitAuthFlows": []string{"ALLOW_USER_PA
 func TestAuthUserPasswordAuth(t *testing.T) {
 	a := newAuthSetup(t, nil, passwordClient)
 	a.signUp("dave", "dave@example.com")
-	// UNCONFIRMED is reported before the password is looked at.
-	a.want("UserNotConfirmedException", "User is not confirmed.")(a.passwordLogin("dave", "Wr0ng-pass"))
+	// UNCONFIRMED is reported only to the right password (a wrong one learns nothing).
+	a.want("NotAuthorizedException", "Incorrect username or password.")(a.passwordLogin("dave", "Wr0ng-pass"))
+	a.want("UserNotConfirmedException", "User is not confirmed.")(a.passwordLogin("dave", testPassword))
 	a.call("ConfirmSignUp", map[string]any{"ClientId": a.client, "Username": "dave",
 		"ConfirmationCode": a.lastCode("dave", message.KindSignUp)})
 
@@ -109,8 +110,8 @@ func TestAuthLockout(t *testing.T) {
 	locked(testPassword)
 	a.clock.Advance(time.Second)
 	a.tokens(a.passwordLogin("hank", testPassword))
-	if u := a.user(a.pool, "hank"); u.FailedAttempts != 0 || !u.LockedUntil.IsZero() {
-		t.Fatalf("lockout not reset: %+v", u)
+	if st := a.lock("hank"); st.Failures != 0 || !st.LockedUntil.IsZero() {
+		t.Fatalf("lockout not reset: %+v", st)
 	}
 	// The delay is capped at 15 minutes.
 	for range 20 {
@@ -118,8 +119,8 @@ func TestAuthLockout(t *testing.T) {
 		a.clock.Advance(time.Hour)
 	}
 	wrong()
-	if u := a.user(a.pool, "hank"); u.LockedUntil.Sub(a.clock.Now()) != maxLockout {
-		t.Fatalf("cap: locked for %v", u.LockedUntil.Sub(a.clock.Now()))
+	if st := a.lock("hank"); st.LockedUntil.Sub(a.clock.Now()) != maxLockout {
+		t.Fatalf("cap: locked for %v", st.LockedUntil.Sub(a.clock.Now()))
 	}
 	a.clock.Advance(maxLockout)
 	a.tokens(a.passwordLogin("hank", testPassword))

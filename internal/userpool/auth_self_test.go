@@ -196,7 +196,7 @@ func TestAuthChangePasswordAndDeleteUser(t *testing.T) {
 		return map[string]any{"AccessToken": access, "PreviousPassword": prev, "ProposedPassword": next}
 	}
 	a.wantErr("ChangePassword", change("Wr0ng-pass", "N3w-Password"), "NotAuthorizedException", "Incorrect username or password.")
-	if a.user(a.pool, "cleo").FailedAttempts != 1 {
+	if a.lock("cleo").Failures != 1 {
 		t.Fatal("a wrong PreviousPassword did not count toward lockout")
 	}
 	a.wantErr("ChangePassword", change(testPassword, testPassword), "PasswordHistoryPolicyViolationException", "")

@@ -27,9 +27,9 @@ func TestAuthSRPEndToEnd(t *testing.T) {
 	if u := a.user(a.pool, "alice"); u.Status != StatusUnconfirmed || u.Sub != sub {
 		t.Fatalf("after sign-up: %+v", u)
 	}
-	// Unconfirmed users cannot sign in, before any password work.
-	_, status, out := a.srpStart("alice")
-	a.wantAnswer(status, out, "UserNotConfirmedException", "User is not confirmed.")
+	// Unconfirmed users cannot sign in; only the right password learns why.
+	a.want("NotAuthorizedException", "Incorrect username or password.")(a.srpLogin("alice", "Wr0ng-pass"))
+	a.want("UserNotConfirmedException", "User is not confirmed.")(a.srpLogin("alice", testPassword))
 
 	a.wantErr("ConfirmSignUp", map[string]any{"ClientId": a.client, "Username": "alice", "ConfirmationCode": "000000x"},
 		"CodeMismatchException", "Invalid verification code provided, please try again.")
@@ -56,7 +56,7 @@ func TestAuthSRPEndToEnd(t *testing.T) {
 		t.Fatalf("userId: %v", cp)
 	}
 	signedIn := a.clock.Now()
-	status, out = a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, challenge, testPassword, signedIn), "")
+	status, out := a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, challenge, testPassword, signedIn), "")
 	access, id, refresh := a.tokens(status, out)
 	res := out["AuthenticationResult"].(map[string]any)
 	if res["TokenType"] != "Bearer" || jsonInt64(t, res["ExpiresIn"]) != 3600 || refresh == "" {
@@ -249,7 +249,7 @@ func TestAuthSRPRejects(t *testing.T) {
 	// After all that, the right answer still works (failures above were below the lockout).
 	a.clock.Advance(time.Hour)
 	a.tokens(a.srpLogin("bob", testPassword))
-	if u := a.user(a.pool, "bob"); u.FailedAttempts != 0 {
-		t.Fatalf("failures not reset: %d", u.FailedAttempts)
+	if st := a.lock("bob"); st.Failures != 0 {
+		t.Fatalf("failures not reset: %d", st.Failures)
 	}
 }

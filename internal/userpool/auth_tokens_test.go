@@ -65,8 +65,11 @@ func TestAuthNewPasswordRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	mona := a.user(a.pool, "mona")
+	prev := cloneUser(mona)
 	delete(mona.Attributes, "name")
-	if err := a.svc.putUser(t.Context(), p, mona, nil); err != nil {
+	if err := a.svc.atomically(t.Context(), poolShard(p.Id), func(ts *Service) error {
+		return ts.putUser(t.Context(), p, mona, prev)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	_, out = a.passwordLogin("mona", "Temp-Passw0rd")

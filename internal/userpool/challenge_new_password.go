@@ -160,26 +160,44 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if err := checkPasswordPolicy(p.Password(), password); err != nil {
 		return nil, err
 	}
-	prev := cloneUser(u)
+	var values map[string]string
 	if len(attrs) > 0 {
-		values, err := s.validateAttributes(p, attrs, attrSelfUpdate)
-		if err != nil {
+		if values, err = s.validateAttributes(p, attrs, attrSelfUpdate); err != nil {
 			return nil, err
 		}
-		applyAttributes(u, values)
 	}
-	if missing := missingRequired(p, u); len(missing) > 0 {
-		return nil, awsjson.InvalidParameter("Invalid attributes given, %s is missing", missing[0])
-	}
-	if err := s.ensureUnique(ctx, p, u, prev); err != nil {
-		return nil, err
-	}
-	if err := s.setPassword(ctx, p, u, password); err != nil {
-		return nil, err
-	}
-	u.Status = StatusConfirmed
-	u.TempPasswordExpires = zeroTime
-	if err := s.putUser(ctx, p, u, prev); err != nil {
+	// The session is good for one answer: the first to commit moves the user out of
+	// FORCE_CHANGE_PASSWORD, and a concurrent answer then finds the session spent.
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		cur, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusForceChangePassword {
+			return awsjson.NotAuthorized("Invalid session for the user, session is expired.")
+		}
+		prev := cloneUser(cur)
+		if values != nil {
+			applyAttributes(cur, values)
+		}
+		if missing := missingRequired(p, cur); len(missing) > 0 {
+			return awsjson.InvalidParameter("Invalid attributes given, %s is missing", missing[0])
+		}
+		if err := ts.ensureUnique(ctx, p, cur, prev); err != nil {
+			return err
+		}
+		if err := ts.setPassword(ctx, p, cur, password); err != nil {
+			return err
+		}
+		cur.Status = StatusConfirmed
+		cur.TempPasswordExpires = zeroTime
+		if err := ts.putUser(ctx, p, cur, prev); err != nil {
+			return err
+		}
+		u = cur
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	ev, err := s.newAuthEvent(u)

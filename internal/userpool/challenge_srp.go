@@ -66,39 +66,12 @@ func (s *Service) startSRP(ctx context.Context, p *Pool, c *Client, params map[s
 		// A mod N = 0 (or out of range) would let a client prove any password.
 		return nil, awsjson.IncorrectCredentials()
 	}
-	u, err := s.signInUser(ctx, p, c, name)
+	// Known and unknown names alike: the same reads, and a locked-out name is refused here.
+	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
 	if err != nil {
 		return nil, err
 	}
-	var userID string
-	var salt, verifier []byte
-	if u != nil {
-		if err := checkSecretHash(c, params["SECRET_HASH"], userNames(name, u)...); err != nil {
-			return nil, err
-		}
-		if err := s.beforePassword(u); err != nil {
-			return nil, err
-		}
-		userID = u.Username
-		if u.Secrets.Password != nil {
-			salt, verifier = u.Secrets.Password.Salt, u.Secrets.Password.Verifier
-		}
-	} else {
-		// Unknown user, PreventUserExistenceErrors: answer like for a real one.
-		if err := checkSecretHash(c, params["SECRET_HASH"], name); err != nil {
-			return nil, err
-		}
-	}
-	if salt == nil {
-		d, err := s.decoy(ctx, p, name)
-		if err != nil {
-			return nil, err
-		}
-		salt, verifier = d.salt, d.verifier
-		if u == nil {
-			userID = d.userID
-		}
-	}
+	userID, salt, verifier := t.userID, t.salt, t.verifier
 	b, B, err := srp.NewServerSession(s.d.Crypto, s.d.Rand, verifier)
 	if err != nil {
 		return nil, fmt.Errorf("userpool: srp session: %w", err)
@@ -149,14 +122,12 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 	if st.Pool != p.Id || st.Client != c.ClientId || usernameKey(p, resp["USERNAME"]) != usernameKey(p, st.UserID) {
 		return nil, awsjson.IncorrectCredentials()
 	}
-	// One answer per block, right or wrong.
+	// One answer per block, right or wrong: the first answer creates the marker, every
+	// other (concurrent or later) finds it there.
 	used := srpUsedKey(p.Id, block)
-	if _, err := s.d.Store.Get(ctx, used); err == nil {
+	if err := s.d.Store.Commit(ctx, []store.Op{store.Create(used, []byte{1}, srpBlockTTL)}); errors.Is(err, store.ErrConflict) {
 		return nil, awsjson.IncorrectCredentials()
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err := s.d.Store.Put(ctx, used, []byte{1}, store.PutOptions{TTL: srpBlockTTL}); err != nil {
+	} else if err != nil {
 		return nil, err
 	}
 	ts, err := srp.ParseTimestamp(resp["TIMESTAMP"])
@@ -167,35 +138,16 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 		return nil, awsjson.IncorrectCredentials()
 	}
 
-	u, err := s.findUser(ctx, p, st.UserID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	t, err := s.signInTarget(ctx, p, c, resp["USERNAME"], resp["SECRET_HASH"], true)
+	if err != nil {
 		return nil, err
 	}
-	if u != nil && u.Username != st.UserID && usernameKey(p, u.Username) != usernameKey(p, st.UserID) {
-		u = nil // st.UserID named someone else through an alias: not the challenged user
+	if t.u != nil && usernameKey(p, t.u.Username) != usernameKey(p, st.UserID) {
+		// The challenged user is gone and st.UserID now names someone else through an
+		// alias: not the user the proof is about.
+		t.u, t.lockKey = nil, lockKey(p, st.UserID)
 	}
-	var verifier []byte
-	if u != nil {
-		if err := checkSecretHash(c, resp["SECRET_HASH"], userNames(resp["USERNAME"], u)...); err != nil {
-			return nil, err
-		}
-		if err := s.checkLockout(u); err != nil {
-			return nil, err
-		}
-		if u.Secrets.Password != nil {
-			verifier = u.Secrets.Password.Verifier
-		}
-	} else if err := checkSecretHash(c, resp["SECRET_HASH"], resp["USERNAME"]); err != nil {
-		return nil, err
-	}
-	if verifier == nil {
-		d, err := s.decoy(ctx, p, st.UserID)
-		if err != nil {
-			return nil, err
-		}
-		verifier = d.verifier
-	}
-	ok, err := srp.VerifySignature(s.d.Crypto, st.A, st.B, st.Secret, verifier, srp.PoolName(p.Id), st.UserID,
+	ok, err := srp.VerifySignature(s.d.Crypto, st.A, st.B, st.Secret, t.verifier, srp.PoolName(p.Id), st.UserID,
 		block, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
 	if err != nil {
 		// A, B and b come from our own sealed state: only a degenerate u = H(A‖B) = 0 gets
@@ -203,18 +155,13 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 		s.d.Logf("userpool: srp signature for %s/%s: %v", p.Id, st.UserID, err)
 		ok = false
 	}
-	if u == nil || u.Secrets.Password == nil {
-		ok = false
-	}
-	if !ok {
-		if u != nil {
-			if err := s.recordFailure(ctx, p, u); err != nil {
-				return nil, err
-			}
+	if !ok || !t.real() {
+		if err := s.recordFailure(ctx, t.lockKey); err != nil {
+			return nil, err
 		}
 		return nil, awsjson.IncorrectCredentials()
 	}
-	return s.passwordVerified(ctx, p, c, u)
+	return s.passwordVerified(ctx, p, c, t)
 }
 
 // A decoy stands in for an unknown user when the client prevents user-existence errors:
@@ -234,6 +181,12 @@ type decoyUser struct {
 }
 
 func (s *Service) decoy(ctx context.Context, p *Pool, name string) (*decoyUser, error) {
+	return s.decoyFor(ctx, p, name, false)
+}
+
+// decoyFor is decoy; with isUserID, name is already a decoy's userId (the USER_ID_FOR_SRP an
+// SRP answer echoes) and stays the userId.
+func (s *Service) decoyFor(ctx context.Context, p *Pool, name string, isUserID bool) (*decoyUser, error) {
 	key, err := s.decoyKey(ctx)
 	if err != nil {
 		return nil, err
@@ -249,7 +202,7 @@ func (s *Service) decoy(ctx context.Context, p *Pool, name string) (*decoyUser, 
 		return out[:n]
 	}
 	d := &decoyUser{salt: derive("salt", 16), verifier: derive("verifier", decoyVerifierSz), userID: name}
-	if len(p.UsernameAttributes) > 0 {
+	if len(p.UsernameAttributes) > 0 && !isUserID {
 		// Real users of such pools are known by a UUID.
 		b := derive("sub", 16)
 		b[6] = b[6]&0x0f | 0x40
@@ -260,32 +213,40 @@ func (s *Service) decoy(ctx context.Context, p *Pool, name string) (*decoyUser, 
 	return d, nil
 }
 
+// decoyKey returns the decoy secret, creating it on first use (one creator wins; the others
+// read the winner's). It never changes, so each instance keeps it once read.
 func (s *Service) decoyKey(ctx context.Context) ([]byte, error) {
-	read := func() ([]byte, error) {
+	if key := s.cache.decoyKey.Load(); key != nil {
+		return *key, nil
+	}
+	for attempt := 0; ; attempt++ {
 		sealed, err := s.d.Store.Get(ctx, decoyKeyKey)
+		if err == nil {
+			key, err := s.d.AtRest.Open(purposeDecoyKey, sealed, s.now())
+			if err != nil {
+				return nil, fmt.Errorf("userpool: decoy key: %w", err)
+			}
+			s.cache.decoyKey.Store(&key)
+			return key, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if attempt > 0 {
+			return nil, errors.New("userpool: decoy key not readable after creating it")
+		}
+		key := make([]byte, 32)
+		if _, err := io.ReadFull(s.d.Rand, key); err != nil {
+			return nil, fmt.Errorf("userpool: random: %w", err)
+		}
+		sealed, err = s.d.AtRest.Seal(purposeDecoyKey, key, zeroTime)
 		if err != nil {
 			return nil, err
 		}
-		key, err := s.d.AtRest.Open(purposeDecoyKey, sealed, s.now())
-		if err != nil {
-			return nil, fmt.Errorf("userpool: decoy key: %w", err)
+		err = s.d.Store.Commit(ctx, []store.Op{store.Create(decoyKeyKey, sealed, 0)})
+		if err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, err
 		}
-		return key, nil
+		// Created, or someone else was first: read what is there.
 	}
-	key, err := read()
-	if !errors.Is(err, store.ErrNotFound) {
-		return key, err
-	}
-	key = make([]byte, 32)
-	if _, err := io.ReadFull(s.d.Rand, key); err != nil {
-		return nil, fmt.Errorf("userpool: random: %w", err)
-	}
-	sealed, err := s.d.AtRest.Seal(purposeDecoyKey, key, zeroTime)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.d.Store.Put(ctx, decoyKeyKey, sealed, store.PutOptions{}); err != nil {
-		return nil, err
-	}
-	return read()
 }

@@ -114,9 +114,16 @@ func (s *Service) createUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 		if c.ClientId, err = s.newClientID(); err != nil {
 			return nil, err
 		}
-		if _, err := s.d.Store.Get(ctx, clientIndexKey(c.ClientId)); errors.Is(err, store.ErrNotFound) {
-			break
-		} else if err != nil {
+		err := s.claimClientID(ctx, c.ClientId, p.Id)
+		if err == nil {
+			if _, err := s.d.Store.Get(ctx, clientKey(p.Id, c.ClientId)); errors.Is(err, store.ErrNotFound) {
+				break // a fresh id, not one of this pool's existing clients
+			} else if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !errors.Is(err, store.ErrConflict) {
 			return nil, err
 		}
 	}
@@ -405,18 +412,22 @@ func (s *Service) updateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.getClient(ctx, p.Id, in.ClientId)
+	var c *Client
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		var err error
+		if c, err = ts.getClient(ctx, p.Id, in.ClientId); err != nil {
+			return err
+		}
+		if in.ClientName != "" {
+			c.ClientName = in.ClientName
+		}
+		if err := applyClientSettings(p, c, &in.ClientSettings); err != nil {
+			return err
+		}
+		ts.stampClient(c)
+		return ts.putClient(ctx, c)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if in.ClientName != "" {
-		c.ClientName = in.ClientName
-	}
-	if err := applyClientSettings(p, c, &in.ClientSettings); err != nil {
-		return nil, err
-	}
-	s.stampClient(c)
-	if err := s.putClient(ctx, c); err != nil {
 		return nil, err
 	}
 	return &UserPoolClientOutput{UserPoolClient: c}, nil

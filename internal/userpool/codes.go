@@ -72,22 +72,34 @@ func (s *Service) sendTemporaryPassword(ctx context.Context, p *Pool, u *User, p
 	return s.deliver(ctx, p, u, message.KindAdminCreateUser, attr, password)
 }
 
+// deliver sends a message of kind carrying code to u's attr and returns the masked delivery
+// details. Inside a transaction the message goes once the transaction has committed, so a
+// retried or refused step sends nothing and the code a user receives is the one stored.
 func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind, attr, code string) (*CodeDeliveryDetails, error) {
 	dest, medium := u.Attributes[attr], mediumOf(attr)
-	err := s.d.Sender.Send(ctx, message.Message{
+	m := message.Message{
 		Time: s.now(), Pool: p.Id, Username: u.Username, Destination: dest,
 		Medium: medium, Attribute: attr, Kind: kind, Code: code,
+	}
+	logf := s.d.Logf
+	err := s.afterCommit(ctx, func(ctx context.Context) error {
+		if err := s.d.Sender.Send(ctx, m); err != nil {
+			logf("userpool: delivering %s message for %s/%s: %v", kind, p.Id, m.Username, err)
+			return awsjson.New("CodeDeliveryFailureException", "Unable to deliver message to the %s.", attr)
+		}
+		return nil
 	})
 	if err != nil {
-		s.d.Logf("userpool: delivering %s message for %s/%s: %v", kind, p.Id, u.Username, err)
-		return nil, awsjson.New("CodeDeliveryFailureException", "Unable to deliver message to the %s.", attr)
+		return nil, err
 	}
 	return &CodeDeliveryDetails{Destination: message.Mask(dest, medium), DeliveryMedium: medium, AttributeName: attr}, nil
 }
 
-// checkCode checks a code the user typed for purpose. A wrong code counts an attempt and is
-// saved here; after maxCodeAttempts the code is void. A right code is removed from u in
-// memory: the caller applies what it confirms and saves u.
+// checkCode checks a code the user typed for purpose, inside the caller's transaction. A
+// wrong code counts an attempt: the answer asks the transaction to save u and then fail
+// (failAfterCommit), so concurrent guesses are all counted; after maxCodeAttempts the code is
+// void. A right code is removed from u in memory: the caller applies what it confirms and
+// saves u in the same transaction, so a code confirms once.
 func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, given string) error {
 	c := u.Secrets.Codes[purpose]
 	if c == nil {
@@ -106,9 +118,9 @@ func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, give
 			return err
 		}
 		if c.Attempts >= maxCodeAttempts {
-			return tooManyFailedAttempts()
+			return failAfterCommit(tooManyFailedAttempts())
 		}
-		return awsjson.CodeMismatch("Invalid verification code provided, please try again.")
+		return failAfterCommit(awsjson.CodeMismatch("Invalid verification code provided, please try again."))
 	}
 	delete(u.Secrets.Codes, purpose)
 	return nil

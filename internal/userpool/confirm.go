@@ -32,22 +32,29 @@ func (s *Service) confirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	if u == nil {
 		return nil, codeMismatch()
 	}
-	if u.Status != StatusUnconfirmed {
-		return nil, awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
-	}
-	attr := signUpDeliveryAttr(p, u)
-	if err := s.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode); err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	u.Status = StatusConfirmed
-	if attr != "" {
-		u.Attributes[attr+"_verified"] = "true"
-	}
-	if err := s.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusUnconfirmed {
+			return awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
+		}
+		attr := signUpDeliveryAttr(p, u)
+		if err := ts.checkCode(ctx, p, u, purposeSignUp, in.ConfirmationCode); err != nil {
+			return err
+		}
+		prev := cloneUser(u)
+		u.Status = StatusConfirmed
+		if attr != "" {
+			u.Attributes[attr+"_verified"] = "true"
+		}
+		if err := ts.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &ConfirmSignUpOutput{}, nil

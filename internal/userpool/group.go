@@ -136,15 +136,19 @@ func (s *Service) newGroup(ctx context.Context, p *Pool, name string, set *Group
 	if err := checkGroupSettings(set); err != nil {
 		return nil, err
 	}
-	if _, err := s.getGroup(ctx, p.Id, name); err == nil {
-		return nil, awsjson.New("GroupExistsException", "A group with the name %s already exists.", name)
-	} else if !isNotFound(err) {
-		return nil, err
-	}
 	now := awsjson.Epoch(s.now())
 	g := &Group{GroupName: name, UserPoolId: p.Id, Description: set.Description, RoleArn: set.RoleArn,
 		Precedence: set.Precedence, CreationDate: now, LastModifiedDate: now}
-	if err := s.putGroup(ctx, g); err != nil {
+	// Created only if absent when committed: of racing creations exactly one wins.
+	err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		if _, err := ts.loadGroup(ctx, p.Id, name); err == nil {
+			return awsjson.New("GroupExistsException", "A group with the name %s already exists.", name)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return ts.putGroup(ctx, &storedGroup{Group: *g})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -165,26 +169,30 @@ func (s *Service) updateGroup(ctx context.Context, in *UpdateGroupInput) (*Group
 	if _, err := s.getPool(ctx, in.UserPoolId); err != nil {
 		return nil, err
 	}
-	g, err := s.getGroup(ctx, in.UserPoolId, in.GroupName)
+	var g *Group
+	err := s.atomically(ctx, poolShard(in.UserPoolId), func(ts *Service) error {
+		var err error
+		if g, err = ts.getGroup(ctx, in.UserPoolId, in.GroupName); err != nil {
+			return err
+		}
+		set := GroupSettings{Description: g.Description, RoleArn: g.RoleArn, Precedence: g.Precedence}
+		if in.Description != nil {
+			set.Description = *in.Description
+		}
+		if in.RoleArn != nil {
+			set.RoleArn = *in.RoleArn
+		}
+		if in.Precedence != nil {
+			set.Precedence = in.Precedence
+		}
+		if err := checkGroupSettings(&set); err != nil {
+			return err
+		}
+		g.Description, g.RoleArn, g.Precedence = set.Description, set.RoleArn, set.Precedence
+		g.LastModifiedDate = awsjson.Epoch(ts.now())
+		return ts.putGroup(ctx, &storedGroup{Group: *g})
+	})
 	if err != nil {
-		return nil, err
-	}
-	set := GroupSettings{Description: g.Description, RoleArn: g.RoleArn, Precedence: g.Precedence}
-	if in.Description != nil {
-		set.Description = *in.Description
-	}
-	if in.RoleArn != nil {
-		set.RoleArn = *in.RoleArn
-	}
-	if in.Precedence != nil {
-		set.Precedence = in.Precedence
-	}
-	if err := checkGroupSettings(&set); err != nil {
-		return nil, err
-	}
-	g.Description, g.RoleArn, g.Precedence = set.Description, set.RoleArn, set.Precedence
-	g.LastModifiedDate = awsjson.Epoch(s.now())
-	if err := s.putGroup(ctx, g); err != nil {
 		return nil, err
 	}
 	return &GroupOutput{Group: g}, nil
@@ -202,14 +210,14 @@ func (s *Service) listGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	prefix := groupKey(p.Id, "")
 	groups, next, err := listing.Page(ctx, s.pager(), "ListGroups/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (Group, bool, error) {
-			var g Group
+			var g storedGroup
 			if err := s.getJSON(ctx, key, &g); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
-					return g, false, nil
+					return g.Group, false, nil
 				}
-				return g, false, err
+				return g.Group, false, err
 			}
-			return g, true, nil
+			return g.Group, !g.Deleting, nil
 		})
 	if err != nil {
 		return nil, err
@@ -217,12 +225,27 @@ func (s *Service) listGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	return &ListGroupsOutput{Groups: groups, NextToken: next}, nil
 }
 
+// deleteGroup marks the group deleting (from then on it is gone for every other call, so no
+// member can be added), removes each membership (user record and membership key together),
+// and deletes the record last: a deletion that fails part way can be run again.
 func (s *Service) deleteGroup(ctx context.Context, in *GroupRef) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.getGroup(ctx, p.Id, in.GroupName); err != nil {
+	shard := poolShard(p.Id)
+	mark := func(ts *Service) error {
+		g, err := ts.loadGroup(ctx, p.Id, in.GroupName)
+		if errors.Is(err, store.ErrNotFound) {
+			return awsjson.ResourceNotFound("Group not found.")
+		}
+		if err != nil || g.Deleting {
+			return err
+		}
+		g.Deleting = true
+		return ts.putGroup(ctx, g)
+	}
+	if err := s.atomically(ctx, shard, mark); err != nil {
 		return nil, err
 	}
 	prefix := memberKey(p.Id, in.GroupName, "")
@@ -232,36 +255,50 @@ func (s *Service) deleteGroup(ctx context.Context, in *GroupRef) (*struct{}, err
 	}
 	for _, k := range keys {
 		ukey := strings.TrimPrefix(k, prefix)
-		member, err := s.d.Store.Get(ctx, k)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		// A group whose name extends this one ("a" and "a/b") shares the key prefix; the
-		// key's value (the member's username) tells whose key it is.
-		if usernameKey(p, string(member)) != ukey {
-			continue
-		}
-		if err := s.d.Store.Delete(ctx, k); err != nil {
-			return nil, err
-		}
-		u, err := s.getUser(ctx, p, ukey)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if i := slices.Index(u.Groups, in.GroupName); i >= 0 {
-			u.Groups = slices.Delete(u.Groups, i, i+1)
-			if err := s.putUser(ctx, p, u, u); err != nil {
-				return nil, err
+		err := s.atomically(ctx, shard, func(ts *Service) error {
+			member, err := ts.d.Store.Get(ctx, k)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
 			}
+			if err != nil {
+				return err
+			}
+			// A group whose name extends this one ("a" and "a/b") shares the key prefix; the
+			// key's value (the member's username) tells whose key it is.
+			if usernameKey(p, string(member)) != ukey {
+				return nil
+			}
+			if err := ts.d.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+			u, err := ts.getUser(ctx, p, ukey)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			i := slices.Index(u.Groups, in.GroupName)
+			if i < 0 {
+				return nil
+			}
+			prev := cloneUser(u)
+			u.Groups = slices.Delete(u.Groups, i, i+1)
+			return ts.putUser(ctx, p, u, prev)
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
-	if err := s.d.Store.Delete(ctx, groupKey(p.Id, in.GroupName)); err != nil {
+	err = s.atomically(ctx, shard, func(ts *Service) error {
+		if _, err := ts.loadGroup(ctx, p.Id, in.GroupName); errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return ts.d.Store.Delete(ctx, groupKey(p.Id, in.GroupName))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil
@@ -284,49 +321,63 @@ func (s *Service) adminUser(ctx context.Context, poolID, username string) (*Pool
 }
 
 func (s *Service) adminAddUserToGroup(ctx context.Context, in *GroupMembershipInput) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
+	return s.changeMembership(ctx, in, true)
+}
+
+func (s *Service) adminRemoveUserFromGroup(ctx context.Context, in *GroupMembershipInput) (*struct{}, error) {
+	return s.changeMembership(ctx, in, false)
+}
+
+// changeMembership adds the user to the group (add) or removes it, in one transaction: the
+// user record's Groups and the membership key that ListUsersInGroup walks change together, and
+// only while the group exists (a concurrent DeleteGroup conflicts).
+func (s *Service) changeMembership(ctx context.Context, in *GroupMembershipInput, add bool) (*struct{}, error) {
+	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.getGroup(ctx, p.Id, in.GroupName); err != nil {
-		return nil, err
-	}
-	if err := s.addToGroup(ctx, p, u, in.GroupName); err != nil {
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.findUser(ctx, p, in.Username)
+		if errors.Is(err, store.ErrNotFound) {
+			return awsjson.UserNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := ts.getGroup(ctx, p.Id, in.GroupName); err != nil {
+			return err
+		}
+		if add {
+			return ts.addToGroup(ctx, p, u, in.GroupName)
+		}
+		mk := memberKey(p.Id, in.GroupName, usernameKey(p, u.Username))
+		if err := ts.d.Store.Delete(ctx, mk); err != nil {
+			return err
+		}
+		if i := slices.Index(u.Groups, in.GroupName); i >= 0 {
+			prev := cloneUser(u)
+			u.Groups = slices.Delete(u.Groups, i, i+1)
+			return ts.putUser(ctx, p, u, prev)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil
 }
 
-// addToGroup records u as a member of group (the user record first, then the membership
-// key that ListUsersInGroup walks; readers check the two agree).
+// addToGroup records u as a member of group, inside the caller's transaction: the user record
+// and the membership key are written together.
 func (s *Service) addToGroup(ctx context.Context, p *Pool, u *User, group string) error {
 	if !contains(u.Groups, group) {
+		prev := cloneUser(u)
 		u.Groups = append(u.Groups, group)
-		if err := s.putUser(ctx, p, u, u); err != nil {
+		if err := s.putUser(ctx, p, u, prev); err != nil {
 			return err
 		}
 	}
 	return s.d.Store.Put(ctx, memberKey(p.Id, group, usernameKey(p, u.Username)), []byte(u.Username), store.PutOptions{})
-}
-
-func (s *Service) adminRemoveUserFromGroup(ctx context.Context, in *GroupMembershipInput) (*struct{}, error) {
-	p, u, err := s.adminUser(ctx, in.UserPoolId, in.Username)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.getGroup(ctx, p.Id, in.GroupName); err != nil {
-		return nil, err
-	}
-	if err := s.d.Store.Delete(ctx, memberKey(p.Id, in.GroupName, usernameKey(p, u.Username))); err != nil {
-		return nil, err
-	}
-	if i := slices.Index(u.Groups, in.GroupName); i >= 0 {
-		u.Groups = slices.Delete(u.Groups, i, i+1)
-		if err := s.putUser(ctx, p, u, u); err != nil {
-			return nil, err
-		}
-	}
-	return &struct{}{}, nil
 }
 
 func (s *Service) adminListGroupsForUser(ctx context.Context, in *AdminListGroupsForUserInput) (*ListGroupsOutput, error) {

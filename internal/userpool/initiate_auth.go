@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -14,12 +15,13 @@ import (
 //   - the client must allow the flow (ExplicitAuthFlows);
 //   - an unknown user is UserNotFoundException, or, when the client prevents user-existence
 //     errors, looks exactly like a wrong password (a decoy salt and verifier do the same work);
-//   - states that no password can get past are reported before the password is checked:
-//     UNCONFIRMED → UserNotConfirmedException, RESET_REQUIRED → PasswordResetRequiredException
-//     (for SRP at InitiateAuth too, so both flows agree), and a locked-out user is refused;
-//   - a wrong password counts toward lockout; a right one resets it, and only then are a
-//     disabled user ("User is disabled.") and FORCE_CHANGE_PASSWORD (NEW_PASSWORD_REQUIRED)
-//     reported;
+//   - a locked-out name (known or not) is refused before any password work, SRP step 1
+//     included;
+//   - a wrong password counts toward lockout (for an unknown name too) and is answered
+//     "Incorrect username or password." whatever the user's state; a right one resets the
+//     count, and only then is the state reported: disabled ("User is disabled."), UNCONFIRMED
+//     (UserNotConfirmedException, as Cognito does), RESET_REQUIRED
+//     (PasswordResetRequiredException), FORCE_CHANGE_PASSWORD (NEW_PASSWORD_REQUIRED);
 //   - MFA is not implemented: pools with MfaConfiguration ON refuse sign-in with a clear
 //     message; OPTIONAL pools sign in without MFA (no user can have enabled it).
 
@@ -148,89 +150,92 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	if password == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter PASSWORD")
 	}
-	u, err := s.signInUser(ctx, p, c, name)
+	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || u.Secrets.Password == nil {
-		names := []string{name}
-		if u != nil {
-			names = userNames(name, u)
-		}
-		if err := checkSecretHash(c, params["SECRET_HASH"], names...); err != nil {
-			return nil, err
-		}
-		if u != nil {
-			if err := s.beforePassword(u); err != nil {
-				return nil, err
-			}
-		}
-		// Same work as a real check, against a decoy.
-		d, err := s.decoy(ctx, p, name)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := srp.CheckPassword(s.d.Crypto, srp.PoolName(p.Id), d.userID, password, d.salt, d.verifier); err != nil {
-			return nil, err
-		}
-		if u != nil {
-			if err := s.recordFailure(ctx, p, u); err != nil {
-				return nil, err
-			}
-		}
-		return nil, awsjson.IncorrectCredentials()
-	}
-	if err := checkSecretHash(c, params["SECRET_HASH"], userNames(name, u)...); err != nil {
-		return nil, err
-	}
-	if err := s.beforePassword(u); err != nil {
-		return nil, err
-	}
-	ok, err := s.passwordMatches(p, u, password)
+	// The same exponentiation for a real user and a decoy.
+	ok, err := srp.CheckPassword(s.d.Crypto, srp.PoolName(p.Id), t.userID, password, t.salt, t.verifier)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("userpool: password check: %w", err)
 	}
-	if !ok {
-		if err := s.recordFailure(ctx, p, u); err != nil {
+	if !ok || !t.real() {
+		if err := s.recordFailure(ctx, t.lockKey); err != nil {
 			return nil, err
 		}
 		return nil, awsjson.IncorrectCredentials()
 	}
-	return s.passwordVerified(ctx, p, c, u)
+	return s.passwordVerified(ctx, p, c, t)
 }
 
-// signInUser resolves the name a user signs in with. An unknown user is UserNotFoundException,
-// or (nil, nil) when the client prevents user-existence errors.
-func (s *Service) signInUser(ctx context.Context, p *Pool, c *Client, name string) (*User, error) {
-	u, err := s.findUser(ctx, p, name)
+// signInTarget is the account a password check is about: a user, or, for a name that belongs
+// to no one when the client prevents user-existence errors, a decoy that looks and costs the
+// same (see decoy), with the lockout record of either.
+type signInTarget struct {
+	u              *User  // nil for a decoy
+	userID         string // USER_ID_FOR_SRP
+	salt, verifier []byte // the user's current password, or the decoy's
+	lockKey        string
+	lockVer        store.Version
+}
+
+// real reports whether a right password can get through: a user with a password.
+func (t *signInTarget) real() bool { return t.u != nil && t.u.Secrets.Password != nil }
+
+// signInTarget resolves the name a sign-in gives, checks its SECRET_HASH and refuses it while
+// it is locked out. An unknown name is UserNotFoundException unless the client prevents
+// user-existence errors; then it gets a decoy. Known and unknown names cost the same store
+// reads (findUserEvenly, the decoy key, the lockout record) and the same work. No user state
+// is reported here: which states a right password meets is told only after the password is
+// checked (passwordVerified), so a wrong password reveals nothing. srpAnswer says name is the
+// USER_ID_FOR_SRP of an SRP challenge (a decoy's userId stays as it is).
+func (s *Service) signInTarget(ctx context.Context, p *Pool, c *Client, name, secretHash string, srpAnswer bool) (*signInTarget, error) {
+	u, err := s.findUserEvenly(ctx, p, name)
 	if errors.Is(err, store.ErrNotFound) {
-		if c.PreventsUserExistenceErrors() {
-			return nil, nil
+		if !c.PreventsUserExistenceErrors() {
+			return nil, awsjson.UserNotFound()
 		}
-		return nil, awsjson.UserNotFound()
+		u, err = nil, nil
 	}
-	return u, err
-}
-
-// beforePassword refuses the states no password gets past, and a locked-out user.
-func (s *Service) beforePassword(u *User) error {
-	switch u.Status {
-	case StatusUnconfirmed:
-		return awsjson.UserNotConfirmed()
-	case StatusResetRequired:
-		return awsjson.New("PasswordResetRequiredException", "Password reset required for the user")
+	if err != nil {
+		return nil, err
 	}
-	return s.checkLockout(u)
+	names := []string{name}
+	if u != nil {
+		names = userNames(name, u)
+	}
+	if err := checkSecretHash(c, secretHash, names...); err != nil {
+		return nil, err
+	}
+	d, err := s.decoyFor(ctx, p, name, srpAnswer)
+	if err != nil {
+		return nil, err
+	}
+	t := &signInTarget{u: u, userID: d.userID, salt: d.salt, verifier: d.verifier}
+	if u != nil {
+		t.userID = u.Username
+		if pv := u.Secrets.Password; pv != nil {
+			t.salt, t.verifier = pv.Salt, pv.Verifier
+		}
+	}
+	t.lockKey = lockKey(p, t.userID)
+	lock, v, err := s.loadLock(ctx, t.lockKey)
+	if err != nil {
+		return nil, err
+	}
+	t.lockVer = v
+	if err := s.checkLockout(lock); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // passwordVerified finishes a sign-in whose password was right: it resets lockout and answers
 // by the user's state.
-func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
-	prev := cloneUser(u)
-	if clearFailures(u) {
-		if err := s.putUser(ctx, p, u, prev); err != nil {
-			return nil, err
-		}
+func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *signInTarget) (*InitiateAuthOutput, error) {
+	u := t.u
+	if err := s.clearFailures(ctx, t.lockKey, t.lockVer); err != nil {
+		return nil, err
 	}
 	if !u.Enabled {
 		return nil, awsjson.NotAuthorized("User is disabled.")
@@ -242,10 +247,11 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, u *U
 			return nil, awsjson.NotAuthorized("Temporary password has expired and must be reset by an administrator.")
 		}
 		return s.newPasswordChallenge(ctx, p, c, u)
+	case StatusUnconfirmed:
+		return nil, awsjson.UserNotConfirmed()
+	case StatusResetRequired:
+		return nil, awsjson.New("PasswordResetRequiredException", "Password reset required for the user")
 	default:
-		if err := s.beforePassword(u); err != nil {
-			return nil, err
-		}
 		return nil, awsjson.NotAuthorized("User cannot sign in while in status %s.", u.Status)
 	}
 	ev, err := s.newAuthEvent(u)

@@ -59,7 +59,9 @@ func TestManageListUsers(t *testing.T) {
 		if i%7 == 0 {
 			u.Status = StatusConfirmed
 		}
-		if err := env.svc.putUser(ctx, p, u, nil); err != nil {
+		if err := env.svc.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+			return ts.putUser(ctx, p, u, nil)
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

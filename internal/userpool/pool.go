@@ -119,19 +119,24 @@ func (s *Service) createUserPool(ctx context.Context, in *CreateUserPoolInput) (
 		if p.Id, err = s.newPoolID(); err != nil {
 			return nil, err
 		}
-		if _, err := s.d.Store.Get(ctx, poolKey(p.Id)); errors.Is(err, store.ErrNotFound) {
-			break
-		} else if err != nil {
+		if _, err := s.d.Store.Get(ctx, poolKey(p.Id)); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-	}
-	// The signing keys exist before the pool does (token.Keyring.Prepare).
-	if err := s.d.Keys.Prepare(ctx, p.Id); err != nil {
-		return nil, err
-	}
-	s.stampPool(p)
-	if err := s.putPool(ctx, p); err != nil {
-		return nil, err
+		// The signing keys exist before the pool does (token.Keyring.Prepare).
+		if err := s.d.Keys.Prepare(ctx, p.Id); err != nil {
+			return nil, err
+		}
+		s.stampPool(p)
+		err := s.createPoolRecord(ctx, p)
+		if errors.Is(err, store.ErrConflict) {
+			continue // the id was taken meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	return &CreateUserPoolOutput{UserPool: s.describePool(p, 0)}, nil
 }
@@ -299,15 +304,18 @@ func (s *Service) listUserPools(ctx context.Context, in *ListUserPoolsInput) (*L
 }
 
 func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (*struct{}, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
+	err := s.atomically(ctx, globalShard, func(ts *Service) error {
+		p, err := ts.getPool(ctx, in.UserPoolId)
+		if err != nil {
+			return err
+		}
+		if err := applyPoolSettings(p, in.PoolName, &in.PoolSettings); err != nil {
+			return err
+		}
+		ts.stampPool(p)
+		return ts.putPool(ctx, p)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := applyPoolSettings(p, in.PoolName, &in.PoolSettings); err != nil {
-		return nil, err
-	}
-	s.stampPool(p)
-	if err := s.putPool(ctx, p); err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil
@@ -315,8 +323,8 @@ func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // Per-pool key prefixes that DeleteUserPool clears besides the clients (which have an index):
 // users, index keys, groups and memberships, revoked and rotated refresh tokens, spent SRP
-// secret blocks.
-var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu"}
+// secret blocks, lockout records.
+var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "lk"}
 
 func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)

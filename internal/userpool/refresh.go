@@ -193,22 +193,28 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 		return nil, err
 	}
 	rotate := c.RotatesRefreshTokens()
+	if rotate {
+		// The first exchange starts the grace period: one marker, created once, living as long
+		// as the retired token would have. An exchange that finds it already there (a
+		// concurrent or later one) is a reuse, allowed only within the grace period.
+		ttl := max(time.Unix(st.Expires, 0).Sub(s.now()), time.Second)
+		mark := []byte(strconv.FormatInt(s.now().UnixNano(), 10))
+		err := s.d.Store.Commit(ctx, []store.Op{store.Create(rotatedKey(p.Id, st.ID), mark, ttl)})
+		if errors.Is(err, store.ErrConflict) {
+			usedAt, used, err := s.rotatedAt(ctx, p.Id, st.ID)
+			if err != nil {
+				return nil, err
+			}
+			if used && s.now().After(usedAt.Add(gracePeriod(c))) {
+				return nil, awsjson.New("RefreshTokenReuseException", "Refresh token has already been used.")
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	res, err := s.issueTokens(ctx, p, c, u, st.Event, rotate)
 	if err != nil {
 		return nil, err
-	}
-	if rotate {
-		if _, used, err := s.rotatedAt(ctx, p.Id, st.ID); err != nil {
-			return nil, err
-		} else if !used {
-			// The first exchange starts the grace period; the marker lives as long as the
-			// retired token would have.
-			ttl := max(time.Unix(st.Expires, 0).Sub(s.now()), time.Second)
-			mark := []byte(strconv.FormatInt(s.now().UnixNano(), 10))
-			if err := s.d.Store.Put(ctx, rotatedKey(p.Id, st.ID), mark, store.PutOptions{TTL: ttl}); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return &GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
 }

@@ -21,9 +21,16 @@ import (
 //	ug/<pool>/<group>               group
 //	ugm/<pool>/<group>/<usernameKey> group membership (value: canonical username)
 //	rv/<pool>/<originJTI>           revoked refresh-token family (TTL = refresh validity)
+//	rtu/<pool>/<refreshID>          a rotated refresh token's first exchange (created once)
+//	srpu/<pool>/<sha256 of block>   a spent SRP SECRET_BLOCK (created once)
+//	lk/<pool>/<sha256 of name key>  lockout count of a sign-in name, known or not (lockout.go)
+//	upx/decoy-key                   the decoy secret (created once)
 //
-// Workers KV has no transactions: records are written before their index keys and readers
-// check that an index key still points at a record that agrees (see findUser).
+// Everything but up/, cl/ and upx/ is in the pool's shard (store.Shard). A user record and its
+// index keys are written in one transaction (txn.go): an index key is created only if free, or
+// replaced only if stale and unchanged since it was read. Readers still check that an index key
+// points at a record that agrees (see findUser): a key can outlive its user only in data
+// written before the store was atomic.
 
 const (
 	sealPurposeUser   = "userpool/user-secrets"
@@ -88,7 +95,20 @@ func (s *Service) getPool(ctx context.Context, id string) (*Pool, error) {
 	return &p, nil
 }
 
+// createPoolRecord writes a new pool only if its id is free (store.ErrConflict otherwise).
+func (s *Service) createPoolRecord(ctx context.Context, p *Pool) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return s.d.Store.Commit(ctx, []store.Op{store.Create(poolKey(p.Id), b, 0)})
+}
+
+// putPool writes p inside a transaction on the global shard that has read it (getPool).
 func (s *Service) putPool(ctx context.Context, p *Pool) error {
+	if !s.inTxn() {
+		return fmt.Errorf("userpool: putPool of %s outside a transaction", p.Id)
+	}
 	return s.putJSON(ctx, poolKey(p.Id), p)
 }
 
@@ -139,6 +159,25 @@ func (s *Service) clientByID(ctx context.Context, id string) (*Pool, *Client, er
 	return p, c, nil
 }
 
+// claimClientID makes client id belong to pool: it creates the index key cl/<id>, or finds
+// it already pointing at pool. An id held by another pool is store.ErrConflict.
+func (s *Service) claimClientID(ctx context.Context, id, pool string) error {
+	err := s.d.Store.Commit(ctx, []store.Op{store.Create(clientIndexKey(id), []byte(pool), 0)})
+	if !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	owner, err := s.d.Store.Get(ctx, clientIndexKey(id))
+	if err != nil {
+		return err
+	}
+	if string(owner) != pool {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// putClient writes c's record (the index key is claimClientID's). Inside a transaction that
+// read it, the write is conditioned on the record being as read.
 func (s *Service) putClient(ctx context.Context, c *Client) error {
 	sc := storedClient{Client: *c}
 	sc.ClientSecret = ""
@@ -149,12 +188,11 @@ func (s *Service) putClient(ctx context.Context, c *Client) error {
 		}
 		sc.SealedSecret = sealed
 	}
-	if err := s.putJSON(ctx, clientKey(c.UserPoolId, c.ClientId), &sc); err != nil {
-		return err
-	}
-	return s.d.Store.Put(ctx, clientIndexKey(c.ClientId), []byte(c.UserPoolId), store.PutOptions{})
+	return s.putJSON(ctx, clientKey(c.UserPoolId, c.ClientId), &sc)
 }
 
+// deleteClient removes the record first, then its index key (clientByID finds no record for
+// an index key left behind, and claimClientID lets only its pool reuse it).
 func (s *Service) deleteClient(ctx context.Context, pool, id string) error {
 	if err := s.d.Store.Delete(ctx, clientKey(pool, id)); err != nil {
 		return err
@@ -252,6 +290,58 @@ func (s *Service) findUser(ctx context.Context, p *Pool, name string) (*User, er
 	return nil, store.ErrNotFound
 }
 
+// reload reads u again by its username, inside a transaction: the state the transaction
+// decides on. A user deleted meanwhile (or replaced by a new one of the same name) is
+// UserNotFoundException.
+func (s *Service) reload(ctx context.Context, p *Pool, u *User) (*User, error) {
+	cur, err := s.getUser(ctx, p, u.Username)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cur.Sub != u.Sub) {
+		return nil, awsjson.UserNotFound()
+	}
+	return cur, err
+}
+
+// findUserEvenly is findUser for sign-in: it reads the username key and every index key the
+// name could be, whether or not an earlier read found the user, so a known name and an unknown
+// one cost the same reads (a name found through an alias costs one more: its user's record).
+func (s *Service) findUserEvenly(ctx context.Context, p *Pool, name string) (*User, error) {
+	if name == "" {
+		return nil, store.ErrNotFound
+	}
+	direct, err := s.getUser(ctx, p, name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	attrs := indexedAttrs(p)
+	refs := make([]string, len(attrs))
+	for i, attr := range attrs {
+		ref, err := s.d.Store.Get(ctx, indexKey(p.Id, attr, indexValue(attr, name)))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		refs[i] = string(ref)
+	}
+	if direct != nil {
+		return direct, nil
+	}
+	for i, attr := range attrs {
+		if refs[i] == "" {
+			continue
+		}
+		u, err := s.getUser(ctx, p, refs[i])
+		if errors.Is(err, store.ErrNotFound) {
+			continue // stale index key
+		}
+		if err != nil {
+			return nil, err
+		}
+		if indexable(p, u, attr) && indexValue(attr, u.Attr(attr)) == indexValue(attr, name) {
+			return u, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
 // indexOwner returns the username key that owns attr=value in pool p, or "" when free.
 // Stale index keys (whose user no longer agrees) count as free.
 func (s *Service) indexOwner(ctx context.Context, p *Pool, attr, value string) (string, error) {
@@ -275,9 +365,16 @@ func (s *Service) indexOwner(ctx context.Context, p *Pool, attr, value string) (
 	return usernameKey(p, u.Username), nil
 }
 
-// putUser writes u and brings its index keys in line with prev (nil for a new user).
-// Uniqueness checks (UsernameExists, AliasExists) are the caller's job, before calling.
+// putUser writes u and brings its index keys in line with prev (nil for a new user). It runs
+// inside a transaction (Service.atomically) on the pool's shard, so the record and its index
+// keys are written together or not at all: a new record is created only if its key was read as
+// absent, an index key only if it is still as read (absent, or stale: pointing at a user that
+// no longer holds the value, which ensureUnique/indexOwner checked). Uniqueness checks
+// (UsernameExists, AliasExists) are the caller's job, in the same transaction, before calling.
 func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) error {
+	if !s.inTxn() {
+		return fmt.Errorf("userpool: putUser of %s outside a transaction", u.Username)
+	}
 	u.Modified = s.now()
 	su := storedUser{User: *u}
 	plain, err := json.Marshal(&u.Secrets)
@@ -289,6 +386,14 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 		return err
 	}
 	ukey := usernameKey(p, u.Username)
+	if prev == nil {
+		// A new user: its record must not exist (the read makes the write a create).
+		if _, err := s.d.Store.Get(ctx, userKey(p.Id, ukey)); err == nil {
+			return awsjson.UsernameExists("User already exists")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	if err := s.putJSON(ctx, userKey(p.Id, ukey), &su); err != nil {
 		return err
 	}
@@ -306,10 +411,18 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 				if err := s.d.Store.Delete(ctx, indexKey(p.Id, attr, old)); err != nil {
 					return err
 				}
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
 			}
 		}
 		if cur != "" && cur != old {
-			if err := s.d.Store.Put(ctx, indexKey(p.Id, attr, cur), []byte(ukey), store.PutOptions{}); err != nil {
+			// Read first, so the write is conditioned on the key being as the uniqueness
+			// check saw it.
+			k := indexKey(p.Id, attr, cur)
+			if _, err := s.d.Store.Get(ctx, k); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if err := s.d.Store.Put(ctx, k, []byte(ukey), store.PutOptions{}); err != nil {
 				return err
 			}
 		}
@@ -317,41 +430,96 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 	return nil
 }
 
-// deleteUser removes u, its index keys and its group memberships.
-func (s *Service) deleteUser(ctx context.Context, p *Pool, u *User) error {
-	ukey := usernameKey(p, u.Username)
-	for _, g := range u.Groups {
-		if err := s.d.Store.Delete(ctx, memberKey(p.Id, g, ukey)); err != nil {
+// deleteUser removes u with its index keys and lockout record in one commit, then its group
+// memberships (there may be more than one commit can hold). A membership key that outlives its
+// user is ignored by readers (ListUsersInGroup checks the user record) and is removed here
+// only while the username is still free.
+// With sub set, only the user with that sub is deleted (a self-service delete must not hit a
+// new user who took the name meanwhile).
+func (s *Service) deleteUser(ctx context.Context, p *Pool, name, sub string) error {
+	var groups []string
+	var ukey string
+	err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.findUser(ctx, p, name)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && sub != "" && u.Sub != sub) {
+			return awsjson.UserNotFound()
+		}
+		if err != nil {
 			return err
 		}
-	}
-	for _, attr := range indexedAttrs(p) {
-		if !indexable(p, u, attr) {
-			continue
-		}
-		k := indexKey(p.Id, attr, indexValue(attr, u.Attr(attr)))
-		if ref, err := s.d.Store.Get(ctx, k); err == nil && string(ref) == ukey {
-			if err := s.d.Store.Delete(ctx, k); err != nil {
+		ukey = usernameKey(p, u.Username)
+		groups = u.Groups
+		for _, attr := range indexedAttrs(p) {
+			if !indexable(p, u, attr) {
+				continue
+			}
+			k := indexKey(p.Id, attr, indexValue(attr, u.Attr(attr)))
+			if ref, err := ts.d.Store.Get(ctx, k); err == nil && string(ref) == ukey {
+				if err := ts.d.Store.Delete(ctx, k); err != nil {
+					return err
+				}
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}
+		if err := ts.d.Store.Delete(ctx, lockKey(p, u.Username)); err != nil {
+			return err
+		}
+		return ts.d.Store.Delete(ctx, userKey(p.Id, ukey))
+	})
+	if err != nil {
+		return err
 	}
-	return s.d.Store.Delete(ctx, userKey(p.Id, ukey))
+	for len(groups) > 0 {
+		n := min(len(groups), store.MaxCommitOps-1)
+		ops := []store.Op{store.Check(userKey(p.Id, ukey), store.NoVersion)}
+		for _, g := range groups[:n] {
+			ops = append(ops, store.Remove(memberKey(p.Id, g, ukey)))
+		}
+		groups = groups[n:]
+		if err := s.d.Store.Commit(ctx, ops); errors.Is(err, store.ErrConflict) {
+			return nil // the name was taken again: its new owner's memberships stay
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// getGroup returns a group, or ResourceNotFoundException.
-func (s *Service) getGroup(ctx context.Context, pool, name string) (*Group, error) {
-	var g Group
+// storedGroup is a group as stored: Deleting marks a DeleteGroup under way (its members are
+// being removed); such a group is gone for every other call.
+type storedGroup struct {
+	Group
+	Deleting bool `json:"deleting,omitempty"`
+}
+
+// loadGroup reads a group record as stored, or store.ErrNotFound.
+func (s *Service) loadGroup(ctx context.Context, pool, name string) (*storedGroup, error) {
+	var g storedGroup
 	if err := s.getJSON(ctx, groupKey(pool, name), &g); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, awsjson.ResourceNotFound("Group not found.")
-		}
 		return nil, err
 	}
 	return &g, nil
 }
 
-func (s *Service) putGroup(ctx context.Context, g *Group) error {
+// getGroup returns a group, or ResourceNotFoundException (a group being deleted included).
+func (s *Service) getGroup(ctx context.Context, pool, name string) (*Group, error) {
+	g, err := s.loadGroup(ctx, pool, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && g.Deleting) {
+		return nil, awsjson.ResourceNotFound("Group not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &g.Group, nil
+}
+
+// putGroup writes a group inside a transaction that has read it (getGroup/loadGroup), so the
+// write is conditioned on the group being as read: absent for a new one.
+func (s *Service) putGroup(ctx context.Context, g *storedGroup) error {
+	if !s.inTxn() {
+		return fmt.Errorf("userpool: putGroup of %s outside a transaction", g.GroupName)
+	}
 	return s.putJSON(ctx, groupKey(g.UserPoolId, g.GroupName), g)
 }
 

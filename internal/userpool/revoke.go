@@ -99,9 +99,11 @@ func (s *Service) globalSignOut(ctx context.Context, in *GlobalSignOutInput) (*G
 	if err != nil {
 		return nil, err
 	}
-	prev := cloneUser(a.u)
-	s.revokeUserTokens(ctx, a.p, a.u)
-	if err := s.putUser(ctx, a.p, a.u, prev); err != nil {
+	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
+		ts.revokeUserTokens(ctx, a.p, u)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &GlobalSignOutOutput{}, nil
@@ -118,20 +120,11 @@ type AdminUserGlobalSignOutOutput struct{}
 
 // adminUserGlobalSignOut signs a user out of every device and client.
 func (s *Service) adminUserGlobalSignOut(ctx context.Context, in *AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
-	p, err := s.getPool(ctx, in.UserPoolId)
+	_, err := s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
+		s.revokeUserTokens(ctx, p, u)
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	u, err := s.findUser(ctx, p, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, awsjson.UserNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	s.revokeUserTokens(ctx, p, u)
-	if err := s.putUser(ctx, p, u, prev); err != nil {
 		return nil, err
 	}
 	return &AdminUserGlobalSignOutOutput{}, nil

@@ -33,23 +33,26 @@ func (s *Service) updateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
-	prev := cloneUser(a.u)
-	changed := applyAttributes(a.u, values)
-	if err := s.ensureUnique(ctx, a.p, a.u, prev); err != nil {
-		return nil, err
-	}
-	out := &UpdateUserAttributesOutput{}
-	for _, attr := range changed {
-		if !contains(a.p.AutoVerifiedAttributes, attr) {
-			continue
+	var out *UpdateUserAttributesOutput
+	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
+		changed := applyAttributes(u, values)
+		if err := ts.ensureUnique(ctx, a.p, u, prev); err != nil {
+			return err
 		}
-		d, err := s.sendCode(ctx, a.p, a.u, purposeVerify(attr), message.KindVerifyAttribute, attr)
-		if err != nil {
-			return nil, err
+		out = &UpdateUserAttributesOutput{}
+		for _, attr := range changed {
+			if !contains(a.p.AutoVerifiedAttributes, attr) {
+				continue
+			}
+			d, err := ts.sendCode(ctx, a.p, u, purposeVerify(attr), message.KindVerifyAttribute, attr)
+			if err != nil {
+				return err
+			}
+			out.CodeDeliveryDetailsList = append(out.CodeDeliveryDetailsList, *d)
 		}
-		out.CodeDeliveryDetailsList = append(out.CodeDeliveryDetailsList, *d)
-	}
-	if err := s.putUser(ctx, a.p, a.u, prev); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -84,9 +87,11 @@ func (s *Service) deleteUserAttributes(ctx context.Context, in *DeleteUserAttrib
 	for _, name := range in.UserAttributeNames {
 		values[name] = ""
 	}
-	prev := cloneUser(a.u)
-	applyAttributes(a.u, values)
-	if err := s.putUser(ctx, a.p, a.u, prev); err != nil {
+	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
+		applyAttributes(u, values)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &DeleteUserAttributesOutput{}, nil
@@ -113,12 +118,16 @@ func (s *Service) getUserAttributeVerificationCode(ctx context.Context, in *GetU
 	if err := verifiableAttribute(a.u, in.AttributeName); err != nil {
 		return nil, err
 	}
-	prev := cloneUser(a.u)
-	d, err := s.sendCode(ctx, a.p, a.u, purposeVerify(in.AttributeName), message.KindVerifyAttribute, in.AttributeName)
+	var d *CodeDeliveryDetails
+	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
+		if err := verifiableAttribute(u, in.AttributeName); err != nil {
+			return err
+		}
+		var err error
+		d, err = ts.sendCode(ctx, a.p, u, purposeVerify(in.AttributeName), message.KindVerifyAttribute, in.AttributeName)
+		return err
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, a.p, a.u, prev); err != nil {
 		return nil, err
 	}
 	return &GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d}, nil
@@ -144,15 +153,17 @@ func (s *Service) verifyUserAttribute(ctx context.Context, in *VerifyUserAttribu
 	if err := verifiableAttribute(a.u, in.AttributeName); err != nil {
 		return nil, err
 	}
-	if err := s.checkCode(ctx, a.p, a.u, purposeVerify(in.AttributeName), in.Code); err != nil {
-		return nil, err
-	}
-	prev := cloneUser(a.u)
-	a.u.Attributes[in.AttributeName+"_verified"] = "true"
-	if err := s.ensureUnique(ctx, a.p, a.u, prev); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, a.p, a.u, prev); err != nil {
+	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
+		if err := verifiableAttribute(u, in.AttributeName); err != nil {
+			return err
+		}
+		if err := ts.checkCode(ctx, a.p, u, purposeVerify(in.AttributeName), in.Code); err != nil {
+			return err
+		}
+		u.Attributes[in.AttributeName+"_verified"] = "true"
+		return ts.ensureUnique(ctx, a.p, u, prev)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &VerifyUserAttributeOutput{}, nil
@@ -208,4 +219,20 @@ func applyAttributes(u *User, values map[string]string) []string {
 	}
 	mergeAttributes(u, values)
 	return changed
+}
+
+// modifySelf runs change on the access token's user and saves the result, in one transaction
+// retried on conflict (as modifyAdminUser): change sees the user as it now is, prev a copy.
+func (s *Service) modifySelf(ctx context.Context, a *accessCaller, change func(ts *Service, u, prev *User) error) error {
+	return s.atomically(ctx, poolShard(a.p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, a.p, a.u)
+		if err != nil {
+			return err
+		}
+		prev := cloneUser(u)
+		if err := change(ts, u, prev); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, a.p, u, prev)
+	})
 }

@@ -1,10 +1,12 @@
 package userpool
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 // ChangePasswordInput is the input of ChangePassword.
@@ -28,33 +30,62 @@ func (s *Service) changePassword(ctx context.Context, in *ChangePasswordInput) (
 	if err := checkPasswordPolicy(p.Password(), in.ProposedPassword); err != nil {
 		return nil, err
 	}
-	if u.Secrets.Password != nil {
+	lk := lockKey(p, u.Username)
+	lockVer := store.NoVersion
+	checked := u.Secrets.Password // the password PreviousPassword was checked against
+	if checked != nil {
 		if in.PreviousPassword == "" {
 			return nil, awsjson.InvalidParameter("1 validation error detected: Value null at 'previousPassword' failed to satisfy constraint: Member must not be null")
 		}
-		if err := s.checkLockout(u); err != nil {
+		lock, v, err := s.loadLock(ctx, lk)
+		if err != nil {
 			return nil, err
 		}
+		if err := s.checkLockout(lock); err != nil {
+			return nil, err
+		}
+		lockVer = v
 		ok, err := s.passwordMatches(p, u, in.PreviousPassword)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			if err := s.recordFailure(ctx, p, u); err != nil {
+			if err := s.recordFailure(ctx, lk); err != nil {
 				return nil, err
 			}
 			return nil, awsjson.IncorrectCredentials()
 		}
 	}
-	prev := cloneUser(u)
-	clearFailures(u)
-	if err := s.setPassword(ctx, p, u, in.ProposedPassword); err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if !samePassword(u.Secrets.Password, checked) {
+			// Changed since PreviousPassword was checked: it is no longer the password.
+			return awsjson.IncorrectCredentials()
+		}
+		prev := cloneUser(u)
+		if err := ts.clearFailures(ctx, lk, lockVer); err != nil {
+			return err
+		}
+		if err := ts.setPassword(ctx, p, u, in.ProposedPassword); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &ChangePasswordOutput{}, nil
+}
+
+// samePassword reports whether a and b are the same stored password (salt and verifier).
+func samePassword(a, b *PasswordVerifier) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return bytes.Equal(a.Salt, b.Salt) && bytes.Equal(a.Verifier, b.Verifier)
 }
 
 // ForgotPasswordInput is the input of ForgotPassword.
@@ -82,19 +113,26 @@ func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (
 		d, err := s.decoyDelivery(ctx, p, in.Username)
 		return &ForgotPasswordOutput{CodeDeliveryDetails: d}, err
 	}
-	if !u.Enabled {
-		return nil, awsjson.NotAuthorized("User is disabled.")
-	}
-	attr := recoveryAttribute(p, u)
-	if attr == "" {
-		return nil, awsjson.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
-	}
-	prev := cloneUser(u)
-	d, err := s.sendCode(ctx, p, u, purposeForgot, message.KindForgotPassword, attr)
+	var d *CodeDeliveryDetails
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if !u.Enabled {
+			return awsjson.NotAuthorized("User is disabled.")
+		}
+		attr := recoveryAttribute(p, u)
+		if attr == "" {
+			return awsjson.InvalidParameter("Cannot reset password for the user as there is no registered/verified email or phone_number")
+		}
+		prev := cloneUser(u)
+		if d, err = ts.sendCode(ctx, p, u, purposeForgot, message.KindForgotPassword, attr); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
 		return nil, err
 	}
 	return &ForgotPasswordOutput{CodeDeliveryDetails: d}, nil
@@ -129,17 +167,26 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
 		return nil, err
 	}
-	if err := s.checkCode(ctx, p, u, purposeForgot, in.ConfirmationCode); err != nil {
-		return nil, err
-	}
-	prev := cloneUser(u)
-	if err := s.setPassword(ctx, p, u, in.Password); err != nil {
-		return nil, err
-	}
-	u.Status = StatusConfirmed
-	u.TempPasswordExpires = zeroTime
-	clearFailures(u)
-	if err := s.putUser(ctx, p, u, prev); err != nil {
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if err := ts.checkCode(ctx, p, u, purposeForgot, in.ConfirmationCode); err != nil {
+			return err
+		}
+		prev := cloneUser(u)
+		if err := ts.setPassword(ctx, p, u, in.Password); err != nil {
+			return err
+		}
+		u.Status = StatusConfirmed
+		u.TempPasswordExpires = zeroTime
+		if err := ts.d.Store.Delete(ctx, lockKey(p, u.Username)); err != nil { // a new password: no failures yet
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &ConfirmForgotPasswordOutput{}, nil

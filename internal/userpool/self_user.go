@@ -54,7 +54,7 @@ func (s *Service) deleteUserSelf(ctx context.Context, in *DeleteUserInput) (*Del
 	if err != nil {
 		return nil, err
 	}
-	if err := s.deleteUser(ctx, a.p, a.u); err != nil {
+	if err := s.deleteUser(ctx, a.p, a.u.Username, a.u.Sub); err != nil {
 		return nil, err
 	}
 	return &DeleteUserOutput{}, nil

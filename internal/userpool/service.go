@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -35,7 +36,14 @@ type Deps struct {
 
 // Service implements the user-pool actions.
 type Service struct {
-	d Deps
+	d     Deps
+	cache *instanceCache // shared by the copies a transaction makes (see atomically)
+}
+
+// instanceCache holds what this instance keeps between requests: only values that never
+// change once stored, so losing them or holding them in many instances is harmless.
+type instanceCache struct {
+	decoyKey atomic.Pointer[[]byte]
 }
 
 // New returns a Service over d.
@@ -43,7 +51,7 @@ func New(d Deps) *Service {
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
 	}
-	return &Service{d: d}
+	return &Service{d: d, cache: &instanceCache{}}
 }
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.

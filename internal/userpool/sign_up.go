@@ -70,31 +70,38 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if name == "" {
 		name = sub
 	}
-	u := &User{Username: name, Sub: sub, Attributes: map[string]string{}, Enabled: true,
-		Status: StatusUnconfirmed, Created: s.now()}
-	for k, v := range values {
-		if v != "" {
-			u.Attributes[k] = v
+	// One transaction: the username and every sign-in attribute are claimed together, so of
+	// racing sign-ups for one name exactly one succeeds and no index key is left behind.
+	var out *SignUpOutput
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u := &User{Username: name, Sub: sub, Attributes: map[string]string{}, Enabled: true,
+			Status: StatusUnconfirmed, Created: ts.now()}
+		for k, v := range values {
+			if v != "" {
+				u.Attributes[k] = v
+			}
 		}
-	}
-	if _, err := s.getUser(ctx, p, u.Username); err == nil {
-		return nil, awsjson.UsernameExists("User already exists")
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	if err := s.ensureUnique(ctx, p, u, nil); err != nil {
-		return nil, err
-	}
-	if err := s.setPassword(ctx, p, u, in.Password); err != nil {
-		return nil, err
-	}
-	out := &SignUpOutput{UserSub: sub}
-	if attr := signUpDeliveryAttr(p, u); attr != "" {
-		if out.CodeDeliveryDetails, err = s.sendCode(ctx, p, u, purposeSignUp, message.KindSignUp, attr); err != nil {
-			return nil, err
+		if _, err := ts.getUser(ctx, p, u.Username); err == nil {
+			return awsjson.UsernameExists("User already exists")
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
 		}
-	}
-	if err := s.putUser(ctx, p, u, nil); err != nil {
+		if err := ts.ensureUnique(ctx, p, u, nil); err != nil {
+			return err
+		}
+		if err := ts.setPassword(ctx, p, u, in.Password); err != nil {
+			return err
+		}
+		out = &SignUpOutput{UserSub: sub}
+		if attr := signUpDeliveryAttr(p, u); attr != "" {
+			var err error
+			if out.CodeDeliveryDetails, err = ts.sendCode(ctx, p, u, purposeSignUp, message.KindSignUp, attr); err != nil {
+				return err
+			}
+		}
+		return ts.putUser(ctx, p, u, nil)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -125,19 +132,26 @@ func (s *Service) resendConfirmationCode(ctx context.Context, in *ResendConfirma
 		d, err := s.decoyDelivery(ctx, p, in.Username)
 		return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err
 	}
-	if u.Status != StatusUnconfirmed {
-		return nil, awsjson.InvalidParameter("User is already confirmed.")
-	}
-	attr := signUpDeliveryAttr(p, u)
-	if attr == "" {
-		return nil, awsjson.InvalidParameter("Auto verification not turned on.")
-	}
-	prev := cloneUser(u)
-	d, err := s.sendCode(ctx, p, u, purposeSignUp, message.KindResendCode, attr)
+	var d *CodeDeliveryDetails
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		u, err := ts.reload(ctx, p, u)
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusUnconfirmed {
+			return awsjson.InvalidParameter("User is already confirmed.")
+		}
+		attr := signUpDeliveryAttr(p, u)
+		if attr == "" {
+			return awsjson.InvalidParameter("Auto verification not turned on.")
+		}
+		prev := cloneUser(u)
+		if d, err = ts.sendCode(ctx, p, u, purposeSignUp, message.KindResendCode, attr); err != nil {
+			return err
+		}
+		return ts.putUser(ctx, p, u, prev)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.putUser(ctx, p, u, prev); err != nil {
 		return nil, err
 	}
 	return &ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, nil

@@ -116,8 +116,8 @@ func scnAdminUsers(t *testing.T, ep *Endpoint) {
 	}
 	_, err = f.passwordAuth("bob", "Passw0rd-bob")
 	wantErr(t, err, "UserNotConfirmedException", "")
-	_, err = f.passwordAuth("bob", "Passw0rd-wrong") // checked before the password (spec §2.6)
-	wantErr(t, err, "UserNotConfirmedException", "")
+	_, err = f.passwordAuth("bob", "Passw0rd-wrong") // only the right password learns the state
+	wantErr(t, err, "NotAuthorizedException", "Incorrect username or password.")
 	_, err = admin.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: p, Username: aws.String("bob")})
 	ok(t, err)
 	if s := f.adminGetUser(t, "bob").UserStatus; s != "CONFIRMED" {
