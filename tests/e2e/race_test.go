@@ -94,9 +94,10 @@ func scnRaceSignUp(t *testing.T, ep *Endpoint) {
 		c := roundCtx(t)
 		user := fmt.Sprintf("racer%d", r)
 		outs, errs := race(signUpRacers, func(i int) (*cip.SignUpOutput, error) {
+			// No email: no confirmation message, so the losers' 200s send nothing either (dozens of
+			// webhook posts at once have crashed wrangler dev's inspector proxy).
 			return pub.SignUp(c, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String(user),
-				Password:       aws.String(fmt.Sprintf("Passw0rd-%d", i)),
-				UserAttributes: []types.AttributeType{attr("email", user+"@example.com")}})
+				Password: aws.String(fmt.Sprintf("Passw0rd-%d", i))})
 		})
 		cnt := tallyOf(errs)
 		var subs []string
