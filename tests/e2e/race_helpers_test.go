@@ -94,15 +94,35 @@ func (c tally) String() string {
 	return b.String()
 }
 
-// raceReady gives ep an HTTP client that keeps enough idle connections for a whole race and
-// opens them (n parallel cheap calls), so that the released requests do not queue behind TCP
-// handshakes.
+// warmed are the endpoints whose races run on pre-opened keep-alive connections.
+var warmed sync.Map // *Endpoint → true
+
+// raceReady gives ep an HTTP client that keeps enough idle connections for a whole race of n
+// and opens them, so that released requests do not queue behind TCP handshakes; raceOn opens
+// them again before each race.
 func raceReady(t testing.TB, ep *Endpoint, n int) {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 4 * n
 	tr.MaxIdleConnsPerHost = 2 * n
 	ep.httpc = &http.Client{Transport: tr}
+	warmed.Store(ep, true)
+	warm(t, ep, n)
+}
+
+// raceNoKeepAlive gives ep an HTTP client that opens a connection per request. Under wrangler
+// dev, dozens of idle keep-alive connections reused at once have crashed wrangler's proxy
+// ("✘ [ERROR]" with no message, then connection refused), so the Worker's races use fresh
+// connections.
+func raceNoKeepAlive(ep *Endpoint) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	ep.httpc = &http.Client{Transport: tr}
+}
+
+// warm opens n connections to ep (n parallel cheap calls) and leaves them idle.
+func warm(t testing.TB, ep *Endpoint, n int) {
+	t.Helper()
 	admin := ep.Admin()
 	_, errs := race(n, func(int) (*cip.ListUserPoolsOutput, error) {
 		return admin.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(1)})
@@ -110,6 +130,15 @@ func raceReady(t testing.TB, ep *Endpoint, n int) {
 	if c := tallyOf(errs); c["200"] != n {
 		t.Fatalf("warming %d connections: %s", n, c)
 	}
+}
+
+// raceOn is race against ep, on n pre-opened connections when raceReady set ep up for them.
+func raceOn[T any](t testing.TB, ep *Endpoint, n int, f func(i int) (T, error)) ([]T, []error) {
+	t.Helper()
+	if _, ok := warmed.Load(ep); ok {
+		warm(t, ep, n)
+	}
+	return race(n, f)
 }
 
 // raceInstances is the instance count of the hostsim the race tests start (≥ 4, so that the
