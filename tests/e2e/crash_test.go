@@ -370,7 +370,13 @@ func apiAnomalies(t *testing.T, ep *Endpoint, ack *acked) (anomalies map[string]
 		}
 		got := listUsers(t, c, ep, crashPool, `sub = "`+subs[n]+`"`)
 		if len(got) != 1 || aws.ToString(got[0].Username) != n {
-			add("sub does not resolve to its user", fmt.Sprintf("%s (%s): %d users", n, subs[n], len(got)))
+			add("ListUsers sub = … does not find its user", fmt.Sprintf("%s (%s): %d users", n, subs[n], len(got)))
+		}
+		// The sub names the user in the admin API too (through the sub index).
+		if g, err := admin.AdminGetUser(c, &cip.AdminGetUserInput{UserPoolId: aws.String(crashPool), Username: aws.String(subs[n])}); err != nil {
+			add("AdminGetUser by sub fails", n+": "+outcome(err))
+		} else if aws.ToString(g.Username) != n {
+			add("AdminGetUser by sub finds another user", n+" → "+aws.ToString(g.Username))
 		}
 		userGroups[n] = groupsOf(n)
 	}

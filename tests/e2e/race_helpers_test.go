@@ -110,16 +110,6 @@ func raceReady(t testing.TB, ep *Endpoint, n int) {
 	warm(t, ep, n)
 }
 
-// raceNoKeepAlive gives ep an HTTP client that opens a connection per request. Under wrangler
-// dev, dozens of idle keep-alive connections reused at once have crashed wrangler's proxy
-// ("✘ [ERROR]" with no message, then connection refused), so the Worker's races use fresh
-// connections.
-func raceNoKeepAlive(ep *Endpoint) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableKeepAlives = true
-	ep.httpc = &http.Client{Transport: tr}
-}
-
 // warm opens n connections to ep (n parallel cheap calls) and leaves them idle.
 func warm(t testing.TB, ep *Endpoint, n int) {
 	t.Helper()
