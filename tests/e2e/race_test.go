@@ -1,0 +1,326 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/poolgate/poolgate/internal/srp"
+)
+
+// Concurrency scenarios of issue 13: many identical or overlapping writes released at once by
+// a barrier, several rounds each, on hostsim (8 instances, proven parallel) and on the Worker.
+// Every round counts its outcomes; the test fails when any round loses a write or lets more
+// than one contender win. Each scenario logs a "RESULT" line with its totals.
+
+// raceScenarios run in order on one server; each creates its own pool.
+var raceScenarios = []scenario{
+	{"SignUpOneName", scnRaceSignUp},
+	{"GroupAdds", scnRaceGroupAdds},
+	{"AttributeUpdates", scnRaceAttributeUpdates},
+	{"SRPReplay", scnRaceSRPReplay},
+	{"CreateGroupOneName", scnRaceCreateGroup},
+}
+
+const (
+	raceRounds     = 5
+	srpRounds      = 10 // the replay window is narrow on the Worker: more tries
+	signUpRacers   = 50
+	groupRacers    = 20
+	attrRacers     = 20
+	srpRacers      = 30
+	createGrRacers = 20
+)
+
+// TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after
+// proving that at least 4 requests run inside the guest at once.
+func TestRaceHostsim(t *testing.T) {
+	ep, ps := startRaceSim(t)
+	raceReady(t, ep, signUpRacers)
+	checkParallel(t, ep, ps, 4)
+	for _, s := range raceScenarios {
+		t.Run(s.name, func(t *testing.T) { s.run(t, ep) })
+	}
+}
+
+// TestRaceWorkerd runs the race scenarios on the Worker under wrangler dev (workerd), each on
+// its own Worker: here wrangler dev has died now and then during these scenarios ("✘ [ERROR]"
+// with no message, then EOF or connection refused; in about one run of three, with or without
+// keep-alive connections), and one such death should cost one scenario, not all.
+func TestRaceWorkerd(t *testing.T) {
+	for _, s := range raceScenarios {
+		t.Run(s.name, func(t *testing.T) {
+			ep := startWorker(t, nil, fakeStart)
+			raceReady(t, ep, signUpRacers)
+			s.run(t, ep)
+		})
+	}
+}
+
+func roundCtx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), raceTimeout)
+	t.Cleanup(cancel)
+	return c
+}
+
+// listUsers lists every user of pool matching filter ("" for all).
+func listUsers(t *testing.T, c context.Context, ep *Endpoint, pool, filter string) []types.UserType {
+	t.Helper()
+	var all []types.UserType
+	in := &cip.ListUsersInput{UserPoolId: aws.String(pool), Limit: aws.Int32(60)}
+	if filter != "" {
+		in.Filter = aws.String(filter)
+	}
+	for page := 0; ; page++ {
+		if page > 100 {
+			t.Fatal("ListUsers: PaginationToken never ends")
+		}
+		out := call(ep.Admin().ListUsers(c, in)).must(t)
+		all = append(all, out.Users...)
+		if aws.ToString(out.PaginationToken) == "" {
+			return all
+		}
+		in.PaginationToken = out.PaginationToken
+	}
+}
+
+// scnRaceSignUp: 50 SignUps of one new username at once. Exactly one is answered 200, the
+// others UsernameExistsException; the stored user has the winner's sub, and no other sub
+// handed out in a 200 names a user (ListUsers with sub = "…").
+func scnRaceSignUp(t *testing.T, ep *Endpoint) {
+	f := newFixture(t, ep, nil, nil)
+	pub := ep.Public()
+	var total200, badRounds, lost int
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		user := fmt.Sprintf("racer%d", r)
+		outs, errs := raceOn(t, ep, signUpRacers, func(i int) (*cip.SignUpOutput, error) {
+			// No email: no confirmation message, so the losers' 200s send nothing either (dozens of
+			// webhook posts at once have crashed wrangler dev's inspector proxy).
+			return pub.SignUp(c, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String(user),
+				Password: aws.String(fmt.Sprintf("Passw0rd-%d", i))})
+		})
+		cnt := tallyOf(errs)
+		var subs []string
+		for i, out := range outs {
+			if errs[i] == nil {
+				subs = append(subs, aws.ToString(out.UserSub))
+			}
+		}
+		g := call(ep.Admin().AdminGetUser(c, &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool), Username: aws.String(user)})).must(t)
+		stored := attrMap(g.UserAttributes)["sub"]
+		// Every sub handed out in a 200 must name a user; only the stored one can.
+		roundLost := 0
+		for _, s := range subs {
+			got := listUsers(t, c, ep, f.pool, `sub = "`+s+`"`)
+			switch {
+			case s == stored && (len(got) != 1 || aws.ToString(got[0].Username) != user):
+				t.Errorf("round %d: ListUsers sub = %q (the stored user's) finds %d users", r, s, len(got))
+			case s != stored:
+				roundLost++
+				if len(got) != 0 {
+					t.Errorf("round %d: ListUsers sub = %q (not the stored user's) finds %d users", r, s, len(got))
+				}
+			}
+		}
+		if !slices.Contains(subs, stored) {
+			t.Errorf("round %d: the stored user's sub %s was not returned by any SignUp", r, stored)
+		}
+		total200 += cnt["200"]
+		lost += roundLost
+		if cnt["200"] != 1 || cnt["UsernameExistsException"] != signUpRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d SignUps of %q: %s (want 200×1 UsernameExistsException×%d); %d acknowledged subs name no user",
+				r, signUpRacers, user, cnt, signUpRacers-1, roundLost)
+		}
+	}
+	users := listUsers(t, roundCtx(t), ep, f.pool, "")
+	names := map[string]int{}
+	for _, u := range users {
+		names[aws.ToString(u.Username)]++
+	}
+	for n, k := range names {
+		if k > 1 {
+			t.Errorf("ListUsers lists %q %d times", n, k)
+		}
+	}
+	if len(names) != raceRounds {
+		t.Errorf("the pool has %d distinct users after %d rounds, want %d", len(names), raceRounds, raceRounds)
+	}
+	t.Logf("RESULT SignUpOneName: %d/%d rounds with ≠1 winner; %d SignUps answered 200 (want %d); %d acknowledged subs name no user (orphans)",
+		badRounds, raceRounds, total200, raceRounds, lost)
+}
+
+// scnRaceGroupAdds: one user added to 20 groups at once; every acknowledged membership is kept,
+// both on the user (AdminListGroupsForUser) and on the group (ListUsersInGroup).
+func scnRaceGroupAdds(t *testing.T, ep *Endpoint) {
+	f := newFixture(t, ep, nil, nil)
+	admin := ep.Admin()
+	groups := make([]string, groupRacers)
+	for i := range groups {
+		groups[i] = fmt.Sprintf("g%02d", i)
+		call(admin.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: aws.String(f.pool), GroupName: aws.String(groups[i])})).must(t)
+	}
+	var acked, keptUser, keptGroup int
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		user := fmt.Sprintf("member%d", r)
+		call(admin.AdminCreateUser(c, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.pool), Username: aws.String(user), MessageAction: "SUPPRESS"})).must(t)
+		_, errs := raceOn(t, ep, groupRacers, func(i int) (*cip.AdminAddUserToGroupOutput, error) {
+			return admin.AdminAddUserToGroup(c, &cip.AdminAddUserToGroupInput{UserPoolId: aws.String(f.pool), Username: aws.String(user), GroupName: aws.String(groups[i])})
+		})
+		cnt := tallyOf(errs)
+		out := call(admin.AdminListGroupsForUser(c, &cip.AdminListGroupsForUserInput{UserPoolId: aws.String(f.pool), Username: aws.String(user), Limit: aws.Int32(60)})).must(t)
+		onUser := map[string]bool{}
+		for _, g := range out.Groups {
+			onUser[aws.ToString(g.GroupName)] = true
+		}
+		var ku, kg int
+		for i, g := range groups {
+			if errs[i] != nil {
+				continue
+			}
+			acked++
+			if onUser[g] {
+				ku++
+			}
+			lu := call(admin.ListUsersInGroup(c, &cip.ListUsersInGroupInput{UserPoolId: aws.String(f.pool), GroupName: aws.String(g), Limit: aws.Int32(60)})).must(t)
+			if slices.ContainsFunc(lu.Users, func(u types.UserType) bool { return aws.ToString(u.Username) == user }) {
+				kg++
+			}
+		}
+		keptUser += ku
+		keptGroup += kg
+		if cnt["200"] != groupRacers || ku != cnt["200"] || kg != cnt["200"] {
+			t.Errorf("round %d: %d parallel AdminAddUserToGroup: %s; kept %d on the user, %d in the groups", r, groupRacers, cnt, ku, kg)
+		}
+	}
+	t.Logf("RESULT GroupAdds: %d acknowledged, kept %d on the user (AdminListGroupsForUser), %d in the groups (ListUsersInGroup), of %d",
+		acked, keptUser, keptGroup, raceRounds*groupRacers)
+}
+
+// scnRaceAttributeUpdates: 20 AdminUpdateUserAttributes at once, each setting a different
+// custom attribute of one user; every acknowledged update is kept.
+func scnRaceAttributeUpdates(t *testing.T, ep *Endpoint) {
+	attrs := make([]string, attrRacers)
+	for i := range attrs {
+		attrs[i] = fmt.Sprintf("a%02d", i)
+	}
+	f := newFixture(t, ep, func(in *cip.CreateUserPoolInput) {
+		for _, a := range attrs {
+			in.Schema = append(in.Schema, types.SchemaAttributeType{Name: aws.String(a), AttributeDataType: "String", Mutable: aws.Bool(true)})
+		}
+	}, nil)
+	admin := ep.Admin()
+	var acked, kept int
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		user := fmt.Sprintf("attrs%d", r)
+		call(admin.AdminCreateUser(c, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.pool), Username: aws.String(user), MessageAction: "SUPPRESS"})).must(t)
+		value := func(i int) string { return fmt.Sprintf("v%02d-r%d", i, r) }
+		_, errs := raceOn(t, ep, attrRacers, func(i int) (*cip.AdminUpdateUserAttributesOutput, error) {
+			return admin.AdminUpdateUserAttributes(c, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(f.pool), Username: aws.String(user),
+				UserAttributes: []types.AttributeType{attr("custom:"+attrs[i], value(i))}})
+		})
+		cnt := tallyOf(errs)
+		got := attrMap(call(admin.AdminGetUser(c, &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool), Username: aws.String(user)})).must(t).UserAttributes)
+		k := 0
+		for i, a := range attrs {
+			if errs[i] != nil {
+				continue
+			}
+			acked++
+			if got["custom:"+a] == value(i) {
+				k++
+			}
+		}
+		kept += k
+		if cnt["200"] != attrRacers || k != cnt["200"] {
+			t.Errorf("round %d: %d parallel AdminUpdateUserAttributes: %s; %d kept", r, attrRacers, cnt, k)
+		}
+	}
+	t.Logf("RESULT AttributeUpdates: %d acknowledged, %d kept, of %d", acked, kept, raceRounds*attrRacers)
+}
+
+// scnRaceSRPReplay: one PASSWORD_VERIFIER answer sent 30 times at once. Exactly one gets
+// tokens; the replays get NotAuthorizedException.
+func scnRaceSRPReplay(t *testing.T, ep *Endpoint) {
+	f := newFixture(t, ep, nil, nil)
+	pub := ep.Public()
+	var badRounds, tokenSets int
+	for r := 0; r < srpRounds; r++ {
+		c := roundCtx(t)
+		user := fmt.Sprintf("srp%d", r) // a fresh user each round: failed answers may count towards lockout
+		pw := "Passw0rd-srp"
+		f.createUser(t, user, pw)
+		ch, err := f.srpStart(t, user)
+		ok(t, err)
+		userID := ch.params["USER_ID_FOR_SRP"]
+		ts := srp.FormatTimestamp(ep.Now())
+		sig, err := ch.client.Signature(srp.PoolName(f.pool), userID, pw, ch.params["SALT"], ch.params["SRP_B"], ch.block, ts)
+		ok(t, err)
+		outs, errs := raceOn(t, ep, srpRacers, func(int) (*cip.RespondToAuthChallengeOutput, error) {
+			return pub.RespondToAuthChallenge(c, &cip.RespondToAuthChallengeInput{
+				ChallengeName: "PASSWORD_VERIFIER", ClientId: aws.String(f.client),
+				ChallengeResponses: map[string]string{
+					"USERNAME":                    userID,
+					"PASSWORD_CLAIM_SECRET_BLOCK": ch.params["SECRET_BLOCK"],
+					"TIMESTAMP":                   ts,
+					"PASSWORD_CLAIM_SIGNATURE":    sig,
+				},
+			})
+		})
+		cnt := tallyOf(errs)
+		sets := 0
+		for i, out := range outs {
+			if errs[i] == nil && out.AuthenticationResult != nil && aws.ToString(out.AuthenticationResult.AccessToken) != "" {
+				sets++
+			}
+		}
+		tokenSets += sets
+		if sets != 1 || cnt["NotAuthorizedException"] != srpRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d replays of one PASSWORD_VERIFIER answer: %s; %d token sets (want 1, and NotAuthorizedException×%d)", r, srpRacers, cnt, sets, srpRacers-1)
+		}
+	}
+	t.Logf("RESULT SRPReplay: %d/%d rounds with ≠1 token set; %d token sets issued (want %d)", badRounds, srpRounds, tokenSets, srpRounds)
+}
+
+// scnRaceCreateGroup: 20 CreateGroup of one name at once. Exactly one is answered 200, the
+// others GroupExistsException, and the stored group is the winner's.
+func scnRaceCreateGroup(t *testing.T, ep *Endpoint) {
+	f := newFixture(t, ep, nil, nil)
+	admin := ep.Admin()
+	var badRounds, total200, wrongWinner int
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		group := fmt.Sprintf("team%d", r)
+		desc := func(i int) string { return fmt.Sprintf("created by racer %d", i) }
+		_, errs := raceOn(t, ep, createGrRacers, func(i int) (*cip.CreateGroupOutput, error) {
+			return admin.CreateGroup(c, &cip.CreateGroupInput{UserPoolId: aws.String(f.pool), GroupName: aws.String(group), Description: aws.String(desc(i))})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		g := call(admin.GetGroup(c, &cip.GetGroupInput{UserPoolId: aws.String(f.pool), GroupName: aws.String(group)})).must(t).Group
+		winner := slices.IndexFunc(errs, func(err error) bool { return err == nil })
+		if winner >= 0 && cnt["200"] == 1 && aws.ToString(g.Description) != desc(winner) {
+			wrongWinner++
+			t.Errorf("round %d: the stored group says %q, the one 200 went to %q", r, aws.ToString(g.Description), desc(winner))
+		}
+		if cnt["200"] != 1 || cnt["GroupExistsException"] != createGrRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d CreateGroup of %q: %s (want 200×1 GroupExistsException×%d)", r, createGrRacers, group, cnt, createGrRacers-1)
+		}
+	}
+	lg := call(admin.ListGroups(ctx, &cip.ListGroupsInput{UserPoolId: aws.String(f.pool), Limit: aws.Int32(60)})).must(t)
+	if len(lg.Groups) != raceRounds {
+		t.Errorf("ListGroups lists %d groups after %d rounds, want %d", len(lg.Groups), raceRounds, raceRounds)
+	}
+	t.Logf("RESULT CreateGroupOneName: %d/%d rounds with ≠1 winner; %d CreateGroups answered 200 (want %d); %d rounds stored another racer's group",
+		badRounds, raceRounds, total200, raceRounds, wrongWinner)
+}
