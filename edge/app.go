@@ -310,7 +310,7 @@ func (a *app) serve(j job) {
 	r, err := newRequest(ctx, j.head, body)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			writeError(w, awsjson.New("SerializationException", "Request body is larger than %d bytes.", maxRequestBody))
+			writeError(w, awsjson.New(awsjson.ErrSerialization, "Request body is larger than %d bytes.", maxRequestBody))
 			return
 		}
 		log.Printf("edge: %v", err)

@@ -46,10 +46,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				s.writeError(w, r, awsjson.New("SerializationException", "The request body is larger than %d bytes.", maxRequestBytes))
+				s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "The request body is larger than %d bytes.", maxRequestBytes))
 				return
 			}
-			s.writeError(w, r, awsjson.New("SerializationException", "Could not read the request body."))
+			s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "Could not read the request body."))
 			return
 		}
 		msg.Body = body

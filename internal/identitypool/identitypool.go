@@ -183,12 +183,12 @@ func guestsNotAllowed() error {
 }
 
 func badRoleConfig() error {
-	return awsjson.New("InvalidIdentityPoolConfigurationException",
+	return awsjson.New(awsjson.ErrInvalidIdentityPoolConfiguration,
 		"Invalid identity pool configuration. Check assigned IAM roles for this pool.")
 }
 
 func conflict(format string, args ...any) error {
-	return awsjson.New("ResourceConflictException", format, args...)
+	return awsjson.New(awsjson.ErrResourceConflict, format, args...)
 }
 
 // getPool loads an identity pool, or ResourceNotFoundException.

@@ -80,7 +80,7 @@ func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind, attr, cod
 	})
 	if err != nil {
 		s.d.Logf("userpool: delivering %s message for %s/%s: %v", kind, p.Id, u.Username, err)
-		return nil, awsjson.New("CodeDeliveryFailureException", "Unable to deliver message to the %s.", attr)
+		return nil, awsjson.New(awsjson.ErrCodeDeliveryFailure, "Unable to deliver message to the %s.", attr)
 	}
 	return &CodeDeliveryDetails{Destination: message.Mask(dest, medium), DeliveryMedium: medium, AttributeName: attr}, nil
 }
@@ -115,7 +115,7 @@ func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, give
 }
 
 func tooManyFailedAttempts() error {
-	return awsjson.New("TooManyFailedAttemptsException", "Too many failed attempts, please request a code again.")
+	return awsjson.New(awsjson.ErrTooManyFailedAttempts, "Too many failed attempts, please request a code again.")
 }
 
 // signUpDeliveryAttr is where a sign-up code goes: the first auto-verified contact attribute u

@@ -137,7 +137,7 @@ func (s *Service) newGroup(ctx context.Context, p *Pool, name string, set *Group
 		return nil, err
 	}
 	if _, err := s.getGroup(ctx, p.Id, name); err == nil {
-		return nil, awsjson.New("GroupExistsException", "A group with the name %s already exists.", name)
+		return nil, awsjson.New(awsjson.ErrGroupExists, "A group with the name %s already exists.", name)
 	} else if !isNotFound(err) {
 		return nil, err
 	}

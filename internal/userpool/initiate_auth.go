@@ -218,7 +218,7 @@ func (s *Service) beforePassword(u *User) error {
 	case StatusUnconfirmed:
 		return awsjson.UserNotConfirmed()
 	case StatusResetRequired:
-		return awsjson.New("PasswordResetRequiredException", "Password reset required for the user")
+		return awsjson.New(awsjson.ErrPasswordResetRequired, "Password reset required for the user")
 	}
 	return s.checkLockout(u)
 }

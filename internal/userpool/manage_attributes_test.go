@@ -14,7 +14,8 @@ func TestManagePasswordPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		policy   PasswordPolicy
 		password string
-		typ, msg string
+		typ awsjson.Type
+		msg string
 	}{
 		{all, "Passw0rd!", "", ""},
 		{all, "Pass w0rd", "", ""}, // an inner space is a symbol
@@ -39,7 +40,7 @@ func TestManagePasswordPolicy(t *testing.T) {
 			continue
 		}
 		var e *awsjson.Error
-		if !errors.As(err, &e) || e.Type != tc.typ || (tc.msg != "" && e.Message != tc.msg) {
+		if !errors.Is(err, tc.typ) || !errors.As(err, &e) || (tc.msg != "" && e.Message != tc.msg) {
 			t.Errorf("%q: got %v, want %s %q", tc.password, err, tc.typ, tc.msg)
 		}
 	}
@@ -64,7 +65,7 @@ func TestManageValidateAttributes(t *testing.T) {
 		op    attrOp
 		attrs []AttributeType
 		want  map[string]string
-		typ   string
+		typ   awsjson.Type
 	}{
 		{"sign-up", attrSignUp, mAt("given_name", "Al", "email", "a@example.com", "custom:age", "42", "custom:vip", "TRUE"),
 			map[string]string{"given_name": "Al", "email": "a@example.com", "custom:age": "42", "custom:vip": "true"}, ""},
@@ -95,8 +96,7 @@ func TestManageValidateAttributes(t *testing.T) {
 	} {
 		got, err := env.svc.validateAttributes(p, tc.attrs, tc.op)
 		if tc.typ != "" {
-			var e *awsjson.Error
-			if !errors.As(err, &e) || e.Type != tc.typ {
+			if !errors.Is(err, tc.typ) {
 				t.Errorf("%s: got %v, %v; want %s", tc.name, got, err, tc.typ)
 			}
 			continue
@@ -183,10 +183,10 @@ func TestManageEnsureUnique(t *testing.T) {
 	mWantType(t, env.svc.ensureUnique(ctx, p, bob, nil), "AliasExistsException", "An account with the given email already exists.")
 }
 
-func mWantType(t *testing.T, err error, typ, msg string) {
+func mWantType(t *testing.T, err error, typ awsjson.Type, msg string) {
 	t.Helper()
 	var e *awsjson.Error
-	if !errors.As(err, &e) || e.Type != typ || e.Message != msg {
+	if !errors.Is(err, typ) || !errors.As(err, &e) || e.Message != msg {
 		t.Fatalf("got %v, want %s %q", err, typ, msg)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
@@ -270,19 +271,21 @@ func (b *pendingBody) Close() error {
 
 func internalError(err error) *abi.Response {
 	logError("%v", err)
-	return errorResponse(http.StatusInternalServerError, "InternalErrorException", "Internal server error.")
+	return errorResponse(awsjson.Internal("Internal server error."))
 }
 
 func badRequest(err error) *abi.Response {
-	return errorResponse(http.StatusBadRequest, "InvalidParameterException", err.Error())
+	return errorResponse(awsjson.InvalidParameter("%s", err.Error()))
 }
 
-// errorResponse is a response in the JSON 1.1 error shape the Cognito clients parse.
-func errorResponse(status int, typ, msg string) *abi.Response {
-	h := http.Header{}
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("X-Amzn-Errortype", typ)
+// errorResponse is e's envelope (awsjson.EnvelopeOf, as every host writes it) with a Date.
+func errorResponse(e *awsjson.Error) *abi.Response {
+	env := awsjson.EnvelopeOf(e)
+	h := make(http.Header, len(env.Header)+2)
+	for _, kv := range env.Header {
+		h.Set(kv[0], kv[1])
+	}
+	h.Set("Content-Length", strconv.Itoa(len(env.Body)))
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	body := fmt.Appendf(nil, `{"__type":%q,"message":%q}`, typ, msg)
-	return &abi.Response{Status: status, Header: h, Body: body}
+	return &abi.Response{Status: env.Status, Header: h, Body: env.Body}
 }
