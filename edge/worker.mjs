@@ -32,9 +32,9 @@
 import "./build/wasm_exec.js";
 import program from "./build/poolgate.wasm";
 import { makeBridge, BodySource, sendUpstream } from "./bridge.mjs";
+import { errorEnvelope, clipLog, headerText, maxMessageBytes } from "./envelope.mjs";
 import assetPaths from "./build/assets-manifest.json";
 
-const jsonType = "application/x-amz-json-1.1";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
 const maxGrants = 1024; // gateway decisions kept for reuse per instance
@@ -128,7 +128,7 @@ class Instance {
     this.dead = true;
     if (live === this) live = null;
     const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-    console.error(`poolgate: Go instance ${this.id} stopped: ${why}`);
+    console.error(clipLog(`poolgate: Go instance ${this.id} stopped: ${why}`));
     this.onFail(new InstanceDied(why, false));
     for (const p of this.pending.values()) p.reject(new InstanceDied(why, true));
     this.pending.clear();
@@ -276,21 +276,17 @@ function parseHeaderLines(lines) {
   return headers;
 }
 
-// errorResponse answers in the shape the Go side uses (awsjson): the __type and message body,
-// the x-amzn-* headers and CORS, so clients read a glue error like any other.
+// errorResponse answers with the envelope every host uses (edge/envelope.mjs, the rules of
+// internal/awsjson's EnvelopeOf: bounded message and headers), plus request ID, Date and CORS,
+// so clients read a glue error like any other.
 function errorResponse(request, status, type, message) {
-  return new Response(JSON.stringify({ __type: type, message }), {
-    status,
-    headers: {
-      "content-type": jsonType,
-      "x-amzn-requestid": crypto.randomUUID(),
-      "x-amzn-errortype": `${type}:`,
-      "x-amzn-errormessage": message,
-      "date": new Date().toUTCString(),
-      "access-control-allow-origin": request.headers.get("origin") ?? "*",
-      "access-control-expose-headers": "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date",
-    },
-  });
+  const env = errorEnvelope(status, type, message);
+  const headers = new Headers(env.headers);
+  headers.set("x-amzn-requestid", crypto.randomUUID());
+  headers.set("date", new Date().toUTCString());
+  headers.set("access-control-allow-origin", headerText(request.headers.get("origin") ?? "*", maxMessageBytes));
+  headers.set("access-control-expose-headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+  return new Response(env.body, { status: env.status, headers });
 }
 
 // plainRequest reads what Go is handed. The body of a call to poolgate's JSON APIs (it

@@ -11,7 +11,7 @@
 //   - Header is String, then every control character (below U+0020, and U+007F; CR and LF
 //     among them) becomes a space and every character outside ASCII becomes '?': a header
 //     value is then safe for Go's net/http, for workerd's Headers (which take only bytes) and
-//     for any log or proxy on the way.
+//     for any log or proxy on the way. Spaces at either end are trimmed, as HTTP does.
 package bound
 
 import (
@@ -66,7 +66,7 @@ func toValid(s string) string {
 }
 
 // Header returns s clipped to max bytes as a header value: printable ASCII only, control
-// characters as spaces, other characters as '?'.
+// characters as spaces, other characters as '?', no spaces at either end (HTTP drops them).
 func Header(s string, max int) string {
 	s = String(s, max)
 	clean := true
@@ -77,7 +77,7 @@ func Header(s string, max int) string {
 		}
 	}
 	if clean {
-		return s
+		return strings.Trim(s, " ")
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -91,7 +91,7 @@ func Header(s string, max int) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	return strings.Trim(b.String(), " ")
 }
 
 // Logf returns a log function that formats as logf would and passes the line on clipped to

@@ -14,8 +14,8 @@ func TestManagePasswordPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		policy   PasswordPolicy
 		password string
-		typ awsjson.Type
-		msg string
+		typ      awsjson.Type
+		msg      string
 	}{
 		{all, "Passw0rd!", "", ""},
 		{all, "Pass w0rd", "", ""}, // an inner space is a symbol
