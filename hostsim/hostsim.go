@@ -40,10 +40,10 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/abi"
 	"github.com/poolgate/poolgate/internal/bound"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 

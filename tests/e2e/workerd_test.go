@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // workerClock is the Worker's test clock (edgelocal.Options.TestClock): it stands still at
