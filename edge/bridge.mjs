@@ -154,7 +154,7 @@ function answer(a) {
 }
 
 // sendUpstream sends a request the gateway let through (its Upstream, see
-// internal/gateway/handoff.go) to the origin with the request's body as a stream, and returns
+// internal/handoff) to the origin with the request's body as a stream, and returns
 // the origin's response, its body streamed back: hop-by-hop headers removed, the origin's
 // CORS headers too when the route answers CORS itself, the gateway's response headers added.
 // An origin that cannot be reached, or whose response head does not come in time, gets the

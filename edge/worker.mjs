@@ -20,7 +20,7 @@
 //     own context;
 //   - a request the gateway lets through comes back as a handoff (an Upstream): the glue
 //     sends it to the origin with fetch, in the request's own context, streaming both bodies;
-//   - a handoff may carry a Reuse (internal/gateway/handoff.go): the gateway's decision for
+//   - a handoff may carry a Reuse (internal/handoff, the rule in edge/reuse.mjs): the gateway's decision for
 //     that token, method, URL, Host, Origin and client address, good for a stated time. The
 //     glue keeps it and sends a like request on itself, headers rewritten as the Reuse says,
 //     without waking Go, until the time is up or Go reports a change (bridge.epoch moves:
@@ -33,6 +33,7 @@ import "./build/wasm_exec.js";
 import program from "./build/poolgate.wasm";
 import { makeBridge, BodySource, sendUpstream } from "./bridge.mjs";
 import { errorEnvelope, clipLog, headerText, maxMessageBytes } from "./envelope.mjs";
+import { grantKey, makeGrant, applyReuse } from "./reuse.mjs";
 import assetPaths from "./build/assets-manifest.json";
 
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
@@ -139,45 +140,32 @@ class Instance {
   keep(request, up, epoch) {
     const r = up.reuse;
     if (epoch !== (this.bridge.epoch ?? 0)) return; // something changed while Go decided
-    const key = grantKey(request);
+    const key = grantKey(request.method, request.url, request.headers);
     if (key === null) return;
     if (this.grants.size >= maxGrants) this.grants.delete(this.grants.keys().next().value); // the oldest
     this.grants.set(key, {
       up: { ...up, length: -1 }, // a later request's body is its own
       epoch, until: Date.now() + r.ttlMs,
-      drop: new Set(r.drop), prefix: r.dropPrefix, unless: new Set(r.unless ?? []), set: r.set ?? [],
+      grant: makeGrant(r),
     });
   }
 
   // reuse returns the kept decision for request and the headers to send, or null when there
   // is none. The outgoing headers are the request's own minus the dropped ones (and those a
-  // Connection header names), plus the kept set (gateway.Reuse;
-  // internal/gateway/reuse_test.go checks the same rule against the gateway's rewriting).
+  // Connection header names), plus the kept set: applyReuse (edge/reuse.mjs), the rule of
+  // handoff.Reuse.Apply, checked against the same vectors (internal/handoff/testdata).
   reuse(request) {
-    const key = grantKey(request);
+    const key = grantKey(request.method, request.url, request.headers);
     const g = key === null ? undefined : this.grants.get(key);
     if (g === undefined) return null;
     if (g.epoch !== (this.bridge.epoch ?? 0) || Date.now() >= g.until) {
       this.grants.delete(key);
       return null;
     }
-    const incoming = request.headers;
-    const remove = [];
-    let connection = false;
-    for (const name of incoming.keys()) {
-      if (g.unless.has(name)) return null;
-      if (g.drop.has(name) || name.startsWith(g.prefix)) remove.push(name);
-      if (name === "connection") connection = true;
-    }
-    const headers = new Headers(incoming);
-    for (const name of remove) headers.delete(name);
-    if (connection) {
-      // Connection names more headers not to pass on.
-      for (const name of incoming.get("connection").split(",")) headers.delete(trimSpaceTab(name));
-    }
-    for (const [name, value] of g.set) headers.append(name, value);
+    const pairs = applyReuse(g.grant, request.headers);
+    if (pairs === null) return null;
     this.reused++;
-    return { up: g.up, headers };
+    return { up: g.up, headers: new Headers(pairs) };
   }
 
   // serve hands one request to Go; it resolves with {status, headerLines, body}. Status 0 is
@@ -237,26 +225,6 @@ function retriable(req, err) {
   if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return true;
   const target = req.target ?? "";
   return readOnlyActions.has(target.slice(target.lastIndexOf(".") + 1));
-}
-
-// grantKey is what a kept gateway decision is for: the method, the URL, and the headers it
-// depends on (gateway.ReuseKeyHeaders: the token, Host, Origin) plus the client's address
-// (the request's RemoteAddr in Go, edge/httpjs.go). Requests without a token have none.
-function grantKey(request) {
-  const h = request.headers;
-  const authz = h.get("authorization");
-  if (authz === null) return null;
-  return `${request.method}\n${request.url}\n${authz}\n${h.get("host") ?? ""}\n${h.get("origin") ?? ""}\n${h.get("cf-connecting-ip") ?? ""}`;
-}
-
-// trimSpaceTab lower-cases a header name from a list and trims spaces and tabs around it
-// (as Go's textproto.TrimString, which the gateway's proxy uses).
-function trimSpaceTab(s) {
-  let i = 0;
-  let j = s.length;
-  while (i < j && (s[i] === " " || s[i] === "\t")) i++;
-  while (j > i && (s[j - 1] === " " || s[j - 1] === "\t")) j--;
-  return s.slice(i, j).toLowerCase();
 }
 
 // Headers cross between JS and Go as "name:value" lines: a header name has no colon and a

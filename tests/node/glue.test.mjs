@@ -2,13 +2,16 @@
 // side runs too (node --test; tests/node/glue_test.go starts it), so that the copies cannot
 // drift:
 //   - the error envelope and text bounds (edge/envelope.mjs) against
-//     internal/awsjson/testdata/envelope.json (internal/awsjson TestEnvelopeVectors).
+//     internal/awsjson/testdata/envelope.json (internal/awsjson TestEnvelopeVectors);
+//   - the reuse rule of gateway decisions (edge/reuse.mjs) against
+//     internal/handoff/testdata/reuse.json (internal/handoff TestReuseVectors).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { clipText, headerText, clipLog, errorEnvelope, maxMessageBytes, maxLogBytes, ellipsis } from "../../edge/envelope.mjs";
+import { grantKey, makeGrant, applyReuse } from "../../edge/reuse.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const readJSON = (path) => JSON.parse(readFileSync(root + path, "utf8"));
@@ -51,4 +54,25 @@ test("clipped text and header values", () => {
   }
   const line = clipLog("x".repeat(1 << 20));
   assert.equal(new TextEncoder().encode(line).length, maxLogBytes);
+});
+
+const reuse = readJSON("internal/handoff/testdata/reuse.json");
+
+test("reuse: headers sent, or back to Go", () => {
+  assert.ok(reuse.apply.some((c) => c.want === null) && reuse.apply.some((c) => c.want !== null));
+  for (const c of reuse.apply) {
+    const grant = makeGrant(reuse.reuses[c.reuse]);
+    const out = applyReuse(grant, new Headers(c.header));
+    // As Headers lists them: lower case, values joined, sorted.
+    const got = out === null ? null : [...new Headers(out)];
+    assert.deepEqual(got, c.want, c.name);
+  }
+});
+
+test("reuse: keys", () => {
+  for (const c of reuse.keys) {
+    const headers = new Headers(c.header);
+    if (c.clientAddr !== "") headers.set("cf-connecting-ip", c.clientAddr);
+    assert.equal(grantKey(c.method, c.url, headers), c.want, c.name);
+  }
 });

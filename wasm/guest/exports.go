@@ -18,6 +18,7 @@ import (
 	"github.com/poolgate/poolgate/internal/abi"
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/store"
@@ -160,8 +161,8 @@ func serve(b []byte) (resp *abi.Response) {
 	if err != nil {
 		return badRequest(err)
 	}
-	var taken *gateway.Upstream
-	req = req.WithContext(gateway.WithHandoff(req.Context(), func(u *gateway.Upstream) { taken = u }))
+	var taken *handoff.Upstream
+	req = req.WithContext(gateway.WithHandoff(req.Context(), func(u *handoff.Upstream) { taken = u }))
 	rec := &recorder{header: http.Header{}}
 	defer func() {
 		if v := recover(); v != nil {
@@ -171,7 +172,7 @@ func serve(b []byte) (resp *abi.Response) {
 	}()
 	app.ServeHTTP(rec, req)
 	if taken != nil {
-		return handoff(taken)
+		return handoffResponse(taken)
 	}
 	resp = rec.response()
 	if resp.Header.Get("Date") == "" {
@@ -180,8 +181,8 @@ func serve(b []byte) (resp *abi.Response) {
 	return resp
 }
 
-// handoff is the response that passes u to the host.
-func handoff(u *gateway.Upstream) *abi.Response {
+// handoffResponse is the response that passes u to the host.
+func handoffResponse(u *handoff.Upstream) *abi.Response {
 	b, err := u.MarshalJSON()
 	if err != nil {
 		return internalError(fmt.Errorf("guest: encoding the handoff: %w", err))
