@@ -65,6 +65,7 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 		AdminKey:   testAdminSecret,
 		Clock:      workerClock{w},
 		Messages:   func() []message.Message { return w.Messages() },
+		LogBytes:   logs.size,
 		calls:      newCallLog(),
 	}
 }
