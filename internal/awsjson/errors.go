@@ -23,10 +23,6 @@ func (t Type) Status() int {
 	return http.StatusBadRequest
 }
 
-// New returns a fresh *Error of type t (Status from t.Status), its message formatted as
-// fmt.Sprintf does (format is the message as it is when no args follow).
-func (t Type) New(format string, args ...any) *Error { return New(t, format, args...) }
-
 // The error types poolgate sends, in the order spec §2.8 lists Cognito's (user pools), then
 // identity pools', then the protocol's own (SigV4, dispatch).
 const (
