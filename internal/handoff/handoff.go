@@ -31,8 +31,20 @@
 //   - The host owns the body and the connection: it sends the incoming body whole (the bytes
 //     the guest read of it, then the rest; BodyTee), waits at most TimeoutMillis for the
 //     origin's response head, and streams the response body without a limit of its own.
-//   - The host never adds to or interprets Header: it sends exactly those pairs (Go's net/http
-//     and workerd add only framing headers: Content-Length or Transfer-Encoding).
+//   - The host neither interprets nor edits Header: it sends those pairs as they are (its
+//     HTTP client adds only what the protocol itself needs, such as framing headers).
+//
+// # Implementations
+//
+//	side              Go                                         JavaScript (the Worker)
+//	gateway (guest)   internal/gateway: handOff, reuseOf         —
+//	host: decode      Decode (hostsim/handler.go)                JSON.parse in edge/worker.mjs
+//	host: send        Serve, BodyTee (hostsim)                   sendUpstream in edge/bridge.mjs
+//	host: reuse       Reuse.Apply, ReuseKey (the rule; tests)    edge/reuse.mjs (applyReuse, grantKey)
+//
+// hostsim checks every Upstream with Decode before it sends anything (the guest is a separate
+// module it runs); the Worker's glue takes the JSON of the Go program it runs in the same
+// isolate as it is. hostsim does not reuse decisions: each request reaches the guest.
 //
 // # Encoding
 //
