@@ -22,6 +22,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
@@ -223,7 +224,7 @@ func (a *app) build() error {
 	return nil
 }
 
-// bumpEpoch ends every gateway decision the glue keeps for reuse (gateway.Reuse).
+// bumpEpoch ends every gateway decision the glue keeps for reuse (handoff.Reuse).
 func (a *app) bumpEpoch() {
 	a.bridge.Set("epoch", a.epoch.Add(1))
 }
@@ -240,7 +241,7 @@ func (a *app) bumpEpoch() {
 // A request the gateway hands off (gateway.WithHandoff) is answered with status 0, the
 // Upstream's JSON in place of the header lines and, in place of the body, the epoch at the
 // request's start: the glue sends it to the origin itself, and may reuse the decision for
-// like requests (gateway.Reuse) while bridge.epoch still has that value.
+// like requests (handoff.Reuse) while bridge.epoch still has that value.
 func (a *app) handle(_ js.Value, args []js.Value) any {
 	if len(args) < 4 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString || a.respond.Type() != js.TypeFunction {
 		return js.Global().Get("Error").New("poolgate: handle(token, head, body, bodyPending) called with the wrong arguments, or no respond function in the bridge")
@@ -306,11 +307,11 @@ func (a *app) serve(j job) {
 	}()
 	ctx, cancel := context.WithCancel(withToken(context.Background(), token, time.Now().Add(requestTimeout)))
 	defer cancel()
-	ctx = gateway.WithHandoff(ctx, func(u *gateway.Upstream) { w.upstream = u })
+	ctx = gateway.WithHandoff(ctx, func(u *handoff.Upstream) { w.upstream = u })
 	r, err := newRequest(ctx, j.head, body)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			writeError(w, awsjson.New("SerializationException", "Request body is larger than %d bytes.", maxRequestBody))
+			writeError(w, awsjson.New(awsjson.ErrSerialization, "Request body is larger than %d bytes.", maxRequestBody))
 			return
 		}
 		log.Printf("edge: %v", err)

@@ -4,6 +4,8 @@
 // Shared by the Worker glue (worker.mjs) and the test runner (tests/workerd/testworker.mjs),
 // so the Go tests exercise exactly these functions.
 
+import { clipLog } from "./envelope.mjs";
+
 // makeBridge returns the object the Go program finds at globalThis.__poolgate.
 export function makeBridge({ env, instance, register, respond, memoryBytes, goValueCount }) {
   // One Go instance serves many requests at once, and Go runs on the stack of whichever
@@ -152,7 +154,7 @@ function answer(a) {
 }
 
 // sendUpstream sends a request the gateway let through (its Upstream, see
-// internal/gateway/handoff.go) to the origin with the request's body as a stream, and returns
+// internal/handoff) to the origin with the request's body as a stream, and returns
 // the origin's response, its body streamed back: hop-by-hop headers removed, the origin's
 // CORS headers too when the route answers CORS itself, the gateway's response headers added.
 // An origin that cannot be reached, or whose response head does not come in time, gets the
@@ -172,13 +174,13 @@ export async function sendUpstream(up, body, headers = new Headers(up.header ?? 
   try {
     res = await Promise.race([fetch(up.url, init), timeout]);
   } catch (e) {
-    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: ${e.message}`);
+    console.error(clipLog(`poolgate: ${up.method} ${new URL(up.url).origin}: ${e.message}`));
     return answer(up.unreachable);
   } finally {
     clearTimeout(timer);
   }
   if (res === timedOut) {
-    console.error(`poolgate: ${up.method} ${new URL(up.url).origin}: no answer in time`);
+    console.error(clipLog(`poolgate: ${up.method} ${new URL(up.url).origin}: no answer in time`));
     return answer(up.timedOut);
   }
   if (!up.stripCORS && !(up.responseHeader?.length > 0) && !hopByHop.some((name) => res.headers.has(name))) {

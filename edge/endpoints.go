@@ -70,12 +70,12 @@ func (a *app) now() time.Time {
 func (a *app) adminOnly(w http.ResponseWriter, r *http.Request, method string) ([]byte, bool) {
 	if r.Method != method {
 		w.Header().Set("Allow", method)
-		writeError(w, awsjson.New("UnknownOperationException", "Method %s is not supported on %s.", r.Method, r.URL.Path))
+		writeError(w, awsjson.New(awsjson.ErrUnknownOperation, "Method %s is not supported on %s.", r.Method, r.URL.Path))
 		return nil, false
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
-		writeError(w, awsjson.New("SerializationException", "Could not read the request body."))
+		writeError(w, awsjson.New(awsjson.ErrSerialization, "Could not read the request body."))
 		return nil, false
 	}
 	_, err = sigv4.VerifyRequest(r, body, sigv4.Options{
@@ -90,7 +90,7 @@ func (a *app) adminOnly(w http.ResponseWriter, r *http.Request, method string) (
 	if err != nil {
 		var se *sigv4.Error
 		if errors.As(err, &se) {
-			writeError(w, awsjson.New(string(se.Code), "%s", se.Message))
+			writeError(w, awsjson.New(awsjson.Type(se.Code), "%s", se.Message))
 			return nil, false
 		}
 		writeError(w, awsjson.Internal("An internal error occurred."))

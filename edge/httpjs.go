@@ -16,7 +16,7 @@ import (
 
 	"github.com/poolgate/poolgate/edge/internal/glue"
 	"github.com/poolgate/poolgate/internal/awsjson"
-	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // maxRequestBody bounds what the glue hands Go; the JSON API accepts 1 MiB (awsjson).
@@ -103,7 +103,7 @@ type responseWriter struct {
 	header   http.Header
 	status   int
 	body     bytes.Buffer
-	upstream *gateway.Upstream // a request the gateway handed off: the glue sends it on
+	upstream *handoff.Upstream // a request the gateway handed off: the glue sends it on
 }
 
 func newResponseWriter() *responseWriter { return &responseWriter{header: http.Header{}} }

@@ -16,7 +16,10 @@ package main
 
 import (
 	"log"
+	"os"
 	"syscall/js"
+
+	"github.com/poolgate/poolgate/internal/bound"
 )
 
 // bridgeName is the global the glue puts the bridge object under before starting Go.
@@ -24,6 +27,9 @@ const bridgeName = "__poolgate"
 
 func main() {
 	log.SetFlags(0)
+	// Every log line goes to the Worker's console clipped (bound.LogBytes): a line may quote
+	// a request, and a request may be megabytes.
+	log.SetOutput(bound.Writer(os.Stderr))
 	bridge := js.Global().Get(bridgeName)
 	if bridge.Type() != js.TypeObject || bridge.Get("register").Type() != js.TypeFunction {
 		log.Fatalf("edge: no %s bridge: start this program from the Worker glue (edge/worker.mjs)", bridgeName)

@@ -20,7 +20,7 @@
 //     own context;
 //   - a request the gateway lets through comes back as a handoff (an Upstream): the glue
 //     sends it to the origin with fetch, in the request's own context, streaming both bodies;
-//   - a handoff may carry a Reuse (internal/gateway/handoff.go): the gateway's decision for
+//   - a handoff may carry a Reuse (internal/handoff, the rule in edge/reuse.mjs): the gateway's decision for
 //     that token, method, URL, Host, Origin and client address, good for a stated time. The
 //     glue keeps it and sends a like request on itself, headers rewritten as the Reuse says,
 //     without waking Go, until the time is up or Go reports a change (bridge.epoch moves:
@@ -32,9 +32,10 @@
 import "./build/wasm_exec.js";
 import program from "./build/poolgate.wasm";
 import { makeBridge, BodySource, sendUpstream } from "./bridge.mjs";
+import { errorEnvelope, clipLog, headerText, maxMessageBytes } from "./envelope.mjs";
+import { grantKey, makeGrant, applyReuse } from "./reuse.mjs";
 import assetPaths from "./build/assets-manifest.json";
 
-const jsonType = "application/x-amz-json-1.1";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
 const maxGrants = 1024; // gateway decisions kept for reuse per instance
@@ -128,7 +129,7 @@ class Instance {
     this.dead = true;
     if (live === this) live = null;
     const why = reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
-    console.error(`poolgate: Go instance ${this.id} stopped: ${why}`);
+    console.error(clipLog(`poolgate: Go instance ${this.id} stopped: ${why}`));
     this.onFail(new InstanceDied(why, false));
     for (const p of this.pending.values()) p.reject(new InstanceDied(why, true));
     this.pending.clear();
@@ -139,45 +140,32 @@ class Instance {
   keep(request, up, epoch) {
     const r = up.reuse;
     if (epoch !== (this.bridge.epoch ?? 0)) return; // something changed while Go decided
-    const key = grantKey(request);
+    const key = grantKey(request.method, request.url, request.headers);
     if (key === null) return;
     if (this.grants.size >= maxGrants) this.grants.delete(this.grants.keys().next().value); // the oldest
     this.grants.set(key, {
       up: { ...up, length: -1 }, // a later request's body is its own
       epoch, until: Date.now() + r.ttlMs,
-      drop: new Set(r.drop), prefix: r.dropPrefix, unless: new Set(r.unless ?? []), set: r.set ?? [],
+      grant: makeGrant(r),
     });
   }
 
   // reuse returns the kept decision for request and the headers to send, or null when there
   // is none. The outgoing headers are the request's own minus the dropped ones (and those a
-  // Connection header names), plus the kept set (gateway.Reuse;
-  // internal/gateway/reuse_test.go checks the same rule against the gateway's rewriting).
+  // Connection header names), plus the kept set: applyReuse (edge/reuse.mjs), the rule of
+  // handoff.Reuse.Apply, checked against the same vectors (internal/handoff/testdata).
   reuse(request) {
-    const key = grantKey(request);
+    const key = grantKey(request.method, request.url, request.headers);
     const g = key === null ? undefined : this.grants.get(key);
     if (g === undefined) return null;
     if (g.epoch !== (this.bridge.epoch ?? 0) || Date.now() >= g.until) {
       this.grants.delete(key);
       return null;
     }
-    const incoming = request.headers;
-    const remove = [];
-    let connection = false;
-    for (const name of incoming.keys()) {
-      if (g.unless.has(name)) return null;
-      if (g.drop.has(name) || name.startsWith(g.prefix)) remove.push(name);
-      if (name === "connection") connection = true;
-    }
-    const headers = new Headers(incoming);
-    for (const name of remove) headers.delete(name);
-    if (connection) {
-      // Connection names more headers not to pass on.
-      for (const name of incoming.get("connection").split(",")) headers.delete(trimSpaceTab(name));
-    }
-    for (const [name, value] of g.set) headers.append(name, value);
+    const pairs = applyReuse(g.grant, request.headers);
+    if (pairs === null) return null;
     this.reused++;
-    return { up: g.up, headers };
+    return { up: g.up, headers: new Headers(pairs) };
   }
 
   // serve hands one request to Go; it resolves with {status, headerLines, body}. Status 0 is
@@ -239,26 +227,6 @@ function retriable(req, err) {
   return readOnlyActions.has(target.slice(target.lastIndexOf(".") + 1));
 }
 
-// grantKey is what a kept gateway decision is for: the method, the URL, and the headers it
-// depends on (gateway.ReuseKeyHeaders: the token, Host, Origin) plus the client's address
-// (the request's RemoteAddr in Go, edge/httpjs.go). Requests without a token have none.
-function grantKey(request) {
-  const h = request.headers;
-  const authz = h.get("authorization");
-  if (authz === null) return null;
-  return `${request.method}\n${request.url}\n${authz}\n${h.get("host") ?? ""}\n${h.get("origin") ?? ""}\n${h.get("cf-connecting-ip") ?? ""}`;
-}
-
-// trimSpaceTab lower-cases a header name from a list and trims spaces and tabs around it
-// (as Go's textproto.TrimString, which the gateway's proxy uses).
-function trimSpaceTab(s) {
-  let i = 0;
-  let j = s.length;
-  while (i < j && (s[i] === " " || s[i] === "\t")) i++;
-  while (j > i && (s[j - 1] === " " || s[j - 1] === "\t")) j--;
-  return s.slice(i, j).toLowerCase();
-}
-
 // Headers cross between JS and Go as "name:value" lines: a header name has no colon and a
 // value no line break.
 function headerLines(headers) {
@@ -276,21 +244,17 @@ function parseHeaderLines(lines) {
   return headers;
 }
 
-// errorResponse answers in the shape the Go side uses (awsjson): the __type and message body,
-// the x-amzn-* headers and CORS, so clients read a glue error like any other.
+// errorResponse answers with the envelope every host uses (edge/envelope.mjs, the rules of
+// internal/awsjson's EnvelopeOf: bounded message and headers), plus request ID, Date and CORS,
+// so clients read a glue error like any other.
 function errorResponse(request, status, type, message) {
-  return new Response(JSON.stringify({ __type: type, message }), {
-    status,
-    headers: {
-      "content-type": jsonType,
-      "x-amzn-requestid": crypto.randomUUID(),
-      "x-amzn-errortype": `${type}:`,
-      "x-amzn-errormessage": message,
-      "date": new Date().toUTCString(),
-      "access-control-allow-origin": request.headers.get("origin") ?? "*",
-      "access-control-expose-headers": "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date",
-    },
-  });
+  const env = errorEnvelope(status, type, message);
+  const headers = new Headers(env.headers);
+  headers.set("x-amzn-requestid", crypto.randomUUID());
+  headers.set("date", new Date().toUTCString());
+  headers.set("access-control-allow-origin", headerText(request.headers.get("origin") ?? "*", maxMessageBytes));
+  headers.set("access-control-expose-headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date");
+  return new Response(env.body, { status: env.status, headers });
 }
 
 // plainRequest reads what Go is handed. The body of a call to poolgate's JSON APIs (it

@@ -11,7 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/poolgate/poolgate/internal/abi"
-	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // originTransport sends handed-off requests to gateway origins. It leaves the request as the
@@ -29,7 +29,7 @@ var originTransport = func() *http.Transport {
 // keeps what the guest read so that a handed-off request sends the whole body on. One lives
 // in the context of the export call; only the guest's goroutine reads it while the call runs.
 type pendingBody struct {
-	tee *gateway.BodyTee
+	tee *handoff.BodyTee
 	err error // sticky: io.EOF or the read's failure
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/poolgate/poolgate/internal/abi"
-	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // randomBytes returns n bytes from a seeded generator.
@@ -60,7 +60,7 @@ func TestBodyRead(t *testing.T) {
 	}
 	code := func(c abi.Code) int32 { return -int32(c) }
 	pending := func(r io.Reader) (context.Context, *pendingBody) {
-		b := &pendingBody{tee: gateway.NewBodyTee(io.NopCloser(r))}
+		b := &pendingBody{tee: handoff.NewBodyTee(io.NopCloser(r))}
 		return withPendingBody(ctx, b), b
 	}
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/abi"
 	"github.com/poolgate/poolgate/internal/awsjson"
-	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // ServeHTTP hands the request to a guest instance and writes its response. The guest runs
@@ -46,16 +46,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				s.writeError(w, r, awsjson.New("SerializationException", "The request body is larger than %d bytes.", maxRequestBytes))
+				s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "The request body is larger than %d bytes.", maxRequestBytes))
 				return
 			}
-			s.writeError(w, r, awsjson.New("SerializationException", "Could not read the request body."))
+			s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "Could not read the request body."))
 			return
 		}
 		msg.Body = body
 	} else {
 		msg.BodyPending = true
-		pending = &pendingBody{tee: gateway.NewBodyTee(r.Body)}
+		pending = &pendingBody{tee: handoff.NewBodyTee(r.Body)}
 		if r.ContentLength > 0 && r.Header.Get("Content-Length") == "" {
 			// The guest learns the length from the header (a handler called without a
 			// server has only the field).
@@ -114,13 +114,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveUpstream sends a request the guest handed off (its Upstream's JSON in raw) to the
 // origin with body and streams the answer; a handoff that does not decode is a 500.
 func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request, uri string, raw []byte, body io.ReadCloser) {
-	u, err := gateway.DecodeUpstream(raw)
+	u, err := handoff.Decode(raw)
 	if err != nil {
 		s.logf("hostsim: %s %s: the guest's handoff: %v", r.Method, uri, err)
 		s.writeError(w, r, awsjson.Internal("Internal server error."))
 		return
 	}
-	gateway.ServeUpstream(w, r, body, u, originTransport, s.logf)
+	handoff.Serve(w, r, body, u, originTransport, s.logf)
 }
 
 // writeError answers for the host itself (the guest never saw the request) in the shape the

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"go/build"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/poolgate/poolgate/internal/abi"
-	"github.com/poolgate/poolgate/internal/gateway"
 )
 
 const (
@@ -179,7 +180,7 @@ func TestHandoff(t *testing.T) {
 			if want := map[bool]int64{false: int64(size), true: -1}[chunked]; seen.contentLen != want {
 				t.Fatalf("origin saw Content-Length %d, want %d", seen.contentLen, want)
 			}
-			if sub := seen.header.Values(gateway.HeaderSub); len(sub) != 1 || sub[0] == "forged" || seen.header.Get("Authorization") != "" {
+			if sub := seen.header.Values("X-Poolgate-Sub"); len(sub) != 1 || sub[0] == "forged" || seen.header.Get("Authorization") != "" {
 				t.Fatalf("origin saw identity %q and Authorization %q", sub, seen.header.Get("Authorization"))
 			}
 		})
@@ -198,7 +199,7 @@ func TestHandoff(t *testing.T) {
 		if seen.path != "/files/docs/report.bin" || seen.length != int64(len(signed)) || seen.sha256 != sha256Hex(signed) {
 			t.Fatalf("origin saw %s with %d bytes", seen.path, seen.length)
 		}
-		if seen.header.Get(gateway.HeaderAction) != "s3:PutObject" || seen.header.Get(gateway.HeaderIdentityID) == "" {
+		if seen.header.Get("X-Poolgate-Action") != "s3:PutObject" || seen.header.Get("X-Poolgate-Identity-Id") == "" {
 			t.Fatalf("origin saw headers %v", seen.header)
 		}
 		// A body that is not the signed one: the guest's hash check refuses it.
@@ -377,4 +378,21 @@ func s3Put(t *testing.T, s *Server, c aws.Credentials, key string, signed, body 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	return resp, string(b)
+}
+
+// TestNoGatewayImport: hostsim speaks to the guest's gateway only through the handoff
+// contract (internal/handoff), never by importing the gateway itself.
+func TestNoGatewayImport(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imports := range [][]string{pkg.Imports, pkg.TestImports} {
+		if slices.Contains(imports, "github.com/poolgate/poolgate/internal/gateway") {
+			t.Fatal("hostsim imports internal/gateway")
+		}
+	}
+	if !slices.Contains(pkg.Imports, "github.com/poolgate/poolgate/internal/handoff") {
+		t.Fatal("hostsim does not use internal/handoff: the test checks nothing")
+	}
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/bound"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/store/memstore"
@@ -162,6 +163,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	if s.logf == nil {
 		s.logf = log.Printf
 	}
+	// Every line the host and the guest log is clipped (bound.LogBytes): a line may quote a
+	// request, and a request may be megabytes.
+	s.logf = bound.Logf(s.logf)
 	if s.timeout <= 0 {
 		s.timeout = 30 * time.Second
 	}

@@ -1,8 +1,9 @@
 # The Worker (issue 3): poolgate's core as a Cloudflare Worker (edge/, GOOS=js) on Workers KV,
 # run locally under wrangler dev (workerd) and deployed with wrangler deploy. Included by the
 # Makefile. `make test` runs its tests with everything else (./tests/workerd: edge's tests
-# inside workerd, restart, soak, configuration errors, static assets; ./tests/e2e TestWorkerd:
-# the user-pool scenarios against the Worker); `make test-edge` runs only them.
+# inside workerd, restart, soak, configuration errors, static assets; ./tests/node: the glue's
+# JS copies of Go rules against shared vectors; ./tests/e2e TestWorkerd: the user-pool
+# scenarios against the Worker); `make test-edge` runs only them.
 
 EDGE_BUILD   := edge/build
 EDGE_WASM    := $(EDGE_BUILD)/poolgate.wasm
@@ -34,7 +35,7 @@ deploy: deps edge ## deploy the Worker with wrangler deploy (see README: KV name
 test-edge: deps web $(WASM) ## only the Worker's tests: edge's tests inside workerd, restart, soak, scenarios on workerd
 	GOOS=js GOARCH=wasm $(GO) vet ./edge
 	$(GO) vet ./edge/... ./tests/workerd/ ./bench/edge/
-	$(GO) test -count=1 ./edge/... ./tests/workerd/
+	$(GO) test -count=1 ./edge/... ./tests/workerd/ ./tests/node/
 	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 -run 'TestWorkerd' ./tests/e2e/
 
 .PHONY: bench-edge

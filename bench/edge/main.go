@@ -48,8 +48,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/srp"
 )
 
@@ -534,7 +534,9 @@ func (h *hostsimTools) start(ctx context.Context, dir string) (*hostsimServer, e
 
 func (s *hostsimServer) URL() string { return s.url }
 
-func (s *hostsimServer) CPUTime() (time.Duration, error) { return edgelocal.ProcessCPU(s.cmd.Process.Pid) }
+func (s *hostsimServer) CPUTime() (time.Duration, error) {
+	return edgelocal.ProcessCPU(s.cmd.Process.Pid)
+}
 
 func (s *hostsimServer) Close() error {
 	s.cmd.Process.Signal(syscall.SIGTERM)

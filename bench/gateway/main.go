@@ -30,9 +30,9 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/hostsim"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/service"
 )
 

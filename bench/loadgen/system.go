@@ -65,7 +65,7 @@ type system struct {
 	logPath string
 
 	worker *edgelocal.Worker // kindWorkerd: the running wrangler dev
-	wlog   *lockedFile   // kindWorkerd: wrangler's output
+	wlog   *lockedFile       // kindWorkerd: wrangler's output
 
 	// peakRSSKiB is the largest VmHWM seen over every process this system ran (for workerd,
 	// the sum over its workerd processes).

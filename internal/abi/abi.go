@@ -149,7 +149,7 @@ const (
 	// ExportHandle serves one HTTP request: (req_ptr, req_len) → packed i64 of a Response
 	// encoded by EncodeResponse. A panic in the guest's handler becomes a 500 response. A
 	// Response with Status StatusHandoff is not an answer: its Body is the JSON of a
-	// gateway.Upstream the host sends on itself (see the package documentation); a host
+	// handoff.Upstream the host sends on itself (see the package documentation); a host
 	// answers 500 when that JSON does not decode.
 	ExportHandle = "poolgate_handle"
 	// ExportApply applies a declarative configuration file (JSON): (cfg_ptr, cfg_len) → packed

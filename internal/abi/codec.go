@@ -49,8 +49,8 @@ type Request struct {
 
 // StatusHandoff is the Status of a Response that hands the request back to the host: the
 // guest's gateway allowed it and the host sends it to the origin itself (streaming both
-// bodies). Body is the JSON form of the gateway's Upstream (internal/gateway: DecodeUpstream
-// checks it) and Header is empty.
+// bodies). Body is the JSON form of the gateway's Upstream (internal/handoff: Decode checks
+// it) and Header is empty.
 const StatusHandoff = 0
 
 // Response is the guest's HTTP response, or a handoff (Status StatusHandoff).

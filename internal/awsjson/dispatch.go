@@ -146,7 +146,7 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.Method != http.MethodPost {
 		h.Set("Allow", http.MethodPost)
-		writeError(w, New("UnknownOperationException", "Method %s is not supported; operations are called with POST.", r.Method))
+		writeError(w, New(ErrUnknownOperation, "Method %s is not supported; operations are called with POST.", r.Method))
 		return
 	}
 	target := r.Header.Get("X-Amz-Target")
@@ -154,9 +154,9 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action, found := d.actions[name]
 	if !ok || !found {
 		if target == "" {
-			writeError(w, New("UnknownOperationException", "Missing X-Amz-Target header."))
+			writeError(w, New(ErrUnknownOperation, "Missing X-Amz-Target header."))
 		} else {
-			writeError(w, New("UnknownOperationException", "Unknown operation %s.", quoteHeader(target)))
+			writeError(w, New(ErrUnknownOperation, "Unknown operation %s.", quoteHeader(target)))
 		}
 		return
 	}
@@ -234,7 +234,7 @@ func (d *Dispatcher) wireError(err error, op, id string) *Error {
 	}
 	var se *sigv4.Error
 	if errors.As(err, &se) {
-		return New(string(se.Code), "%s", se.Message)
+		return New(Type(se.Code), "%s", se.Message)
 	}
 	d.cfg.Logf("awsjson: %s failed (request %s): %v", op, id, err)
 	return Internal("An internal error occurred.")
@@ -245,7 +245,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	tooLarge := New("SerializationException", "Request body is larger than %d bytes.", MaxBodyBytes)
+	tooLarge := New(ErrSerialization, "Request body is larger than %d bytes.", MaxBodyBytes)
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge
 	}
@@ -254,7 +254,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, tooLarge
 		}
-		return nil, New("SerializationException", "Could not read the request body.")
+		return nil, New(ErrSerialization, "Could not read the request body.")
 	}
 	return body, nil
 }

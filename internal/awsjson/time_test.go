@@ -98,7 +98,7 @@ func TestDecodeEmbeddedAndTags(t *testing.T) {
 	var v in
 	err := Decode([]byte(`{"MFAOptions":{}}`), &v)
 	var e *Error
-	if !errors.As(err, &e) || e.Type != "InvalidParameterException" {
+	if !errors.Is(err, ErrInvalidParameter) || !errors.As(err, &e) {
 		t.Fatalf("err = %v", err)
 	}
 	want := "3 validation errors detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null; " +

@@ -3,19 +3,56 @@ package awsjson
 import (
 	"net/http"
 	"strconv"
-	"strings"
+
+	"github.com/poolgate/poolgate/internal/bound"
 )
 
 // wireError is the error body every client reads (spec §1.4).
 type wireError struct {
-	Type       string `json:"__type"`
+	Type       Type   `json:"__type"`
 	Message    string `json:"message"`
 	ReasonCode string `json:"reasonCode,omitempty"`
 }
 
-// WriteError writes e as the protocol does: status from e.Status (400 when unset),
-// {"__type","message"[,"reasonCode"]} and the x-amzn-ErrorType / x-amzn-ErrorMessage headers.
-// Content-Type, request ID and Date are the caller's (ServeHTTP sets them).
+// Envelope is an error as every host sends it: the status, the headers that carry it and the
+// JSON body. Hosts add their own x-amzn-RequestId, Date and CORS headers. The Worker's JS
+// glue builds the same envelope for the errors it answers itself, with the same rules
+// (edge/envelope.mjs); testdata/envelope.json holds the vectors both sides run.
+type Envelope struct {
+	Status int
+	// Header holds Content-Type, X-Amzn-Errortype ("<type>:") and X-Amzn-Errormessage (the
+	// message as a header value: bound.Header).
+	Header [3][2]string
+	Body   []byte // {"__type","message"[,"reasonCode"]}
+}
+
+// EnvelopeOf returns the envelope of e: status e.Status (400 unless it is 400..599), and the
+// message clipped to bound.MessageBytes in both the body and the header, so that no input a
+// message echoes can make a host send a huge header.
+func EnvelopeOf(e *Error) Envelope {
+	status := e.Status
+	if status < 400 || status > 599 {
+		status = http.StatusBadRequest
+	}
+	msg := bound.String(e.Message, bound.MessageBytes)
+	body, err := encode(wireError{Type: e.Type, Message: msg, ReasonCode: bound.String(e.ReasonCode, bound.MessageBytes)})
+	if err != nil { // unreachable for three strings; keep the wire shape anyway
+		body = []byte(`{"__type":"InternalErrorException","message":"An internal error occurred."}`)
+	}
+	return Envelope{
+		Status: status,
+		Header: [3][2]string{
+			{"Content-Type", ContentType},
+			{"X-Amzn-Errortype", bound.Header(string(e.Type), bound.MessageBytes) + ":"},
+			{"X-Amzn-Errormessage", bound.Header(msg, bound.MessageBytes)},
+		},
+		Body: body,
+	}
+}
+
+// WriteError writes e's envelope (EnvelopeOf) with its Content-Length; a Content-Type the
+// caller set is kept. Request ID, Date and CORS headers are the caller's (ServeHTTP sets
+// them). Every host writes Cognito errors with it.
 func WriteError(w http.ResponseWriter, e *Error) { writeError(w, e) }
 
 func writeError(w http.ResponseWriter, err error) {
@@ -23,33 +60,17 @@ func writeError(w http.ResponseWriter, err error) {
 	if !ok {
 		e = Internal("An internal error occurred.")
 	}
-	status := e.Status
-	if status < 400 || status > 599 {
-		status = http.StatusBadRequest
-	}
-	body, encErr := encode(wireError{Type: e.Type, Message: e.Message, ReasonCode: e.ReasonCode})
-	if encErr != nil { // unreachable for three strings; keep the wire shape anyway
-		body = []byte(`{"__type":"InternalErrorException","message":"An internal error occurred."}`)
-	}
+	env := EnvelopeOf(e)
 	h := w.Header()
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", ContentType)
-	}
-	h.Set("X-Amzn-Errortype", headerSafe(e.Type)+":")
-	h.Set("X-Amzn-Errormessage", headerSafe(e.Message))
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
-}
-
-// headerSafe replaces control characters, which cannot appear in a header value.
-func headerSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
+	for _, kv := range env.Header {
+		if kv[0] == "Content-Type" && h.Get("Content-Type") != "" {
+			continue
 		}
-		return r
-	}, s)
+		h.Set(kv[0], kv[1])
+	}
+	h.Set("Content-Length", strconv.Itoa(len(env.Body)))
+	w.WriteHeader(env.Status)
+	w.Write(env.Body)
 }
 
 // quoteHeader bounds request text echoed into a message.

@@ -16,6 +16,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/poolgate/poolgate/internal/creds"
+	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/policy"
 	"github.com/poolgate/poolgate/internal/store/memstore"
@@ -141,7 +142,7 @@ func BenchmarkHandoff(b *testing.B) {
 		var out []byte
 		r := httptest.NewRequest("GET", "/api/items?x=1", nil)
 		r.Header.Set("Authorization", "Bearer "+tok)
-		r = r.WithContext(WithHandoff(r.Context(), func(u *Upstream) { out, _ = json.Marshal(u) }))
+		r = r.WithContext(WithHandoff(r.Context(), func(u *handoff.Upstream) { out, _ = json.Marshal(u) }))
 		w := httptest.NewRecorder()
 		e.h.ServeHTTP(w, r)
 		if out == nil {

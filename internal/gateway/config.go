@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // RouteSpec declares one gateway route in the configuration file's "Routes" section.
@@ -164,7 +166,7 @@ type route struct {
 	// (handoff.go): the same for every request of the route, so made once.
 	plainAnswers struct {
 		once                  sync.Once
-		unreachable, timedOut Answer
+		unreachable, timedOut handoff.Answer
 	}
 }
 

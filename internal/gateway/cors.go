@@ -83,13 +83,3 @@ func (c *corsPolicy) decorate(h http.Header, origin string) {
 		h.Set("Access-Control-Allow-Credentials", "true")
 	}
 }
-
-// stripCORS removes the origin's own Access-Control-* headers: a route with a CORS policy
-// owns them.
-func stripCORS(h http.Header) {
-	for k := range h {
-		if len(k) > 15 && strings.EqualFold(k[:15], "Access-Control-") {
-			delete(h, k)
-		}
-	}
-}

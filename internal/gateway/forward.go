@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // The identity headers the gateway sets on forwarded requests. Every incoming header whose
@@ -104,7 +106,7 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, ide
 		},
 		ModifyResponse: func(resp *http.Response) error {
 			if rt.cors != nil {
-				stripCORS(resp.Header)
+				handoff.StripCORS(resp.Header)
 			}
 			return nil
 		},

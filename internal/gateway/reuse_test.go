@@ -8,45 +8,31 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // handoffOf serves one request through the gateway under WithHandoff and returns the
 // Upstream it handed over (nil when it answered itself).
-func handoffOf(t *testing.T, e *env, method, target string, header [][2]string) *Upstream {
+func handoffOf(t *testing.T, e *env, method, target string, header [][2]string) *handoff.Upstream {
 	t.Helper()
 	r := httptest.NewRequest(method, target, nil)
 	r.RemoteAddr = "203.0.113.7:0"
 	for _, kv := range header {
 		r.Header.Add(kv[0], kv[1])
 	}
-	var u *Upstream
-	r = r.WithContext(WithHandoff(r.Context(), func(got *Upstream) { u = got }))
+	var u *handoff.Upstream
+	r = r.WithContext(WithHandoff(r.Context(), func(got *handoff.Upstream) { u = got }))
 	e.gw.Handler(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), r)
 	return u
 }
 
-// applyReuse is what a host does with a Reuse for a later request (edge/worker.mjs does the
-// same in JavaScript): the request's own headers, minus the dropped ones, plus Set.
-func applyReuse(r *Reuse, header [][2]string) [][2]string {
-	var listed []string
-	for _, kv := range header {
-		if strings.EqualFold(kv[0], "Connection") {
-			for name := range strings.SplitSeq(kv[1], ",") {
-				listed = append(listed, strings.ToLower(strings.Trim(name, " \t")))
-			}
-		}
-	}
-	var out [][2]string
-	for _, kv := range header {
-		name := strings.ToLower(kv[0])
-		if slices.Contains(r.Drop, name) || strings.HasPrefix(name, r.DropPrefix) || slices.Contains(listed, name) {
-			continue
-		}
-		out = append(out, [2]string{name, kv[1]})
-	}
-	for _, kv := range r.Set {
-		out = append(out, [2]string{strings.ToLower(kv[0]), kv[1]})
-	}
+// applyAnyway is Reuse.Apply with Unless ignored: what a host that skipped the Unless
+// check would send.
+func applyAnyway(r *handoff.Reuse, header [][2]string) [][2]string {
+	loose := *r
+	loose.Unless = nil
+	out, _ := loose.Apply(header)
 	return out
 }
 
@@ -106,7 +92,10 @@ func TestReuseMatchesRewrite(t *testing.T) {
 				if want == nil || want.URL != first.URL {
 					t.Fatalf("request %d: %+v", i, want)
 				}
-				got := applyReuse(first.Reuse, header)
+				got, ok := first.Reuse.Apply(header)
+				if !ok {
+					t.Fatalf("request %d with %q: not covered by the Reuse", i, header)
+				}
 				if a, b := normalized(got), normalized(want.Header); !slices.Equal(a, b) {
 					t.Fatalf("request %d with %q:\nreused    %q\nforwarded %q", i, header, a, b)
 				}
@@ -135,15 +124,18 @@ func TestReuseUnless(t *testing.T) {
 	} {
 		header := append(slices.Clone(key), extra...)
 		want := handoffOf(t, e, "GET", "/api/items", header)
-		if slices.Equal(normalized(applyReuse(first.Reuse, header)), normalized(want.Header)) {
+		if slices.Equal(normalized(applyAnyway(first.Reuse, header)), normalized(want.Header)) {
 			t.Fatalf("%q made no difference: the test proves nothing", extra)
+		}
+		if _, ok := first.Reuse.Apply(header); ok {
+			t.Fatalf("%q: Apply covered a request with a header in Unless", extra)
 		}
 	}
 }
 
 // TestReuseUntil: a Reuse lasts only as long as the gateway's own answer could not change.
 func TestReuseUntil(t *testing.T) {
-	ttl := func(u *Upstream) time.Duration {
+	ttl := func(u *handoff.Upstream) time.Duration {
 		t.Helper()
 		if u == nil {
 			t.Fatal("no handoff")
@@ -153,7 +145,7 @@ func TestReuseUntil(t *testing.T) {
 		}
 		return time.Duration(u.Reuse.TTLMillis) * time.Millisecond
 	}
-	get := func(e *env, tok string) *Upstream {
+	get := func(e *env, tok string) *handoff.Upstream {
 		return handoffOf(t, e, "GET", "/api/x", [][2]string{{"Authorization", "Bearer " + tok}})
 	}
 
@@ -220,12 +212,12 @@ func TestReuseUntil(t *testing.T) {
 	t.Run("sigv4 routes", func(t *testing.T) {
 		// A sigv4 request is signed for one moment and may carry a payload the gateway
 		// reads: never reused.
-		u := &Upstream{}
+		u := &handoff.Upstream{}
 		e := newEnv(t)
 		o := newOrigin(t, nil)
 		e.apply(poolRoute(o, nil))
 		e.gw.forward(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/x", nil).WithContext(
-			WithHandoff(ctx, func(got *Upstream) { u = got })), e.gw.table(ctx).routes[0], http.Header{}, time.Time{})
+			WithHandoff(ctx, func(got *handoff.Upstream) { u = got })), e.gw.table(ctx).routes[0], http.Header{}, time.Time{})
 		if u.Reuse != nil {
 			t.Fatal("a forward without a reuse time offered reuse")
 		}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/policy"
 	"github.com/poolgate/poolgate/internal/sigv4"
 )
@@ -65,12 +65,8 @@ func writeS3Error(w http.ResponseWriter, v *sigv4Route, e *s3Error, resource str
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if v != nil && v.json {
-		body, _ := json.Marshal(map[string]string{"__type": e.jsonTyp, "message": e.message})
 		h.Set("Content-Type", "application/json")
-		h.Set("X-Amzn-Errortype", e.jsonTyp)
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(e.status)
-		w.Write(body)
+		awsjson.WriteError(w, &awsjson.Error{Type: awsjson.Type(e.jsonTyp), Message: e.message, Status: e.status})
 		return
 	}
 	var b bytes.Buffer

@@ -255,7 +255,7 @@ func TestSigV4RouteCustomMappingAndJSON(t *testing.T) {
 	}
 	w := sign("POST", "/s3/private/someone-else/new", nil)
 	var e map[string]string
-	if w.Code != 403 || json.Unmarshal(w.Body.Bytes(), &e) != nil || e["__type"] != "AccessDeniedException" || w.Header().Get("X-Amzn-Errortype") != "AccessDeniedException" {
+	if w.Code != 403 || json.Unmarshal(w.Body.Bytes(), &e) != nil || e["__type"] != "AccessDeniedException" || w.Header().Get("X-Amzn-Errortype") != "AccessDeniedException:" {
 		t.Fatalf("JSON refusal: %d %s", w.Code, w.Body)
 	}
 }

@@ -280,7 +280,7 @@ func (s *Service) getOpenIDTokenForDeveloperIdentity(ctx context.Context, in *Ge
 		}
 		if owner != "" && owner != named.IdentityId {
 			if rec, err := s.getIdentity(ctx, owner, false); err == nil && rec.Logins[p.DeveloperProviderName] == dev {
-				return nil, awsjson.New("DeveloperUserAlreadyRegisteredException", "Developer user identifier '%s' is already registered to identity '%s'.", clip(dev), owner)
+				return nil, awsjson.New(awsjson.ErrDeveloperUserAlreadyRegistered, "Developer user identifier '%s' is already registered to identity '%s'.", clip(dev), owner)
 			}
 		}
 	}

@@ -188,12 +188,12 @@ func guestsNotAllowed() error {
 }
 
 func badRoleConfig() error {
-	return awsjson.New("InvalidIdentityPoolConfigurationException",
+	return awsjson.New(awsjson.ErrInvalidIdentityPoolConfiguration,
 		"Invalid identity pool configuration. Check assigned IAM roles for this pool.")
 }
 
 func conflict(format string, args ...any) error {
-	return awsjson.New("ResourceConflictException", format, args...)
+	return awsjson.New(awsjson.ErrResourceConflict, format, args...)
 }
 
 // getPool loads an identity pool, or ResourceNotFoundException.
@@ -291,7 +291,7 @@ func (s *Service) atomically(ctx context.Context, step func(ts *Service) error) 
 		return step(&ts)
 	})
 	if errors.Is(err, store.ErrContended) {
-		return awsjson.New("ConcurrentModificationException", "The identity was modified concurrently; please try again.")
+		return awsjson.New(awsjson.ErrConcurrentModification, "The identity was modified concurrently; please try again.")
 	}
 	return err
 }

@@ -132,11 +132,10 @@ func (s *Service) resolveOnce(ctx context.Context, p *storedPool, named *identit
 		var owner *identity
 		if ownerID != "" {
 			rec, err := load(ownerID)
-			var ae *awsjson.Error
 			switch {
 			case err == nil && (l.Kind == kindOpenID || rec.Logins[l.Provider] == l.UserID):
 				owner = rec
-			case err == nil, errors.As(err, &ae) && ae.Type == "ResourceNotFoundException":
+			case err == nil, errors.Is(err, awsjson.ErrResourceNotFound):
 				// A stale index entry (the identity was deleted or the login unlinked).
 				if l.Kind == kindOpenID {
 					return nil, loginsDontMatch()

@@ -60,7 +60,7 @@ var b64url = base64.RawURLEncoding.Strict()
 var errFetch = errors.New("identitypool: fetching provider keys")
 
 func externalService(err error) error {
-	return awsjson.New("ExternalServiceException", "The OpenID Connect provider could not be reached: %v", err)
+	return awsjson.New(awsjson.ErrExternalService, "The OpenID Connect provider could not be reached: %v", err)
 }
 
 // verifyOIDC verifies an external ID token: RS256 or ES256 with a kid from the provider's

@@ -70,6 +70,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("service: no store")
 	}
+	cfg.Store = longKeysAbsent{cfg.Store}
 	if len(cfg.MasterKey) != 32 {
 		return nil, fmt.Errorf("service: master key must be 32 bytes, got %d", len(cfg.MasterKey))
 	}
@@ -167,4 +168,17 @@ func (s *Service) serveAPI(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.idp.ServeHTTP(w, r) // answers with a Cognito-shaped error for an unknown target
 	}
+}
+
+// longKeysAbsent reads a key longer than store.MaxKeyLen, which no backend holds, as
+// store.ErrNotFound. Such keys are built from request members longer than any ID (a
+// 300,000-character ClientId): the lookup answers "does not exist", a client's mistake, where
+// the backend's key error would be a 500. Writes of such keys still fail.
+type longKeysAbsent struct{ store.Store }
+
+func (s longKeysAbsent) Get(ctx context.Context, key string) ([]byte, error) {
+	if len(key) > store.MaxKeyLen {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.Get(ctx, key)
 }

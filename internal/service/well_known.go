@@ -64,9 +64,9 @@ func (s *Service) poolExists(w http.ResponseWriter, r *http.Request, pool string
 	return true
 }
 
+// writeJSONError writes e's envelope as a plain JSON document (these are GETs of JSON files,
+// not protocol calls).
 func writeJSONError(w http.ResponseWriter, e *awsjson.Error) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("x-amzn-ErrorType", e.Type+":")
-	w.WriteHeader(e.Status)
-	json.NewEncoder(w).Encode(map[string]string{"__type": e.Type, "message": e.Message})
+	awsjson.WriteError(w, e)
 }

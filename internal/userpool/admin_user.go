@@ -201,8 +201,7 @@ func (s *Service) adminCreateName(p *Pool, username string, attrs []AttributeTyp
 // users move to u (their holders lose the verified flag, so the alias no longer names them).
 func (s *Service) claimAliases(ctx context.Context, p *Pool, u *User, force bool) error {
 	err := s.ensureUnique(ctx, p, u, nil)
-	var ae *awsjson.Error
-	if err == nil || !force || !errors.As(err, &ae) || ae.Type != "AliasExistsException" {
+	if err == nil || !force || !errors.Is(err, awsjson.ErrAliasExists) {
 		return err
 	}
 	for _, attr := range p.AliasAttributes {
@@ -299,7 +298,7 @@ func (s *Service) resendInvitation(ctx context.Context, p *Pool, in *AdminCreate
 			return err
 		}
 		if u.Status != StatusForceChangePassword {
-			return awsjson.New("UnsupportedUserStateException", "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
+			return awsjson.New(awsjson.ErrUnsupportedUserState, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 		}
 		prev := cloneUser(u)
 		if err := ts.setPassword(ctx, p, u, password); err != nil {

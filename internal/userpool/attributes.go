@@ -441,7 +441,7 @@ func (s *Service) ensureUnique(ctx context.Context, p *Pool, u *User, prev *User
 		if usedAsName {
 			return awsjson.UsernameExists("An account with the given " + attr + " already exists.")
 		}
-		return awsjson.New("AliasExistsException", "An account with the given %s already exists.", attr)
+		return awsjson.New(awsjson.ErrAliasExists, "An account with the given %s already exists.", attr)
 	}
 	return nil
 }

@@ -316,20 +316,20 @@ func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings) error {
 	flows := dedupe(in.AllowedOAuthFlows)
 	if contains(flows, "client_credentials") {
 		if len(flows) > 1 {
-			return awsjson.New("InvalidOAuthFlowException", "client_credentials flow can not be selected with either implicit or code flow")
+			return awsjson.New(awsjson.ErrInvalidOAuthFlow, "client_credentials flow can not be selected with either implicit or code flow")
 		}
 		if c.ClientSecret == "" {
-			return awsjson.New("InvalidOAuthFlowException", "client_credentials flow can not be selected if client does not have a client secret.")
+			return awsjson.New(awsjson.ErrInvalidOAuthFlow, "client_credentials flow can not be selected if client does not have a client secret.")
 		}
 	}
 	for _, sc := range in.AllowedOAuthScopes {
 		if !contains(standardScopes, sc) {
-			return awsjson.New("ScopeDoesNotExistException", "Invalid scope requested: %s", sc)
+			return awsjson.New(awsjson.ErrScopeDoesNotExist, "Invalid scope requested: %s", sc)
 		}
 	}
 	if in.AllowedOAuthFlowsUserPoolClient {
 		if len(flows) == 0 {
-			return awsjson.New("InvalidOAuthFlowException", "AllowedOAuthFlows are required when AllowedOAuthFlowsUserPoolClient is true.")
+			return awsjson.New(awsjson.ErrInvalidOAuthFlow, "AllowedOAuthFlows are required when AllowedOAuthFlowsUserPoolClient is true.")
 		}
 		if len(in.AllowedOAuthScopes) == 0 {
 			return awsjson.InvalidParameter("AllowedOAuthScopes are required when AllowedOAuthFlowsUserPoolClient is true.")

@@ -85,7 +85,7 @@ func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind, attr, cod
 	err := s.afterCommit(ctx, func(ctx context.Context) error {
 		if err := s.d.Sender.Send(ctx, m); err != nil {
 			logf("userpool: delivering %s message for %s/%s: %v", kind, p.Id, m.Username, err)
-			return awsjson.New("CodeDeliveryFailureException", "Unable to deliver message to the %s.", attr)
+			return awsjson.New(awsjson.ErrCodeDeliveryFailure, "Unable to deliver message to the %s.", attr)
 		}
 		return nil
 	})
@@ -127,7 +127,7 @@ func (s *Service) checkCode(ctx context.Context, p *Pool, u *User, purpose, give
 }
 
 func tooManyFailedAttempts() error {
-	return awsjson.New("TooManyFailedAttemptsException", "Too many failed attempts, please request a code again.")
+	return awsjson.New(awsjson.ErrTooManyFailedAttempts, "Too many failed attempts, please request a code again.")
 }
 
 // signUpDeliveryAttr is where a sign-up code goes: the first auto-verified contact attribute u

@@ -27,8 +27,7 @@ func (s *Service) TokenUserState(ctx context.Context, poolID, username string) (
 	}
 	p, err := s.getPool(ctx, poolID)
 	if err != nil {
-		var ae *awsjson.Error
-		if errors.As(err, &ae) && ae.Type == "ResourceNotFoundException" {
+		if errors.Is(err, awsjson.ErrResourceNotFound) {
 			return TokenUserState{}, nil
 		}
 		return TokenUserState{}, err

@@ -142,7 +142,7 @@ func (s *Service) newGroup(ctx context.Context, p *Pool, name string, set *Group
 	// Created only if absent when committed: of racing creations exactly one wins.
 	err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		if _, err := ts.loadGroup(ctx, p.Id, name); err == nil {
-			return awsjson.New("GroupExistsException", "A group with the name %s already exists.", name)
+			return awsjson.New(awsjson.ErrGroupExists, "A group with the name %s already exists.", name)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}

@@ -250,7 +250,7 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 	case StatusUnconfirmed:
 		return nil, awsjson.UserNotConfirmed()
 	case StatusResetRequired:
-		return nil, awsjson.New("PasswordResetRequiredException", "Password reset required for the user")
+		return nil, awsjson.New(awsjson.ErrPasswordResetRequired, "Password reset required for the user")
 	default:
 		return nil, awsjson.NotAuthorized("User cannot sign in while in status %s.", u.Status)
 	}

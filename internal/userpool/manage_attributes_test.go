@@ -14,22 +14,23 @@ func TestManagePasswordPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		policy   PasswordPolicy
 		password string
-		typ, msg string
+		typ      awsjson.Type
+		msg      string
 	}{
 		{all, "Passw0rd!", "", ""},
 		{all, "Pass w0rd", "", ""}, // an inner space is a symbol
-		{all, "Ab1!x", "InvalidParameterException", "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 6"},
-		{all, " Passw0rd!", "InvalidParameterException", ""},
-		{all, "Passw0rd! ", "InvalidParameterException", ""},
-		{all, "Pa1!abc", "InvalidPasswordException", "Password did not conform with policy: Password not long enough"},
-		{all, "PASSW0RD!", "InvalidPasswordException", "Password did not conform with policy: Password must have lowercase characters"},
-		{all, "passw0rd!", "InvalidPasswordException", "Password did not conform with policy: Password must have uppercase characters"},
-		{all, "Password!", "InvalidPasswordException", "Password did not conform with policy: Password must have numeric characters"},
-		{all, "Passw0rdd", "InvalidPasswordException", "Password did not conform with policy: Password must have symbol characters"},
-		{all, "Passw0rdé", "InvalidPasswordException", "Password did not conform with policy: Password must have symbol characters"},
+		{all, "Ab1!x", awsjson.ErrInvalidParameter, "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 6"},
+		{all, " Passw0rd!", awsjson.ErrInvalidParameter, ""},
+		{all, "Passw0rd! ", awsjson.ErrInvalidParameter, ""},
+		{all, "Pa1!abc", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password not long enough"},
+		{all, "PASSW0RD!", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password must have lowercase characters"},
+		{all, "passw0rd!", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password must have uppercase characters"},
+		{all, "Password!", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password must have numeric characters"},
+		{all, "Passw0rdd", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password must have symbol characters"},
+		{all, "Passw0rdé", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password must have symbol characters"},
 		{none, "ééééééé", "", ""},
-		{PasswordPolicy{MinimumLength: 10}, "ninechars", "InvalidPasswordException", "Password did not conform with policy: Password not long enough"},
-		{PasswordPolicy{}, "sevench", "InvalidPasswordException", "Password did not conform with policy: Password not long enough"}, // 0 → 8
+		{PasswordPolicy{MinimumLength: 10}, "ninechars", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password not long enough"},
+		{PasswordPolicy{}, "sevench", awsjson.ErrInvalidPassword, "Password did not conform with policy: Password not long enough"}, // 0 → 8
 	} {
 		err := checkPasswordPolicy(tc.policy, tc.password)
 		if tc.typ == "" {
@@ -39,7 +40,7 @@ func TestManagePasswordPolicy(t *testing.T) {
 			continue
 		}
 		var e *awsjson.Error
-		if !errors.As(err, &e) || e.Type != tc.typ || (tc.msg != "" && e.Message != tc.msg) {
+		if !errors.Is(err, tc.typ) || !errors.As(err, &e) || (tc.msg != "" && e.Message != tc.msg) {
 			t.Errorf("%q: got %v, want %s %q", tc.password, err, tc.typ, tc.msg)
 		}
 	}
@@ -64,39 +65,38 @@ func TestManageValidateAttributes(t *testing.T) {
 		op    attrOp
 		attrs []AttributeType
 		want  map[string]string
-		typ   string
+		typ   awsjson.Type
 	}{
 		{"sign-up", attrSignUp, mAt("given_name", "Al", "email", "a@example.com", "custom:age", "42", "custom:vip", "TRUE"),
 			map[string]string{"given_name": "Al", "email": "a@example.com", "custom:age": "42", "custom:vip": "true"}, ""},
-		{"required missing", attrSignUp, mAt("email", "a@example.com"), nil, "InvalidParameterException"},
+		{"required missing", attrSignUp, mAt("email", "a@example.com"), nil, awsjson.ErrInvalidParameter},
 		{"empty dropped on create", attrAdminCreate, mAt("given_name", "Al", "nickname", ""), map[string]string{"given_name": "Al"}, ""},
-		{"developer-only by user", attrSignUp, mAt("given_name", "Al", "custom:secret", "x"), nil, "NotAuthorizedException"},
+		{"developer-only by user", attrSignUp, mAt("given_name", "Al", "custom:secret", "x"), nil, awsjson.ErrNotAuthorized},
 		{"developer-only by admin", attrAdminCreate, mAt("given_name", "Al", "custom:secret", "x"),
 			map[string]string{"given_name": "Al", "custom:secret": "x"}, ""},
-		{"verified by user", attrSelfUpdate, mAt("email_verified", "true"), nil, "NotAuthorizedException"},
+		{"verified by user", attrSelfUpdate, mAt("email_verified", "true"), nil, awsjson.ErrNotAuthorized},
 		{"verified by admin", attrAdminUpdate, mAt("email_verified", "True"), map[string]string{"email_verified": "true"}, ""},
 		{"immutable on create", attrAdminCreate, mAt("given_name", "Al", "custom:badge", "gold"),
 			map[string]string{"given_name": "Al", "custom:badge": "gold"}, ""},
-		{"immutable on update", attrAdminUpdate, mAt("custom:badge", "gold"), nil, "InvalidParameterException"},
+		{"immutable on update", attrAdminUpdate, mAt("custom:badge", "gold"), nil, awsjson.ErrInvalidParameter},
 		{"removal", attrSelfUpdate, mAt("nickname", ""), map[string]string{"nickname": ""}, ""},
-		{"required removal", attrSelfUpdate, mAt("given_name", ""), nil, "InvalidParameterException"},
-		{"number range", attrAdminUpdate, mAt("custom:age", "151"), nil, "InvalidParameterException"},
-		{"number syntax", attrAdminUpdate, mAt("custom:age", "4.5"), nil, "InvalidParameterException"},
-		{"string too short", attrAdminUpdate, mAt("custom:code", "a"), nil, "InvalidParameterException"},
-		{"string too long", attrAdminUpdate, mAt("custom:code", "abcde"), nil, "InvalidParameterException"},
-		{"boolean", attrAdminUpdate, mAt("custom:vip", "maybe"), nil, "InvalidParameterException"},
-		{"unknown", attrAdminUpdate, mAt("favourite_color", "red"), nil, "InvalidParameterException"},
-		{"custom without prefix", attrAdminUpdate, mAt("age", "3"), nil, "InvalidParameterException"},
-		{"duplicate", attrAdminUpdate, mAt("nickname", "a", "nickname", "b"), nil, "InvalidParameterException"},
-		{"sub", attrAdminUpdate, mAt("sub", "x"), nil, "InvalidParameterException"},
-		{"email format", attrAdminUpdate, mAt("email", "a@"), nil, "InvalidParameterException"},
-		{"phone format", attrAdminUpdate, mAt("phone_number", "+1 555 0100"), nil, "InvalidParameterException"},
+		{"required removal", attrSelfUpdate, mAt("given_name", ""), nil, awsjson.ErrInvalidParameter},
+		{"number range", attrAdminUpdate, mAt("custom:age", "151"), nil, awsjson.ErrInvalidParameter},
+		{"number syntax", attrAdminUpdate, mAt("custom:age", "4.5"), nil, awsjson.ErrInvalidParameter},
+		{"string too short", attrAdminUpdate, mAt("custom:code", "a"), nil, awsjson.ErrInvalidParameter},
+		{"string too long", attrAdminUpdate, mAt("custom:code", "abcde"), nil, awsjson.ErrInvalidParameter},
+		{"boolean", attrAdminUpdate, mAt("custom:vip", "maybe"), nil, awsjson.ErrInvalidParameter},
+		{"unknown", attrAdminUpdate, mAt("favourite_color", "red"), nil, awsjson.ErrInvalidParameter},
+		{"custom without prefix", attrAdminUpdate, mAt("age", "3"), nil, awsjson.ErrInvalidParameter},
+		{"duplicate", attrAdminUpdate, mAt("nickname", "a", "nickname", "b"), nil, awsjson.ErrInvalidParameter},
+		{"sub", attrAdminUpdate, mAt("sub", "x"), nil, awsjson.ErrInvalidParameter},
+		{"email format", attrAdminUpdate, mAt("email", "a@"), nil, awsjson.ErrInvalidParameter},
+		{"phone format", attrAdminUpdate, mAt("phone_number", "+1 555 0100"), nil, awsjson.ErrInvalidParameter},
 		{"phone ok", attrAdminUpdate, mAt("phone_number", "+15550100"), map[string]string{"phone_number": "+15550100"}, ""},
 	} {
 		got, err := env.svc.validateAttributes(p, tc.attrs, tc.op)
 		if tc.typ != "" {
-			var e *awsjson.Error
-			if !errors.As(err, &e) || e.Type != tc.typ {
+			if !errors.Is(err, tc.typ) {
 				t.Errorf("%s: got %v, %v; want %s", tc.name, got, err, tc.typ)
 			}
 			continue
@@ -154,14 +154,14 @@ func TestManageEnsureUnique(t *testing.T) {
 		t.Fatal(err)
 	}
 	newcomer := &User{Username: "other-sub", Sub: "other-sub", Attributes: map[string]string{"email": "TAKEN@example.com"}}
-	mWantType(t, env.svc.ensureUnique(ctx, p, newcomer, nil), "UsernameExistsException", "An account with the given email already exists.")
+	mWantType(t, env.svc.ensureUnique(ctx, p, newcomer, nil), awsjson.ErrUsernameExists, "An account with the given email already exists.")
 	newcomer.Attributes["email"] = "free@example.com"
 	if err := env.svc.ensureUnique(ctx, p, newcomer, nil); err != nil {
 		t.Fatal(err)
 	}
 	env.mUser(byEmail, "+15550100")
 	newcomer.Attributes["phone_number"] = "+15550100"
-	mWantType(t, env.svc.ensureUnique(ctx, p, newcomer, nil), "UsernameExistsException", "An account with the given phone_number already exists.")
+	mWantType(t, env.svc.ensureUnique(ctx, p, newcomer, nil), awsjson.ErrUsernameExists, "An account with the given phone_number already exists.")
 
 	aliases := env.createPool(map[string]any{"AliasAttributes": []string{"email", "preferred_username"}})
 	env.mUser(aliases, "alice", "email", "alice@example.com", "email_verified", "true", "preferred_username", "al")
@@ -174,19 +174,19 @@ func TestManageEnsureUnique(t *testing.T) {
 		t.Fatalf("a user does not collide with itself: %v", err)
 	}
 	bob := &User{Username: "bob", Sub: "b", Attributes: map[string]string{"preferred_username": "al"}}
-	mWantType(t, env.svc.ensureUnique(ctx, p, bob, nil), "AliasExistsException", "An account with the given preferred_username already exists.")
+	mWantType(t, env.svc.ensureUnique(ctx, p, bob, nil), awsjson.ErrAliasExists, "An account with the given preferred_username already exists.")
 	bob.Attributes = map[string]string{"email": "alice@example.com"}
 	if err := env.svc.ensureUnique(ctx, p, bob, nil); err != nil {
 		t.Fatalf("an unverified email is no alias: %v", err)
 	}
 	bob.Attributes["email_verified"] = "true"
-	mWantType(t, env.svc.ensureUnique(ctx, p, bob, nil), "AliasExistsException", "An account with the given email already exists.")
+	mWantType(t, env.svc.ensureUnique(ctx, p, bob, nil), awsjson.ErrAliasExists, "An account with the given email already exists.")
 }
 
-func mWantType(t *testing.T, err error, typ, msg string) {
+func mWantType(t *testing.T, err error, typ awsjson.Type, msg string) {
 	t.Helper()
 	var e *awsjson.Error
-	if !errors.As(err, &e) || e.Type != typ || e.Message != msg {
+	if !errors.Is(err, typ) || !errors.As(err, &e) || e.Message != msg {
 		t.Fatalf("got %v, want %s %q", err, typ, msg)
 	}
 }

@@ -47,7 +47,7 @@ func TestFilterParse(t *testing.T) {
 		}
 		if tc.err != "" {
 			var e *awsjson.Error
-			if !errors.As(err, &e) || e.Type != "InvalidParameterException" || e.Message != tc.err {
+			if !errors.Is(err, awsjson.ErrInvalidParameter) || !errors.As(err, &e) || e.Message != tc.err {
 				t.Errorf("parseFilter(%q) = %#v, %v; want InvalidParameterException %q", tc.in, got, err, tc.err)
 			}
 			continue
@@ -59,8 +59,7 @@ func TestFilterParse(t *testing.T) {
 }
 
 func isInvalidParameter(err error) bool {
-	var e *awsjson.Error
-	return errors.As(err, &e) && e.Type == "InvalidParameterException"
+	return errors.Is(err, awsjson.ErrInvalidParameter)
 }
 
 func TestFilterMatch(t *testing.T) {

@@ -34,7 +34,7 @@ func (s *Service) setPassword(ctx context.Context, p *Pool, u *User, password st
 				return fmt.Errorf("userpool: password history: %w", err)
 			}
 			if ok {
-				return awsjson.New("PasswordHistoryPolicyViolationException",
+				return awsjson.New(awsjson.ErrPasswordHistoryPolicyViolation,
 					"The password history policy was violated: the new password matches one of the last %d passwords.", n)
 			}
 		}

@@ -365,8 +365,7 @@ func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 }
 
 func isNotFound(err error) bool {
-	var e *awsjson.Error
-	return errors.Is(err, store.ErrNotFound) || (errors.As(err, &e) && e.Type == "ResourceNotFoundException")
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, awsjson.ErrResourceNotFound)
 }
 
 // checkEnum reports a value outside a model enum the way the service words it.

@@ -111,7 +111,7 @@ func (s *Service) checkRefreshToken(ctx context.Context, p *Pool, c *Client, raw
 		return nil, nil, err
 	}
 	if used && s.now().After(usedAt.Add(gracePeriod(c))) {
-		return nil, nil, awsjson.New("RefreshTokenReuseException", "Refresh token has already been used.")
+		return nil, nil, awsjson.New(awsjson.ErrRefreshTokenReuse, "Refresh token has already been used.")
 	}
 	return st, u, nil
 }
@@ -206,7 +206,7 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 				return nil, err
 			}
 			if used && s.now().After(usedAt.Add(gracePeriod(c))) {
-				return nil, awsjson.New("RefreshTokenReuseException", "Refresh token has already been used.")
+				return nil, awsjson.New(awsjson.ErrRefreshTokenReuse, "Refresh token has already been used.")
 			}
 		} else if err != nil {
 			return nil, err

@@ -59,16 +59,16 @@ func (s *Service) revokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 	if err := checkClientSecret(c, in.ClientSecret); err != nil {
 		var ae *awsjson.Error
 		if errors.As(err, &ae) {
-			return nil, awsjson.New("UnauthorizedException", "%s", ae.Message)
+			return nil, awsjson.New(awsjson.ErrUnauthorized, "%s", ae.Message)
 		}
 		return nil, err
 	}
 	if !c.RevocationEnabled() {
-		return nil, awsjson.New("UnsupportedOperationException", "Token revocation is not enabled for client %s.", c.ClientId)
+		return nil, awsjson.New(awsjson.ErrUnsupportedOperation, "Token revocation is not enabled for client %s.", c.ClientId)
 	}
 	if strings.Count(in.Token, ".") == 2 {
 		// A JWT (ID or access token); refresh tokens are base64url and carry no dots.
-		return nil, awsjson.New("UnsupportedTokenTypeException", "The token provided is not a refresh token.")
+		return nil, awsjson.New(awsjson.ErrUnsupportedTokenType, "The token provided is not a refresh token.")
 	}
 	st, err := s.openRefreshToken(p, c, in.Token)
 	if err != nil {

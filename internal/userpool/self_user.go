@@ -26,7 +26,7 @@ func (s *Service) getUserSelf(ctx context.Context, in *GetUserInput) (*GetUserOu
 		return nil, err
 	}
 	if a.u.Status == StatusResetRequired {
-		return nil, awsjson.New("PasswordResetRequiredException", "Password reset required for the user")
+		return nil, awsjson.New(awsjson.ErrPasswordResetRequired, "Password reset required for the user")
 	}
 	var only []string
 	if len(a.c.ReadAttributes) > 0 {

@@ -72,8 +72,7 @@ func (s *Service) PoolExists(ctx context.Context, id string) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
-	var ae *awsjson.Error
-	if errors.As(err, &ae) && ae.Type == "ResourceNotFoundException" {
+	if errors.Is(err, awsjson.ErrResourceNotFound) {
 		return false, nil
 	}
 	return false, err

@@ -51,5 +51,5 @@ func failAfterCommit(err error) error { return txn.FailAfterCommit(err) }
 
 // concurrentModification is Cognito's answer when a record changes under a call too often.
 func concurrentModification() error {
-	return awsjson.New("ConcurrentModificationException", "The user pool was modified concurrently; please try again.")
+	return awsjson.New(awsjson.ErrConcurrentModification, "The user pool was modified concurrently; please try again.")
 }

@@ -83,7 +83,7 @@ func errType(err error) string {
 	}
 	var ae *awsjson.Error
 	if errors.As(err, &ae) {
-		return ae.Type
+		return string(ae.Type)
 	}
 	return "?" + err.Error()
 }
@@ -299,7 +299,7 @@ func TestRaceLockoutCountsEveryAttempt(t *testing.T) {
 	for _, err := range errs {
 		var ae *awsjson.Error
 		switch {
-		case !errors.As(err, &ae) || ae.Type != "NotAuthorizedException":
+		case !errors.As(err, &ae) || ae.Type != awsjson.ErrNotAuthorized:
 			t.Fatalf("wrong password: %v", err)
 		case ae.Message == "Incorrect username or password.":
 			checked++

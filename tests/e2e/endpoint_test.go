@@ -29,6 +29,9 @@ type Endpoint struct {
 	Clock      Clock
 	// Messages returns every message the server has sent so far, oldest first.
 	Messages func() []message.Message
+	// LogBytes, when set, returns how many bytes the server has logged so far (lines may
+	// arrive late from a Worker: a bound checked with it holds, whatever arrives after).
+	LogBytes func() int
 
 	calls *callLog // every SDK call made through this endpoint's clients
 	// httpc is this endpoint's own HTTP client: its connections are not shared with the

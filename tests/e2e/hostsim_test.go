@@ -99,6 +99,7 @@ func (s *sim) start(t *testing.T) {
 		AdminKey:   testAdminSecret,
 		Clock:      s.opts.Clock,
 		Messages:   s.opts.Sender.Messages,
+		LogBytes:   s.logs.size,
 		calls:      newCallLog(),
 	}
 }
@@ -122,12 +123,22 @@ func (s *sim) Restart(t *testing.T) {
 type logBuffer struct {
 	mu    sync.Mutex
 	lines []string
+	bytes int
 }
 
 func (b *logBuffer) logf(format string, args ...any) {
 	b.mu.Lock()
-	b.lines = append(b.lines, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf(format, args...)
+	b.lines = append(b.lines, line)
+	b.bytes += len(line) + 1
 	b.mu.Unlock()
+}
+
+// size is how many bytes the server has logged so far.
+func (b *logBuffer) size() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bytes
 }
 
 func (b *logBuffer) tail(n int) string {

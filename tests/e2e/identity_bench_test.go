@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/hostsim"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // Identity-pool figures on hostsim (issue 4): GetId + GetCredentialsForIdentity per second,

@@ -48,6 +48,7 @@ var scenarios = []scenario{
 	{"BadInputs", scnBadInputs},
 	{"WireShape", scnWireShape},
 	{"EveryActionBadBodies", scnEveryActionBadBodies},
+	{"HugeInputs", scnHugeInputs},
 }
 
 // issueActions are the user-pool actions the issue "core: user pools on wazero" delivers; the

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // workerClock is the Worker's test clock (edgelocal.Options.TestClock): it stands still at
@@ -65,6 +65,7 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 		AdminKey:   testAdminSecret,
 		Clock:      workerClock{w},
 		Messages:   func() []message.Message { return w.Messages() },
+		LogBytes:   logs.size,
 		calls:      newCallLog(),
 	}
 }

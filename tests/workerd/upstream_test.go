@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/native/edgelocal"
-	"github.com/poolgate/poolgate/internal/gateway"
 )
 
 // TestSendUpstreamInWorkerd runs the glue's sendUpstream (edge/bridge.mjs) in workerd: an
@@ -57,10 +57,10 @@ func TestSendUpstreamInWorkerd(t *testing.T) {
 
 	send := func(url string) (int, http.Header, string) {
 		t.Helper()
-		u := gateway.Upstream{Method: "GET", URL: url, Header: [][2]string{{"X-Sent", "yes"}}, TimeoutMillis: 300,
+		u := handoff.Upstream{Method: "GET", URL: url, Header: [][2]string{{"X-Sent", "yes"}}, TimeoutMillis: 300,
 			ResponseHeader: [][2]string{{"X-Gateway", "added"}},
-			Unreachable:    gateway.Answer{Status: 502, Header: [][2]string{{"Content-Type", "application/json"}}, Body: `{"error":"bad_gateway"}`},
-			TimedOut:       gateway.Answer{Status: 504, Header: [][2]string{{"Content-Type", "application/json"}}, Body: `{"error":"gateway_timeout"}`}}
+			Unreachable:    handoff.Answer{Status: 502, Header: [][2]string{{"Content-Type", "application/json"}}, Body: `{"error":"bad_gateway"}`},
+			TimedOut:       handoff.Answer{Status: 504, Header: [][2]string{{"Content-Type", "application/json"}}, Body: `{"error":"gateway_timeout"}`}}
 		b, err := u.MarshalJSON()
 		if err != nil {
 			t.Fatal(err)

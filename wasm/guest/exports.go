@@ -16,7 +16,9 @@ import (
 	"unsafe"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/store"
@@ -159,8 +161,8 @@ func serve(b []byte) (resp *abi.Response) {
 	if err != nil {
 		return badRequest(err)
 	}
-	var taken *gateway.Upstream
-	req = req.WithContext(gateway.WithHandoff(req.Context(), func(u *gateway.Upstream) { taken = u }))
+	var taken *handoff.Upstream
+	req = req.WithContext(gateway.WithHandoff(req.Context(), func(u *handoff.Upstream) { taken = u }))
 	rec := &recorder{header: http.Header{}}
 	defer func() {
 		if v := recover(); v != nil {
@@ -170,7 +172,7 @@ func serve(b []byte) (resp *abi.Response) {
 	}()
 	app.ServeHTTP(rec, req)
 	if taken != nil {
-		return handoff(taken)
+		return handoffResponse(taken)
 	}
 	resp = rec.response()
 	if resp.Header.Get("Date") == "" {
@@ -179,8 +181,8 @@ func serve(b []byte) (resp *abi.Response) {
 	return resp
 }
 
-// handoff is the response that passes u to the host.
-func handoff(u *gateway.Upstream) *abi.Response {
+// handoffResponse is the response that passes u to the host.
+func handoffResponse(u *handoff.Upstream) *abi.Response {
 	b, err := u.MarshalJSON()
 	if err != nil {
 		return internalError(fmt.Errorf("guest: encoding the handoff: %w", err))
@@ -270,19 +272,21 @@ func (b *pendingBody) Close() error {
 
 func internalError(err error) *abi.Response {
 	logError("%v", err)
-	return errorResponse(http.StatusInternalServerError, "InternalErrorException", "Internal server error.")
+	return errorResponse(awsjson.Internal("Internal server error."))
 }
 
 func badRequest(err error) *abi.Response {
-	return errorResponse(http.StatusBadRequest, "InvalidParameterException", err.Error())
+	return errorResponse(awsjson.InvalidParameter("%s", err.Error()))
 }
 
-// errorResponse is a response in the JSON 1.1 error shape the Cognito clients parse.
-func errorResponse(status int, typ, msg string) *abi.Response {
-	h := http.Header{}
-	h.Set("Content-Type", "application/x-amz-json-1.1")
-	h.Set("X-Amzn-Errortype", typ)
+// errorResponse is e's envelope (awsjson.EnvelopeOf, as every host writes it) with a Date.
+func errorResponse(e *awsjson.Error) *abi.Response {
+	env := awsjson.EnvelopeOf(e)
+	h := make(http.Header, len(env.Header)+2)
+	for _, kv := range env.Header {
+		h.Set(kv[0], kv[1])
+	}
+	h.Set("Content-Length", strconv.Itoa(len(env.Body)))
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	body := fmt.Appendf(nil, `{"__type":%q,"message":%q}`, typ, msg)
-	return &abi.Response{Status: status, Header: h, Body: body}
+	return &abi.Response{Status: env.Status, Header: h, Body: env.Body}
 }

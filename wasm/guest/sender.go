@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/poolgate/poolgate/internal/abi"
+	"github.com/poolgate/poolgate/internal/bound"
 	"github.com/poolgate/poolgate/internal/message"
 )
 
@@ -31,8 +32,12 @@ func (hostSender) Send(ctx context.Context, m message.Message) error {
 	return nil
 }
 
-// logf writes one line to the host's log at info level.
-func logf(format string, args ...any) { hostLog(abi.LogInfo, fmt.Sprintf(format, args...)) }
+// logf writes one line to the host's log at info level, clipped to bound.LogBytes.
+func logf(format string, args ...any) {
+	hostLog(abi.LogInfo, bound.String(fmt.Sprintf(format, args...), bound.LogBytes))
+}
 
-// logError writes one line to the host's log at error level.
-func logError(format string, args ...any) { hostLog(abi.LogError, fmt.Sprintf(format, args...)) }
+// logError writes one line to the host's log at error level, clipped to bound.LogBytes.
+func logError(format string, args ...any) {
+	hostLog(abi.LogError, bound.String(fmt.Sprintf(format, args...), bound.LogBytes))
+}

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/bound"
 	"github.com/poolgate/poolgate/internal/message"
 )
 
@@ -281,6 +282,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	o.Logf = bound.Logf(o.Logf) // lines quote wrangler's output and the Worker's messages
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 90 * time.Second
 	}
@@ -395,11 +397,9 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		return nil, err
 	}
 	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			o.Logf("wrangler: %s", sc.Text())
-		}
+		// Read to the end whatever comes: a line Go's bufio.Scanner finds too long would end
+		// the reading, and wrangler would then block on its full pipe.
+		readLines(out, bound.LogBytes, func(line string) { o.Logf("wrangler: %s", line) })
 		w.waitErr = cmd.Wait()
 		close(w.done)
 	}()
@@ -612,4 +612,27 @@ func writeEnvFile(path string, vars map[string]string) error {
 		return fmt.Errorf("local: %w", err)
 	}
 	return nil
+}
+
+// readLines calls line for each line of r (without its line break) until r ends, each clipped
+// to max bytes (bound.String); the rest of a longer line is read and dropped.
+func readLines(r io.Reader, max int, line func(string)) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var cur []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(cur) <= max { // past max the line is cut anyway: keep no more of it
+			cur = append(cur, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if len(cur) > 0 {
+			line(bound.String(strings.TrimSuffix(strings.TrimSuffix(string(cur), "\n"), "\r"), max))
+		}
+		cur = cur[:0]
+		if err != nil {
+			return
+		}
+	}
 }

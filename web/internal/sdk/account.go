@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"errors"
 	"sort"
 )
 
@@ -178,8 +177,7 @@ func (c *Client) SignOut(ctx context.Context, global bool) error {
 		err = c.call(ctx, "RevokeToken", map[string]any{"ClientId": c.cfg.ClientID, "Token": st.RefreshToken}, nil)
 	}
 	c.clear()
-	var e *Error
-	if errors.As(err, &e) && e.Code == "NotAuthorizedException" {
+	if HasCode(err, CodeNotAuthorized) {
 		return nil // the tokens were already revoked or expired: signed out either way
 	}
 	return err

@@ -63,8 +63,7 @@ func (c *Client) GuestCredentials(ctx context.Context) (*Credentials, error) {
 	}
 	cr, err := c.credentialsFor(ctx, id, nil)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && (e.Code == "ResourceNotFoundException" || e.Code == "NotAuthorizedException") {
+		if HasCode(err, CodeResourceNotFound, CodeNotAuthorized) {
 			// The stored identity is gone or now belongs to a login: start a new guest identity.
 			c.cfg.Storage.Remove(c.identityKey())
 		}
@@ -99,8 +98,7 @@ func (c *Client) Credentials(ctx context.Context) (*Credentials, error) {
 	var cr *Credentials
 	if id, ok := c.cfg.Storage.Get(c.identityKey()); ok && id != "" {
 		cr, err = c.credentialsFor(ctx, id, logins)
-		var e *Error
-		if errors.As(err, &e) && (e.Code == "NotAuthorizedException" || e.Code == "ResourceConflictException" || e.Code == "ResourceNotFoundException") {
+		if HasCode(err, CodeNotAuthorized, CodeResourceConflict, CodeResourceNotFound) {
 			// That identity belongs to someone else (or is gone): use the login's own.
 			cr, err = nil, nil
 		}

@@ -202,8 +202,7 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 		"ClientId": c.cfg.ClientID, "RefreshToken": st.RefreshToken,
 	}, &out)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Code == "NotAuthorizedException" {
+		if HasCode(err, CodeNotAuthorized) {
 			c.clear()
 		}
 		return nil, err

@@ -3,7 +3,9 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -47,6 +49,19 @@ const (
 	CodeInvalidParam    = "InvalidParameterException"
 	CodeNoIdentityPool  = "IdentityPoolNotConfiguredException"
 )
+
+// Codes of the server's errors the SDK acts on (the server's names: internal/awsjson).
+const (
+	CodeNotAuthorized    = "NotAuthorizedException"
+	CodeResourceNotFound = "ResourceNotFoundException"
+	CodeResourceConflict = "ResourceConflictException"
+)
+
+// HasCode reports whether err is (or wraps) an *Error with one of codes.
+func HasCode(err error, codes ...string) bool {
+	var e *Error
+	return errors.As(err, &e) && slices.Contains(codes, e.Code)
+}
 
 func invalidParameter(format string, args ...any) *Error {
 	return &Error{Code: CodeInvalidParam, Message: fmt.Sprintf(format, args...)}

@@ -1,0 +1,227 @@
+package handoff
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Decode parses and checks an Upstream's JSON form: a method token, an absolute
+// http(s) URL, header names that are tokens and values without control characters other
+// than tab, statuses 100..999 and a positive timeout.
+func Decode(b []byte) (*Upstream, error) {
+	var u Upstream
+	if err := json.Unmarshal(b, &u); err != nil {
+		return nil, fmt.Errorf("handoff: upstream: %w", err)
+	}
+	if !validToken(u.Method) {
+		return nil, fmt.Errorf("handoff: upstream: method %q", u.Method)
+	}
+	p, err := url.Parse(u.URL)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return nil, fmt.Errorf("handoff: upstream: URL %q is not an absolute http(s) URL", u.URL)
+	}
+	if u.Host != "" && !validHeaderValue(u.Host) {
+		return nil, errors.New("handoff: upstream: bad host")
+	}
+	if u.TimeoutMillis <= 0 {
+		return nil, errors.New("handoff: upstream: timeout must be positive")
+	}
+	if u.Length < -1 {
+		return nil, errors.New("handoff: upstream: bad length")
+	}
+	for _, set := range [][][2]string{u.Header, u.ResponseHeader, u.Unreachable.Header, u.TimedOut.Header} {
+		if err := checkPairs(set); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range []Answer{u.Unreachable, u.TimedOut} {
+		if a.Status < 100 || a.Status > 999 {
+			return nil, fmt.Errorf("handoff: upstream: answer status %d", a.Status)
+		}
+	}
+	if r := u.Reuse; r != nil {
+		if r.TTLMillis <= 0 {
+			return nil, errors.New("handoff: upstream: reuse ttl must be positive")
+		}
+		for _, names := range [][]string{r.Drop, r.Unless} {
+			for _, n := range names {
+				if !validToken(n) || n != strings.ToLower(n) {
+					return nil, fmt.Errorf("handoff: upstream: reuse: bad header name %q", n)
+				}
+			}
+		}
+		if r.DropPrefix == "" || !validToken(r.DropPrefix) || r.DropPrefix != strings.ToLower(r.DropPrefix) {
+			return nil, errors.New("handoff: upstream: reuse: bad drop prefix")
+		}
+		if err := checkPairs(r.Set); err != nil {
+			return nil, err
+		}
+	}
+	return &u, nil
+}
+
+func checkPairs(set [][2]string) error {
+	for _, kv := range set {
+		if !validToken(kv[0]) || !validHeaderValue(kv[1]) {
+			return fmt.Errorf("handoff: upstream: bad header %q", kv[0])
+		}
+	}
+	return nil
+}
+
+// validHeaderValue reports whether v may be sent as a header value (RFC 9110 §5.5, with
+// obs-text allowed).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validToken reports whether s is an RFC 9110 token (header names, methods).
+func validToken(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON writes u's JSON form by hand: hosts in js/wasm hand one off per request, and
+// encoding/json's reflection costs there about as much as the rest of the handoff. The form
+// is the one encoding/json would write (strings with invalid UTF-8 get U+FFFD).
+func (u *Upstream) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 512+len(u.URL)+64*len(u.Header)+len(u.Unreachable.Body)+len(u.TimedOut.Body))
+	b = append(b, `{"method":`...)
+	b = appendJSONString(b, u.Method)
+	b = append(b, `,"url":`...)
+	b = appendJSONString(b, u.URL)
+	if u.Host != "" {
+		b = append(b, `,"host":`...)
+		b = appendJSONString(b, u.Host)
+	}
+	b = append(b, `,"header":`...)
+	b = appendPairs(b, u.Header)
+	b = append(b, `,"length":`...)
+	b = strconv.AppendInt(b, u.Length, 10)
+	if u.StripCORS {
+		b = append(b, `,"stripCORS":true`...)
+	}
+	if len(u.ResponseHeader) > 0 {
+		b = append(b, `,"responseHeader":`...)
+		b = appendPairs(b, u.ResponseHeader)
+	}
+	b = append(b, `,"timeoutMs":`...)
+	b = strconv.AppendInt(b, u.TimeoutMillis, 10)
+	b = append(b, `,"unreachable":`...)
+	b = appendAnswer(b, &u.Unreachable)
+	b = append(b, `,"timedOut":`...)
+	b = appendAnswer(b, &u.TimedOut)
+	if r := u.Reuse; r != nil {
+		b = append(b, `,"reuse":{"ttlMs":`...)
+		b = strconv.AppendInt(b, r.TTLMillis, 10)
+		b = append(b, `,"drop":`...)
+		b = appendStrings(b, r.Drop)
+		b = append(b, `,"dropPrefix":`...)
+		b = appendJSONString(b, r.DropPrefix)
+		b = append(b, `,"unless":`...)
+		b = appendStrings(b, r.Unless)
+		b = append(b, `,"set":`...)
+		b = appendPairs(b, r.Set)
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+func appendStrings(b []byte, list []string) []byte {
+	if list == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+func appendAnswer(b []byte, a *Answer) []byte {
+	b = append(b, `{"status":`...)
+	b = strconv.AppendInt(b, int64(a.Status), 10)
+	b = append(b, `,"header":`...)
+	b = appendPairs(b, a.Header)
+	b = append(b, `,"body":`...)
+	b = appendJSONString(b, a.Body)
+	return append(b, '}')
+}
+
+func appendPairs(b []byte, pairs [][2]string) []byte {
+	if pairs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, kv := range pairs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendJSONString(b, kv[0])
+		b = append(b, ',')
+		b = appendJSONString(b, kv[1])
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				switch c {
+				case '\n':
+					b = append(b, '\\', 'n')
+				case '\r':
+					b = append(b, '\\', 'r')
+				case '\t':
+					b = append(b, '\\', 't')
+				default:
+					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				}
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
