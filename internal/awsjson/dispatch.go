@@ -110,6 +110,7 @@ const (
 	keyRequest
 	keyOperation
 	keyCaller
+	keyDescribe // set by InputType: Handler returns its input without running
 )
 
 // RequestID returns the x-amzn-RequestId of the request being handled.
