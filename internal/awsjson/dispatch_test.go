@@ -224,7 +224,9 @@ func TestDispatch(t *testing.T) {
 		{name: "null map value", req: func() *http.Request {
 			return post(prefix+"Echo", `{"ClientId":"c","AuthParameters":{"DEVICE_KEY":null},"Count":null,"When":null}`)
 		}, status: 200, body: `{"ClientId":"c","Attributes":0}`},
-		{name: "admin call unsigned", req: func() *http.Request { return post(prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`) },
+		{name: "admin call unsigned", req: func() *http.Request {
+			return post(prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`)
+		},
 			status: 400, typ: "MissingAuthenticationTokenException", body: "Missing Authentication Token"},
 		{name: "admin call signed by the SDK", req: func() *http.Request {
 			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
