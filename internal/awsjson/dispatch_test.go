@@ -112,6 +112,7 @@ func newSafeDispatcher(logs *logSink) *Dispatcher {
 			return "", false
 		},
 		NewRequestID: func() string { return requestID },
+		Region:       "us-east-1",
 		Service:      "cognito-idp",
 		Logf:         logs.Logf,
 	})
@@ -249,6 +250,27 @@ func TestDispatch(t *testing.T) {
 		{name: "admin call for another service", req: func() *http.Request {
 			return sdkSigned(t, prefix+"AdminGetUser", `{}`, adminKey, adminSecret, "cognito-identity", "", testNow)
 		}, status: 400, typ: "InvalidSignatureException", body: "Credential should be scoped to correct service: 'cognito-idp'."},
+		{name: "admin call target replayed unsigned", req: func() *http.Request {
+			// Signed as AdminGetUser with the target left out of SignedHeaders, then retargeted.
+			r := post("", `{"UserPoolId":"us-east-1_p","Username":"alice"}`)
+			r.Header.Del("Content-Type")
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret},
+				r, sha256Hex(`{"UserPoolId":"us-east-1_p","Username":"alice"}`), "cognito-idp", "us-east-1", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("X-Amz-Target", prefix+"AdminGetUser")
+			return r
+		}, status: 400, typ: "InvalidSignatureException", body: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."},
+		{name: "admin call for another region", req: func() *http.Request {
+			r := post(prefix+"AdminGetUser", `{}`)
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret},
+				r, sha256Hex(`{}`), "cognito-idp", "eu-west-1", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}, status: 400, typ: "InvalidSignatureException", body: "Credential should be scoped to a valid region, not 'eu-west-1'."},
 		{name: "admin call stale", req: func() *http.Request {
 			return sdkSigned(t, prefix+"AdminGetUser", `{}`, adminKey, adminSecret, "cognito-idp", "", testNow.Add(-10*time.Minute))
 		}, status: 400, typ: "InvalidSignatureException"},
