@@ -111,6 +111,9 @@ var memberShapes = func() map[string]*shape {
 		"DeveloperProviderName":     {minLen: 1, maxLen: 128},
 		"DeveloperUserIdentifier":   {minLen: 1, maxLen: 1024},
 		"CustomRoleArn":             arn,
+		"Roles":                     {maxItems: 2, key: &shape{minLen: 1, maxLen: 128}, elem: arn},
+		"RoleMappings":              {maxItems: 10, key: providerName},
+		"PrincipalTags":             {maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}},
 		"OpenIdConnectProviderARNs": {elem: arn},
 		"SamlProviderARNs":          {elem: arn},
 	}

@@ -48,6 +48,8 @@ var scenarios = []scenario{
 	{"BadInputs", scnBadInputs},
 	{"WireShape", scnWireShape},
 	{"EveryActionBadBodies", scnEveryActionBadBodies},
+	{"EveryActionLongMembers", scnEveryActionLongMembers},
+	{"SigV4SignedHeadersAndScope", scnSigV4SignedHeadersAndScope},
 }
 
 // issueActions are the user-pool actions the issue "core: user pools on wazero" delivers; the
