@@ -2,7 +2,10 @@ package hostsim
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 )
 
 // deadlineWriter is a ResponseWriter that records the read deadlines set through
@@ -259,4 +265,81 @@ func TestSlowClientsAreCut(t *testing.T) {
 			t.Fatalf("a fourth connection got %d bytes (err %v), want it closed unanswered", n, err)
 		}
 	})
+}
+
+// TestSteadyStreamOutlivesIdleTimeout streams a gateway body in lockstep with the origin (the
+// next piece goes only after the origin's echo of the last came back) for several times the
+// body idle timeout: a body that keeps arriving is never cut, however long it lasts. Then the
+// client stops sending without ending the body, and the server's idle deadline ends it.
+func TestSteadyStreamOutlivesIdleTimeout(t *testing.T) {
+	const idle = 200 * time.Millisecond
+	ctx := context.Background()
+	origin := newBlobOrigin(t)
+	s := start(t, Options{ModuleBytes: realGuest.bytes(t), Addr: "127.0.0.1:0", Config: handoffConfig(origin.URL), BodyIdleTimeout: idle})
+	id, secret := s.AdminCredentials()
+	admin := cip.NewFromConfig(aws.Config{
+		Region:           s.Region(),
+		RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+		}),
+	}, func(o *cip.Options) { o.BaseEndpoint = aws.String(s.URL()) })
+	token := handoffToken(t, admin)
+
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second) // safety only
+	defer cancel()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL()+"/blob/duplex", pr)
+	req.Header.Set("Authorization", "Bearer "+token)
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		done <- result{resp, err}
+	}()
+	began := time.Now()
+	piece := []byte("piece 0;")
+	if _, err := pw.Write(piece); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	defer res.resp.Body.Close()
+	if res.resp.StatusCode != http.StatusOK {
+		t.Fatalf("duplex: %d", res.resp.StatusCode)
+	}
+	pieces := 0
+	for i := 1; time.Since(began) < 3*idle; i++ {
+		echo := make([]byte, len(piece))
+		if _, err := io.ReadFull(res.resp.Body, echo); err != nil || !bytes.Equal(echo, piece) {
+			t.Fatalf("echo of piece %d after %v: %q, %v", i-1, time.Since(began), echo, err)
+		}
+		piece = fmt.Appendf(nil, "piece %d;", i)
+		if _, err := pw.Write(piece); err != nil {
+			t.Fatal(err)
+		}
+		pieces = i
+	}
+	echo := make([]byte, len(piece))
+	if _, err := io.ReadFull(res.resp.Body, echo); err != nil || !bytes.Equal(echo, piece) {
+		t.Fatalf("echo of the last piece: %q, %v", echo, err)
+	}
+	t.Logf("%d pieces over %v with a %v idle timeout", pieces+1, time.Since(began), idle)
+
+	// Stalled: the server ends the request body at its idle deadline, and with it the exchange.
+	stalled := time.Now()
+	rest, _ := io.ReadAll(res.resp.Body)
+	if ctx.Err() != nil {
+		t.Fatal("the stalled body was not cut; the test's safety deadline ended it")
+	}
+	if len(rest) != 0 {
+		t.Fatalf("the origin echoed %q after the client stopped", rest)
+	}
+	t.Logf("a stalled body ended %v after the last piece", time.Since(stalled))
 }
