@@ -23,7 +23,8 @@ import (
 // (abi.BodyRead). A request the guest's gateway lets through comes back as a handoff, which
 // is sent to its origin here, after the instance is free again and under the client's
 // context: the body (what the guest read of it, then the rest) and the origin's response
-// stream through without a size limit.
+// stream through without a size limit. Every body must keep arriving (Options.BodyIdleTimeout,
+// see progressBody); one read for the guest must also arrive whole within Options.BodyTimeout.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.assets.serve(w, r) {
 		return
