@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf16"
 )
 
 // shapeInput has one member of every shape kind the table gives, named as Cognito names them.
@@ -41,6 +42,8 @@ type shapeInput struct {
 	Tagged                  string `validate:"Username"`
 	OptedOut                string `json:"UserPoolIdCopy" validate:"-"`
 	DeveloperUserIdentifier string
+	Roles                   map[string]string
+	PrincipalTags           map[string]string
 }
 
 type shapeAttribute struct {
@@ -167,6 +170,13 @@ func TestShapes(t *testing.T) {
 			"1 validation error detected: Value at 'logins' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length greater than or equal to 1]"},
 		{"identities to delete 61", `{"IdentityIdsToDelete":[` + strings.Repeat(`"a:0",`, 60) + `"a:0"]}`,
 			"1 validation error detected: Value at 'identityIdsToDelete' failed to satisfy constraint: Member must have length less than or equal to 60"},
+		{"roles", `{"Roles":{"authenticated":"arn:aws:iam::000000000000:role/auth"}}`, ""},
+		{"roles arn short", `{"Roles":{"authenticated":"arn:x"}}`,
+			"1 validation error detected: Value at 'roles' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length greater than or equal to 20]"},
+		{"roles 3 entries", `{"Roles":{"a":"arn:aws:iam::000000000000:role/a","b":"arn:aws:iam::000000000000:role/b","c":"arn:aws:iam::000000000000:role/c"}}`,
+			"1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2"},
+		{"principal tag value 257", `{"PrincipalTags":{"k":"` + long(257) + `"}}`,
+			"1 validation error detected: Value at 'principalTags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256]"},
 		{"free member", `{"Free":"` + long(300000) + `"}`, ""},
 		{"tagged member takes the tag's shape", `{"Tagged":"a b"}`,
 			`1 validation error detected: Value at 'tagged' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`},
@@ -241,4 +251,42 @@ func TestInputTypeOfHandler(t *testing.T) {
 	if got := InputType(raw); got != nil {
 		t.Fatalf("InputType of a raw handler = %v, want nil", got)
 	}
+}
+
+// FuzzShapes: Decode never fails other than with a 400, and what it accepts keeps the bounds,
+// checked here with unicode's per-category functions rather than the shapes' own code.
+func FuzzShapes(f *testing.F) {
+	f.Add(`{"UserPoolId":"us-east-1_abc","Username":"Zoë","ClientId":"abc+1"}`)
+	f.Add(`{"Username":"a\u00a0b","UserPoolId":"_x"}`)
+	f.Add(`{"Logins":{"k":"v"},"IdentityId":"a:0-f"}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var in shapeInput
+		err := Decode([]byte(body), &in)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("Decode(%q) = %v, want a 400 *Error", body, err)
+			}
+			return
+		}
+		if in.Username != "" {
+			if n := len(utf16.Encode([]rune(in.Username))); n > 128 {
+				t.Fatalf("accepted a username of %d UTF-16 units", n)
+			}
+			for _, r := range in.Username {
+				if !isLetterMarkSymbolNumberPunct(r) {
+					t.Fatalf("accepted a username with %U", r)
+				}
+			}
+		}
+		if in.UserPoolId != "" {
+			i := strings.LastIndexByte(in.UserPoolId, '_')
+			if len(in.UserPoolId) > 55 || i < 1 || i == len(in.UserPoolId)-1 || strings.Trim(in.UserPoolId[i+1:], "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+				t.Fatalf("accepted the pool id %q", in.UserPoolId)
+			}
+		}
+		if len(in.Logins) > 10 {
+			t.Fatalf("accepted %d logins", len(in.Logins))
+		}
+	})
 }
