@@ -54,6 +54,7 @@ var memberShapes = func() map[string]*shape {
 	arn := &shape{minLen: 20, maxLen: 2048}
 	code := &shape{minLen: 1, maxLen: 2048, char: notSpace, pattern: `[\S]+`}
 	url := &shape{minLen: 1, maxLen: 1024}
+	tags := &shape{maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}}
 	providerName := &shape{minLen: 1, maxLen: 128}
 	attribute := map[string]*shape{"Name": attrName, "Value": {maxLen: 2048}}
 	authEntries := &shape{entries: map[string]*shape{"USERNAME": username, "DEVICE_KEY": deviceKey}}
@@ -91,6 +92,11 @@ var memberShapes = func() map[string]*shape {
 		"AuthParameters":             authEntries,
 		"ChallengeResponses":         authEntries,
 		"Schema.Name":                visible(20),
+		"EmailVerificationMessage":   {maxLen: 20000},
+		"EmailVerificationSubject":   {maxLen: 140},
+		"SmsVerificationMessage":     {maxLen: 140},
+		"SmsAuthenticationMessage":   {maxLen: 140},
+		"UserPoolTags":               tags,
 		"CallbackURLs":               {maxItems: 100, elem: url},
 		"LogoutURLs":                 {maxItems: 100, elem: url},
 		"DefaultRedirectURI":         url,
@@ -114,6 +120,7 @@ var memberShapes = func() map[string]*shape {
 		"Roles":                     {maxItems: 2, key: &shape{minLen: 1, maxLen: 128}, elem: arn},
 		"RoleMappings":              {maxItems: 10, key: providerName},
 		"PrincipalTags":             {maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}},
+		"IdentityPoolTags":          tags,
 		"OpenIdConnectProviderARNs": {elem: arn},
 		"SamlProviderARNs":          {elem: arn},
 	}

@@ -44,6 +44,8 @@ type shapeInput struct {
 	DeveloperUserIdentifier string
 	Roles                   map[string]string
 	PrincipalTags           map[string]string
+	UserPoolTags            map[string]string
+	SmsVerificationMessage  string
 }
 
 type shapeAttribute struct {
@@ -177,6 +179,10 @@ func TestShapes(t *testing.T) {
 			"1 validation error detected: Value at 'roles' failed to satisfy constraint: Member must have length less than or equal to 2"},
 		{"principal tag value 257", `{"PrincipalTags":{"k":"` + long(257) + `"}}`,
 			"1 validation error detected: Value at 'principalTags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256]"},
+		{"pool tag key 129", `{"UserPoolTags":{"` + long(129) + `":"v"}}`,
+			"1 validation error detected: Value at 'userPoolTags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128]"},
+		{"sms message 141", `{"SmsVerificationMessage":"` + long(141) + `"}`,
+			"1 validation error detected: Value at 'smsVerificationMessage' failed to satisfy constraint: Member must have length less than or equal to 140"},
 		{"free member", `{"Free":"` + long(300000) + `"}`, ""},
 		{"tagged member takes the tag's shape", `{"Tagged":"a b"}`,
 			`1 validation error detected: Value at 'tagged' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`},

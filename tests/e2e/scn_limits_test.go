@@ -89,6 +89,8 @@ var identifierMax = map[string]int{
 	"Logins.key": 128, "Logins.USERNAME": 50000, "SupportedLoginProviders.key": 128, "SupportedLoginProviders.USERNAME": 128,
 	"Roles.key": 128, "Roles.USERNAME": 2048, "PrincipalTags.key": 128, "PrincipalTags.USERNAME": 256,
 	"DefaultRedirectURI": 1024, "CallbackURLs": 1024, "LogoutURLs": 1024, "SupportedIdentityProviders": 32,
+	"EmailVerificationMessage": 20000, "EmailVerificationSubject": 140, "SmsVerificationMessage": 140, "SmsAuthenticationMessage": 140,
+	"UserPoolTags.key": 128, "UserPoolTags.USERNAME": 256, "IdentityPoolTags.key": 128, "IdentityPoolTags.USERNAME": 256,
 	"ReadAttributes": 2048, "WriteAttributes": 2048, "AllowedOAuthScopes": 256, "OpenIdConnectProviderARNs": 2048, "SamlProviderARNs": 2048,
 }
 
