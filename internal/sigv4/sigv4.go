@@ -248,10 +248,11 @@ func carries(h http.Header, name string) bool {
 	return false
 }
 
-// unsignedHeader is the refusal of a request that carries header without signing it, in the
-// wording AWS uses for an unsigned Host.
+// unsignedHeader is the refusal of a request that carries header without signing it: AWS's
+// wording for headers left out of the signature (S3 and API Gateway add the names apart, as
+// HeadersNotSigned; the JSON protocol has only the message, so they follow it).
 func unsignedHeader(header string) *Error {
-	return NewError(InvalidSignature, "'%s' must be a 'SignedHeader' in the AWS Authorization.", header)
+	return NewError(InvalidSignature, "There were headers present in the request which were not signed: %s", strings.ToLower(header))
 }
 
 func checkSkew(signedAt, now time.Time, maxSkew time.Duration) error {

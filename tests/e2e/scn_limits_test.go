@@ -343,7 +343,7 @@ func scnSigV4SignedHeadersAndScope(t *testing.T, ep *Endpoint) {
 	req.Header.Set("X-Amz-Target", idp+"AdminDisableUser")
 	r := ep.doAPI(t, req)
 	wantRawError(t, r, "InvalidSignatureException")
-	if msg := errorMessage(r); msg != "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization." {
+	if msg := errorMessage(r); msg != "There were headers present in the request which were not signed: x-amz-target" {
 		t.Errorf("replay message %q", msg)
 	}
 	u := call(ep.Admin().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool), Username: aws.String("replayed")})).must(t)
