@@ -121,7 +121,9 @@ type Options struct {
 	// waiting for its next request (default 2 min).
 	ReadHeaderTimeout, BodyIdleTimeout, BodyTimeout, IdleTimeout time.Duration
 	// MaxConnsPerClient bounds the connections one client IP address may hold open at once
-	// (default 64; negative: unbounded); further ones are closed as they are accepted.
+	// (default 64; negative: unbounded); further ones are closed as they are accepted. The
+	// address is the TCP peer's: behind a reverse proxy every client shares the proxy's, so
+	// raise the bound there or turn it off.
 	MaxConnsPerClient int
 
 	// AssetsDir, when set, is a directory of static files (the sign-in app, build/web) served
