@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -92,17 +91,4 @@ func (h *host) bodyRead(ctx context.Context, mod api.Module, stack []uint64) {
 		h.logf("hostsim: body_read: reading the request body: %v", err)
 		stack[0] = fail(abi.CodeInternal)
 	}
-}
-
-// bodyDeadline makes reads of the request body fail at deadline, so a client that stops
-// sending cannot hold a guest past its deadline (wazero cannot stop a host function), and
-// returns the function that lifts it again. It does nothing when w does not support read
-// deadlines (a handler called without a server). Lifting it also lifts a deadline of the
-// server's own (http.Server.ReadTimeout; hostsim's server sets none).
-func bodyDeadline(w http.ResponseWriter, deadline time.Time) (lift func()) {
-	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(deadline) != nil {
-		return func() {}
-	}
-	return func() { _ = rc.SetReadDeadline(time.Time{}) }
 }

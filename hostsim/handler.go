@@ -23,7 +23,8 @@ import (
 // (abi.BodyRead). A request the guest's gateway lets through comes back as a handoff, which
 // is sent to its origin here, after the instance is free again and under the client's
 // context: the body (what the guest read of it, then the rest) and the origin's response
-// stream through without a size limit.
+// stream through without a size limit. Every body must keep arriving (Options.BodyIdleTimeout,
+// see progressBody); one read for the guest must also arrive whole within Options.BodyTimeout.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.assets.serve(w, r) {
 		return
@@ -40,16 +41,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		RemoteAddr: r.RemoteAddr,
 		Header:     r.Header,
 	}
+	var progress *progressBody
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		progress = newProgressBody(w, r.Body, s.limits.bodyIdle)
+		r.Body = progress
+	}
 	var pending *pendingBody
 	if needsBody(r) {
+		if progress != nil {
+			progress.setLimit(time.Now().Add(s.limits.body))
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			switch {
+			case errors.As(err, &tooBig):
 				s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "The request body is larger than %d bytes.", maxRequestBytes))
-				return
+			case isTimeout(err):
+				s.writeError(w, r, requestTimeout())
+			default:
+				s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "Could not read the request body."))
 			}
-			s.writeError(w, r, awsjson.New(awsjson.ErrSerialization, "Could not read the request body."))
 			return
 		}
 		msg.Body = body
@@ -67,11 +79,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithTimeout(withFetchSlot(context.WithoutCancel(r.Context())), s.timeout)
 	defer cancel()
-	liftDeadline := func() {}
 	if pending != nil {
+		// The guest's reads end by its deadline too: wazero cannot stop a host function.
 		ctx = withPendingBody(ctx, pending)
 		deadline, _ := ctx.Deadline()
-		liftDeadline = bodyDeadline(w, deadline)
+		progress.setLimit(deadline)
 	}
 	var resp *abi.Response
 	err := s.pool.do(ctx, func(in *instance) error {
@@ -94,7 +106,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, awsjson.Internal("Internal server error."))
 		return
 	}
-	liftDeadline()
+	if pending != nil {
+		progress.setLimit(time.Time{}) // the origin gets the rest at the client's pace
+	}
 	if resp.Status == abi.StatusHandoff {
 		body := io.NopCloser(bytes.NewReader(msg.Body))
 		if pending != nil {
@@ -121,6 +135,11 @@ func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request, uri strin
 		return
 	}
 	handoff.Serve(w, r, body, u, originTransport, s.logf)
+}
+
+// requestTimeout is the answer to a body that stopped arriving (S3's wording for the same).
+func requestTimeout() *awsjson.Error {
+	return awsjson.New(awsjson.ErrRequestTimeout, "Your socket connection to the server was not read from or written to within the timeout period.")
 }
 
 // writeError answers for the host itself (the guest never saw the request) in the shape the

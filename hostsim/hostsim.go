@@ -114,6 +114,19 @@ type Options struct {
 	// Logf receives the host's and the guest's log lines. Default log.Printf.
 	Logf func(format string, args ...any)
 
+	// ReadHeaderTimeout bounds reading a request's head (default 10 s). BodyIdleTimeout bounds
+	// the wait for each part of a request body (default 30 s): a body that stops arriving
+	// ends with 408, one that streams slowly but steadily to a gateway origin is not cut.
+	// BodyTimeout bounds reading the whole of a body that hostsim reads for the guest (the
+	// JSON APIs', at most 8 MiB; default 30 s). IdleTimeout bounds a keep-alive connection
+	// waiting for its next request (default 2 min).
+	ReadHeaderTimeout, BodyIdleTimeout, BodyTimeout, IdleTimeout time.Duration
+	// MaxConnsPerClient bounds the connections one client IP address may hold open at once
+	// (default 64; negative: unbounded); further ones are closed as they are accepted. The
+	// address is the TCP peer's: behind a reverse proxy every client shares the proxy's, so
+	// raise the bound there or turn it off.
+	MaxConnsPerClient int
+
 	// AssetsDir, when set, is a directory of static files (the sign-in app, build/web) served
 	// for GET requests whose path names a file in it, "/" being index.html; see assets.go.
 	AssetsDir string
@@ -131,6 +144,7 @@ type Server struct {
 	opts       Options
 	logf       func(format string, args ...any)
 	timeout    time.Duration
+	limits     limits
 	rt         wazero.Runtime
 	cache      wazero.CompilationCache
 	pool       *pool
@@ -154,7 +168,7 @@ const maxRequestBytes = 8 << 20
 // Start compiles the module, starts its first instance (which validates the runtime
 // configuration), applies Options.Config and starts serving.
 func Start(ctx context.Context, o Options) (_ *Server, err error) {
-	s := &Server{opts: o, logf: o.Logf, timeout: o.RequestTimeout, stop: make(chan struct{}), assets: newAssets(o.AssetsDir)}
+	s := &Server{opts: o, logf: o.Logf, timeout: o.RequestTimeout, limits: resolveLimits(&o), stop: make(chan struct{}), assets: newAssets(o.AssetsDir)}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -306,11 +320,14 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	if s.listener != nil {
-		s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+		// No ReadTimeout or WriteTimeout: gateway bodies stream for as long as they make
+		// progress (see progressBody).
+		s.http = &http.Server{Handler: s, ReadHeaderTimeout: s.limits.readHeader, IdleTimeout: s.limits.idle}
+		ln := newClientLimitListener(s.listener, s.limits.maxConnsPerClient, s.logf)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.logf("hostsim: serve: %v", err)
 			}
 		}()

@@ -12,10 +12,14 @@ import (
 )
 
 // Handler adapts a typed action function. It decodes the body into a new In (see Decode),
-// calls fn, and returns its *Out (nil becomes {} on the wire).
+// calls fn, and returns its *Out (nil becomes {} on the wire). Called under a context from
+// InputType, it returns a new *In without decoding or calling fn.
 func Handler[In, Out any](fn func(context.Context, *In) (*Out, error)) func(context.Context, []byte) (any, error) {
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
+		if ctx.Value(keyDescribe) != nil {
+			return in, nil
+		}
 		if err := Decode(body, in); err != nil {
 			return nil, err
 		}
@@ -30,6 +34,20 @@ func Handler[In, Out any](fn func(context.Context, *In) (*Out, error)) func(cont
 	}
 }
 
+// InputType returns the input struct type of an action built with Handler (nil for any other
+// Handle), so that tests can enumerate every member of every registered action.
+func InputType(a Action) reflect.Type {
+	v, err := a.Handle(context.WithValue(context.Background(), keyDescribe, true), nil)
+	if err != nil || v == nil {
+		return nil
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	return t.Elem()
+}
+
 // Decode decodes a request body into dst (a pointer to a struct) the way the service does:
 //   - the body must be a JSON object; an empty body is {};
 //   - members whose value is null are absent, at every depth (clients send null map values);
@@ -38,14 +56,18 @@ func Handler[In, Out any](fn func(context.Context, *In) (*Out, error)) func(cont
 //   - a field tagged `aws:"required"` that is absent or null, or an empty string, is a 400
 //     InvalidParameterException in AWS's validation wording with the lower-camel member path
 //     ("userAttributes.1.member.name"); required fields of nested structs are checked when
-//     the enclosing member is present.
+//     the enclosing member is present;
+//   - a present member whose value breaks the shape Cognito's model gives it (its length,
+//     pattern, range or size; see memberShapes) is a 400 InvalidParameterException in the same
+//     wording, without the value ("Value at 'userPoolId' failed to satisfy constraint: Member
+//     must have length less than or equal to 55"). All problems are reported, in field order.
 func Decode(body []byte, dst any) error {
 	body = trimJSONSpace(body)
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
 	if body[0] != '{' {
-		return New("SerializationException", "Request body must be a JSON object.")
+		return New(ErrSerialization, "Request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -54,7 +76,7 @@ func Decode(body []byte, dst any) error {
 		return serializationError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return New("SerializationException", "Request body holds more than one JSON value.")
+		return New(ErrSerialization, "Request body holds more than one JSON value.")
 	}
 	if stripNulls(tree) {
 		var err error
@@ -73,7 +95,7 @@ func Decode(body []byte, dst any) error {
 		return nil
 	}
 	var problems []string
-	validate(v, tree, "", &problems)
+	validate(v, tree, "", "", &problems)
 	switch len(problems) {
 	case 0:
 		return nil
@@ -122,19 +144,19 @@ func stripNulls(v any) bool {
 
 func serializationError(err error) *Error {
 	if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
-		return New("SerializationException", "Malformed JSON at byte %d: %s.", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
+		return New(ErrSerialization, "Malformed JSON at byte %d: %s.", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
 	}
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		member := te.Field
 		if member == "" {
 			member = "(body)"
 		}
-		return New("SerializationException", "Cannot deserialize member '%s': expected %s, got %s.", member, describeType(te.Type), describeValue(te.Value))
+		return New(ErrSerialization, "Cannot deserialize member '%s': expected %s, got %s.", member, describeType(te.Type), describeValue(te.Value))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return New("SerializationException", "Malformed JSON: unexpected end of input.")
+		return New(ErrSerialization, "Malformed JSON: unexpected end of input.")
 	}
-	return New("SerializationException", "Cannot deserialize the request body: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	return New(ErrSerialization, "Cannot deserialize the request body: %s.", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 func describeType(t reflect.Type) string {
@@ -184,8 +206,10 @@ func describeValue(v string) string {
 }
 
 // validate appends a problem for every required field of struct v that the JSON object
-// tree lacks, recursing into present struct members and lists of structs.
-func validate(v reflect.Value, tree map[string]any, path string, problems *[]string) {
+// tree lacks, and for every present member whose value breaks its shape (see memberShapes),
+// recursing into present struct members and lists of structs. parent is the JSON name of the
+// member v is the value of ("" at the top).
+func validate(v reflect.Value, tree map[string]any, path, parent string, problems *[]string) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -196,7 +220,7 @@ func validate(v reflect.Value, tree map[string]any, path string, problems *[]str
 		fv := v.Field(i)
 		if f.Anonymous && !tagged && derefType(f.Type).Kind() == reflect.Struct {
 			if fv = derefValue(fv); fv.IsValid() {
-				validate(fv, tree, path, problems)
+				validate(fv, tree, path, parent, problems)
 			}
 			continue
 		}
@@ -222,43 +246,54 @@ func validate(v reflect.Value, tree map[string]any, path string, problems *[]str
 		if !fv.IsValid() {
 			continue
 		}
+		if s := shapeOf(f, parent, name); s != nil {
+			s.check(fv, member, problems)
+		}
 		switch fv.Kind() {
 		case reflect.Struct:
-			if obj, ok := raw.(map[string]any); ok && hasRequired(fv.Type(), 0) {
-				validate(fv, obj, member+".", problems)
+			if obj, ok := raw.(map[string]any); ok && hasChecks(fv.Type(), name, 0) {
+				validate(fv, obj, member+".", name, problems)
 			}
 		case reflect.Slice, reflect.Array:
 			list, ok := raw.([]any)
-			if !ok || !hasRequired(derefType(fv.Type().Elem()), 0) {
+			if !ok || !hasChecks(derefType(fv.Type().Elem()), name, 0) {
 				continue
 			}
 			for j := 0; j < fv.Len() && j < len(list); j++ {
 				obj, ok := list[j].(map[string]any)
 				ev := derefValue(fv.Index(j))
 				if ok && ev.IsValid() && ev.Kind() == reflect.Struct {
-					validate(ev, obj, fmt.Sprintf("%s.%d.member.", member, j+1), problems)
+					validate(ev, obj, fmt.Sprintf("%s.%d.member.", member, j+1), name, problems)
 				}
 			}
 		}
 	}
 }
 
-// hasRequired reports whether struct type t has a required field at any depth, so that
-// validation does not walk large inputs that have nothing to check.
-func hasRequired(t reflect.Type, depth int) bool {
+// hasChecks reports whether struct type t (the value of member parent) has a required field
+// or a field with a shape at any depth, so that validation does not walk large inputs that
+// have nothing to check.
+func hasChecks(t reflect.Type, parent string, depth int) bool {
 	if t.Kind() != reflect.Struct || depth > 8 {
 		return false
 	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if f.Tag.Get("aws") == "required" {
+		name, _ := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		if f.Tag.Get("aws") == "required" || shapeOf(f, parent, name) != nil {
 			return true
 		}
 		ft := derefType(f.Type)
 		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array {
 			ft = derefType(ft.Elem())
 		}
-		if hasRequired(ft, depth+1) {
+		if f.Anonymous {
+			name = parent
+		}
+		if hasChecks(ft, name, depth+1) {
 			return true
 		}
 	}

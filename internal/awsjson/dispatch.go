@@ -56,6 +56,8 @@ type DispatcherConfig struct {
 	// Service is the SigV4 service name the credential scope must carry ("cognito-idp",
 	// "cognito-identity"); empty accepts any.
 	Service string
+	// Region is the region the credential scope must carry (the server's); empty accepts any.
+	Region string
 	// Logf receives handler failures and recovered panics; nil means log.Printf.
 	Logf func(format string, args ...any)
 }
@@ -110,6 +112,7 @@ const (
 	keyRequest
 	keyOperation
 	keyCaller
+	keyDescribe // set by InputType: Handler returns its input without running
 )
 
 // RequestID returns the x-amzn-RequestId of the request being handled.
@@ -212,6 +215,9 @@ func (d *Dispatcher) verify(r *http.Request, body []byte) (*sigv4.Result, error)
 		Now:     d.cfg.Now(),
 		MaxSkew: sigv4.DefaultMaxSkew,
 		Service: d.cfg.Service,
+		Region:  d.cfg.Region,
+		// An unsigned X-Amz-Target would let a captured call be replayed as another action.
+		MustSign: []string{"X-Amz-Target", "Content-Type"},
 		Lookup: func(akid, token string) (string, error) {
 			if creds == nil {
 				return "", sigv4.UnknownKey()

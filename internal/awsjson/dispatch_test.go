@@ -112,6 +112,7 @@ func newSafeDispatcher(logs *logSink) *Dispatcher {
 			return "", false
 		},
 		NewRequestID: func() string { return requestID },
+		Region:       "us-east-1",
 		Service:      "cognito-idp",
 		Logf:         logs.Logf,
 	})
@@ -224,17 +225,19 @@ func TestDispatch(t *testing.T) {
 		{name: "null map value", req: func() *http.Request {
 			return post(prefix+"Echo", `{"ClientId":"c","AuthParameters":{"DEVICE_KEY":null},"Count":null,"When":null}`)
 		}, status: 200, body: `{"ClientId":"c","Attributes":0}`},
-		{name: "admin call unsigned", req: func() *http.Request { return post(prefix+"AdminGetUser", `{"UserPoolId":"p","Username":"alice"}`) },
+		{name: "admin call unsigned", req: func() *http.Request {
+			return post(prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`)
+		},
 			status: 400, typ: "MissingAuthenticationTokenException", body: "Missing Authentication Token"},
 		{name: "admin call signed by the SDK", req: func() *http.Request {
-			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"p","Username":"alice"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
+			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
 		}, status: 200, body: `{"Username":"alice","Enabled":true,"UserStatus":"CONFIRMED","UserCreateDate":1795379937.123,"UserAttributes":[{"Name":"email","Value":"alice@example.com"}]}`},
 		{name: "admin call wrongly signed", req: func() *http.Request {
-			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"p","Username":"alice"}`, adminKey, "wrong", "cognito-idp", "", testNow)
+			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`, adminKey, "wrong", "cognito-idp", "", testNow)
 		}, status: 400, typ: "InvalidSignatureException"},
 		{name: "admin call body swapped", req: func() *http.Request {
-			r := sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"p","Username":"alice"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
-			swapped := `{"UserPoolId":"p","Username":"mallory"}`
+			r := sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
+			swapped := `{"UserPoolId":"us-east-1_p","Username":"mallory"}`
 			r.Body, r.ContentLength = io.NopCloser(strings.NewReader(swapped)), int64(len(swapped))
 			return r
 		}, status: 400, typ: "InvalidSignatureException"},
@@ -247,11 +250,32 @@ func TestDispatch(t *testing.T) {
 		{name: "admin call for another service", req: func() *http.Request {
 			return sdkSigned(t, prefix+"AdminGetUser", `{}`, adminKey, adminSecret, "cognito-identity", "", testNow)
 		}, status: 400, typ: "InvalidSignatureException", body: "Credential should be scoped to correct service: 'cognito-idp'."},
+		{name: "admin call target replayed unsigned", req: func() *http.Request {
+			// Signed as AdminGetUser with the target left out of SignedHeaders, then retargeted.
+			r := post("", `{"UserPoolId":"us-east-1_p","Username":"alice"}`)
+			r.Header.Del("Content-Type")
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret},
+				r, sha256Hex(`{"UserPoolId":"us-east-1_p","Username":"alice"}`), "cognito-idp", "us-east-1", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("X-Amz-Target", prefix+"AdminGetUser")
+			return r
+		}, status: 400, typ: "InvalidSignatureException", body: "There were headers present in the request which were not signed: x-amz-target"},
+		{name: "admin call for another region", req: func() *http.Request {
+			r := post(prefix+"AdminGetUser", `{}`)
+			err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret},
+				r, sha256Hex(`{}`), "cognito-idp", "eu-west-1", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}, status: 400, typ: "InvalidSignatureException", body: "Credential should be scoped to a valid region, not 'eu-west-1'."},
 		{name: "admin call stale", req: func() *http.Request {
 			return sdkSigned(t, prefix+"AdminGetUser", `{}`, adminKey, adminSecret, "cognito-idp", "", testNow.Add(-10*time.Minute))
 		}, status: 400, typ: "InvalidSignatureException"},
 		{name: "admin call validated after signature", req: func() *http.Request {
-			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"p"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
+			return sdkSigned(t, prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p"}`, adminKey, adminSecret, "cognito-idp", "", testNow)
 		}, status: 400, typ: "InvalidParameterException",
 			body: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null"},
 		{name: "typed error wrapped", req: func() *http.Request { return post(prefix+"Wrapped", `{}`) }, status: 400, typ: "ExpiredCodeException",
@@ -458,7 +482,7 @@ func FuzzDispatch(f *testing.F) {
 	f.Add(prefix+"Echo", `{"Meta":{"Source":""},"UserAttributes":[{}]}`)
 	f.Add(prefix+"Echo", `{"When":1e400}`)
 	f.Add(prefix+"Echo", `{"ClientId":"\ud800","Count":1.5}`)
-	f.Add(prefix+"AdminGetUser", `{"UserPoolId":"p","Username":"alice"}`)
+	f.Add(prefix+"AdminGetUser", `{"UserPoolId":"us-east-1_p","Username":"alice"}`)
 	f.Add(prefix+"NilOut", "")
 	f.Add(prefix+"Typed", `{"ClientId":"c","When":99999999999.999999999,"Meta":{"Source":"s"},"UserAttributes":[{"Name":"a","Value":null}]}`)
 	f.Add(prefix+"Reason", `{}`)

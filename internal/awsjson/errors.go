@@ -15,10 +15,14 @@ type Type string
 func (t Type) Error() string { return string(t) }
 
 // Status is the HTTP status Cognito answers the type with: 500 for InternalErrorException,
-// 400 for every other type poolgate sends.
+// 408 for RequestTimeoutException (a body that stopped arriving), 400 for every other type
+// poolgate sends.
 func (t Type) Status() int {
-	if t == ErrInternal {
+	switch t {
+	case ErrInternal:
 		return http.StatusInternalServerError
+	case ErrRequestTimeout:
+		return http.StatusRequestTimeout
 	}
 	return http.StatusBadRequest
 }
@@ -64,6 +68,7 @@ const (
 	ErrInvalidSignature                 Type = "InvalidSignatureException"
 	ErrExpiredToken                     Type = "ExpiredTokenException"
 	ErrAccessDenied                     Type = "AccessDeniedException"
+	ErrRequestTimeout                   Type = "RequestTimeoutException"
 )
 
 // Error is a Cognito-shaped wire error: its Type becomes the body's "__type" and the

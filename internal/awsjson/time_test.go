@@ -107,7 +107,7 @@ func TestDecodeEmbeddedAndTags(t *testing.T) {
 	if e.Message != want {
 		t.Errorf("message = %q\nwant      %q", e.Message, want)
 	}
-	if err := Decode([]byte(`{"UserPoolId":"p","name":"n"}`), &v); err != nil || v.UserPoolId != "p" || v.Name != "n" {
+	if err := Decode([]byte(`{"UserPoolId":"us-east-1_p","name":"n"}`), &v); err != nil || v.UserPoolId != "us-east-1_p" || v.Name != "n" {
 		t.Errorf("Decode = %v, %+v", err, v)
 	}
 	var m map[string]any

@@ -169,7 +169,7 @@ func TestManageIdentityPools(t *testing.T) {
 	_, err = e.idAdmin.ListIdentityPools(ctx, &ci.ListIdentityPoolsInput{MaxResults: aws.Int32(2), NextToken: aws.String("forged")})
 	wantAPIError(t, err, "InvalidParameterException", "pagination token")
 	_, err = e.idAdmin.ListIdentityPools(ctx, &ci.ListIdentityPoolsInput{MaxResults: aws.Int32(61)})
-	wantAPIError(t, err, "InvalidParameterException", "between 1 and 60")
+	wantAPIError(t, err, "InvalidParameterException", "less than or equal to 60")
 
 	// Identities: list, describe, delete.
 	var ids []string

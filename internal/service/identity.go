@@ -40,6 +40,7 @@ func (s *Service) initIdentity(mux *http.ServeMux) error {
 		Now:         s.cfg.Now,
 		Credentials: s.adminCredentials,
 		Service:     "cognito-identity",
+		Region:      s.cfg.Region,
 		Logf:        s.cfg.Logf,
 	})
 	s.cognitoIdentity.Register(s.identityPools.Actions()...)

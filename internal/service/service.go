@@ -125,6 +125,7 @@ func New(cfg Config) (*Service, error) {
 		Now:         cfg.Now,
 		Credentials: s.adminCredentials,
 		Service:     "cognito-idp",
+		Region:      cfg.Region,
 		Logf:        cfg.Logf,
 	})
 	s.idp.Register(s.userPools.Actions()...)

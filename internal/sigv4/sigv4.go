@@ -47,6 +47,12 @@ type Options struct {
 	Service string
 	Region  string
 
+	// MustSign lists headers (any case) that must be among the signed headers whenever the
+	// request carries them, e.g. X-Amz-Target and Content-Type on the JSON APIs, where an
+	// unsigned target lets a captured request be replayed as another action. Host and the
+	// header that carries the signing time (X-Amz-Date, else Date) must always be signed.
+	MustSign []string
+
 	// SingleEncodePath uses the path as sent for the canonical URI (S3's rule) instead of
 	// encoding it once more (every other service).
 	SingleEncodePath bool
@@ -100,6 +106,9 @@ func VerifyRequest(r *http.Request, body []byte, opt Options) (*Result, error) {
 
 	amzDate, signedAt, err := requestDate(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSignedHeaders(r, a.Headers, opt.MustSign); err != nil {
 		return nil, err
 	}
 	if a.Date != amzDate[:8] {
@@ -209,6 +218,41 @@ func requestDate(r *http.Request) (string, time.Time, error) {
 		return t.Format(amzDateFormat), t, nil
 	}
 	return "", time.Time{}, NewError(IncompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+}
+
+// checkSignedHeaders refuses a request whose signature leaves out the header that carries
+// its signing time, or a header of mustSign that it carries.
+func checkSignedHeaders(r *http.Request, signed, mustSign []string) error {
+	dateHeader := "X-Amz-Date"
+	if r.Header.Get(dateHeader) == "" {
+		dateHeader = "Date"
+	}
+	if !slices.Contains(signed, strings.ToLower(dateHeader)) {
+		return unsignedHeader(dateHeader)
+	}
+	for _, h := range mustSign {
+		if carries(r.Header, h) && !slices.Contains(signed, strings.ToLower(h)) {
+			return unsignedHeader(http.CanonicalHeaderKey(h))
+		}
+	}
+	return nil
+}
+
+// carries reports whether h has a header named name, whatever the case of its key.
+func carries(h http.Header, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsignedHeader is the refusal of a request that carries header without signing it: AWS's
+// wording for headers left out of the signature (S3 and API Gateway add the names apart, as
+// HeadersNotSigned; the JSON protocol has only the message, so they follow it).
+func unsignedHeader(header string) *Error {
+	return NewError(InvalidSignature, "There were headers present in the request which were not signed: %s", strings.ToLower(header))
 }
 
 func checkSkew(signedAt, now time.Time, maxSkew time.Duration) error {

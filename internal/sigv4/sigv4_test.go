@@ -611,3 +611,111 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestSignedHeadersRequired covers the headers a signature must cover: the one carrying the
+// signing time always, and MustSign's whenever present. A header added after signing does
+// not change the signature, so only this check stops a captured AdminGetUser signed with
+// SignedHeaders=host;x-amz-date from being replayed as AdminDisableUser.
+func TestSignedHeadersRequired(t *testing.T) {
+	const akid, secret = "AKIDADMIN", "admin-secret"
+	at := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	lookup := func(string, string) (string, error) { return secret, nil }
+	mustSign := []string{"X-Amz-Target", "Content-Type"}
+	base := sdkCase{method: "POST", url: "http://127.0.0.1:9229/", body: `{"UserPoolId":"us-east-1_abc","Username":"alice"}`}
+
+	// signWithout signs the request without the named headers, then adds them, as a replayer would.
+	signWithout := func(add map[string]string) *http.Request {
+		r := sdkSign(t, base, akid, secret, at)
+		if !strings.Contains(r.Header.Get("Authorization"), ";x-amz-date,") {
+			t.Fatalf("the SDK's signed headers end otherwise: %s", r.Header.Get("Authorization"))
+		}
+		for k, v := range add {
+			r.Header.Set(k, v)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name     string
+		req      func() *http.Request
+		mustSign []string
+		want     string // "" means verified
+	}{
+		{name: "the SDK signs target and content type", mustSign: mustSign, req: func() *http.Request {
+			c := base
+			c.headers = map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminGetUser"}
+			return sdkSign(t, c, akid, secret, at)
+		}},
+		{name: "unsigned target accepted without MustSign", req: func() *http.Request {
+			return signWithout(map[string]string{"X-Amz-Target": "AWSCognitoIdentityProviderService.AdminDisableUser"})
+		}},
+		{name: "unsigned target refused", mustSign: mustSign, req: func() *http.Request {
+			return signWithout(map[string]string{"X-Amz-Target": "AWSCognitoIdentityProviderService.AdminDisableUser"})
+		}, want: "There were headers present in the request which were not signed: x-amz-target"},
+		{name: "unsigned content type refused", mustSign: mustSign, req: func() *http.Request {
+			return signWithout(map[string]string{"Content-Type": "application/x-amz-json-1.1"})
+		}, want: "There were headers present in the request which were not signed: content-type"},
+		{name: "lower-case header key still found", mustSign: mustSign, req: func() *http.Request {
+			r := signWithout(nil)
+			r.Header["x-amz-target"] = []string{"AWSCognitoIdentityProviderService.AdminDisableUser"}
+			return r
+		}, want: "There were headers present in the request which were not signed: x-amz-target"},
+		{name: "absent MustSign header is not required", mustSign: mustSign, req: func() *http.Request { return signWithout(nil) }},
+		{name: "unsigned x-amz-date refused", req: func() *http.Request {
+			r := signWithout(nil)
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), ";x-amz-date,", ",", 1))
+			return r
+		}, want: "There were headers present in the request which were not signed: x-amz-date"},
+		{name: "unsigned Date refused", req: func() *http.Request {
+			r := signWithout(nil)
+			r.Header.Del("X-Amz-Date")
+			r.Header.Set("Date", at.Format(http.TimeFormat))
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), ";x-amz-date,", ",", 1))
+			return r
+		}, want: "There were headers present in the request which were not signed: date"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := VerifyRequest(tc.req(), []byte(base.body), Options{Lookup: lookup, Now: at, MustSign: tc.mustSign})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("VerifyRequest: %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != InvalidSignature || e.Message != tc.want {
+				t.Fatalf("VerifyRequest = %v, want InvalidSignatureException %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestScopeRegionAndService: the credential scope must name the server's region and service.
+func TestScopeRegionAndService(t *testing.T) {
+	const akid, secret = "AKIDADMIN", "admin-secret"
+	at := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	c := sdkCase{method: "POST", url: "http://127.0.0.1:9229/", body: `{}`,
+		headers: map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools"}}
+	r := sdkSign(t, c, akid, secret, at) // scoped to eu-west-1/execute-api
+	lookup := func(string, string) (string, error) { return secret, nil }
+	for _, tc := range []struct {
+		name, region, service, want string
+	}{
+		{"matching scope", "eu-west-1", "execute-api", ""},
+		{"other region", "us-east-1", "execute-api", "Credential should be scoped to a valid region, not 'eu-west-1'."},
+		{"other service", "eu-west-1", "cognito-idp", "Credential should be scoped to correct service: 'cognito-idp'."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := VerifyRequest(r, []byte(c.body), Options{Lookup: lookup, Now: at, Region: tc.region, Service: tc.service})
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("VerifyRequest: %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != InvalidSignature || e.Message != tc.want {
+				t.Fatalf("VerifyRequest = %v, want InvalidSignatureException %q", err, tc.want)
+			}
+		})
+	}
+}

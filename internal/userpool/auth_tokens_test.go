@@ -39,7 +39,7 @@ func TestAuthNewPasswordRequired(t *testing.T) {
 	session := out["Session"].(string)
 
 	a.want("NotAuthorizedException", "Invalid session for the user, session is expired.")(
-		a.respond("NEW_PASSWORD_REQUIRED", map[string]any{"USERNAME": "lena", "NEW_PASSWORD": "N3w-Password"}, "garbage"))
+		a.respond("NEW_PASSWORD_REQUIRED", map[string]any{"USERNAME": "lena", "NEW_PASSWORD": "N3w-Password"}, "garbage-session-of-twenty-chars"))
 	a.want("InvalidPasswordException", "")(
 		a.respond("NEW_PASSWORD_REQUIRED", map[string]any{"USERNAME": "lena", "NEW_PASSWORD": "weakpassword"}, session))
 	access, _, _ := a.tokens(a.respond("NEW_PASSWORD_REQUIRED", map[string]any{"USERNAME": "lena",

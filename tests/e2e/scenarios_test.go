@@ -49,6 +49,8 @@ var scenarios = []scenario{
 	{"WireShape", scnWireShape},
 	{"EveryActionBadBodies", scnEveryActionBadBodies},
 	{"HugeInputs", scnHugeInputs},
+	{"EveryActionLongMembers", scnEveryActionLongMembers},
+	{"SigV4SignedHeadersAndScope", scnSigV4SignedHeadersAndScope},
 }
 
 // issueActions are the user-pool actions the issue "core: user pools on wazero" delivers; the

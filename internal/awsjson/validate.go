@@ -1,0 +1,343 @@
+package awsjson
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A shape is what Cognito's service model says about the value of one member: its length (in
+// UTF-16 code units, as the service counts), the characters it may hold, its whole form, the
+// range of a number, and for lists and maps their size and the shape of their elements.
+//
+// The patterns are checked by hand-written functions, not regexp: a regexp of Unicode classes
+// such as [\p{L}\p{M}\p{S}\p{N}\p{P}] builds megabytes of tables per wasm instance start.
+// pattern is the model's regular expression the functions implement, quoted in the message.
+type shape struct {
+	minLen, maxLen int             // maxLen 0: unbounded
+	char           func(rune) bool // every character must satisfy it; nil: any
+	form           func(string) bool
+	pattern        string
+
+	number         bool
+	minVal, maxVal int64
+
+	maxItems int               // lists and maps: most elements (0: unbounded)
+	elem     *shape            // lists: every element; maps: every value
+	key      *shape            // maps: every key
+	entries  map[string]*shape // maps: the value of these keys
+}
+
+// memberShapes binds member names to the shapes of Cognito's model (the API references of
+// CognitoIdentityProvider and CognitoIdentity). Both APIs name a member after its shape, so a
+// member of any action's input, at any depth, gets its shape from its name; "Parent.Member"
+// entries bind members of one enclosing member (UserAttributes.Name). Every action decoded by
+// Decode is checked, so no action can forget it. A struct field tagged `validate:"<entry>"`
+// takes the shape of that entry instead, and `validate:"-"` opts out.
+var memberShapes = func() map[string]*shape {
+	poolID := &shape{minLen: 1, maxLen: 55, form: isPoolID, pattern: `[\w-]+_[0-9a-zA-Z]+`}
+	clientID := &shape{minLen: 1, maxLen: 128, char: isWordOrPlus, pattern: `[\w+]+`}
+	visible := func(max int) *shape {
+		return &shape{minLen: 1, maxLen: max, char: isVisible, pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`}
+	}
+	username := visible(128)
+	attrName := visible(32)
+	password := &shape{maxLen: 256}
+	nextToken := &shape{minLen: 1, maxLen: 65535, char: notSpace, pattern: `[\S]+`}
+	deviceKey := &shape{minLen: 1, maxLen: 55, form: isDeviceKey, pattern: `[\w-]+_[0-9a-f-]+`}
+	identityID := &shape{minLen: 1, maxLen: 55, form: isIdentityID, pattern: `[\w-]+:[0-9a-f-]+`}
+	name := func() *shape { return &shape{minLen: 1, maxLen: 128, char: isNameChar, pattern: `[\w\s+=,.@-]+`} }
+	arn := &shape{minLen: 20, maxLen: 2048}
+	code := &shape{minLen: 1, maxLen: 2048, char: notSpace, pattern: `[\S]+`}
+	url := &shape{minLen: 1, maxLen: 1024}
+	tags := &shape{maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}}
+	providerName := &shape{minLen: 1, maxLen: 128}
+	attribute := map[string]*shape{"Name": attrName, "Value": {maxLen: 2048}}
+	authEntries := &shape{entries: map[string]*shape{"USERNAME": username, "DEVICE_KEY": deviceKey}}
+
+	m := map[string]*shape{
+		// user pools
+		"UserPoolId":                 poolID,
+		"ClientId":                   clientID,
+		"Username":                   username,
+		"GroupName":                  visible(128),
+		"AttributeName":              attrName,
+		"UserAttributeNames":         {elem: attrName},
+		"AttributesToGet":            {elem: attrName},
+		"Password":                   password,
+		"ProposedPassword":           password,
+		"PreviousPassword":           password,
+		"TemporaryPassword":          password,
+		"ConfirmationCode":           code,
+		"Code":                       code,
+		"Session":                    {minLen: 20, maxLen: 2048},
+		"AccessToken":                {char: isTokenChar, pattern: `[A-Za-z0-9-_=.]+`},
+		"ClientSecret":               {minLen: 1, maxLen: 64, char: isWordOrPlus, pattern: `[\w+]+`},
+		"SecretHash":                 {minLen: 1, maxLen: 128, char: isSecretHashChar, pattern: `[\w+=/]+`},
+		"PoolName":                   name(),
+		"ClientName":                 name(),
+		"DeviceKey":                  deviceKey,
+		"PaginationToken":            nextToken,
+		"NextToken":                  nextToken,
+		"Filter":                     {maxLen: 256},
+		"Description":                {maxLen: 2048},
+		"RoleArn":                    arn,
+		"Precedence":                 {number: true, minVal: 0, maxVal: 1<<31 - 1},
+		"Limit":                      {number: true, minVal: 0, maxVal: 60},
+		"MaxResults":                 {number: true, minVal: 1, maxVal: 60},
+		"AuthParameters":             authEntries,
+		"ChallengeResponses":         authEntries,
+		"Schema.Name":                visible(20),
+		"EmailVerificationMessage":   {maxLen: 20000},
+		"EmailVerificationSubject":   {maxLen: 140},
+		"SmsVerificationMessage":     {maxLen: 140},
+		"SmsAuthenticationMessage":   {maxLen: 140},
+		"UserPoolTags":               tags,
+		"CallbackURLs":               {maxItems: 100, elem: url},
+		"LogoutURLs":                 {maxItems: 100, elem: url},
+		"DefaultRedirectURI":         url,
+		"ReadAttributes":             {elem: &shape{minLen: 1, maxLen: 2048}},
+		"WriteAttributes":            {elem: &shape{minLen: 1, maxLen: 2048}},
+		"AllowedOAuthScopes":         {maxItems: 50, elem: &shape{minLen: 1, maxLen: 256}},
+		"SupportedIdentityProviders": {elem: &shape{minLen: 1, maxLen: 32}},
+
+		// identity pools
+		"IdentityPoolId":            {minLen: 1, maxLen: 55, form: isIdentityID, pattern: `[\w-]+:[0-9a-f-]+`},
+		"IdentityId":                identityID,
+		"IdentityIdsToDelete":       {maxItems: 60, elem: identityID},
+		"IdentityPoolName":          name(),
+		"ProviderName":              providerName,
+		"Logins":                    {maxItems: 10, key: providerName, elem: &shape{minLen: 1, maxLen: 50000}},
+		"LoginsToRemove":            {elem: providerName},
+		"SupportedLoginProviders":   {maxItems: 10, key: providerName, elem: &shape{minLen: 1, maxLen: 128}},
+		"DeveloperProviderName":     {minLen: 1, maxLen: 128},
+		"DeveloperUserIdentifier":   {minLen: 1, maxLen: 1024},
+		"CustomRoleArn":             arn,
+		"Roles":                     {maxItems: 2, key: &shape{minLen: 1, maxLen: 128}, elem: arn},
+		"RoleMappings":              {maxItems: 10, key: providerName},
+		"PrincipalTags":             {maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}},
+		"IdentityPoolTags":          tags,
+		"OpenIdConnectProviderARNs": {elem: arn},
+		"SamlProviderARNs":          {elem: arn},
+	}
+	for _, parent := range []string{"UserAttributes", "ValidationData"} {
+		for k, s := range attribute {
+			m[parent+"."+k] = s
+		}
+	}
+	return m
+}()
+
+// shapeOf returns the shape of field f (JSON name name) inside member parent ("" at the top).
+func shapeOf(f reflect.StructField, parent, name string) *shape {
+	if tag, ok := f.Tag.Lookup("validate"); ok {
+		if tag == "-" {
+			return nil
+		}
+		s, ok := memberShapes[tag]
+		if !ok {
+			panic(fmt.Sprintf("awsjson: field %s: validate tag %q names no shape", f.Name, tag))
+		}
+		return s
+	}
+	if parent != "" {
+		if s, ok := memberShapes[parent+"."+name]; ok {
+			return s
+		}
+	}
+	return memberShapes[name]
+}
+
+// check appends the problems of value v (at path member) against s.
+func (s *shape) check(v reflect.Value, member string, problems *[]string) {
+	switch v.Kind() {
+	case reflect.String:
+		*problems = append(*problems, s.stringProblems(v.String(), member)...)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if s.number {
+			s.checkNumber(v.Int(), member, problems)
+		}
+	case reflect.Slice, reflect.Array:
+		s.checkSize(v.Len(), member, problems)
+		if s.elem == nil {
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			if e := derefValue(v.Index(i)); e.IsValid() && e.Kind() == reflect.String {
+				if ps := s.elem.stringProblems(e.String(), member); len(ps) > 0 {
+					*problems = append(*problems, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must satisfy constraint: [%s]", member, joinConstraints(ps)))
+					return
+				}
+			}
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return
+		}
+		s.checkSize(v.Len(), member, problems)
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		var keyProblem, valueProblem string
+		for _, k := range keys {
+			e := derefValue(v.MapIndex(k))
+			isString := e.IsValid() && e.Kind() == reflect.String
+			if es, ok := s.entries[k.String()]; ok && isString {
+				*problems = append(*problems, es.stringProblems(e.String(), member+"."+k.String())...)
+			}
+			if s.key != nil && keyProblem == "" {
+				if ps := s.key.stringProblems(k.String(), member); len(ps) > 0 {
+					keyProblem = joinConstraints(ps)
+				}
+			}
+			if s.elem != nil && isString && valueProblem == "" {
+				if ps := s.elem.stringProblems(e.String(), member); len(ps) > 0 {
+					valueProblem = joinConstraints(ps)
+				}
+			}
+		}
+		if keyProblem != "" {
+			*problems = append(*problems, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map keys must satisfy constraint: [%s]", member, keyProblem))
+		}
+		if valueProblem != "" {
+			*problems = append(*problems, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map value must satisfy constraint: [%s]", member, valueProblem))
+		}
+	}
+}
+
+func (s *shape) checkSize(n int, member string, problems *[]string) {
+	if s.maxItems > 0 && n > s.maxItems {
+		*problems = append(*problems, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", member, s.maxItems))
+	}
+}
+
+func (s *shape) checkNumber(n int64, member string, problems *[]string) {
+	switch {
+	case n < s.minVal:
+		*problems = append(*problems, fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", n, member, s.minVal))
+	case n > s.maxVal:
+		*problems = append(*problems, fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", n, member, s.maxVal))
+	}
+}
+
+// stringProblems returns AWS's wording of every constraint v breaks. The value is not echoed:
+// it may be long, or a secret.
+func (s *shape) stringProblems(v, member string) []string {
+	var out []string
+	add := func(constraint string) {
+		out = append(out, "Value at '"+member+"' failed to satisfy constraint: "+constraint)
+	}
+	n := utf16Len(v, s.maxLen)
+	if s.minLen > 0 && n < s.minLen {
+		add("Member must have length greater than or equal to " + strconv.Itoa(s.minLen))
+	}
+	if s.maxLen > 0 && n > s.maxLen {
+		add("Member must have length less than or equal to " + strconv.Itoa(s.maxLen))
+	}
+	if v != "" && !s.matches(v) {
+		add("Member must satisfy regular expression pattern: " + s.pattern)
+	}
+	return out
+}
+
+// matches reports whether a non-empty v has the shape's characters and form.
+func (s *shape) matches(v string) bool {
+	if s.char != nil {
+		for _, r := range v {
+			if !s.char(r) {
+				return false
+			}
+		}
+	}
+	return s.form == nil || s.form(v)
+}
+
+// joinConstraints turns "Value at 'x' failed to satisfy constraint: C" problems into "C, C".
+func joinConstraints(ps []string) string {
+	cs := make([]string, len(ps))
+	for i, p := range ps {
+		_, cs[i], _ = strings.Cut(p, "failed to satisfy constraint: ")
+	}
+	return strings.Join(cs, ", ")
+}
+
+// utf16Len is the length of s in UTF-16 code units (Java's String.length), counted no further
+// than just past limit when limit > 0.
+func utf16Len(s string, limit int) int {
+	n := 0
+	for _, r := range s {
+		if r > 0xFFFF {
+			n += 2
+		} else {
+			n++
+		}
+		if limit > 0 && n > limit {
+			return n
+		}
+	}
+	return n
+}
+
+// isVisible is [\p{L}\p{M}\p{S}\p{N}\p{P}]: letters, marks, symbols, numbers, punctuation.
+func isVisible(r rune) bool {
+	if r < utf8.RuneSelf {
+		return '!' <= r && r <= '~'
+	}
+	return unicode.In(r, unicode.L, unicode.M, unicode.S, unicode.N, unicode.P)
+}
+
+// isWord is Java's ASCII \w: [a-zA-Z_0-9].
+func isWord(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_'
+}
+
+func isAlnum(r rune) bool { return isWord(r) && r != '_' }
+
+func isWordOrPlus(r rune) bool { return isWord(r) || r == '+' }
+
+func isSecretHashChar(r rune) bool { return isWord(r) || r == '+' || r == '=' || r == '/' }
+
+// isSpace is Java's \s: [ \t\n\x0B\f\r].
+func isSpace(r rune) bool { return r == ' ' || '\t' <= r && r <= '\r' }
+
+func notSpace(r rune) bool { return !isSpace(r) }
+
+// isNameChar is [\w\s+=,.@-].
+func isNameChar(r rune) bool { return isWord(r) || isSpace(r) || strings.ContainsRune("+=,.@-", r) }
+
+// isTokenChar is [A-Za-z0-9-_=.].
+func isTokenChar(r rune) bool { return isWord(r) || r == '-' || r == '=' || r == '.' }
+
+func isHexOrDash(r rune) bool { return '0' <= r && r <= '9' || 'a' <= r && r <= 'f' || r == '-' }
+
+// twoPart matches prefix+sep+suffix with prefix in [\w-]+ and suffix made of rest: the
+// separator is the last sep (the suffix classes here exclude it), the prefix not empty.
+func twoPart(v string, sep byte, rest func(rune) bool) bool {
+	i := strings.LastIndexByte(v, sep)
+	if i < 1 || i == len(v)-1 {
+		return false
+	}
+	for _, r := range v[:i] {
+		if !isWord(r) && r != '-' {
+			return false
+		}
+	}
+	for _, r := range v[i+1:] {
+		if !rest(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPoolID is [\w-]+_[0-9a-zA-Z]+.
+func isPoolID(v string) bool { return twoPart(v, '_', isAlnum) }
+
+// isDeviceKey is [\w-]+_[0-9a-f-]+.
+func isDeviceKey(v string) bool { return twoPart(v, '_', isHexOrDash) }
+
+// isIdentityID is [\w-]+:[0-9a-f-]+.
+func isIdentityID(v string) bool { return twoPart(v, ':', isHexOrDash) }
