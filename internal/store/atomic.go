@@ -83,9 +83,10 @@ func Remove(key string) Op {
 
 // Shard names the unit of atomicity a key belongs to. A Commit's keys must share one shard:
 // the Worker keeps each shard in one Durable Object, which is what makes its commits atomic.
-// A user pool's users, their index keys, groups, memberships and single-use markers form the
-// pool's shard ("p/<pool id>"); everything else (pools themselves, the client index, identity
-// pools and identities, signing keys) is in the shard "global".
+// A user pool's users, their index keys, groups, memberships, single-use markers, lockout
+// records and signing keys form the pool's shard ("p/<pool id>"); everything else (pools
+// themselves, which ListUserPools lists in one place, the client index, identity pools and
+// identities) is in the shard "global".
 func Shard(key string) string {
 	kind, rest, ok := strings.Cut(key, "/")
 	if !ok || !poolScoped[kind] {
@@ -98,7 +99,7 @@ func Shard(key string) string {
 // poolScoped are the key kinds whose second segment is a user pool id.
 var poolScoped = map[string]bool{
 	"upc": true, "uu": true, "ux": true, "ug": true, "ugm": true,
-	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true,
+	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
 }
 
 // CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid

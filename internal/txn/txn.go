@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/poolgate/poolgate/internal/store"
 )
@@ -143,14 +144,26 @@ func (t *Tx) Ops() []store.Op {
 // Apply commits the transaction (store.ErrConflict: nothing was written) and then runs what
 // After held.
 func (t *Tx) Apply(ctx context.Context) error {
-	if ops := t.Ops(); len(ops) > 0 {
-		if len(ops) > store.MaxCommitOps {
-			return fmt.Errorf("txn: a transaction of %d operations exceeds %d", len(ops), store.MaxCommitOps)
-		}
-		if err := t.base.Commit(ctx, ops); err != nil {
-			return err
-		}
+	if err := t.commit(ctx); err != nil {
+		return err
 	}
+	return t.runAfter(ctx)
+}
+
+// commit writes the transaction's operations in one conditional store.Commit.
+func (t *Tx) commit(ctx context.Context) error {
+	ops := t.Ops()
+	if len(ops) == 0 {
+		return nil
+	}
+	if len(ops) > store.MaxCommitOps {
+		return fmt.Errorf("txn: a transaction of %d operations exceeds %d", len(ops), store.MaxCommitOps)
+	}
+	return t.base.Commit(ctx, ops)
+}
+
+// runAfter runs what After held, in order, once the writes are in.
+func (t *Tx) runAfter(ctx context.Context) error {
 	for _, f := range t.after {
 		if err := f(ctx); err != nil {
 			return err
@@ -173,25 +186,55 @@ func FailAfterCommit(err error) error { return &commitAnd{err: err} }
 // most store.MaxAttempts times (then store.ErrContended). step may run several times, so it
 // must start from what it reads. When base is itself a Tx on shard, step joins it (nothing is
 // applied here: the outer Run does that).
+//
+// The first attempt runs unlocked; once it has conflicted, every further attempt holds its
+// shard's lane, so the retries of one process take turns instead of invalidating each other.
+// That matters on the Worker, where one Go instance serves an isolate's concurrent requests
+// (twenty racing group adds would otherwise conflict round after round) and a back-off would
+// need a timer, which a kept-alive instance must not leave behind a finished request. Across
+// processes (hostsim's instances, other isolates) the conditions alone decide.
 func Run(ctx context.Context, base store.Store, shard string, step func(tx *Tx) error) error {
 	if t, ok := base.(*Tx); ok && t.shard == shard {
 		return step(t)
 	}
-	return store.Retry(ctx, func() error {
-		t := New(base, shard)
+	var (
+		t        *Tx
+		failWith error // a FailAfterCommit answer, given once the writes are in
+		attempt  int
+	)
+	err := store.Retry(ctx, func() error {
+		if attempt++; attempt > 1 {
+			mu := lane(shard)
+			mu.Lock()
+			defer mu.Unlock()
+		}
+		t = New(base, shard)
+		failWith = nil
 		err := step(t)
 		var ca *commitAnd
-		if errors.As(err, &ca) {
-			if aerr := t.Apply(ctx); aerr != nil {
-				return aerr
-			}
-			return ca.err
-		}
-		if err != nil {
+		switch {
+		case errors.As(err, &ca):
+			failWith = ca.err
+		case err != nil:
 			return err
 		}
-		return t.Apply(ctx)
+		return t.commit(ctx)
 	})
+	if err != nil {
+		return err
+	}
+	if err := t.runAfter(ctx); err != nil {
+		return err
+	}
+	return failWith
+}
+
+// lanes holds a mutex per shard for retried attempts (see Run); shards are few (one per pool).
+var lanes sync.Map // string → *sync.Mutex
+
+func lane(shard string) *sync.Mutex {
+	mu, _ := lanes.LoadOrStore(shard, new(sync.Mutex))
+	return mu.(*sync.Mutex)
 }
 
 // AfterCommit runs f once the transaction st belongs to has been applied, or now when st is

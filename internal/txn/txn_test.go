@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/poolgate/poolgate/internal/store"
@@ -154,5 +156,70 @@ func TestRun(t *testing.T) {
 	})
 	if !errors.Is(err, store.ErrContended) || runs != store.MaxAttempts {
 		t.Fatalf("contended: %v after %d runs", err, runs)
+	}
+}
+
+// gatedStore holds every first commit until n goroutines have read, so all of them conflict
+// but one; it counts the commits it is asked for.
+type gatedStore struct {
+	store.Store
+	reads   chan struct{}
+	release chan struct{}
+	commits atomic.Int64
+	n       int
+	once    sync.Once
+	seen    atomic.Int64
+}
+
+func (g *gatedStore) GetEntry(ctx context.Context, key string) (store.Entry, error) {
+	e, err := g.Store.GetEntry(ctx, key)
+	if g.seen.Add(1) == int64(g.n) {
+		g.once.Do(func() { close(g.release) })
+	}
+	return e, err
+}
+
+func (g *gatedStore) Commit(ctx context.Context, ops []store.Op) error {
+	g.commits.Add(1)
+	<-g.release
+	return g.Store.Commit(ctx, ops)
+}
+
+// TestRetriesTakeTurns races n read-increment-write steps on one key: every one lands, and
+// because a retried attempt holds the shard's lane, the losers of the first round retry one at
+// a time and each succeeds at its first locked try (n first commits + n-1 retries).
+func TestRetriesTakeTurns(t *testing.T) {
+	const n = 24
+	ctx := context.Background()
+	g := &gatedStore{Store: memstore.New(nil), release: make(chan struct{}), n: n}
+	key := "uu/pool1/counter"
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- Run(ctx, g, shard, func(tx *Tx) error {
+				b, err := tx.Get(ctx, key)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				return tx.Put(ctx, key, append(b, 'x'), store.PutOptions{})
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := g.Store.Get(ctx, key)
+	if err != nil || len(b) != n {
+		t.Fatalf("counter = %d (%v), want %d", len(b), err, n)
+	}
+	if c := g.commits.Load(); c != 2*n-1 {
+		t.Fatalf("%d commits for %d racers, want %d (one round of conflicts, then turns)", c, n, 2*n-1)
 	}
 }
