@@ -4,6 +4,8 @@
 // Shared by the Worker glue (worker.mjs) and the test runner (tests/workerd/testworker.mjs),
 // so the Go tests exercise exactly these functions.
 
+import { StoreClient } from "./store_do.mjs";
+
 // makeBridge returns the object the Go program finds at globalThis.__poolgate.
 export function makeBridge({ env, instance, register, respond, memoryBytes, goValueCount }) {
   // One Go instance serves many requests at once, and Go runs on the stack of whichever
@@ -82,8 +84,11 @@ export function makeBridge({ env, instance, register, respond, memoryBytes, goVa
     return body.read();
   }
 
+  // The store's Durable Objects (edge/store_do.mjs), when the binding is there.
+  const store = env?.POOLGATE_STORE ? new StoreClient(env.POOLGATE_STORE) : null;
+
   return {
-    env, instance, register, respond, memoryBytes, goValueCount,
+    env, instance, register, respond, memoryBytes, goValueCount, store,
     submit, open, pump, close, setComplete: (fn) => { complete = fn; },
     modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
   };

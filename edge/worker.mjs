@@ -34,6 +34,10 @@ import program from "./build/poolgate.wasm";
 import { makeBridge, BodySource, sendUpstream } from "./bridge.mjs";
 import assetPaths from "./build/assets-manifest.json";
 
+// The store's Durable Object class (one object per shard, see store_do.mjs): wrangler.toml
+// binds it as POOLGATE_STORE, and the Worker's main module must export it.
+export { PoolgateStore } from "./store_do.mjs";
+
 const jsonType = "application/x-amz-json-1.1";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
