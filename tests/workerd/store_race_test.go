@@ -35,6 +35,24 @@ func (c storeCaller) call(shard, method string, args ...any) (json.RawMessage, e
 	return out.Result, nil
 }
 
+// kv makes one call to the test Worker's KV namespace (POST /kv).
+func (c storeCaller) kv(method string, args ...any) (json.RawMessage, error) {
+	body, _ := json.Marshal(map[string]any{"method": method, "args": args})
+	resp, err := http.Post(c.url+"/kv", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("kv %s: %s", method, resp.Status)
+	}
+	var out struct{ Result json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, err
+	}
+	return out.Result, nil
+}
+
 type wireBytes struct {
 	B64 string `json:"b64"`
 }

@@ -3,7 +3,8 @@
 // and a local KV namespace.
 // POST {"args": ["-test.run", "..."]} answers {"code": exit code, "output": the test output}.
 // POST /sendUpstream with an Upstream (internal/gateway) answers what the glue's sendUpstream
-// makes of it (no body sent). POST /store makes one call to a store object (see storeCall). Any other request answers 405 (internal/native/edgelocal's readiness probe
+// makes of it (no body sent). POST /store makes one call to a store object (see storeCall),
+// POST /kv one to the KV namespace (kvCall). Any other request answers 405 (internal/native/edgelocal's readiness probe
 // only needs an answer).
 
 import "./build/wasm_exec.js";
@@ -19,6 +20,7 @@ export default {
     const path = new URL(request.url).pathname;
     if (path === "/sendUpstream") return sendUpstream(await request.json(), null);
     if (path === "/store") return storeCall(env, await request.json());
+    if (path === "/kv") return kvCall(env, await request.json());
     const { args } = await request.json();
     const decoder = new TextDecoder();
     let output = "";
@@ -52,6 +54,13 @@ export default {
 async function storeCall(env, { shard, method, args }) {
   const result = await new StoreClient(env.POOLGATE_STORE).call(shard, method, ...decode(args));
   return Response.json({ result: encode(result) });
+}
+
+// kvCall makes one call to the KV namespace, as storeCall to a store object (for
+// tests/workerd's BenchmarkStoreLatency): POST /kv {"method", "args"} answers {"result"}.
+async function kvCall(env, { method, args }) {
+  const result = await env.POOLGATE_KV[method](...decode(args));
+  return Response.json({ result: encode(result ?? null) });
 }
 
 function decode(v) {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/gateway"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // TestSendUpstreamInWorkerd runs the glue's sendUpstream (edge/bridge.mjs) in workerd: an
