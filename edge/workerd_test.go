@@ -15,8 +15,8 @@ import (
 // These tests run inside workerd: tests/workerd builds this package's test binary
 // (GOOS=js GOARCH=wasm go test -c ./edge) and runs it in a Worker (tests/workerd/testworker.mjs)
 // that provides the bridge of edge/bridge.mjs, the store's Durable Objects and a local KV
-// namespace (a KV-era deployment's, for the migration). Outside a Worker
-// (e.g. under node) the tests that need the runtime skip; the driver checks they passed.
+// namespace (a KV-era deployment's, for the migration). Outside a Worker (e.g. under node)
+// the tests that need the runtime skip; the driver checks they passed.
 
 // testBridge returns the bridge the test Worker installed, or skips.
 func testBridge(t testing.TB) js.Value {

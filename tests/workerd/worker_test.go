@@ -84,7 +84,7 @@ func jwks(t testing.TB, w *edgelocal.Worker, pool string) string {
 }
 
 // TestRestartKeepsData: data written, the Worker stopped and started again on the same
-// persisted KV: pools, users, passwords, signing keys and issued tokens are all still good.
+// persisted store: pools, users, passwords, signing keys and issued tokens are all still good.
 func TestRestartKeepsData(t *testing.T) {
 	persist := t.TempDir()
 	w, _ := startWorker(t, persist, edgelocal.Options{})
