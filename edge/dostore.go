@@ -289,7 +289,8 @@ func (s *doStore) register(ctx context.Context, shard string) error {
 	return nil
 }
 
-// List returns up to limit keys starting with prefix, after cursor, from the prefix's shard.
+// List returns up to limit keys starting with prefix, after cursor: from the prefix's shard,
+// or merged from every shard written to when the prefix names none (listShard).
 func (s *doStore) List(ctx context.Context, prefix, cursor string, limit int) (store.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Page{}, err
