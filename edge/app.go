@@ -30,7 +30,9 @@ import (
 
 // Names of the Worker's bindings, secrets and variables.
 const (
-	bindingKV = "POOLGATE_KV" // [[kv_namespaces]] binding
+	bindingStore = "POOLGATE_STORE" // [[durable_objects.bindings]]: the store (class PoolgateStore, edge/store_do.mjs)
+	storeClass   = "PoolgateStore"  // the Durable Object class the Worker exports (worker.mjs)
+	bindingKV    = "POOLGATE_KV"    // [[kv_namespaces]], optional: a KV-era deployment's records, copied once (migrate.go)
 
 	secretAdminKeyID     = "POOLGATE_ADMIN_ACCESS_KEY_ID"     // wrangler secret put
 	secretAdminSecretKey = "POOLGATE_ADMIN_SECRET_ACCESS_KEY" // wrangler secret put
@@ -45,7 +47,7 @@ const (
 	varTestCrash  = "POOLGATE_TEST_CRASH"  // "enabled": admin-signed POSTs to crashPath make the instance die
 )
 
-// requestTimeout bounds the I/O of one request: a KV call that never settles fails the
+// requestTimeout bounds the I/O of one request: a store call that never settles fails the
 // request instead of holding it forever.
 const requestTimeout = 30 * time.Second
 
@@ -60,7 +62,7 @@ type settings struct {
 	masterKey                []byte
 	webhookURL, webhookToken string
 	config                   []byte
-	kv                       js.Value
+	kv                       js.Value // undefined without a KV binding
 	testClock, testCrash     bool
 }
 
@@ -111,8 +113,11 @@ func readSettings(env js.Value) (*settings, []string) {
 	if s.webhookURL != "" {
 		s.webhookToken = secret(secretWebhook)
 	}
+	s.kv = js.Undefined()
+	hasStore := false
 	if env.Type() == js.TypeObject {
 		s.kv = env.Get(bindingKV)
+		hasStore = env.Get(bindingStore).Type() == js.TypeObject
 		switch c := env.Get(varConfig); c.Type() {
 		case js.TypeString:
 			if strings.TrimSpace(c.String()) != "" {
@@ -122,8 +127,9 @@ func readSettings(env js.Value) (*settings, []string) {
 			s.config = []byte(js.Global().Get("JSON").Call("stringify", c).String())
 		}
 	}
-	if s.kv.Type() != js.TypeObject {
-		problems = append(problems, fmt.Sprintf("KV namespace binding %s is missing (wrangler.toml [[kv_namespaces]] binding = %q)", bindingKV, bindingKV))
+	if !hasStore {
+		problems = append(problems, fmt.Sprintf("Durable Object binding %s is missing (wrangler.toml [[durable_objects.bindings]] name = %q, class_name = %q, and a [[migrations]] entry with new_sqlite_classes = [%q])",
+			bindingStore, bindingStore, storeClass, storeClass))
 	}
 	if s.config != nil {
 		if _, err := service.ParseFile(s.config); err != nil {
@@ -140,7 +146,8 @@ type app struct {
 	bridge   js.Value
 	respond  js.Value // the bridge's respond(token, status, headerLines, body)
 	svc      *service.Service
-	store    *kvStore
+	store    *doStore
+	kv       *kvSource // nil without a KV binding: nothing to migrate
 	set      *settings
 	setupErr string // non-empty: every request is refused with it
 
@@ -157,6 +164,9 @@ type app struct {
 
 	applyMu sync.Mutex
 	applied bool
+
+	migrateMu sync.Mutex
+	migrated  bool
 }
 
 // newApp builds the service from the glue's bridge object; a configuration problem does not
@@ -182,9 +192,14 @@ func newApp(bridge js.Value) *app {
 }
 
 func (a *app) build() error {
-	kv, err := newKVStore(a.set.kv)
+	st, err := newDOStore(a.bridge.Get("store"))
 	if err != nil {
 		return err
+	}
+	if a.set.kv.Type() == js.TypeObject {
+		if a.kv, err = newKVSource(a.set.kv); err != nil {
+			return err
+		}
 	}
 	crypto, err := newRuntimeCrypto(a.bridge)
 	if err != nil {
@@ -209,7 +224,7 @@ func (a *app) build() error {
 		AdminAccessKeyID:     a.set.adminKeyID,
 		AdminSecretAccessKey: a.set.adminSecret,
 		MasterKey:            a.set.masterKey,
-		Store:                kv,
+		Store:                st,
 		Crypto:               crypto,
 		Sender:               sender,
 		Now:                  a.now,
@@ -220,7 +235,7 @@ func (a *app) build() error {
 	if err != nil {
 		return err
 	}
-	a.svc, a.store = svc, kv
+	a.svc, a.store = svc, st
 	return nil
 }
 
@@ -331,6 +346,11 @@ func (a *app) serve(j job) {
 func (a *app) route(w http.ResponseWriter, r *http.Request) {
 	if a.setupErr != "" {
 		writeError(w, awsjson.Internal(a.setupErr))
+		return
+	}
+	if err := a.migrateFromKV(r.Context()); err != nil {
+		log.Printf("edge: %v", err)
+		writeError(w, awsjson.Internal(err.Error()))
 		return
 	}
 	if err := a.applyConfig(r.Context()); err != nil {

@@ -5,11 +5,12 @@
 // so the Go tests exercise exactly these functions.
 
 import { clipLog } from "./envelope.mjs";
+import { StoreClient } from "./store_do.mjs";
 
 // makeBridge returns the object the Go program finds at globalThis.__poolgate.
 export function makeBridge({ env, instance, register, respond, memoryBytes, goValueCount }) {
   // One Go instance serves many requests at once, and Go runs on the stack of whichever
-  // request's event woke it. workerd ties I/O (a KV read, a fetch) and promise continuations
+  // request's event woke it. workerd ties I/O (a store call, a fetch) and promise continuations
   // to the request on the stack, and cancels them when that request ends. So Go never starts
   // I/O itself: it submits the call with its request's token, the request's own pump (a loop
   // running in that request's context, see open) makes it, and the result goes back to Go by
@@ -84,8 +85,11 @@ export function makeBridge({ env, instance, register, respond, memoryBytes, goVa
     return body.read();
   }
 
+  // The store's Durable Objects (edge/store_do.mjs), when the binding is there.
+  const store = env?.POOLGATE_STORE ? new StoreClient(env.POOLGATE_STORE) : null;
+
   return {
-    env, instance, register, respond, memoryBytes, goValueCount,
+    env, instance, register, respond, memoryBytes, goValueCount, store,
     submit, open, pump, close, setComplete: (fn) => { complete = fn; },
     modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
   };

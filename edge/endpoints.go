@@ -36,25 +36,32 @@ const crashPath = "/_poolgate/crash"
 
 // stats is what GET /_poolgate/stats returns.
 type stats struct {
-	Instance   int       `json:"instance"`   // the glue's number for this Go instance in the isolate
-	Started    time.Time `json:"started"`    // when this instance started
-	Requests   int64     `json:"requests"`   // requests this instance has served, this one included
-	InFlight   int64     `json:"inFlight"`   // requests being served now, this one included
-	Goroutines int       `json:"goroutines"` // live goroutines
-	HeapAlloc  uint64    `json:"heapAlloc"`  // bytes of live heap objects
-	HeapInuse  uint64    `json:"heapInuse"`  // bytes in in-use heap spans
-	HeapSys    uint64    `json:"heapSys"`    // heap bytes obtained from the wasm memory
-	NumGC      uint32    `json:"numGC"`
-	WasmMemory int       `json:"wasmMemory"` // the wasm linear memory's size (it never shrinks)
-	JSValues   int       `json:"jsValues"`   // JS values Go holds references to
-	KV         kvCounts  `json:"kv"`         // calls this instance made to the KV binding
+	Instance   int         `json:"instance"`   // the glue's number for this Go instance in the isolate
+	Started    time.Time   `json:"started"`    // when this instance started
+	Requests   int64       `json:"requests"`   // requests this instance has served, this one included
+	InFlight   int64       `json:"inFlight"`   // requests being served now, this one included
+	Goroutines int         `json:"goroutines"` // live goroutines
+	HeapAlloc  uint64      `json:"heapAlloc"`  // bytes of live heap objects
+	HeapInuse  uint64      `json:"heapInuse"`  // bytes in in-use heap spans
+	HeapSys    uint64      `json:"heapSys"`    // heap bytes obtained from the wasm memory
+	NumGC      uint32      `json:"numGC"`
+	WasmMemory int         `json:"wasmMemory"` // the wasm linear memory's size (it never shrinks)
+	JSValues   int         `json:"jsValues"`   // JS values Go holds references to
+	Store      storeCounts `json:"store"`      // calls this instance made to the store's objects
+	KV         kvCounts    `json:"kv"`         // calls this instance made to the KV binding (the migration)
+}
+
+type storeCounts struct {
+	Gets    int64 `json:"gets"` // Get and GetEntry
+	Puts    int64 `json:"puts"`
+	Deletes int64 `json:"deletes"`
+	Lists   int64 `json:"lists"` // one per object a List reads
+	Commits int64 `json:"commits"`
 }
 
 type kvCounts struct {
-	Gets    int64 `json:"gets"`
-	Puts    int64 `json:"puts"`
-	Deletes int64 `json:"deletes"`
-	Lists   int64 `json:"lists"`
+	Gets  int64 `json:"gets"`
+	Lists int64 `json:"lists"`
 }
 
 // now is the service's clock: the wall clock, or with POOLGATE_TEST_CLOCK the test's clock.
@@ -179,8 +186,11 @@ func (a *app) serveStats(w http.ResponseWriter, r *http.Request) {
 		HeapInuse:  ms.HeapInuse,
 		HeapSys:    ms.HeapSys,
 		NumGC:      ms.NumGC,
-		KV: kvCounts{Gets: a.store.gets.Load(), Puts: a.store.puts.Load(),
-			Deletes: a.store.deletes.Load(), Lists: a.store.lists.Load()},
+		Store: storeCounts{Gets: a.store.gets.Load(), Puts: a.store.puts.Load(), Deletes: a.store.deletes.Load(),
+			Lists: a.store.lists.Load(), Commits: a.store.commits.Load()},
+	}
+	if a.kv != nil {
+		st.KV = kvCounts{Gets: a.kv.gets.Load(), Lists: a.kv.lists.Load()}
 	}
 	if f := a.bridge.Get("memoryBytes"); f.Type() == js.TypeFunction {
 		st.WasmMemory = f.Invoke().Int()

@@ -2,7 +2,7 @@
 
 // Command edge is poolgate's server core as a Cloudflare Worker (GOOS=js GOARCH=wasm): the
 // Go half of the Worker, which serves every request of one isolate from one long-lived Go
-// instance, on Workers KV, with the runtime's native crypto.
+// instance, on Durable Objects (edge/store_do.mjs), with the runtime's native crypto.
 //
 // The JS glue (worker.mjs) starts this program inside the isolate's first request, hands it
 // a bridge object (globalThis.__poolgate, edge/bridge.mjs: the Worker env, the instance number,

@@ -77,7 +77,7 @@ func (s *benchService) call(b testing.TB, action string, in any) map[string]any 
 }
 
 // BenchmarkServiceInIsolate serves requests in-process inside the isolate, on memory and on
-// Workers KV, with the runtime's crypto and with pure Go: the Go CPU of each request without
+// the Durable Objects, with the runtime's crypto and with pure Go: the Go CPU of each request without
 // the HTTP and glue around it. V8 optimizes the Go code progressively (its wasm tiers), so
 // a warm-up of a few thousand requests runs first: a long-lived instance runs warm code.
 func BenchmarkServiceInIsolate(b *testing.B) {
@@ -94,7 +94,7 @@ func BenchmarkServiceInIsolate(b *testing.B) {
 		new  func(b *testing.B) store.Store
 	}{
 		{"memory", func(*testing.B) store.Store { return memstore.New(time.Now) }},
-		{"kv", func(b *testing.B) store.Store { return testKV(b) }},
+		{"do", func(b *testing.B) store.Store { return testDO(b) }},
 	}
 	cryptos := []struct {
 		name string

@@ -36,6 +36,9 @@ import { errorEnvelope, clipLog, headerText, maxMessageBytes } from "./envelope.
 import { grantKey, makeGrant, applyReuse } from "./reuse.mjs";
 import assetPaths from "./build/assets-manifest.json";
 
+// The store's Durable Object class (one object per shard, see store_do.mjs): wrangler.toml
+// binds it as POOLGATE_STORE, and the Worker's main module must export it.
+export { PoolgateStore } from "./store_do.mjs";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
 const maxGrants = 1024; // gateway decisions kept for reuse per instance

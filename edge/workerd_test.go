@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"syscall/js"
 	"testing"
 
@@ -12,8 +14,9 @@ import (
 
 // These tests run inside workerd: tests/workerd builds this package's test binary
 // (GOOS=js GOARCH=wasm go test -c ./edge) and runs it in a Worker (tests/workerd/testworker.mjs)
-// that provides the bridge of edge/bridge.mjs and a local KV namespace. Outside a Worker
-// (e.g. under node) the tests that need the runtime skip; the driver checks they passed.
+// that provides the bridge of edge/bridge.mjs, the store's Durable Objects and a local KV
+// namespace (a KV-era deployment's, for the migration). Outside a Worker (e.g. under node)
+// the tests that need the runtime skip; the driver checks they passed.
 
 // testBridge returns the bridge the test Worker installed, or skips.
 func testBridge(t testing.TB) js.Value {
@@ -25,35 +28,46 @@ func testBridge(t testing.TB) js.Value {
 	return b
 }
 
-// testKV returns the test Worker's KV namespace, emptied.
-func testKV(t testing.TB) *kvStore {
+// testDO returns a store on Durable Objects of the test Worker that no other test uses (its
+// objects' names have a prefix of their own), so it starts empty and unsealed.
+func testDO(t testing.TB) *doStore {
 	t.Helper()
-	kv, err := newKVStore(testBridge(t).Get("env").Get(bindingKV))
+	b := testBridge(t)
+	client := b.Get("store")
+	if client.Type() != js.TypeObject {
+		t.Fatalf("the test Worker has no %s binding", bindingStore)
+	}
+	prefix := fmt.Sprintf("test%d/", testStores.Add(1))
+	st, err := newDOStore(client.Get("constructor").New(b.Get("env").Get(bindingStore), prefix))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clearKV(t, kv)
-	return kv
+	return st
 }
 
-// clearKV deletes every key of the namespace.
-func clearKV(t testing.TB, kv *kvStore) {
+// testStores numbers the stores testDO made.
+var testStores atomic.Int64
+
+// testKV returns the test Worker's KV namespace binding, emptied.
+func testKV(t testing.TB) js.Value {
 	t.Helper()
+	ns := testBridge(t).Get("env").Get(bindingKV)
 	ctx := context.Background()
 	for {
-		page, err := kv.List(ctx, "", "", 0)
+		res, err := await(ctx, ns.Call("list"))
 		if err != nil {
-			t.Fatalf("clearing KV: %v", err)
+			t.Fatalf("emptying KV: %v", err)
 		}
-		for _, k := range page.Keys {
-			if err := kv.Delete(ctx, k); err != nil {
-				t.Fatalf("clearing KV: %v", err)
+		keys := res.Get("keys")
+		for i := range keys.Length() {
+			if _, err := await(ctx, ns.Call("delete", keys.Index(i).Get("name"))); err != nil {
+				t.Fatalf("emptying KV: %v", err)
 			}
 		}
-		if len(page.Keys) == 0 && page.Cursor == "" {
-			return
+		if keys.Length() == 0 {
+			return ns
 		}
 	}
 }
 
-var _ store.Store = (*kvStore)(nil)
+var _ store.Store = (*doStore)(nil)

@@ -1,4 +1,4 @@
-# The Worker (issue 3): poolgate's core as a Cloudflare Worker (edge/, GOOS=js) on Workers KV,
+# The Worker (issue 3): poolgate's core as a Cloudflare Worker (edge/, GOOS=js) on Durable Objects,
 # run locally under wrangler dev (workerd) and deployed with wrangler deploy. Included by the
 # Makefile. `make test` runs its tests with everything else (./tests/workerd: edge's tests
 # inside workerd, restart, soak, configuration errors, static assets; ./tests/node: the glue's
@@ -24,11 +24,11 @@ edge: $(EDGE_WASM) $(EDGE_BUILD)/wasm_exec.js web ## build the Worker (edge/buil
 	(cd $(EDGE_BUILD)/assets && printf '[%s]\n' "$$(ls | sed 's|.*|"/&"|' | paste -sd, -)") > $(EDGE_BUILD)/assets-manifest.json
 
 .PHONY: dev
-dev: deps edge ## run the Worker locally under wrangler dev (same ADDR, DATA, CONFIG, POOLGATE_* as make run; KV in DATA/wrangler)
+dev: deps edge ## run the Worker locally under wrangler dev (same ADDR, DATA, CONFIG, POOLGATE_* as make run; the store in DATA/wrangler)
 	$(GO) run ./edge/cmd/poolgate-dev -addr $(ADDR) -data $(DATA) $(if $(CONFIG),-config $(CONFIG))
 
 .PHONY: deploy
-deploy: deps edge ## deploy the Worker with wrangler deploy (see README: KV namespace and secrets first)
+deploy: deps edge ## deploy the Worker with wrangler deploy (see README: secrets first)
 	$(WRANGLER) deploy
 
 .PHONY: test-edge

@@ -169,7 +169,7 @@ func run(ctx context.Context, n int, withCrypto bool, out io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "## poolgate on workerd vs hostsim (%s, %d runs per operation after %d warm-up runs, one request at a time)\n\n", time.Now().Format("2006-01-02"), n, warmup)
-	fmt.Fprintf(out, "| operation | server | p50 | p95 | process CPU/request | Go CPU/request | KV reads, writes/request |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| operation | server | p50 | p95 | process CPU/request | Go CPU/request | store reads, writes/request |\n|---|---|---|---|---|---|---|\n")
 	for i := range results[0].ops {
 		for _, r := range results {
 			o := r.ops[i]
@@ -243,8 +243,8 @@ type opResult struct {
 	p50, p95 time.Duration
 	cpu      time.Duration // server process CPU per HTTP request
 	goCPU    time.Duration // Worker only: time running Go (and the JS it calls) per HTTP request
-	kvReads  float64       // Worker only: KV reads per HTTP request
-	kvWrites float64       // Worker only: KV writes and deletes per HTTP request
+	kvReads  float64       // Worker only: store reads (Durable Object calls) per HTTP request
+	kvWrites float64       // Worker only: store writes, deletes and commits per HTTP request
 }
 
 // worker reports what only the Worker can: its Go time and its KV calls.
@@ -313,8 +313,8 @@ func measure(srv server, o op, n int) (opResult, error) {
 			return opResult{}, fmt.Errorf("the isolate or its Go instance changed during the batch (%+v → %+v)", g0, g1)
 		}
 		r.goCPU = time.Duration((g1.GoBusyMs - g0.GoBusyMs) * float64(time.Millisecond) / float64(reqs))
-		r.kvReads = float64(s1.KV.Gets+s1.KV.Lists-s0.KV.Gets-s0.KV.Lists) / float64(reqs)
-		r.kvWrites = float64(s1.KV.Puts+s1.KV.Deletes-s0.KV.Puts-s0.KV.Deletes) / float64(reqs)
+		r.kvReads = float64(s1.Store.Gets+s1.Store.Lists-s0.Store.Gets-s0.Store.Lists) / float64(reqs)
+		r.kvWrites = float64(s1.Store.Puts+s1.Store.Deletes+s1.Store.Commits-s0.Store.Puts-s0.Store.Deletes-s0.Store.Commits) / float64(reqs)
 	}
 	return r, nil
 }

@@ -27,7 +27,8 @@ func TestStaticAssets(t *testing.T) {
 	}
 	config := filepath.Join(root, "tests", "workerd", "build", "assets.toml")
 	toml := fmt.Sprintf("name = \"poolgate-assets\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n"+
-		"[[kv_namespaces]]\nbinding = \"POOLGATE_KV\"\n[assets]\ndirectory = %q\nbinding = \"ASSETS\"\nrun_worker_first = true\n", assets)
+		"[[durable_objects.bindings]]\nname = \"POOLGATE_STORE\"\nclass_name = \"PoolgateStore\"\n"+
+		"[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"PoolgateStore\"]\n[assets]\ndirectory = %q\nbinding = \"ASSETS\"\nrun_worker_first = true\n", assets)
 	if err := edgelocal.WriteIfChanged(config, []byte(toml)); err != nil {
 		t.Fatal(err)
 	}

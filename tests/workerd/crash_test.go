@@ -13,7 +13,7 @@ import (
 // TestCrashRestartsAndRetries: when the Go instance dies (os.Exit, or a panic no one
 // recovers) while serving a request, the glue starts a fresh instance; a read caught in flight
 // is retried on it and succeeds, a write is answered with a Cognito-shaped 500 and is not
-// replayed; the data in KV is untouched.
+// replayed; the stored data is untouched.
 func TestCrashRestartsAndRetries(t *testing.T) {
 	w, _ := startWorker(t, t.TempDir(), edgelocal.Options{TestCrash: true})
 	admin, public := clients(w)

@@ -50,16 +50,18 @@ func wantPassed(t *testing.T, output string, names ...string) {
 		}
 	}
 	if regexp.MustCompile(`(?m)^--- SKIP: `).MatchString(output) {
-		t.Errorf("a runtime test skipped inside workerd: the bridge or the KV binding is missing")
+		t.Errorf("a runtime test skipped inside workerd: the bridge or a binding is missing")
 	}
 }
 
-// TestEdgeInsideWorkerd runs edge's tests in the runtime: the store conformance suite on
-// Workers KV (a missing key is store.ErrNotFound, KV's limits are enforced), the KV adapter's
-// rate-limit retries, and the hostcrypto conformance suite on the WebCrypto/BigInt provider.
+// TestEdgeInsideWorkerd runs edge's tests in the runtime: the store conformance suite on the
+// Durable Objects (with goroutines racing on one key, listings across shards, the migration's
+// import and seal), the copy of a KV namespace by concurrent migrators, the KV reader, and the
+// hostcrypto conformance suite on the WebCrypto/BigInt provider.
 func TestEdgeInsideWorkerd(t *testing.T) {
 	out := runInside(t, "-test.v", "-test.timeout=4m")
-	wantPassed(t, out, "TestKVConformance", "TestKVMissingIsNotFound", "TestKVTTLSent", "TestKVRateLimitRetry",
-		"TestKVRejectsBadKeysBeforeJS", "TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1",
-		"TestRSASignBadJWKRefused", "TestKVRetriesCrossRequestRefusal")
+	wantPassed(t, out, "TestDOConformance", "TestListShard", "TestDOListAcrossShards", "TestDORaces",
+		"TestDOImportAndSeal", "TestDOErrors", "TestMigrateConcurrent", "TestMigrateKeepsNewerWrites",
+		"TestKVMissingIsNotFound", "TestKVListExpirations", "TestKVRejectsBadKeysBeforeJS", "TestKVRetriesCrossRequestRefusal",
+		"TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1", "TestRSASignBadJWKRefused")
 }

@@ -1,7 +1,8 @@
 // Package workerd_test runs poolgate's Worker in workerd (wrangler dev, from npm): edge's own
-// tests inside the runtime (Workers KV store conformance, the WebCrypto provider), a Worker
-// restart on persisted KV, the soak test of the one warm Go instance, and configuration
-// errors. The user-pool scenarios run against the Worker from tests/e2e (TestWorkerd).
+// tests inside the runtime (store conformance on Durable Objects, the copy from a KV-era
+// namespace, the WebCrypto provider), a Worker restart on the persisted store, an upgrade
+// from the KV-only layout, racing requests on one store object, the soak test of the one warm
+// Go instance, and configuration errors. The user-pool scenarios run against the Worker from tests/e2e (TestWorkerd).
 package workerd_test
 
 import (

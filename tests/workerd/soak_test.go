@@ -14,7 +14,7 @@ import (
 )
 
 // soakConcurrency is how many requests are in flight at once: Go serves them on goroutines of
-// the one instance, so requests interleave across each other's KV reads.
+// the one instance, so requests interleave across each other's store calls.
 const soakConcurrency = 4
 
 // Bounds on what n requests may add to the instance, after a warm-up and a garbage collection.

@@ -84,7 +84,7 @@ func jwks(t testing.TB, w *edgelocal.Worker, pool string) string {
 }
 
 // TestRestartKeepsData: data written, the Worker stopped and started again on the same
-// persisted KV: pools, users, passwords, signing keys and issued tokens are all still good.
+// persisted store: pools, users, passwords, signing keys and issued tokens are all still good.
 func TestRestartKeepsData(t *testing.T) {
 	persist := t.TempDir()
 	w, _ := startWorker(t, persist, edgelocal.Options{})
@@ -138,12 +138,13 @@ func wantAPIError(t testing.TB, err error, code string, status int, msgHas ...st
 	}
 }
 
-// TestMisconfigured: a Worker with a secret missing, a bad config text or no KV binding
+// TestMisconfigured: a Worker with a secret missing, a bad config text or no store binding
 // answers every request with a Cognito-shaped 500 that says what to set, and keeps its one
 // instance (no crash loop).
 func TestMisconfigured(t *testing.T) {
-	noKV := filepath.Join(root, "tests", "workerd", "build", "nokv.toml")
-	if err := edgelocal.WriteIfChanged(noKV, []byte("name = \"poolgate-nokv\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n")); err != nil {
+	noStore := filepath.Join(root, "tests", "workerd", "build", "nostore.toml")
+	if err := edgelocal.WriteIfChanged(noStore, []byte("name = \"poolgate-nostore\"\nmain = \"../../../edge/worker.mjs\"\ncompatibility_date = \"2026-04-01\"\n"+
+		"[[kv_namespaces]]\nbinding = \"POOLGATE_KV\"\n")); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -159,7 +160,7 @@ func TestMisconfigured(t *testing.T) {
 			[]string{"POOLGATE_ADMIN_ACCESS_KEY_ID", "POOLGATE_ADMIN_SECRET_ACCESS_KEY"}},
 		{"bad config", edgelocal.Options{Vars: map[string]string{"POOLGATE_CONFIG": `{"UserPoolz": []}`}},
 			[]string{"POOLGATE_CONFIG", "UserPoolz"}},
-		{"no KV binding", edgelocal.Options{Config: noKV}, []string{"POOLGATE_KV", "kv_namespaces"}},
+		{"no store binding", edgelocal.Options{Config: noStore}, []string{"POOLGATE_STORE", "durable_objects.bindings", "new_sqlite_classes"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,5 @@
 // Command poolgate-dev runs poolgate's Worker locally under wrangler dev (workerd), with the
-// same ADDR, DATA, CONFIG and POOLGATE_* settings as `make run`: KV persisted in DATA/wrangler,
+// same ADDR, DATA, CONFIG and POOLGATE_* settings as `make run`: the store persisted in DATA/wrangler,
 // generated secrets shared with `make run` in DATA/secrets.json, and messages (codes,
 // temporary passwords) appended to DATA/outbox.jsonl by a local webhook receiver.
 // `make dev` builds the Worker and starts it.
@@ -37,7 +37,7 @@ func main() {
 func run(args []string, getenv func(string) string) error {
 	fset := flag.NewFlagSet("poolgate-dev", flag.ContinueOnError)
 	addr := fset.String("addr", envOr(getenv, "ADDR", "127.0.0.1:8787"), "listen address (env ADDR)")
-	data := fset.String("data", envOr(getenv, "DATA", ".poolgate"), "data directory: KV in DATA/wrangler, outbox.jsonl, secrets.json (env DATA)")
+	data := fset.String("data", envOr(getenv, "DATA", ".poolgate"), "data directory: the store (Durable Objects) in DATA/wrangler, outbox.jsonl, secrets.json (env DATA)")
 	config := fset.String("config", getenv("CONFIG"), "declarative configuration file (env CONFIG); none applies hostsim/default-config.json")
 	verbose := fset.Bool("v", false, "print every line wrangler prints")
 	if err := fset.Parse(args); err != nil {
@@ -112,7 +112,7 @@ func run(args []string, getenv func(string) string) error {
 	fmt.Printf("  issuer base:   %s\n", w.IssuerBase())
 	fmt.Printf("  region:        %s\n", region)
 	fmt.Printf("  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", sec.AdminAccessKeyID, sec.AdminSecretAccessKey, keys)
-	fmt.Printf("  data dir:      %s (KV in %s, messages with codes in %s)\n", *data, persist, outbox)
+	fmt.Printf("  data dir:      %s (the store in %s, messages with codes in %s)\n", *data, persist, outbox)
 	fmt.Printf("  config:        %s (applied on the first request, once per config text)\n", configName)
 	fmt.Printf("  started in:    %v\n", time.Since(begin).Round(time.Millisecond))
 	fmt.Printf("  try:           aws cognito-idp list-user-pools --max-results 10 --endpoint-url %s --region %s\n", w.URL(), region)

@@ -29,11 +29,18 @@ type Stats struct {
 	NumGC      uint32    `json:"numGC"`
 	WasmMemory int       `json:"wasmMemory"`
 	JSValues   int       `json:"jsValues"`
-	KV         struct {
+	// Store counts the calls to the store's Durable Objects (a List counts one per object).
+	Store struct {
 		Gets    int64 `json:"gets"`
 		Puts    int64 `json:"puts"`
 		Deletes int64 `json:"deletes"`
 		Lists   int64 `json:"lists"`
+		Commits int64 `json:"commits"`
+	} `json:"store"`
+	// KV counts the reads of a KV-era namespace (the one-time copy).
+	KV struct {
+		Gets  int64 `json:"gets"`
+		Lists int64 `json:"lists"`
 	} `json:"kv"`
 }
 

@@ -1,6 +1,7 @@
 // Package local runs poolgate's Worker on this machine the way `make dev` does: built for
-// GOOS=js, served by `wrangler dev` (workerd) with its KV persisted in a directory, and with
-// a webhook receiver that checks and records the messages (codes) the Worker sends.
+// GOOS=js, served by `wrangler dev` (workerd) with its store (Durable Objects, and KV) persisted
+// in a directory, and with a webhook receiver that checks and records the messages (codes)
+// the Worker sends.
 // The end-to-end tests, the restart and soak tests and the benchmarks start it through Start.
 package edgelocal
 
@@ -33,7 +34,7 @@ type Options struct {
 	Root       string // the repository root: wrangler.toml, node_modules, edge/build
 	Config     string // the wrangler configuration file; "" → Root/wrangler.toml (the Worker)
 	Addr       string // host:port to listen on; "" or port 0 → a free port on 127.0.0.1
-	PersistDir string // wrangler's --persist-to: KV survives a restart on the same directory
+	PersistDir string // wrangler's --persist-to: the store's objects (and KV) survive a restart on the same directory
 
 	Region     string // POOLGATE_REGION; "" → the Worker's default
 	IssuerBase string // POOLGATE_ISSUER_BASE; "" → the listening URL
