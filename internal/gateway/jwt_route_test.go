@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -134,7 +135,12 @@ func TestJWTRouteRefusals(t *testing.T) {
 		{"missing group", rs(0, hdr, map[string]any{"cognito:groups": []string{"users"}}), "", 403, "insufficient_scope"},
 		{"no groups", rs(0, hdr, map[string]any{"cognito:groups": nil}), "", 403, "insufficient_scope"},
 		{"unknown kid", rs(0, map[string]any{"alg": "RS256", "kid": "nope"}, nil), "", 401, "invalid_token"},
-		{"no kid", rs(0, map[string]any{"alg": "RS256"}, nil), "", 401, "invalid_token"},
+		{"no kid (the pool has two keys)", rs(0, map[string]any{"alg": "RS256"}, nil), "", 401, "invalid_token"},
+		{"kid path injection", rs(0, map[string]any{"alg": "RS256", "kid": "../../" + kid}, nil), "", 401, "invalid_token"},
+		{"kid SQL-ish", rs(0, map[string]any{"alg": "RS256", "kid": kid + "' OR '1'='1"}, nil), "", 401, "invalid_token"},
+		{"duplicate exp", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"exp":1,"exp":%d}`, now+3600))) + "." + parts[2], "", 401, "invalid_token"},
+		{"trailing data", good + ".", "", 401, "invalid_token"},
+		{"non-canonical base64", good[:len(good)-1] + string(good[len(good)-1]^1), "", 401, "invalid_token"},
 		{"alg none", enc(map[string]any{"alg": "none", "kid": kid}) + "." + enc(e.poolClaims(nil)) + ".", "", 401, "invalid_token"},
 		{"alg none with signature", enc(map[string]any{"alg": "none", "kid": kid}) + "." + parts[1] + "." + parts[2], "", 401, "invalid_token"},
 		{"HS256 with the public key", signHS256(pubDER, map[string]any{"alg": "HS256", "kid": kid}, e.poolClaims(nil)), "", 401, "invalid_token"},
