@@ -54,7 +54,13 @@ func TestJWKSCache(t *testing.T) {
 		t.Fatalf("%d fetches, want 1", idp.count())
 	}
 
+	// Right after a fetch, an unknown kid fetches nothing (at most one fetch per penalty).
+	wantRefusal(t, e.do("GET", "/ext", e.extToken(iss, 1, "random-early")), 401, "invalid_token")
+	if idp.count() != 1 {
+		t.Fatalf("%d fetches, want 1: an unknown kid fetched within the penalty", idp.count())
+	}
 	// A flood of unknown kids costs one fetch per penalty period.
+	e.clock.Advance(PenaltySeconds * time.Second)
 	for i := range 50 {
 		wantRefusal(t, e.do("GET", "/ext", e.extToken(iss, 1, fmt.Sprint("random-", i))), 401, "invalid_token")
 	}

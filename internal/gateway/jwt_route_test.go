@@ -124,7 +124,7 @@ func TestJWTRouteRefusals(t *testing.T) {
 		{"no exp", rs(0, hdr, map[string]any{"exp": nil}), "", 401, "invalid_token"},
 		{"exp string", rs(0, hdr, map[string]any{"exp": "never"}), "", 401, "invalid_token"},
 		{"not yet valid", rs(0, hdr, map[string]any{"nbf": now + 31}), "", 401, "invalid_token"},
-		{"issued in the future", rs(0, hdr, map[string]any{"iat": now + 31}), "", 401, "invalid_token"},
+		{"issued in the future", rs(0, hdr, map[string]any{"iat": now + 32}), "", 401, "invalid_token"}, // skew 30 s + jose.IssuedAtGrace
 		{"wrong issuer", rs(0, hdr, map[string]any{"iss": "https://idp.poolgate.test/us-east-1_Other"}), "", 401, "invalid_token"},
 		{"issuer with slash", rs(0, hdr, map[string]any{"iss": e.pools.Issuer(testPool) + "/"}), "", 401, "invalid_token"},
 		{"wrong client", rs(0, hdr, map[string]any{"client_id": "client2"}), "", 401, "invalid_token"},

@@ -123,13 +123,19 @@ func (c *Claims) Strings(name string) (vals []string, ok bool) {
 	return nil, false
 }
 
+// IssuedAtGrace is how far beyond the skew a token's iat may lie ahead of now. Issuers write
+// whole seconds, and poolgate itself rounds iat up to the next second for sign-ins right
+// after a sign-out (internal/userpool revoke.go), so an authentic token can carry an iat up
+// to a second ahead of the clock that checks it.
+const IssuedAtGrace = time.Second
+
 // CheckTimes checks exp (required), nbf and iat against now, each with leeway skew.
 //
 // One resolution everywhere: now is taken with its nanoseconds and compared with the claim's
 // exact (possibly fractional) value. exp is exclusive: a token is expired from the instant
 // now >= exp + skew (ErrExpired). nbf is inclusive: refused while now < nbf - skew; a token
-// issued in the future, iat > now + skew, is refused too (both ErrNotYetValid). A missing
-// exp is ErrMalformed: poolgate reads no token that never expires.
+// issued in the future, iat > now + skew + IssuedAtGrace, is refused too (both
+// ErrNotYetValid). A missing exp is ErrMalformed: poolgate reads no token that never expires.
 func (c *Claims) CheckTimes(now time.Time, skew time.Duration) error {
 	t := float64(now.Unix()) + float64(now.Nanosecond())/1e9
 	leeway := skew.Seconds()
@@ -140,7 +146,7 @@ func (c *Claims) CheckTimes(now time.Time, skew time.Duration) error {
 		return fmt.Errorf("%w: exp %v, now %v", ErrExpired, c.Raw["exp"], now.Unix())
 	case c.NotBefore != nil && t < float64(*c.NotBefore)-leeway:
 		return fmt.Errorf("%w: nbf %v, now %v", ErrNotYetValid, c.Raw["nbf"], now.Unix())
-	case c.IssuedAt != nil && float64(*c.IssuedAt) > t+leeway:
+	case c.IssuedAt != nil && float64(*c.IssuedAt) > t+leeway+IssuedAtGrace.Seconds():
 		return fmt.Errorf("%w: issued in the future (iat %v, now %v)", ErrNotYetValid, c.Raw["iat"], now.Unix())
 	}
 	return nil

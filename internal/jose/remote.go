@@ -14,9 +14,9 @@ const FetchTimeout = 10 * time.Second
 // outbound fetch, or a read of poolgate's own keys) and judged by an injected clock.
 //
 // Keys are trusted for TTL after a successful fetch. A kid the cache does not know triggers a
-// fetch, and so does a stale cache; after a fetch that failed or did not yield the wanted
-// kid, no fetch happens for Penalty (the penalty box: a flood of tokens with made-up kids
-// costs at most one fetch per Penalty). Fetches are single-flight: callers arriving during a
+// fetch, and so does a stale cache; after any fetch, successful or not, no fetch happens for
+// Penalty (the penalty box: whatever tokens arrive, with made-up kids or not, the issuer sees
+// at most one fetch per Penalty). Fetches are single-flight: callers arriving during a
 // fetch wait for it and use its result. When a fetch fails, keys already cached keep
 // verifying: an outage of the issuer's endpoint does not stop tokens whose keys are known.
 // A RemoteKeys is safe for concurrent use.
@@ -104,11 +104,8 @@ func (s *RemoteKeys) Key(ctx context.Context, kid string) (*Key, error) {
 		return s.cached(kid)
 	}
 	changed := s.keys != nil && !s.keys.Equal(got)
-	s.keys, s.fetchedAt = got, now
+	s.keys, s.fetchedAt, s.nextFetch = got, now, now.Add(s.Penalty)
 	k, lerr := got.Lookup(kid)
-	if lerr != nil {
-		s.nextFetch = now.Add(s.Penalty)
-	}
 	s.mu.Unlock()
 	if skipped > 0 {
 		s.logf("jose: keys of %s: skipped %d unusable key(s)", s.Name, skipped)
