@@ -102,3 +102,6 @@ func isBase64URL(c byte) bool {
 
 // Encode is base64url without padding, the encoding of every JWS segment.
 func Encode(b []byte) string { return b64.EncodeToString(b) }
+
+// Decode decodes one JWS segment (base64url, no padding, canonical).
+func Decode(seg string) ([]byte, error) { return b64.DecodeString(seg) }
