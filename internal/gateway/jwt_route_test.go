@@ -3,12 +3,13 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose/josetest"
 )
 
 func intp(i int) *int { return &i }
@@ -136,11 +137,6 @@ func TestJWTRouteRefusals(t *testing.T) {
 		{"no groups", rs(0, hdr, map[string]any{"cognito:groups": nil}), "", 403, "insufficient_scope"},
 		{"unknown kid", rs(0, map[string]any{"alg": "RS256", "kid": "nope"}, nil), "", 401, "invalid_token"},
 		{"no kid (the pool has two keys)", rs(0, map[string]any{"alg": "RS256"}, nil), "", 401, "invalid_token"},
-		{"kid path injection", rs(0, map[string]any{"alg": "RS256", "kid": "../../" + kid}, nil), "", 401, "invalid_token"},
-		{"kid SQL-ish", rs(0, map[string]any{"alg": "RS256", "kid": kid + "' OR '1'='1"}, nil), "", 401, "invalid_token"},
-		{"duplicate exp", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"exp":1,"exp":%d}`, now+3600))) + "." + parts[2], "", 401, "invalid_token"},
-		{"trailing data", good + ".", "", 401, "invalid_token"},
-		{"non-canonical base64", good[:len(good)-1] + string(good[len(good)-1]^1), "", 401, "invalid_token"},
 		{"alg none", enc(map[string]any{"alg": "none", "kid": kid}) + "." + enc(e.poolClaims(nil)) + ".", "", 401, "invalid_token"},
 		{"alg none with signature", enc(map[string]any{"alg": "none", "kid": kid}) + "." + parts[1] + "." + parts[2], "", 401, "invalid_token"},
 		{"HS256 with the public key", signHS256(pubDER, map[string]any{"alg": "HS256", "kid": kid}, e.poolClaims(nil)), "", 401, "invalid_token"},
@@ -356,5 +352,28 @@ func TestJWTRouteExternalIssuer(t *testing.T) {
 	// The prefix itself maps to the origin's base path.
 	if w := e.do("GET", "/ext", signRS256(keys[1], map[string]any{"alg": "RS256", "kid": "r1"}, claims)); w.Code != 200 || o.last(t).Path != "/base/" {
 		t.Fatalf("prefix itself: %d, origin path %q", w.Code, o.last(t).Path)
+	}
+}
+
+// TestJWTRouteForgeries feeds the shared forged-token corpus (internal/jose/josetest) to a
+// jwt route: every forgery is refused with 401 invalid_token and never reaches the origin.
+func TestJWTRouteForgeries(t *testing.T) {
+	e := newEnv(t)
+	keys, _ := testKeys(t)
+	o := newOrigin(t, nil)
+	e.apply(poolRoute(o, nil))
+	is := &josetest.Issuer{Sign: josetest.SignRS256(keys[0]), Kid: "kid-" + testPool, Public: pkixOf(t, &keys[0].PublicKey),
+		Claims: e.poolClaims(nil), Now: e.clock.Now(), Skew: DefaultClockSkew}
+	if w := e.do("GET", "/api/x", is.Good()); w.Code != 200 {
+		t.Fatalf("the good token: %d %s", w.Code, w.Body)
+	}
+	before := o.count()
+	for _, f := range is.Forgeries() {
+		t.Run(f.Name, func(t *testing.T) {
+			wantRefusal(t, e.do("GET", "/api/x", f.Token), 401, "invalid_token")
+		})
+	}
+	if o.count() != before {
+		t.Fatalf("%d forgeries reached the origin", o.count()-before)
 	}
 }
