@@ -143,13 +143,22 @@ func (c *Claims) CheckTimes(now time.Time, skew time.Duration) error {
 	case c.Expiry == nil:
 		return fmt.Errorf("%w: no exp claim", ErrMalformed)
 	case t >= float64(*c.Expiry)+leeway:
-		return fmt.Errorf("%w: exp %v, now %v", ErrExpired, c.Raw["exp"], now.Unix())
+		return fmt.Errorf("%w: exp %s, now %v", ErrExpired, c.number("exp"), now.Unix())
 	case c.NotBefore != nil && t < float64(*c.NotBefore)-leeway:
-		return fmt.Errorf("%w: nbf %v, now %v", ErrNotYetValid, c.Raw["nbf"], now.Unix())
+		return fmt.Errorf("%w: nbf %s, now %v", ErrNotYetValid, c.number("nbf"), now.Unix())
 	case c.IssuedAt != nil && float64(*c.IssuedAt) > t+leeway+IssuedAtGrace.Seconds():
-		return fmt.Errorf("%w: issued in the future (iat %v, now %v)", ErrNotYetValid, c.Raw["iat"], now.Unix())
+		return fmt.Errorf("%w: issued in the future (iat %s, now %v)", ErrNotYetValid, c.number("iat"), now.Unix())
 	}
 	return nil
+}
+
+// number returns a numeric claim as the token wrote it, cut for an error message.
+func (c *Claims) number(name string) string {
+	s := fmt.Sprint(c.Raw[name])
+	if len(s) > 32 {
+		s = s[:32] + "..."
+	}
+	return s
 }
 
 // Expect is what a caller accepts beyond a good signature and good times. Empty fields are

@@ -155,6 +155,11 @@ func TestCheckTimes(t *testing.T) {
 			t.Errorf("%s skew %v: %v, want %v", tc.claims, tc.skew, err, tc.want)
 		}
 	}
+	// A number written with thousands of digits does not make a long error.
+	long := claims(`{"exp":0.` + strings.Repeat("0", 5000) + `1}`)
+	if err := long.CheckTimes(now, 0); !errors.Is(err, ErrExpired) || len(err.Error()) > 200 {
+		t.Errorf("long exp: %d bytes: %.80v", len(err.Error()), err)
+	}
 }
 
 func TestExpect(t *testing.T) {
