@@ -160,12 +160,17 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 // jose.ErrExpired); any other error is a failure of the store or the provider. Verify never
 // creates keys.
 func (k *Keyring) Verify(ctx context.Context, poolID, raw string) (*jose.Claims, error) {
-	if err := checkPoolID(poolID); err != nil {
-		return nil, fmt.Errorf("%w: %v", jose.ErrUnknownKey, err)
-	}
 	t, err := jose.Parse(raw)
 	if err != nil {
 		return nil, err
+	}
+	return k.VerifyParsed(ctx, poolID, t)
+}
+
+// VerifyParsed is Verify of a token the caller has parsed already (to read its issuer).
+func (k *Keyring) VerifyParsed(ctx context.Context, poolID string, t *jose.JWS) (*jose.Claims, error) {
+	if err := checkPoolID(poolID); err != nil {
+		return nil, fmt.Errorf("%w: %v", jose.ErrUnknownKey, err)
 	}
 	if err := jose.CheckAlg(t, algs); err != nil {
 		return nil, err

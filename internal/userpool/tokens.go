@@ -218,7 +218,7 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 	revoked := func() error { return awsjson.NotAuthorized("Access Token has been revoked") }
 
 	// The pool (whose keys verify the token) is named by the token itself; nothing read here
-	// is trusted until Keys.Verify has checked the signature with that pool's keys.
+	// is trusted until Keys.VerifyParsed has checked the signature with that pool's keys.
 	unverified, err := jose.Parse(raw)
 	if err != nil {
 		return nil, invalid()
@@ -235,7 +235,7 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 		}
 		return nil, err
 	}
-	claims, err := s.d.Keys.Verify(ctx, p.Id, raw)
+	claims, err := s.d.Keys.VerifyParsed(ctx, p.Id, unverified)
 	if errors.Is(err, jose.ErrExpired) {
 		return nil, awsjson.NotAuthorized("Access Token has expired")
 	}
