@@ -1,6 +1,7 @@
 // Package gateway owns poolgate's edge verification in front of origin APIs: the declared
 // routes and their matching, bearer-JWT checks against poolgate's pools and external issuers
-// (JWKS cache, algorithm allow-list, revocation), SigV4 checks of identity-pool credentials
+// (tokens and keys read by internal/jose; per-route issuers, clients, scopes, groups,
+// revocation), SigV4 checks of identity-pool credentials
 // with policy evaluation, CORS per route, RFC 6750 refusals, and forwarding to the origin.
 package gateway
 

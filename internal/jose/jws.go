@@ -15,7 +15,7 @@ var b64 = base64.RawURLEncoding.Strict()
 
 // JWS is a compact JWS that Parse has split and decoded. Nothing in it is trusted until a
 // signature check with a configured key has passed: its claims are reachable only through
-// UnverifiedClaims, or as the result of Verifier.Verify or Verify.
+// UnverifiedClaims, or as the result of Verifier.Verify and Verifier.VerifyParsed.
 type JWS struct {
 	Alg string // the header's alg (any string; the allow-list judges it)
 	Kid string // the header's kid, "" when absent
