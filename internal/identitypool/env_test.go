@@ -130,6 +130,7 @@ type env struct {
 	clock    *fakeClock
 	srv      *httptest.Server
 	svc      *service.Service
+	store    *memstore.Store
 	issuer   string // IssuerBase
 	admin    *cip.Client
 	idAdmin  *ci.Client
@@ -151,10 +152,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.issuer = e.srv.URL
+	e.store = memstore.New(e.clock.Now)
 	svc, err := service.New(service.Config{
 		Region: region, IssuerBase: e.issuer, AccountID: account,
 		AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey,
-		Store: memstore.New(e.clock.Now), Now: e.clock.Now,
+		Store: e.store, Now: e.clock.Now,
 		Rand: &lockedReader{r: rand.NewChaCha8([32]byte{9})}, Transport: o.transport,
 	})
 	if err != nil {

@@ -2,13 +2,12 @@ package userpool
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/jose/josetest"
+	"github.com/poolgate/poolgate/internal/token/tokentest"
 )
 
 // TestGetUserForgeries feeds the shared forged-token corpus (internal/jose/josetest) to
@@ -22,8 +21,7 @@ func TestGetUserForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &josetest.Issuer{Kid: good.Kid, Claims: good.UnverifiedClaims().Raw, Now: a.clock.Now()}
-	is.Sign, is.Public = a.poolSigningKey(t, "access", good.Kid)
+	is := a.issuer(t, "access", good)
 	a.call("GetUser", map[string]any{"AccessToken": is.Good()})
 	for _, f := range is.Forgeries() {
 		t.Run(f.Name, func(t *testing.T) {
@@ -32,35 +30,6 @@ func TestGetUserForgeries(t *testing.T) {
 			}
 		})
 	}
-}
-
-// poolSigningKey opens the pool's stored signing key of use (as internal/token stores it:
-// key/<pool>/<use>, sealed at rest) and returns a signer with it and its public key.
-func (a *authSetup) poolSigningKey(t *testing.T, use, kid string) (func(header, payload string) string, []byte) {
-	t.Helper()
-	b, err := a.store.Get(context.Background(), "key/"+a.pool+"/"+use)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec struct {
-		Keys []struct {
-			Kid     string `json:"kid"`
-			Public  []byte `json:"public"`
-			Private []byte `json:"private"`
-		} `json:"keys"`
-	}
-	if err := json.Unmarshal(b, &rec); err != nil || len(rec.Keys) == 0 || rec.Keys[0].Kid != kid {
-		t.Fatalf("key record: %v", err)
-	}
-	der, err := a.svc.d.AtRest.Open("token/signing-key/"+a.pool+"/"+use+"/"+kid, rec.Keys[0].Private, a.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := x509.ParsePKCS1PrivateKey(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return josetest.SignRS256(priv), rec.Keys[0].Public
 }
 
 // TestCheckIDTokenForgeries feeds the corpus to the ID-token check identity pools call for
@@ -74,8 +43,7 @@ func TestCheckIDTokenForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &josetest.Issuer{Kid: good.Kid, Claims: good.UnverifiedClaims().Raw, Now: a.clock.Now()}
-	is.Sign, is.Public = a.poolSigningKey(t, "id", good.Kid)
+	is := a.issuer(t, "id", good)
 	if _, err := a.svc.CheckIDToken(context.Background(), a.pool, is.Good(), true); err != nil {
 		t.Fatalf("the good token: %v", err)
 	}
@@ -90,4 +58,14 @@ func TestCheckIDTokenForgeries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// issuer describes tokens like good, signed with the pool's stored key of use.
+func (a *authSetup) issuer(t *testing.T, use string, good *jose.JWS) *josetest.Issuer {
+	t.Helper()
+	sign, kid, pub, err := tokentest.Signer(context.Background(), a.store, a.svc.d.AtRest, a.pool, use, a.clock.Now())
+	if err != nil || kid != good.Kid {
+		t.Fatalf("signing key: %v (kid %s, token's %s)", err, kid, good.Kid)
+	}
+	return &josetest.Issuer{Sign: sign, Kid: kid, Public: pub, Claims: good.UnverifiedClaims().Raw, Now: a.clock.Now()}
 }
