@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/handoff"
+	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // RouteSpec declares one gateway route in the configuration file's "Routes" section.
@@ -118,8 +119,8 @@ const (
 
 // Algorithms the gateway can verify.
 const (
-	RS256 = "RS256"
-	ES256 = "ES256"
+	RS256 = jose.RS256
+	ES256 = jose.ES256
 )
 
 // Defaults and limits of the configuration.

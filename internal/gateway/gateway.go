@@ -1,6 +1,7 @@
 // Package gateway owns poolgate's edge verification in front of origin APIs: the declared
 // routes and their matching, bearer-JWT checks against poolgate's pools and external issuers
-// (JWKS cache, algorithm allow-list, revocation), SigV4 checks of identity-pool credentials
+// (tokens and keys read by internal/jose; per-route issuers, clients, scopes, groups,
+// revocation), SigV4 checks of identity-pool credentials
 // with policy evaluation, CORS per route, RFC 6750 refusals, and forwarding to the origin.
 package gateway
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/creds"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/store"
 )
 
@@ -69,7 +71,7 @@ type Gateway struct {
 	loadedAt time.Time
 
 	keysMu  sync.Mutex
-	keySets map[string]*keySet
+	keySets map[string]*jose.RemoteKeys
 
 	rev     revocation
 	sigs    sigCache // tokens whose signature verified (sigcache.go)
@@ -96,7 +98,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Changed == nil {
 		cfg.Changed = func() {}
 	}
-	return &Gateway{cfg: cfg, keySets: map[string]*keySet{}, rev: revocation{pools: cfg.Pools}}, nil
+	return &Gateway{cfg: cfg, keySets: map[string]*jose.RemoteKeys{}, rev: revocation{pools: cfg.Pools}}, nil
 }
 
 func (g *Gateway) now() time.Time { return g.cfg.Now() }
@@ -261,17 +263,18 @@ func (g *Gateway) decodeTable(raw []byte) (*table, error) {
 }
 
 // keySet returns the cached key set of an issuer, creating it on first use.
-func (g *Gateway) keySet(is *issuer) *keySet {
+func (g *Gateway) keySet(is *issuer) *jose.RemoteKeys {
 	g.keysMu.Lock()
 	defer g.keysMu.Unlock()
 	ks := g.keySets[is.keys]
-	if ks != nil && ks.ttl == is.jwksTTL {
+	if ks != nil && ks.TTL == is.jwksTTL {
 		return ks
 	}
-	ks = &keySet{name: is.iss, ttl: is.jwksTTL, penalty: PenaltySeconds * time.Second, logf: g.cfg.Logf, changed: g.cfg.Changed}
+	ks = &jose.RemoteKeys{Name: is.iss, Now: g.cfg.Now, TTL: is.jwksTTL, Penalty: PenaltySeconds * time.Second,
+		Logf: g.cfg.Logf, Changed: g.cfg.Changed}
 	if is.poolID != "" {
 		pools, pool := g.cfg.Pools, is.poolID
-		ks.source = func(ctx context.Context) ([]byte, error) {
+		ks.Fetch = func(ctx context.Context) ([]byte, error) {
 			ok, err := pools.PoolExists(ctx, pool)
 			if err != nil {
 				return nil, err
@@ -282,7 +285,7 @@ func (g *Gateway) keySet(is *issuer) *keySet {
 			return pools.JWKS(ctx, pool)
 		}
 	} else {
-		ks.source = httpSource(g.cfg.Transport, is.jwksURI)
+		ks.Fetch = httpSource(g.cfg.Transport, is.jwksURI)
 	}
 	g.keySets[is.keys] = ks
 	return ks

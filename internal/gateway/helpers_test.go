@@ -167,7 +167,8 @@ func (p *fakePools) JWKS(_ context.Context, poolID string) ([]byte, error) {
 	if p.jwksErr != nil {
 		return nil, p.jwksErr
 	}
-	return jwksJSON(rsaJWK("kid-"+poolID, &p.pools[poolID].PublicKey)), nil
+	// Like a real pool: two keys (one per token_use), so tokens must name theirs by kid.
+	return jwksJSON(rsaJWK("kid-"+poolID, &p.pools[poolID].PublicKey), rsaJWK("kid-"+poolID+"-id", &rsaKeys[2].PublicKey)), nil
 }
 
 func (p *fakePools) UserState(_ context.Context, poolID, username string) (UserState, error) {

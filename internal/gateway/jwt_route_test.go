@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose/josetest"
 )
 
 func intp(i int) *int { return &i }
@@ -123,7 +125,7 @@ func TestJWTRouteRefusals(t *testing.T) {
 		{"no exp", rs(0, hdr, map[string]any{"exp": nil}), "", 401, "invalid_token"},
 		{"exp string", rs(0, hdr, map[string]any{"exp": "never"}), "", 401, "invalid_token"},
 		{"not yet valid", rs(0, hdr, map[string]any{"nbf": now + 31}), "", 401, "invalid_token"},
-		{"issued in the future", rs(0, hdr, map[string]any{"iat": now + 31}), "", 401, "invalid_token"},
+		{"issued in the future", rs(0, hdr, map[string]any{"iat": now + 32}), "", 401, "invalid_token"}, // skew 30 s + jose.IssuedAtGrace
 		{"wrong issuer", rs(0, hdr, map[string]any{"iss": "https://idp.poolgate.test/us-east-1_Other"}), "", 401, "invalid_token"},
 		{"issuer with slash", rs(0, hdr, map[string]any{"iss": e.pools.Issuer(testPool) + "/"}), "", 401, "invalid_token"},
 		{"wrong client", rs(0, hdr, map[string]any{"client_id": "client2"}), "", 401, "invalid_token"},
@@ -134,7 +136,7 @@ func TestJWTRouteRefusals(t *testing.T) {
 		{"missing group", rs(0, hdr, map[string]any{"cognito:groups": []string{"users"}}), "", 403, "insufficient_scope"},
 		{"no groups", rs(0, hdr, map[string]any{"cognito:groups": nil}), "", 403, "insufficient_scope"},
 		{"unknown kid", rs(0, map[string]any{"alg": "RS256", "kid": "nope"}, nil), "", 401, "invalid_token"},
-		{"no kid", rs(0, map[string]any{"alg": "RS256"}, nil), "", 401, "invalid_token"},
+		{"no kid (the pool has two keys)", rs(0, map[string]any{"alg": "RS256"}, nil), "", 401, "invalid_token"},
 		{"alg none", enc(map[string]any{"alg": "none", "kid": kid}) + "." + enc(e.poolClaims(nil)) + ".", "", 401, "invalid_token"},
 		{"alg none with signature", enc(map[string]any{"alg": "none", "kid": kid}) + "." + parts[1] + "." + parts[2], "", 401, "invalid_token"},
 		{"HS256 with the public key", signHS256(pubDER, map[string]any{"alg": "HS256", "kid": kid}, e.poolClaims(nil)), "", 401, "invalid_token"},
@@ -350,5 +352,28 @@ func TestJWTRouteExternalIssuer(t *testing.T) {
 	// The prefix itself maps to the origin's base path.
 	if w := e.do("GET", "/ext", signRS256(keys[1], map[string]any{"alg": "RS256", "kid": "r1"}, claims)); w.Code != 200 || o.last(t).Path != "/base/" {
 		t.Fatalf("prefix itself: %d, origin path %q", w.Code, o.last(t).Path)
+	}
+}
+
+// TestJWTRouteForgeries feeds the shared forged-token corpus (internal/jose/josetest) to a
+// jwt route: every forgery is refused with 401 invalid_token and never reaches the origin.
+func TestJWTRouteForgeries(t *testing.T) {
+	e := newEnv(t)
+	keys, _ := testKeys(t)
+	o := newOrigin(t, nil)
+	e.apply(poolRoute(o, nil))
+	is := &josetest.Issuer{Sign: josetest.SignRS256(keys[0]), Kid: "kid-" + testPool, Public: pkixOf(t, &keys[0].PublicKey),
+		Claims: e.poolClaims(nil), Now: e.clock.Now(), Skew: DefaultClockSkew}
+	if w := e.do("GET", "/api/x", is.Good()); w.Code != 200 {
+		t.Fatalf("the good token: %d %s", w.Code, w.Body)
+	}
+	before := o.count()
+	for _, f := range is.Forgeries() {
+		t.Run(f.Name, func(t *testing.T) {
+			wantRefusal(t, e.do("GET", "/api/x", f.Token), 401, "invalid_token")
+		})
+	}
+	if o.count() != before {
+		t.Fatalf("%d forgeries reached the origin", o.count()-before)
 	}
 }

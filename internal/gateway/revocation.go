@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // UserState is what the gateway needs to know about a token's user to honour sign-outs.
@@ -78,14 +80,13 @@ type revocation struct {
 // gone, was replaced (another sub), is disabled, signed out after iat, or its sign-in
 // (origin_jti) was revoked. until is when the cached state the answer rests on expires (now
 // when nothing is cached: a ttl of 0).
-func (r *revocation) revoked(ctx context.Context, poolID string, claims map[string]any, ttl time.Duration, now time.Time) (revoked bool, until time.Time, err error) {
-	username := claimString(claims, "username")
+func (r *revocation) revoked(ctx context.Context, poolID string, claims *jose.Claims, ttl time.Duration, now time.Time) (revoked bool, until time.Time, err error) {
+	username := claims.String("username")
 	if username == "" {
-		username = claimString(claims, "cognito:username")
+		username = claims.String("cognito:username")
 	}
-	sub := claimString(claims, "sub")
-	iat, hasIat, err := numericDate(claims, "iat")
-	if username == "" || sub == "" || !hasIat || err != nil {
+	sub := claims.Subject
+	if username == "" || sub == "" || claims.IssuedAt == nil {
 		return true, now, nil // a poolgate token always has them: refuse what cannot be checked
 	}
 	until = now.Add(ttl)
@@ -99,10 +100,10 @@ func (r *revocation) revoked(ctx context.Context, poolID string, claims map[stri
 	} else {
 		until = exp
 	}
-	if !st.Found || !st.Enabled || st.Sub != sub || int64(iat) < st.TokensValidAfter.Unix() {
+	if !st.Found || !st.Enabled || st.Sub != sub || int64(*claims.IssuedAt) < st.TokensValidAfter.Unix() {
 		return true, now, nil
 	}
-	origin := claimString(claims, "origin_jti")
+	origin := claims.String("origin_jti")
 	if origin == "" {
 		return false, until, nil
 	}

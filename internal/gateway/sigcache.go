@@ -3,6 +3,8 @@ package gateway
 import (
 	"sync"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // Clients send the same token with every request until it expires, so the gateway keeps the
@@ -20,8 +22,8 @@ const (
 )
 
 type sigEntry struct {
-	t   *jws
-	key *verifyKey
+	t   *jose.JWS
+	key *jose.Key
 	exp time.Time
 }
 
@@ -33,7 +35,7 @@ type sigCache struct {
 }
 
 // get returns the parsed token and the key that verified raw, if raw is kept and unexpired.
-func (c *sigCache) get(raw string, now time.Time) (*jws, *verifyKey, bool) {
+func (c *sigCache) get(raw string, now time.Time) (*jose.JWS, *jose.Key, bool) {
 	if len(raw) > sigCacheMaxToken {
 		return nil, nil, false
 	}
@@ -51,7 +53,7 @@ func (c *sigCache) get(raw string, now time.Time) (*jws, *verifyKey, bool) {
 }
 
 // put keeps raw, verified with key, until exp.
-func (c *sigCache) put(raw string, t *jws, key *verifyKey, exp, now time.Time) {
+func (c *sigCache) put(raw string, t *jose.JWS, key *jose.Key, exp, now time.Time) {
 	if len(raw) > sigCacheMaxToken || !now.Before(exp) {
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // TestSignatureCache: a token seen again skips the signature check but nothing else: it is
@@ -58,23 +60,23 @@ func TestSignatureCache(t *testing.T) {
 func TestSigCacheBounds(t *testing.T) {
 	var c sigCache
 	now := time.Unix(1_800_000_000, 0)
-	k := &verifyKey{kid: "k"}
+	k := &jose.Key{Kid: "k"}
 	for i := range sigCacheEntries + 10 {
-		c.put(string(rune('a'+i%26))+time.Duration(i).String(), &jws{}, k, now.Add(time.Minute), now)
+		c.put(string(rune('a'+i%26))+time.Duration(i).String(), &jose.JWS{}, k, now.Add(time.Minute), now)
 	}
 	if len(c.m) > sigCacheEntries {
 		t.Fatalf("%d entries, bound %d", len(c.m), sigCacheEntries)
 	}
-	c.put("expired", &jws{}, k, now, now)
+	c.put("expired", &jose.JWS{}, k, now, now)
 	if _, _, ok := c.get("expired", now); ok {
 		t.Fatal("an expired entry was kept")
 	}
 	big := make([]byte, sigCacheMaxToken+1)
-	c.put(string(big), &jws{}, k, now.Add(time.Minute), now)
+	c.put(string(big), &jose.JWS{}, k, now.Add(time.Minute), now)
 	if _, _, ok := c.get(string(big), now); ok {
 		t.Fatal("an oversized token was kept")
 	}
-	c.put("short", &jws{}, k, now.Add(time.Minute), now)
+	c.put("short", &jose.JWS{}, k, now.Add(time.Minute), now)
 	if _, _, ok := c.get("short", now.Add(time.Minute)); ok {
 		t.Fatal("an entry outlived its expiry")
 	}

@@ -2,40 +2,19 @@ package gateway
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/jose"
 )
-
-// bearerToken extracts the token of an "Authorization: Bearer <token>" header.
-func bearerToken(r *http.Request) (string, *refusal) {
-	vals := r.Header.Values("Authorization")
-	switch {
-	case len(vals) == 0:
-		return "", missingToken()
-	case len(vals) > 1:
-		return "", badRequest("The request carries more than one Authorization header.")
-	}
-	scheme, tok, _ := strings.Cut(strings.TrimLeft(vals[0], " "), " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		// Another scheme (Basic, AWS4-HMAC-SHA256, ...): no bearer credentials at all.
-		return "", missingToken()
-	}
-	tok = strings.Trim(tok, " ")
-	if tok == "" {
-		return "", badRequest("The Authorization header carries an empty bearer token.")
-	}
-	return tok, nil
-}
 
 // verified is a token that passed every check of its route.
 type verified struct {
-	t      *jws
+	t      *jose.JWS
+	claims *jose.Claims // trusted: the signature verified
 	is     *issuer
 	scopes []string
 	groups []string
@@ -43,21 +22,23 @@ type verified struct {
 }
 
 // verifyToken checks raw against route j: structure, issuer, algorithm, key, signature,
-// times, token_use, client, revocation, then scopes and groups. A refusal says why the token
+// times, token_use, client, revocation, then scopes and groups. Parsing, keys, signatures
+// and times are internal/jose's; the refusals name the reason. A refusal says why the token
 // does not pass; an error is a failure of the gateway's own dependencies.
 func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*verified, *refusal, error) {
 	now := g.now()
 	t, seenKey, seen := g.sigs.get(raw, now)
 	if !seen {
 		var err error
-		if t, err = parseJWS(raw); err != nil {
+		if t, err = jose.Parse(raw); err != nil {
 			return nil, invalidToken("The token is malformed."), nil
 		}
 	}
-	iss, _ := t.claims["iss"].(string)
+	// Not trusted yet: the issuer only picks the keys to verify with.
+	claims := t.UnverifiedClaims()
 	var is *issuer
 	for _, c := range j.issuers {
-		if c.iss == iss {
+		if c.iss == claims.Issuer {
 			is = c
 			break
 		}
@@ -65,75 +46,69 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	if is == nil {
 		return nil, invalidToken("The token's issuer is not accepted."), nil
 	}
-	if !slices.Contains(is.algs, t.alg) {
+	if err := jose.CheckAlg(t, is.algs); err != nil {
 		return nil, invalidToken("The token's algorithm is not accepted."), nil
 	}
-	if t.kid == "" {
-		return nil, invalidToken("The token has no key id (kid)."), nil
-	}
 	ks := g.keySet(is)
-	k, err := ks.key(ctx, t.kid, now)
-	if errors.Is(err, errUnknownKid) {
+	k, err := ks.Key(ctx, t.Kid)
+	switch {
+	case errors.Is(err, jose.ErrInvalid) && t.Kid == "":
+		return nil, invalidToken("The token has no key id (kid)."), nil
+	case errors.Is(err, jose.ErrInvalid):
 		return nil, invalidToken("The token's signing key is unknown."), nil
-	}
-	if err != nil {
-		g.cfg.Logf("%v", err)
+	case err != nil:
+		g.cfg.Logf("gateway: %v", err)
 		return nil, &refusal{status: http.StatusServiceUnavailable, code: "temporarily_unavailable",
 			description: "The issuer's keys cannot be obtained at the moment.", retryAfter: PenaltySeconds}, nil
 	}
-	if !k.fitsAlg(t.alg) {
-		return nil, invalidToken("The token's algorithm does not fit its key."), nil
-	}
 	if !seen || seenKey != k {
-		digest := sha256.Sum256([]byte(t.signingInput))
-		switch t.alg {
-		case RS256:
-			err = g.cfg.Crypto.VerifyRSA(k.der, digest[:], t.sig)
-		case ES256:
-			err = g.cfg.Crypto.VerifyECDSA(k.der, digest[:], t.sig)
-		}
-		if err != nil {
-			if !errors.Is(err, hostcrypto.ErrVerify) {
-				g.cfg.Logf("gateway: verifying with key %s of %s: %v", clip(k.kid), is.iss, err)
+		err := jose.CheckSignature(g.cfg.Crypto, k, t)
+		switch {
+		case errors.Is(err, jose.ErrAlgNotAllowed):
+			return nil, invalidToken("The token's algorithm does not fit its key."), nil
+		case err != nil:
+			if !errors.Is(err, jose.ErrInvalid) {
+				g.cfg.Logf("gateway: issuer %s: %v", is.iss, err)
 			}
 			return nil, invalidToken("The token's signature does not verify."), nil
 		}
-		if exp, present, err := numericDate(t.claims, "exp"); err == nil && present {
+		if claims.Expiry != nil {
 			// Kept until exp, and no longer than sigCacheLife (exp may be far off or absurd).
 			until := now.Add(sigCacheLife)
-			if exp < float64(until.Unix()) {
-				until = time.Unix(int64(exp), 0)
+			if e := claims.Expiry.Time(); e.Before(until) {
+				until = e
 			}
 			g.sigs.put(raw, t, k, until, now)
 		}
 	}
 
 	// The signature is good: from here on the claims are the issuer's.
-	if ref := checkTimes(t.claims, now, j.skew); ref != nil {
-		return nil, ref, nil
+	if err := claims.CheckTimes(now, j.skew); err != nil {
+		switch {
+		case errors.Is(err, jose.ErrExpired):
+			return nil, invalidToken("The token has expired."), nil
+		case errors.Is(err, jose.ErrNotYetValid):
+			return nil, invalidToken("The token is not valid yet (nbf or iat)."), nil
+		}
+		return nil, invalidToken("The token has no expiry (exp)."), nil
 	}
 	// Until when this answer stands: the token's expiry (with the skew), and the keys as
 	// cached now (then they are fetched again); revocation below may shorten it.
-	until := ks.trustedUntil(now)
-	if exp, _, _ := numericDate(t.claims, "exp"); exp+j.skew.Seconds() < float64(until.Unix()) {
-		until = time.Unix(0, int64((exp+j.skew.Seconds())*1e9))
+	until := ks.TrustedUntil(now)
+	if e := claims.Expiry.Time().Add(j.skew); e.Before(until) {
+		until = e
 	}
-	use, present := t.claims["token_use"]
-	useStr, isString := use.(string)
-	if present && !isString {
-		return nil, invalidToken("The token's token_use is not a string."), nil
-	}
-	if j.tokenUse != "" && useStr != j.tokenUse {
+	if j.tokenUse != "" && claims.TokenUse != j.tokenUse {
 		if j.tokenUse == "access" {
 			return nil, invalidToken("The token is not an access token."), nil
 		}
 		return nil, invalidToken("The token is not an ID token."), nil
 	}
-	if len(j.clientIDs) > 0 && !clientAccepted(t.claims, useStr, j.clientIDs) {
+	if len(j.clientIDs) > 0 && !clientAccepted(claims, j.clientIDs) {
 		return nil, invalidToken("The token was not issued to an accepted client."), nil
 	}
 	if j.checkRevocation && is.poolID != "" {
-		revoked, revUntil, err := g.rev.revoked(ctx, is.poolID, t.claims, j.revocationTTL, now)
+		revoked, revUntil, err := g.rev.revoked(ctx, is.poolID, claims, j.revocationTTL, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -145,9 +120,9 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 		}
 	}
 
-	v := &verified{t: t, is: is, until: until}
-	v.scopes = tokenScopes(t.claims)
-	if gs, ok := claimStrings(t.claims, is.groupsClaim); ok {
+	v := &verified{t: t, claims: claims, is: is, until: until}
+	v.scopes = tokenScopes(claims)
+	if gs, ok := claims.Strings(is.groupsClaim); ok {
 		v.groups = gs
 	}
 	if len(j.scopes) > 0 {
@@ -167,49 +142,15 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 	return v, nil, nil
 }
 
-// checkTimes checks exp (required), nbf and iat against now with the given leeway.
-func checkTimes(claims map[string]any, now time.Time, skew time.Duration) *refusal {
-	t := float64(now.UnixNano()) / 1e9
-	leeway := skew.Seconds()
-	exp, present, err := numericDate(claims, "exp")
-	switch {
-	case err != nil:
-		return invalidToken("The token's exp is not a number.")
-	case !present:
-		return invalidToken("The token has no expiry (exp).")
-	case t >= exp+leeway:
-		return invalidToken("The token has expired.")
-	}
-	nbf, present, err := numericDate(claims, "nbf")
-	switch {
-	case err != nil:
-		return invalidToken("The token's nbf is not a number.")
-	case present && t < nbf-leeway:
-		return invalidToken("The token is not valid yet (nbf).")
-	}
-	iat, present, err := numericDate(claims, "iat")
-	switch {
-	case err != nil:
-		return invalidToken("The token's iat is not a number.")
-	case present && iat > t+leeway:
-		return invalidToken("The token was issued in the future (iat).")
-	}
-	return nil
-}
-
 // clientAccepted checks the token's client against the route's list: client_id for access
 // tokens, aud for ID tokens (as aws-jwt-verify does), either for tokens without token_use.
-func clientAccepted(claims map[string]any, use string, accepted []string) bool {
+func clientAccepted(claims *jose.Claims, accepted []string) bool {
 	var candidates []string
-	if use != "id" {
-		if c, ok := claims["client_id"].(string); ok {
-			candidates = append(candidates, c)
-		}
+	if claims.TokenUse != "id" && claims.ClientID != "" {
+		candidates = append(candidates, claims.ClientID)
 	}
-	if use != "access" {
-		if aud, ok := claimStrings(claims, "aud"); ok {
-			candidates = append(candidates, aud...)
-		}
+	if claims.TokenUse != "access" {
+		candidates = append(candidates, claims.Audience...)
 	}
 	for _, c := range candidates {
 		if slices.Contains(accepted, c) {
@@ -220,12 +161,9 @@ func clientAccepted(claims map[string]any, use string, accepted []string) bool {
 }
 
 // tokenScopes reads the scope claim (space-separated string) and scp (array or string).
-func tokenScopes(claims map[string]any) []string {
-	var out []string
-	if s, ok := claims["scope"].(string); ok {
-		out = strings.Fields(s)
-	}
-	if scp, ok := claimStrings(claims, "scp"); ok {
+func tokenScopes(claims *jose.Claims) []string {
+	out := strings.Fields(claims.String("scope"))
+	if scp, ok := claims.Strings("scp"); ok {
 		for _, s := range scp {
 			out = append(out, strings.Fields(s)...)
 		}
@@ -235,7 +173,7 @@ func tokenScopes(claims map[string]any) []string {
 
 // identityHeaders are the X-Poolgate-* headers describing a verified token's caller.
 func (v *verified) identityHeaders(routeName string) http.Header {
-	c := v.t.claims
+	c := v.claims
 	h := http.Header{}
 	set := func(name, value string) {
 		if value != "" {
@@ -244,23 +182,21 @@ func (v *verified) identityHeaders(routeName string) http.Header {
 	}
 	set(HeaderRoute, headerValue(routeName, ""))
 	set(HeaderIssuer, headerValue(v.is.iss, ""))
-	set(HeaderSub, headerValue(claimString(c, "sub"), ""))
-	username := claimString(c, "username")
+	set(HeaderSub, headerValue(c.Subject, ""))
+	username := c.String("username")
 	if username == "" {
-		username = claimString(c, "cognito:username")
+		username = c.String("cognito:username")
 	}
 	set(HeaderUsername, headerValue(username, ""))
-	set(HeaderTokenUse, headerValue(claimString(c, "token_use"), ""))
-	client := claimString(c, "client_id")
-	if client == "" {
-		if aud, ok := claimStrings(c, "aud"); ok && len(aud) == 1 {
-			client = aud[0]
-		}
+	set(HeaderTokenUse, headerValue(c.TokenUse, ""))
+	client := c.ClientID
+	if client == "" && len(c.Audience) == 1 {
+		client = c.Audience[0]
 	}
 	set(HeaderClientID, headerValue(client, ""))
 	set(HeaderGroups, headerList(v.groups, ","))
 	set(HeaderScopes, headerList(v.scopes, " "))
-	set(HeaderClaims, v.t.payloadB64)
+	set(HeaderClaims, v.t.Payload)
 	return h
 }
 

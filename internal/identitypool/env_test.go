@@ -131,6 +131,7 @@ type env struct {
 	clock    *fakeClock
 	srv      *httptest.Server
 	svc      *service.Service
+	store    *memstore.Store
 	issuer   string // IssuerBase
 	admin    *cip.Client
 	idAdmin  *ci.Client
@@ -154,7 +155,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
 	e.issuer = e.srv.URL
-	var st store.Store = memstore.New(e.clock.Now)
+	e.store = memstore.New(e.clock.Now)
+	var st store.Store = e.store
 	if o.store != nil {
 		st = o.store(st)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/creds"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/token"
@@ -25,7 +26,7 @@ import (
 // UserPools is what identity pools need from poolgate's user pools (internal/userpool):
 // verifying an ID token, with ServerSideTokenCheck when serverSide is set.
 type UserPools interface {
-	CheckIDToken(ctx context.Context, poolID, raw string, serverSide bool) (map[string]any, error)
+	CheckIDToken(ctx context.Context, poolID, raw string, serverSide bool) (*jose.Claims, error)
 }
 
 // Fetch gets a URL (an OIDC discovery document or a JWKS). It returns the body of a 200

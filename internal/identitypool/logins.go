@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/store"
-	"github.com/poolgate/poolgate/internal/token"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -177,29 +177,28 @@ func (s *Service) validateUserPoolLogin(ctx context.Context, p *storedPool, key,
 	}
 	// The unverified aud only picks the entry, and with it whether ServerSideTokenCheck
 	// applies; the verified aud must then name the same entry.
-	_, unverified, err := token.ParseUnverified(raw)
+	unverified, err := jose.Parse(raw)
 	if err != nil {
 		return nil, invalidLogin("Couldn't verify signed token.")
 	}
-	aud, _ := unverified["aud"].(string)
+	aud := unverified.UnverifiedClaims().String("aud")
 	i := slices.IndexFunc(entries, func(c CognitoIdentityProvider) bool { return c.ClientId == aud })
 	claims, err := s.d.UserPools.CheckIDToken(ctx, poolID, raw, i >= 0 && entries[i].serverSide())
 	if err != nil {
-		return nil, userPoolLoginError(err, raw, s.now().Unix())
+		return nil, userPoolLoginError(err, unverified, s.now().Unix())
 	}
-	if verified, _ := claims["aud"].(string); i < 0 || verified != aud {
+	if i < 0 || claims.String("aud") != aud {
 		return nil, invalidLogin("Incorrect token audience.")
 	}
-	sub, _ := claims["sub"].(string)
-	username, _ := claims["cognito:username"].(string)
-	return &login{Key: key, Provider: provider, Kind: kindUserPool, UserID: sub, ClientID: aud, Claims: claims, Username: username}, nil
+	return &login{Key: key, Provider: provider, Kind: kindUserPool, UserID: claims.Subject, ClientID: aud, Claims: claims.Raw,
+		Username: claims.String("cognito:username")}, nil
 }
 
 // userPoolLoginError maps a CheckIDToken failure to its wire error.
-func userPoolLoginError(err error, raw string, now int64) error {
+func userPoolLoginError(err error, t *jose.JWS, now int64) error {
 	switch {
 	case errors.Is(err, userpool.ErrLoginExpired):
-		return invalidLogin("Token expired: %s >= %d", expOf(raw), now)
+		return invalidLogin("Token expired: %s >= %d", expOf(t), now)
 	case errors.Is(err, userpool.ErrLoginRevoked):
 		return invalidLogin("Token has been revoked, or its user signed out or was disabled.")
 	case errors.Is(err, userpool.ErrLoginInvalid):
@@ -209,12 +208,8 @@ func userPoolLoginError(err error, raw string, now int64) error {
 }
 
 // expOf reads a token's exp for an error message (the token is already known authentic).
-func expOf(raw string) string {
-	_, claims, err := token.ParseUnverified(raw)
-	if err != nil {
-		return "?"
-	}
-	if n, ok := claims["exp"].(json.Number); ok {
+func expOf(t *jose.JWS) string {
+	if n, ok := t.UnverifiedClaims().Raw["exp"].(json.Number); ok {
 		return n.String()
 	}
 	return "?"
@@ -224,24 +219,27 @@ func expOf(raw string) string {
 func (s *Service) validateOpenIDLogin(ctx context.Context, p *storedPool, key, raw string) (*login, error) {
 	claims, err := s.d.Keys.Verify(ctx, KeyringID, raw)
 	switch {
-	case errors.Is(err, token.ErrExpired):
-		return nil, invalidLogin("Token expired: %s >= %d", expOf(raw), s.now().Unix())
-	case errors.Is(err, token.ErrInvalid):
+	case errors.Is(err, jose.ErrExpired):
+		exp := "?"
+		if t, perr := jose.Parse(raw); perr == nil {
+			exp = expOf(t)
+		}
+		return nil, invalidLogin("Token expired: %s >= %d", exp, s.now().Unix())
+	case errors.Is(err, jose.ErrInvalid):
 		return nil, invalidLogin("Couldn't verify signed token.")
 	case err != nil:
 		return nil, err
 	}
-	if iss, _ := claims["iss"].(string); iss != s.OpenIDIssuer() {
+	if claims.Check(jose.Expect{Issuers: []string{s.OpenIDIssuer()}}) != nil {
 		return nil, invalidLogin("Issuer doesn't match providerName")
 	}
-	if aud, _ := claims["aud"].(string); aud != p.IdentityPoolId {
+	if claims.String("aud") != p.IdentityPoolId {
 		return nil, invalidLogin("Incorrect token audience.")
 	}
-	sub, _ := claims["sub"].(string)
-	if !validIdentityID(sub) {
+	if !validIdentityID(claims.Subject) {
 		return nil, invalidLogin("Couldn't verify signed token.")
 	}
-	return &login{Key: key, Provider: CognitoIdentityProviderName, Kind: kindOpenID, UserID: sub, Claims: claims}, nil
+	return &login{Key: key, Provider: CognitoIdentityProviderName, Kind: kindOpenID, UserID: claims.Subject, Claims: claims.Raw}, nil
 }
 
 // authenticated reports whether an OpenID token was issued to an authenticated identity.
@@ -289,12 +287,7 @@ func (s *Service) validateOIDCLogin(ctx context.Context, p *storedPool, key, raw
 	if err != nil {
 		return nil, err
 	}
-	sub, _ := claims["sub"].(string)
-	aud := ""
-	if a, ok := claims["aud"].(string); ok {
-		aud = a
-	}
-	return &login{Key: key, Provider: key, Kind: kindOIDC, UserID: sub, ClientID: aud, Claims: claims}, nil
+	return &login{Key: key, Provider: key, Kind: kindOIDC, UserID: claims.Subject, ClientID: claims.String("aud"), Claims: claims.Raw}, nil
 }
 
 // oidcProvider loads a declared OIDC provider.

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ci "github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
+
+	"github.com/poolgate/poolgate/internal/jose/josetest"
 )
 
 // oidcIssuer is a local OpenID Connect provider made by the test: a discovery document and a
@@ -229,3 +232,26 @@ func TestOIDCWithoutFetch(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestOIDCLoginForgeries feeds the shared forged-token corpus (internal/jose/josetest) to
+// identity-pool Logins from an OpenID Connect provider: every forgery is refused with
+// NotAuthorizedException, and the good token of the same provider is accepted.
+func TestOIDCLoginForgeries(t *testing.T) {
+	iss := newOIDCIssuer(t)
+	e := newEnv(t, envOptions{config: oidcConfig(iss.srv.URL, "http://127.0.0.1:1"), transport: http.DefaultTransport})
+	key := strings.TrimPrefix(iss.srv.URL, "http://")
+	now := e.clock.Now()
+	pub, err := x509.MarshalPKIXPublicKey(&iss.rsa.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := &josetest.Issuer{Sign: josetest.SignRS256(iss.rsa), Kid: "rsa1", Public: pub, Now: now,
+		Claims: map[string]any{"iss": iss.srv.URL, "aud": "app-1", "sub": "user-123", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}}
+	e.mustID(oidcPool, map[string]string{key: is.Good()})
+	for _, f := range is.Forgeries() {
+		t.Run(f.Name, func(t *testing.T) {
+			_, err := e.getID(oidcPool, map[string]string{key: f.Token})
+			wantAPIError(t, err, "NotAuthorizedException", "")
+		})
+	}
+}

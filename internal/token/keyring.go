@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 )
@@ -73,6 +74,7 @@ type key struct {
 	retired time.Time // zero for the signing key
 	pubPKIX []byte
 	privDER []byte // PKCS#1; only for the signing key
+	jwk     *jose.Key
 	jwkN    string
 	jwkE    string
 }
@@ -119,12 +121,16 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 		return "", fmt.Errorf("token: encoding claims: %w", err)
 	}
 	// Check the claims as Verify will see them, so Sign never issues an unverifiable token.
-	decoded, err := decodeObject(payload)
+	// The errors do not wrap jose.ErrInvalid: a caller bug, not a bad token.
+	decoded, err := jose.DecodeClaims(payload)
 	if err != nil {
-		return "", fmt.Errorf("token: claims: %w", err)
+		return "", fmt.Errorf("token: cannot sign: %v", err)
 	}
-	if err := checkClaims(decoded, use); err != nil {
-		return "", fmt.Errorf("token: cannot sign: %v", err) // not ErrInvalid: a caller bug, not a bad token
+	if decoded.Expiry == nil {
+		return "", errors.New("token: cannot sign: claims have no numeric exp")
+	}
+	if decoded.TokenUse != "" && decoded.TokenUse != use {
+		return "", fmt.Errorf("token: cannot sign: token_use %q with the %s key", decoded.TokenUse, use)
 	}
 
 	sk, err := k.signingKey(ctx, poolID, use)
@@ -138,57 +144,74 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 	if err != nil {
 		return "", fmt.Errorf("token: encoding header: %w", err)
 	}
-	input := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
+	input := jose.Encode(header) + "." + jose.Encode(payload)
 	digest := sha256.Sum256([]byte(input))
 	sig, err := k.crypto.SignRSA(sk.privDER, digest[:])
 	if err != nil {
 		return "", fmt.Errorf("token: signing: %w", err)
 	}
-	return input + "." + b64.EncodeToString(sig), nil
+	return input + "." + jose.Encode(sig), nil
 }
 
-// Verify checks raw against the pool's keys and returns its claims, numbers as json.Number.
-// It accepts only RS256 with a kid naming one of the pool's current or recently rotated
-// keys; the exp claim is required and checked with the keyring's clock (ErrExpired), nbf is
-// honoured. Token failures wrap ErrInvalid or ErrExpired; any other error is a failure of
-// the store or the provider. Verify never creates keys.
-func (k *Keyring) Verify(ctx context.Context, poolID, raw string) (map[string]any, error) {
+// Verify checks raw against the pool's keys with internal/jose and returns its claims. It
+// accepts only RS256 with a kid naming one of the pool's current or recently rotated keys;
+// exp is required, and exp, nbf and iat are checked with the keyring's clock and no skew
+// (the keyring's instances share the clock that issued the tokens); a token_use claim must
+// match the use of the key that signed it. Token failures match jose.ErrInvalid (expiry:
+// jose.ErrExpired); any other error is a failure of the store or the provider. Verify never
+// creates keys.
+func (k *Keyring) Verify(ctx context.Context, poolID, raw string) (*jose.Claims, error) {
+	t, err := jose.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return k.VerifyParsed(ctx, poolID, t)
+}
+
+// VerifyParsed is Verify of a token the caller has parsed already (to read its issuer).
+func (k *Keyring) VerifyParsed(ctx context.Context, poolID string, t *jose.JWS) (*jose.Claims, error) {
 	if err := checkPoolID(poolID); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %v", jose.ErrUnknownKey, err)
 	}
-	t, err := split(raw)
+	if err := jose.CheckAlg(t, algs); err != nil {
+		return nil, err
+	}
+	// Every key is RSA-KeyBits (decodeRecord checks), so every signature has this length:
+	// junk is refused before it can cost a store read.
+	if len(t.Signature) != KeyBits/8 {
+		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", jose.ErrBadSignature, len(t.Signature), KeyBits/8)
+	}
+	src := &poolKeys{k: k, poolID: poolID}
+	v := jose.Verifier{Crypto: k.crypto, Keys: src, Algs: algs, Now: k.now}
+	claims, _, err := v.VerifyParsed(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.checkHeader(); err != nil {
-		return nil, err
-	}
-	// Every key is RSA-KeyBits (decodeRecord checks), so every signature has this length.
-	if len(t.sig) != KeyBits/8 {
-		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", ErrInvalid, len(t.sig), KeyBits/8)
-	}
-	vk, err := k.verificationKey(ctx, poolID, t.kid)
-	if err != nil {
-		return nil, err
-	}
-	digest := sha256.Sum256([]byte(t.signingInput))
-	if err := k.crypto.VerifyRSA(vk.pubPKIX, digest[:], t.sig); err != nil {
-		if errors.Is(err, hostcrypto.ErrVerify) {
-			return nil, fmt.Errorf("%w: signature does not verify", ErrInvalid)
-		}
-		return nil, fmt.Errorf("token: verifying: %w", err)
-	}
-	claims, err := decodeObject(t.payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: claims: %v", ErrInvalid, err)
-	}
-	if err := checkClaims(claims, vk.use); err != nil {
-		return nil, err
-	}
-	if err := checkTimes(claims, k.now()); err != nil {
-		return nil, err
+	if claims.TokenUse != "" && claims.TokenUse != src.use {
+		return nil, fmt.Errorf("%w: token_use %q signed with the %s key", jose.ErrWrongTokenUse, claims.TokenUse, src.use)
 	}
 	return claims, nil
+}
+
+var algs = []string{Alg}
+
+// poolKeys is the jose.KeySource of one pool's keys; use is the use of the key found.
+type poolKeys struct {
+	k      *Keyring
+	poolID string
+	use    string
+}
+
+func (p *poolKeys) Key(ctx context.Context, kid string) (*jose.Key, error) {
+	if kid == "" {
+		return nil, fmt.Errorf("%w: no kid (a pool has a key per token_use)", jose.ErrUnknownKey)
+	}
+	vk, err := p.k.verificationKey(ctx, p.poolID, kid)
+	if err != nil {
+		return nil, err
+	}
+	p.use = vk.use
+	return vk.jwk, nil
 }
 
 // JWKS returns the pool's public keys as a JSON Web Key Set: the ID-token key, the
@@ -339,7 +362,7 @@ func (k *Keyring) verificationKey(ctx context.Context, poolID, kid string) (*key
 			}
 		}
 	}
-	return nil, fmt.Errorf("%w: unknown kid %q for pool %s", ErrInvalid, kid, poolID)
+	return nil, fmt.Errorf("%w: kid %s for pool %s", jose.ErrUnknownKey, clip(kid), poolID)
 }
 
 // currentKeys returns the live keys of a slot (signing key first), reading the store when
@@ -500,8 +523,9 @@ func (k *Keyring) decodeRecord(b []byte, id slotID) ([]*key, error) {
 			use:     id.use,
 			created: time.Unix(sk.Created, 0),
 			pubPKIX: sk.Public,
-			jwkN:    b64.EncodeToString(pub.N.Bytes()),
-			jwkE:    b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+			jwkN:    jose.Encode(pub.N.Bytes()),
+			jwkE:    jose.Encode(big.NewInt(int64(pub.E)).Bytes()),
+			jwk:     &jose.Key{Kid: sk.Kid, Alg: Alg, Kty: "RSA", DER: sk.Public},
 		}
 		if sk.Retired != 0 {
 			kk.retired = time.Unix(sk.Retired, 0)
@@ -520,10 +544,10 @@ func (k *Keyring) decodeRecord(b []byte, id slotID) ([]*key, error) {
 // thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA public key,
 // used as its kid: stable, derived from the key, and checkable by anyone holding the JWK.
 func thumbprint(pub *rsa.PublicKey) string {
-	e := b64.EncodeToString(big.NewInt(int64(pub.E)).Bytes())
-	n := b64.EncodeToString(pub.N.Bytes())
+	e := jose.Encode(big.NewInt(int64(pub.E)).Bytes())
+	n := jose.Encode(pub.N.Bytes())
 	sum := sha256.Sum256([]byte(`{"e":"` + e + `","kty":"RSA","n":"` + n + `"}`))
-	return b64.EncodeToString(sum[:])
+	return jose.Encode(sum[:])
 }
 
 func storeKey(id slotID) string { return "key/" + id.pool + "/" + id.use }
@@ -540,4 +564,12 @@ func checkPoolID(poolID string) error {
 		return fmt.Errorf("token: invalid pool ID %q", poolID)
 	}
 	return nil
+}
+
+// clip quotes s for an error message, cut to 64 bytes (a kid comes from outside).
+func clip(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return fmt.Sprintf("%q", s)
 }

@@ -168,7 +168,7 @@ func (a *authSetup) verify(raw string) map[string]any {
 	if err != nil {
 		a.t.Fatalf("verify token: %v", err)
 	}
-	return claims
+	return claims.Raw
 }
 
 // errOf returns the __type and message of an error answer (failing on success or 5xx).

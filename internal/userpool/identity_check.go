@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/store"
-	"github.com/poolgate/poolgate/internal/token"
 )
 
 // Errors of CheckIDToken, for identity pools to map onto their own wire errors. Each is
@@ -26,10 +26,9 @@ var (
 // §7.3): signature with the pool's keys, exp, iss equal to the pool's issuer, token_use "id".
 // With serverSide (the identity pool's ServerSideTokenCheck) it also checks that the user
 // still exists with the token's sub, is enabled, has not signed out since the token was issued,
-// and that the token's refresh-token family was not revoked. It returns the verified claims
-// (numbers as json.Number). Token failures wrap ErrLoginInvalid, ErrLoginExpired or
+// and that the token's refresh-token family was not revoked. It returns the verified claims. Token failures wrap ErrLoginInvalid, ErrLoginExpired or
 // ErrLoginRevoked; other errors are failures of the store.
-func (s *Service) CheckIDToken(ctx context.Context, poolID, raw string, serverSide bool) (map[string]any, error) {
+func (s *Service) CheckIDToken(ctx context.Context, poolID, raw string, serverSide bool) (*jose.Claims, error) {
 	p, err := s.getPool(ctx, poolID)
 	if err != nil {
 		if ae := (*awsjson.Error)(nil); errors.As(err, &ae) {
@@ -39,24 +38,21 @@ func (s *Service) CheckIDToken(ctx context.Context, poolID, raw string, serverSi
 	}
 	claims, err := s.d.Keys.Verify(ctx, p.Id, raw)
 	switch {
-	case errors.Is(err, token.ErrExpired):
+	case errors.Is(err, jose.ErrExpired):
 		return nil, fmt.Errorf("%w: %v", ErrLoginExpired, err)
-	case errors.Is(err, token.ErrInvalid):
+	case errors.Is(err, jose.ErrInvalid):
 		return nil, fmt.Errorf("%w: %v", ErrLoginInvalid, err)
 	case err != nil:
 		return nil, err
 	}
-	if claimString(claims, "token_use") != "id" {
-		return nil, fmt.Errorf("%w: token_use is not id", ErrLoginInvalid)
+	if err := claims.Check(jose.Expect{Issuers: []string{s.Issuer(p.Id)}, TokenUse: "id"}); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrLoginInvalid, err)
 	}
-	if claimString(claims, "iss") != s.Issuer(p.Id) {
-		return nil, fmt.Errorf("%w: issuer is not %s", ErrLoginInvalid, s.Issuer(p.Id))
-	}
-	if claimString(claims, "sub") == "" || claimString(claims, "aud") == "" {
-		return nil, fmt.Errorf("%w: no sub or aud", ErrLoginInvalid)
+	if claims.Subject == "" || len(claims.Audience) != 1 {
+		return nil, fmt.Errorf("%w: no sub, or not one aud", ErrLoginInvalid)
 	}
 	if serverSide {
-		if err := s.checkSignedIn(ctx, p, claims); err != nil {
+		if err := s.checkSignedIn(ctx, p, claims.Raw); err != nil {
 			return nil, err
 		}
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/store"
-	"github.com/poolgate/poolgate/internal/token"
 )
 
 // AuthenticationResult is the wire AuthenticationResultType.
@@ -218,12 +218,12 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 	revoked := func() error { return awsjson.NotAuthorized("Access Token has been revoked") }
 
 	// The pool (whose keys verify the token) is named by the token itself; nothing read here
-	// is trusted until Keys.Verify has checked the signature with that pool's keys.
-	_, unverified, err := token.ParseUnverified(raw)
+	// is trusted until Keys.VerifyParsed has checked the signature with that pool's keys.
+	unverified, err := jose.Parse(raw)
 	if err != nil {
 		return nil, invalid()
 	}
-	poolID, found := strings.CutPrefix(claimString(unverified, "iss"), s.d.IssuerBase+"/")
+	poolID, found := strings.CutPrefix(unverified.UnverifiedClaims().Issuer, s.d.IssuerBase+"/")
 	if !found || poolID == "" || strings.Contains(poolID, "/") {
 		return nil, invalid()
 	}
@@ -235,17 +235,17 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 		}
 		return nil, err
 	}
-	claims, err := s.d.Keys.Verify(ctx, p.Id, raw)
-	if errors.Is(err, token.ErrExpired) {
+	claims, err := s.d.Keys.VerifyParsed(ctx, p.Id, unverified)
+	if errors.Is(err, jose.ErrExpired) {
 		return nil, awsjson.NotAuthorized("Access Token has expired")
 	}
 	if err != nil {
 		return nil, invalid()
 	}
-	if claimString(claims, "token_use") != "access" || claimString(claims, "iss") != s.Issuer(p.Id) {
+	if claims.Check(jose.Expect{Issuers: []string{s.Issuer(p.Id)}, TokenUse: "access"}) != nil {
 		return nil, invalid()
 	}
-	c, err := s.getClient(ctx, p.Id, claimString(claims, "client_id"))
+	c, err := s.getClient(ctx, p.Id, claims.ClientID)
 	if err != nil {
 		var ae *awsjson.Error
 		if errors.As(err, &ae) {
@@ -253,35 +253,34 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 		}
 		return nil, err
 	}
-	u, err := s.getUser(ctx, p, claimString(claims, "username"))
+	u, err := s.getUser(ctx, p, claims.String("username"))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, awsjson.UserNotFound()
 	}
 	if err != nil {
 		return nil, err
 	}
-	if u.Sub != claimString(claims, "sub") {
+	if u.Sub != claims.Subject {
 		// A user of the same name, created after the token's owner was deleted.
 		return nil, awsjson.UserNotFound()
 	}
 	if !u.Enabled {
 		return nil, awsjson.NotAuthorized("User is disabled.")
 	}
-	iat, ok := claimInt(claims, "iat")
-	if !ok {
+	if claims.IssuedAt == nil {
 		return nil, invalid()
 	}
-	if iat < u.TokensValidAfter.Unix() {
+	if int64(*claims.IssuedAt) < u.TokensValidAfter.Unix() {
 		return nil, revoked()
 	}
-	isRevoked, err := s.familyRevoked(ctx, p.Id, claimString(claims, "origin_jti"))
+	isRevoked, err := s.familyRevoked(ctx, p.Id, claims.String("origin_jti"))
 	if err != nil {
 		return nil, err
 	}
 	if isRevoked {
 		return nil, revoked()
 	}
-	return &accessCaller{p: p, c: c, u: u, claims: claims}, nil
+	return &accessCaller{p: p, c: c, u: u, claims: claims.Raw}, nil
 }
 
 func claimString(claims map[string]any, name string) string {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +20,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
@@ -174,21 +173,15 @@ func MakeUser(ctx context.Context, base, adminID, adminSecret string) (token, jw
 // TokenIssuer reads the iss claim of a JWT without verifying it (the comparison Worker is told
 // which issuer to accept; the token comes from a poolgate this program started).
 func TokenIssuer(token string) (string, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return "", errors.New("harness: not a JWT")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	t, err := jose.Parse(token)
 	if err != nil {
-		return "", fmt.Errorf("harness: JWT payload: %w", err)
+		return "", fmt.Errorf("harness: %w", err)
 	}
-	var claims struct {
-		Iss string `json:"iss"`
-	}
-	if err := json.Unmarshal(b, &claims); err != nil || claims.Iss == "" {
+	iss := t.UnverifiedClaims().Issuer
+	if iss == "" {
 		return "", errors.New("harness: JWT payload has no iss")
 	}
-	return claims.Iss, nil
+	return iss, nil
 }
 
 // Get sends a GET with the bearer token (none when token is "") and returns the status and up

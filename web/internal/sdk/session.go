@@ -2,12 +2,12 @@ package sdk
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // Session is a signed-in user's tokens. Expires is when the earlier of the ID and access
@@ -212,21 +212,20 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 
 // DecodeClaims returns a JWT's payload without verifying it: clients read exp, iat and the
 // user's claims; the server verifies every token it is sent.
+// The token is read by internal/jose (the server's own strict parser); the claims are
+// decoded again here with plain numbers (float64), the shape the SDK hands to JavaScript.
 func DecodeClaims(jwt string) (map[string]any, error) {
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return nil, errors.New("sdk: a token is not a JWT")
+	t, err := jose.Parse(jwt)
+	if err != nil {
+		return nil, fmt.Errorf("sdk: a token is not a JWT: %w", err)
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	payload, err := jose.Decode(t.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("sdk: token payload: %w", err)
 	}
 	var claims map[string]any
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return nil, fmt.Errorf("sdk: token payload: %w", err)
-	}
-	if claims == nil {
-		return nil, errors.New("sdk: token payload is not a JSON object")
 	}
 	return claims, nil
 }
