@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/poolgate/poolgate/internal/jose"
@@ -12,7 +13,9 @@ import (
 
 // TestGetUserForgeries feeds the shared forged-token corpus (internal/jose/josetest) to
 // GetUser's access-token check: every forgery, signed with the pool's own access key where
-// the forgery needs an authentic signature, is NotAuthorizedException.
+// the forgery needs an authentic signature, is NotAuthorizedException; a token with a
+// character outside AccessToken's pattern ([A-Za-z0-9-_=.]+) is refused before it is read,
+// with Cognito's InvalidParameterException.
 func TestGetUserForgeries(t *testing.T) {
 	a := newAuthSetup(t, nil, passwordClient)
 	a.signUpConfirmed("quin", "quin@example.com")
@@ -25,8 +28,13 @@ func TestGetUserForgeries(t *testing.T) {
 	a.call("GetUser", map[string]any{"AccessToken": is.Good()})
 	for _, f := range is.Forgeries() {
 		t.Run(f.Name, func(t *testing.T) {
-			if typ, msg := a.callErr("GetUser", map[string]any{"AccessToken": f.Token}); typ != "NotAuthorizedException" {
-				t.Fatalf("got %s %q, want NotAuthorizedException", typ, msg)
+			want := "NotAuthorizedException"
+			const pattern = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=."
+			if strings.ContainsFunc(f.Token, func(r rune) bool { return !strings.ContainsRune(pattern, r) }) {
+				want = "InvalidParameterException"
+			}
+			if typ, msg := a.callErr("GetUser", map[string]any{"AccessToken": f.Token}); typ != want {
+				t.Fatalf("got %s %q, want %s", typ, msg, want)
 			}
 		})
 	}
