@@ -140,15 +140,26 @@ func (s *Service) newUUID() (string, error) {
 }
 
 // Store keys.
-func poolKey(id string) string                 { return "ip/" + id }
-func identityKey(id string) string             { return "ii/" + id }
-func memberKey(pool, id string) string         { return "iip/" + pool + "/" + id }
-func memberPrefix(pool string) string          { return "iip/" + pool + "/" }
-func loginPrefix(pool string) string           { return "il/" + pool + "/" }
-func roleKey(arn string) string                { return "ir/" + arn }
-func oidcRecordKey(providerName string) string { return "io/" + providerName }
+func poolKey(id string) string         { return "ip/" + id }
+func identityKey(id string) string     { return "ii/" + id }
+func memberKey(pool, id string) string { return "iip/" + pool + "/" + id }
+func memberPrefix(pool string) string  { return "iip/" + pool + "/" }
+func loginPrefix(pool string) string   { return "il/" + pool + "/" }
 func loginKey(pool, provider, user string) string {
 	return loginPrefix(pool) + digest(provider+"\x00"+user)
+}
+
+// roleKey is the key of a role. An ARN can be longer than a key (arn:aws…:role/ and a
+// 512-character name; CustomRoleArn takes up to 2048): such an ARN is digested
+// (store.FitPart), which leaves the key of every declared ARN that fits as it was (a declared
+// ARN matches roleArnRE, so it holds no space and cannot look like a digest form).
+func roleKey(arn string) string { return "ir/" + store.FitPart(arn, store.MaxKeyLen-len("ir/")) }
+
+// oidcRecordKey is the key of a declared OpenID Connect provider. Declared names and Logins
+// keys have at most 128 bytes; an ARN's provider part may have 1000, which FitPart digests
+// (a declared name is a URL's host and path: no space, so no digest form's shape).
+func oidcRecordKey(providerName string) string {
+	return "io/" + store.FitPart(providerName, store.MaxKeyLen-len("io/"))
 }
 
 func (s *Service) getJSON(ctx context.Context, key string, v any) error {

@@ -999,3 +999,16 @@ func TestPrepareBeforeConcurrentUse(t *testing.T) {
 		t.Error("Prepare accepted a malformed pool id")
 	}
 }
+
+// TestStoreKeyFits: the longest pool ID the keyring takes makes a valid store key for each use.
+func TestStoreKeyFits(t *testing.T) {
+	pool := strings.Repeat("p", maxPoolIDLen)
+	if err := checkPoolID(pool); err != nil {
+		t.Fatal(err)
+	}
+	for _, use := range []string{UseID, UseAccess} {
+		if err := store.CheckKey(storeKey(slotID{pool, use})); err != nil {
+			t.Errorf("use %s: %v", use, err)
+		}
+	}
+}

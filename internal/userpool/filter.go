@@ -3,6 +3,7 @@ package userpool
 import (
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 )
@@ -19,11 +20,17 @@ type userFilter struct {
 var filterAttributes = []string{"username", "email", "phone_number", "name", "given_name",
 	"family_name", "preferred_username", "cognito:user_status", "status", "sub"}
 
+// maxFilterLen bounds a Filter in UTF-16 code units, as Cognito counts (a filter naming a
+// 128-character username of 3-byte characters is 140 units, 396 bytes).
 const maxFilterLen = 256
 
 // parseFilter parses a ListUsers Filter; an empty (or all-blank) filter is nil, matching every user.
 func parseFilter(s string) (*userFilter, error) {
-	if len(s) > maxFilterLen {
+	units := 0
+	for _, r := range s {
+		units += max(utf16.RuneLen(r), 1)
+	}
+	if units > maxFilterLen {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value at 'filter' failed to satisfy constraint: Member must have length less than or equal to %d", maxFilterLen)
 	}
 	rest := strings.TrimLeft(s, " \t")

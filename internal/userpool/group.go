@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -248,13 +247,11 @@ func (s *Service) deleteGroup(ctx context.Context, in *GroupRef) (*struct{}, err
 	if err := s.atomically(ctx, shard, mark); err != nil {
 		return nil, err
 	}
-	prefix := memberKey(p.Id, in.GroupName, "")
-	keys, err := s.listKeys(ctx, prefix)
+	keys, err := s.listKeys(ctx, memberPrefix(p.Id, in.GroupName))
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range keys {
-		ukey := strings.TrimPrefix(k, prefix)
 		err := s.atomically(ctx, shard, func(ts *Service) error {
 			member, err := ts.d.Store.Get(ctx, k)
 			if errors.Is(err, store.ErrNotFound) {
@@ -263,9 +260,11 @@ func (s *Service) deleteGroup(ctx context.Context, in *GroupRef) (*struct{}, err
 			if err != nil {
 				return err
 			}
-			// A group whose name extends this one ("a" and "a/b") shares the key prefix; the
-			// key's value (the member's username) tells whose key it is.
-			if usernameKey(p, string(member)) != ukey {
+			// The key may hold the username digested; its value (the member's username)
+			// names the member. A group whose name extends this one ("a" and "a/b") shares
+			// the key prefix: the key is this group's only if the value gives it again.
+			ukey := usernameKey(p, string(member))
+			if memberKey(p.Id, in.GroupName, ukey) != k {
 				return nil
 			}
 			if err := ts.d.Store.Delete(ctx, k); err != nil {
@@ -422,18 +421,31 @@ func (s *Service) listUsersInGroup(ctx context.Context, in *ListUsersInGroupInpu
 	if err != nil {
 		return nil, err
 	}
-	prefix := memberKey(p.Id, in.GroupName, "")
+	prefix := memberPrefix(p.Id, in.GroupName)
 	users, next, err := listing.Page(ctx, s.pager(), "ListUsersInGroup/"+p.Id+"/"+in.GroupName, prefix, in.NextToken, limit,
 		func(key string) (UserType, bool, error) {
-			u, err := s.getUser(ctx, p, strings.TrimPrefix(key, prefix))
+			// The key may hold the username digested; its value (the member's username) names
+			// the member. A group whose name extends this one ("a" and "a/b") shares the key
+			// prefix: the key is this group's only if the value gives it again.
+			member, err := s.d.Store.Get(ctx, key)
 			if errors.Is(err, store.ErrNotFound) {
 				return UserType{}, false, nil
 			}
 			if err != nil {
 				return UserType{}, false, err
 			}
-			// A group whose name extends this one ("a" and "a/b") shares the key prefix, and a
-			// membership key may outlive its removal: the user record decides.
+			ukey := usernameKey(p, string(member))
+			if memberKey(p.Id, in.GroupName, ukey) != key {
+				return UserType{}, false, nil
+			}
+			u, err := s.getUser(ctx, p, ukey)
+			if errors.Is(err, store.ErrNotFound) {
+				return UserType{}, false, nil
+			}
+			if err != nil {
+				return UserType{}, false, err
+			}
+			// A membership key may outlive its removal (or its user): the user record decides.
 			if !contains(u.Groups, in.GroupName) {
 				return UserType{}, false, nil
 			}

@@ -3,7 +3,6 @@ package userpool
 import (
 	"context"
 	"github.com/poolgate/poolgate/internal/listing"
-	"strings"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 )
@@ -80,7 +79,7 @@ func (s *Service) listUsers(ctx context.Context, in *ListUsersInput) (*ListUsers
 	prefix := userKey(p.Id, "")
 	users, next, err := listing.Page(ctx, s.pager(), "ListUsers/"+p.Id, prefix, in.PaginationToken, limit,
 		func(key string) (UserType, bool, error) {
-			u, err := s.getUser(ctx, p, strings.TrimPrefix(key, prefix))
+			u, err := s.userAt(ctx, p, key) // the key may hold the username digested
 			if err != nil {
 				if isNotFound(err) {
 					return UserType{}, false, nil

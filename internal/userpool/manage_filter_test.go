@@ -127,3 +127,20 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// TestFilterLengthInUTF16Units: Filter is bounded at 256 characters as Cognito counts them
+// (UTF-16 units), not bytes: a filter naming a 128-character username is admitted.
+func TestFilterLengthInUTF16Units(t *testing.T) {
+	name := strings.Repeat("ア", 128) // 384 bytes
+	if f, err := parseFilter(`username = "` + name + `"`); err != nil || f.Value != name {
+		t.Fatalf("filter of a 128-character username: %v, %v", f, err)
+	}
+	fits := `name = "` + strings.Repeat("😀", 123) + `"` // 8 + 246 + 1 = 255 units, 501 bytes
+	if _, err := parseFilter(fits); err != nil {
+		t.Errorf("filter of 255 units: %v", err)
+	}
+	over := `name = "` + strings.Repeat("😀", 124) + `"` // 257 units
+	if _, err := parseFilter(over); !isInvalidParameter(err) {
+		t.Errorf("filter of 257 units: %v, want InvalidParameterException", err)
+	}
+}

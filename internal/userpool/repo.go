@@ -26,6 +26,18 @@ import (
 //	lk/<pool>/<sha256 of name key>  lockout count of a sign-in name, known or not (lockout.go)
 //	upx/decoy-key                   the decoy secret (created once)
 //
+// A username key, group name or attribute value goes into a key as it is when the key has room
+// for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer
+// than store.MaxKeyLen: an attribute value of 2048 characters, a membership of a group and a
+// username of 128 3-byte characters each (793 bytes spelled out), a group of 128 4-byte characters
+// declared in a configuration (whose check counts runes, not UTF-16 units). So no admitted name
+// makes a key too long, and a part that fitted keeps the form it had (store.FitPart argues why
+// no two parts share a form). Two exceptions: an attribute value shaped like a digest form,
+// and a group name in a membership key longer than leaves room for a digested username (see
+// memberPrefix: more than 406 bytes, which no name of 128 UTF-16 units reaches). A key may
+// therefore not spell its names: whoever lists keys reads the names from the values (the user
+// record's Username, a membership's username), never from the key.
+//
 // Everything but up/, cl/ and upx/ is in the pool's shard (store.Shard). A user record and its
 // index keys are written in one transaction (txn.go): an index key is created only if free, or
 // replaced only if stale and unchanged since it was read. Readers still check that an index key
@@ -40,12 +52,32 @@ const (
 func poolKey(pool string) string           { return "up/" + pool }
 func clientKey(pool, client string) string { return "upc/" + pool + "/" + client }
 func clientIndexKey(client string) string  { return "cl/" + client }
-func userKey(pool, ukey string) string     { return "uu/" + pool + "/" + ukey }
-func indexKey(pool, attr, v string) string { return "ux/" + pool + "/" + attr + "/" + v }
-func groupKey(pool, group string) string   { return "ug/" + pool + "/" + group }
-func memberKey(pool, group, ukey string) string {
-	return "ugm/" + pool + "/" + group + "/" + ukey
+
+// userKey is the key of the user whose username key is ukey ("" gives the prefix of them all).
+func userKey(pool, ukey string) string { return fitLast("uu/"+pool+"/", ukey) }
+
+// indexKey is the key of the index entry attr = v (v as indexValue normalizes it).
+func indexKey(pool, attr, v string) string { return fitLast("ux/"+pool+"/"+attr+"/", v) }
+
+// groupKey is the key of a group record ("" gives the prefix of them all).
+func groupKey(pool, group string) string { return fitLast("ug/"+pool+"/", group) }
+
+// memberPrefix is the prefix of group's membership keys. The group's part depends on the group
+// alone, so all its members' keys share the prefix: it is kept as it is only if it leaves
+// room for a digested username key after it. A group whose name extends this one ("a" and
+// "a/b") shares the prefix; a membership key is group's only if memberKey gives it again from
+// the username it holds.
+func memberPrefix(pool, group string) string {
+	head := "ugm/" + pool + "/"
+	return head + store.FitPart(group, store.MaxKeyLen-len(head)-len("/")-store.DigestPartLen) + "/"
 }
+
+// memberKey is the key that says the user whose username key is ukey is in group.
+func memberKey(pool, group, ukey string) string { return fitLast(memberPrefix(pool, group), ukey) }
+
+// fitLast appends a key's last part to the rest of the key, digested if it does not fit.
+func fitLast(head, part string) string { return head + store.FitPart(part, store.MaxKeyLen-len(head)) }
+
 func revokedKey(pool, originJTI string) string { return "rv/" + pool + "/" + originJTI }
 
 // usernameKey is the key form of a username: lower-cased when the pool is case insensitive.
@@ -209,8 +241,13 @@ type storedUser struct {
 // getUser returns the user whose canonical username (or its key form) is username,
 // or store.ErrNotFound.
 func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*User, error) {
+	return s.userAt(ctx, p, userKey(p.Id, usernameKey(p, username)))
+}
+
+// userAt returns the user record stored at key (a userKey), or store.ErrNotFound.
+func (s *Service) userAt(ctx context.Context, p *Pool, key string) (*User, error) {
 	var su storedUser
-	if err := s.getJSON(ctx, userKey(p.Id, usernameKey(p, username)), &su); err != nil {
+	if err := s.getJSON(ctx, key, &su); err != nil {
 		return nil, err
 	}
 	u := su.User

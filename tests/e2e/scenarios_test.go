@@ -40,6 +40,7 @@ var scenarios = []scenario{
 	{"DeletedUserRecreated", scnDeletedUserRecreated},
 	{"NamesWithSlashes", scnNamesWithSlashes},
 	{"Unicode", scnUnicode},
+	{"LongNames", scnLongNames},
 	{"PhoneNumbers", scnPhoneNumbers},
 	{"Aliases", scnAliases},
 	{"Concurrency", scnConcurrency},

@@ -219,6 +219,68 @@ func scnNamesWithSlashes(t *testing.T, ep *Endpoint) {
 	wantErr(t, err, "InvalidParameterException", "")
 }
 
+// scnLongNames: names as long as the API admits make keys longer than a store key may be when
+// spelled out (a membership of a 128-character group and username of 3-byte characters is 793
+// bytes; a 2048-character alias, over 6 KB): they are digested, and the memberships and
+// aliases work and list back by name (before, AdminAddUserToGroup was a 500).
+func scnLongNames(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	f := newFixture(t, ep, func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{"preferred_username"}
+	}, nil)
+	p := aws.String(f.pool)
+	user1, user2 := strings.Repeat("ア", 128), strings.Repeat("ア", 127)+"イ"
+	group1, group2 := strings.Repeat("グ", 128), strings.Repeat("グ", 127)+"ル"
+	alias := strings.Repeat("プ", 2048)
+	f.createUser(t, user1, "Passw0rd-long1", types.AttributeType{Name: aws.String("preferred_username"), Value: aws.String(alias)})
+	f.createUser(t, user2, "Passw0rd-long2")
+	_, err := admin.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: p, Username: aws.String(user2),
+		UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String(alias)}}})
+	wantErr(t, err, "AliasExistsException", "")
+	for _, g := range []string{group1, group2} {
+		call(admin.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: p, GroupName: aws.String(g)})).must(t)
+	}
+	for _, m := range [][2]string{{user1, group1}, {user2, group1}, {user1, group2}} {
+		call(admin.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: p, Username: aws.String(m[0]), GroupName: aws.String(m[1])})).must(t)
+	}
+	members := func(g string) []string {
+		t.Helper()
+		out := call(admin.ListUsersInGroup(ctx, &cip.ListUsersInGroupInput{UserPoolId: p, GroupName: aws.String(g)})).must(t)
+		var names []string
+		for _, u := range out.Users {
+			names = append(names, aws.ToString(u.Username))
+		}
+		slices.Sort(names)
+		return names
+	}
+	if m := members(group1); !slices.Equal(m, []string{user1, user2}) {
+		t.Errorf("ListUsersInGroup group1 = %q, want both users", m)
+	}
+	if m := members(group2); !slices.Equal(m, []string{user1}) {
+		t.Errorf("ListUsersInGroup group2 = %q, want user1", m)
+	}
+	ug := call(admin.AdminListGroupsForUser(ctx, &cip.AdminListGroupsForUserInput{UserPoolId: p, Username: aws.String(user1)})).must(t)
+	var groups []string
+	for _, g := range ug.Groups {
+		groups = append(groups, aws.ToString(g.GroupName))
+	}
+	if !slices.Equal(groups, []string{group1, group2}) {
+		t.Errorf("AdminListGroupsForUser user1 = %q", groups)
+	}
+	if g := claims(t, aws.ToString(f.tokens(t, user1, "Passw0rd-long1").IdToken))["cognito:groups"]; !slices.Equal(sorted(stringsOf(g)), []string{group1, group2}) {
+		t.Errorf("user1's cognito:groups = %q", g)
+	}
+	_, err = admin.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: p, Username: aws.String(user1)})
+	ok(t, err)
+	if m := members(group1); !slices.Equal(m, []string{user2}) {
+		t.Errorf("ListUsersInGroup group1 after deleting user1 = %q, want user2", m)
+	}
+	// user1's alias went with it.
+	_, err = admin.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: p, Username: aws.String(user2),
+		UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String(alias)}}})
+	ok(t, err)
+}
+
 // scnUnicode: non-ASCII usernames and passwords work with SRP and password flows (UTF-8, as
 // identity-js hashes them).
 func scnUnicode(t *testing.T, ep *Endpoint) {
