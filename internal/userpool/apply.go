@@ -39,7 +39,8 @@ type DomainSpec struct {
 	ManagedLoginVersion *int                `json:"ManagedLoginVersion,omitempty"`
 }
 
-// UnmarshalJSON takes the object form or a prefix string.
+// UnmarshalJSON takes the object form (strictly: an unknown member is an error, as in the
+// rest of the file) or a prefix string.
 func (d *DomainSpec) UnmarshalJSON(b []byte) error {
 	var prefix string
 	if json.Unmarshal(b, &prefix) == nil {
@@ -47,7 +48,9 @@ func (d *DomainSpec) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain DomainSpec
-	return json.Unmarshal(b, (*plain)(d))
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(d))
 }
 
 // ResourceServerSpec declares one resource server (CreateResourceServer's members minus
@@ -541,7 +544,7 @@ func (s *Service) applyIdentityProvider(ctx context.Context, p *Pool, spec *Iden
 		return unchanged, err
 	}
 	want := *have
-	want.ProviderDetails, want.AttributeMapping, want.IdpIdentifiers = details, spec.AttributeMapping, ids
+	want.ProviderDetails, want.AttributeMapping, want.IdpIdentifiers = details, completeAttributeMapping(spec.ProviderType, spec.AttributeMapping), ids
 	if same, err := sameJSON(have, &want); err != nil || same {
 		return unchanged, err
 	}

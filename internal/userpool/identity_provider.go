@@ -291,6 +291,25 @@ func clipName(s string) string {
 	return s
 }
 
+// usernameClaims is what Cognito maps the federated user's username from when the caller's
+// AttributeMapping does not say: each provider's user identifier.
+var usernameClaims = map[string]string{
+	"Google": "sub", "Facebook": "id", "LoginWithAmazon": "user_id", "SignInWithApple": "sub", "OIDC": "sub",
+}
+
+// completeAttributeMapping returns m with Cognito's username mapping added when m has none.
+func completeAttributeMapping(typ string, m map[string]string) map[string]string {
+	claim, ok := usernameClaims[typ]
+	if _, given := m["username"]; given || !ok {
+		return m
+	}
+	out := map[string]string{"username": claim}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 // checkProviderName: a social provider is named after its type; "COGNITO" is the pool's own
 // sign-in.
 func checkProviderName(name, typ string) error {
@@ -437,7 +456,7 @@ func (s *Service) newIdentityProvider(ctx context.Context, p *Pool, in *CreateId
 	}
 	now := awsjson.Epoch(s.now())
 	ip := &IdentityProvider{UserPoolId: p.Id, ProviderName: in.ProviderName, ProviderType: in.ProviderType,
-		ProviderDetails: details, AttributeMapping: in.AttributeMapping, IdpIdentifiers: ids,
+		ProviderDetails: details, AttributeMapping: completeAttributeMapping(in.ProviderType, in.AttributeMapping), IdpIdentifiers: ids,
 		CreationDate: now, LastModifiedDate: now}
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		if _, err := ts.getProvider(ctx, p.Id, in.ProviderName); err == nil {
@@ -517,7 +536,7 @@ func (s *Service) updateIdentityProvider(ctx context.Context, in *UpdateIdentity
 			}
 		}
 		if in.AttributeMapping != nil {
-			next.AttributeMapping = in.AttributeMapping
+			next.AttributeMapping = completeAttributeMapping(prev.ProviderType, in.AttributeMapping)
 		}
 		if in.IdpIdentifiers != nil {
 			if next.IdpIdentifiers, err = checkIdpIdentifiers(in.IdpIdentifiers); err != nil {

@@ -43,6 +43,9 @@ func TestIdentityProviderLifecycle(t *testing.T) {
 	am := mObj(mObj(env.call("CreateIdentityProvider", map[string]any{"UserPoolId": pool, "ProviderName": "LoginWithAmazon", "ProviderType": "LoginWithAmazon",
 		"ProviderDetails": map[string]string{"client_id": "a", "client_secret": "s", "authorize_scopes": "profile",
 			"token_url": "http://127.0.0.1:9999/token"}}), "IdentityProvider"), "ProviderDetails")
+	if fbp := mObj(env.call("DescribeIdentityProvider", map[string]any{"UserPoolId": pool, "ProviderName": "Facebook"}), "IdentityProvider"); mObj(fbp, "AttributeMapping")["username"] != "id" {
+		t.Fatalf("Facebook's username mapping: %v", fbp["AttributeMapping"])
+	}
 	if am["authorize_url"] != "https://www.amazon.com/ap/oa" || am["token_url"] != "http://127.0.0.1:9999/token" ||
 		am["attributes_url"] != "https://api.amazon.com/user/profile" {
 		t.Fatalf("Amazon details: %v", am)

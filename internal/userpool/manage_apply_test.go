@@ -251,7 +251,14 @@ func TestApplyManagedLogin(t *testing.T) {
 	}
 	env.call("GetIdentityProviderByIdentifier", map[string]any{"UserPoolId": "us-east-1_Login1", "IdpIdentifier": "googlemail.com"})
 
-	// The file meets the API's constraints, and a domain has one owner.
+	// The file meets the API's constraints (strictly, inside Domain too), and a domain has one owner.
+	typo := strings.Replace(doc, `"Domain": "example-login"`, `"Domain": {"Domain": "example-login", "ManagedLoginVerison": 2}`, 1)
+	var spec ConfigSpec
+	dec := json.NewDecoder(strings.NewReader(typo))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err == nil || !strings.Contains(err.Error(), "ManagedLoginVerison") {
+		t.Fatalf("misspelt Domain member: %v", err)
+	}
 	bad := strings.Replace(doc, `"ScopeName": "read"`, `"ScopeName": "re/ad"`, 1)
 	if _, err := env.svc.Apply(ctx, decodeConfig(t, bad)); err == nil || !strings.Contains(err.Error(), "scopeName") {
 		t.Fatalf("bad scope name: %v", err)
