@@ -38,6 +38,8 @@ const (
 	ErrUsernameExists                   Type = "UsernameExistsException"
 	ErrAliasExists                      Type = "AliasExistsException"
 	ErrGroupExists                      Type = "GroupExistsException"
+	ErrDuplicateProvider                Type = "DuplicateProviderException"
+	ErrFeatureUnavailableInTier         Type = "FeatureUnavailableInTierException"
 	ErrInvalidPassword                  Type = "InvalidPasswordException"
 	ErrPasswordHistoryPolicyViolation   Type = "PasswordHistoryPolicyViolationException"
 	ErrPasswordResetRequired            Type = "PasswordResetRequiredException"

@@ -57,6 +57,7 @@ var memberShapes = func() map[string]*shape {
 	tags := &shape{maxItems: 50, key: &shape{minLen: 1, maxLen: 128}, elem: &shape{maxLen: 256}}
 	providerName := &shape{minLen: 1, maxLen: 128}
 	attribute := map[string]*shape{"Name": attrName, "Value": {maxLen: 2048}}
+	idpIdentifier := &shape{minLen: 1, maxLen: 40, char: isIdpIdentifierChar, pattern: `[\w\s+=.@-]+`}
 	authEntries := &shape{entries: map[string]*shape{"USERNAME": username, "DEVICE_KEY": deviceKey}}
 
 	m := map[string]*shape{
@@ -104,6 +105,25 @@ var memberShapes = func() map[string]*shape {
 		"WriteAttributes":            {elem: &shape{minLen: 1, maxLen: 2048}},
 		"AllowedOAuthScopes":         {maxItems: 50, elem: &shape{minLen: 1, maxLen: 256}},
 		"SupportedIdentityProviders": {elem: &shape{minLen: 1, maxLen: 32}},
+
+		// managed login: domains, resource servers, identity providers
+		"Domain":              {minLen: 1, maxLen: 63, form: isDomainName, pattern: `^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`},
+		"CertificateArn":      arn,
+		"Identifier":          {minLen: 1, maxLen: 256, char: isResourceServerIdentifierChar, pattern: `[\x21\x23-\x5B\x5D-\x7E]+`},
+		"ResourceServer.Name": {minLen: 1, maxLen: 256, char: isNameChar, pattern: `[\w\s+=,.@-]+`},
+		"Scopes":              {maxItems: 100},
+		"ScopeName":           {minLen: 1, maxLen: 256, char: isScopeNameChar, pattern: `[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+`},
+		"ScopeDescription":    {minLen: 1, maxLen: 256},
+		// CreateIdentityProvider names a provider with ProviderNameTypeV2; the other actions
+		// with ProviderNameType. ("ProviderName" alone is the identity pools' member.)
+		"IdentityProvider.NewProviderName": {minLen: 1, maxLen: 32, form: isNewProviderName, pattern: `[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+`},
+		"IdentityProvider.ProviderName":    {minLen: 1, maxLen: 32, char: isVisibleOrSeparator, pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+`},
+		"ProviderDetails":                  {elem: &shape{maxLen: 131072}},
+		"AttributeMapping":                 {key: &shape{minLen: 1, maxLen: 32}, elem: &shape{maxLen: 131072}},
+		"IdpIdentifier":                    idpIdentifier,
+		"IdpIdentifiers":                   {maxItems: 50, elem: idpIdentifier},
+		"ListIdentityProviders.MaxResults": {number: true, minVal: 0, maxVal: 60},
+		"ListResourceServers.MaxResults":   {number: true, minVal: 1, maxVal: 50},
 
 		// identity pools
 		"IdentityPoolId":            {minLen: 1, maxLen: 55, form: isIdentityID, pattern: `[\w-]+:[0-9a-f-]+`},
@@ -341,3 +361,61 @@ func isDeviceKey(v string) bool { return twoPart(v, '_', isHexOrDash) }
 
 // isIdentityID is [\w-]+:[0-9a-f-]+.
 func isIdentityID(v string) bool { return twoPart(v, ':', isHexOrDash) }
+
+// isDomainName is a user-pool domain: a prefix, ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$, or
+// a custom domain, a host name made of such labels joined by dots. (The model gives only the
+// prefix pattern, but the service takes a custom domain's full name in the same member.)
+func isDomainName(v string) bool {
+	for _, label := range strings.Split(v, ".") {
+		if !isDomainLabel(label) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDomainLabel is ^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$.
+func isDomainLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isResourceServerIdentifierChar is [\x21\x23-\x5B\x5D-\x7E]: printable ASCII but space, '"' and '\'.
+func isResourceServerIdentifierChar(r rune) bool {
+	return r == 0x21 || 0x23 <= r && r <= 0x5B || 0x5D <= r && r <= 0x7E
+}
+
+// isScopeNameChar is [\x21\x23-\x2E\x30-\x5B\x5D-\x7E]: the identifier's characters but '/'.
+func isScopeNameChar(r rune) bool { return isResourceServerIdentifierChar(r) && r != '/' }
+
+// isIdpIdentifierChar is [\w\s+=.@-].
+func isIdpIdentifierChar(r rune) bool {
+	return isWord(r) || isSpace(r) || strings.ContainsRune("+=.@-", r)
+}
+
+// isVisibleOrSeparator is [\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}].
+func isVisibleOrSeparator(r rune) bool { return isVisible(r) || unicode.Is(unicode.Z, r) }
+
+// isNewProviderName is [^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+ (three characters at least).
+func isNewProviderName(v string) bool {
+	notUnderscoreOrSeparator := func(r rune) bool { return r != '_' && !unicode.Is(unicode.Z, r) }
+	i := 0
+	for _, r := range v {
+		switch {
+		case i == 1 && !isVisible(r):
+			return false
+		case i != 1 && !notUnderscoreOrSeparator(r):
+			return false
+		}
+		i++
+	}
+	return i >= 3
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -295,4 +296,61 @@ func FuzzShapes(f *testing.F) {
 			t.Fatalf("accepted %d logins", len(in.Logins))
 		}
 	})
+}
+
+// TestManagedLoginShapes checks the hand-written forms and classes of the managed-login
+// members against the model's regular expressions (regexp is fine in a test), over every
+// short string of a small alphabet and every character of the classes' range.
+func TestManagedLoginShapes(t *testing.T) {
+	prefix := regexp.MustCompile(`^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`)
+	newProvider := regexp.MustCompile(`^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+$`)
+	alphabet := []string{"a", "0", "-", "_", "A", ".", " ", "\u00a0", "é"}
+	var walk func(s string, depth int)
+	walk = func(s string, depth int) {
+		if s != "" {
+			if !strings.Contains(s, ".") && isDomainName(s) != prefix.MatchString(s) {
+				t.Fatalf("isDomainName(%q) = %v, the model's pattern says %v", s, isDomainName(s), prefix.MatchString(s))
+			}
+			if got, want := isNewProviderName(s), newProvider.MatchString(s); got != want {
+				t.Fatalf("isNewProviderName(%q) = %v, the model's pattern says %v", s, got, want)
+			}
+		}
+		if depth == 4 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(s+c, depth+1)
+		}
+	}
+	walk("", 0)
+	if !isDomainName(strings.Repeat("a", 63)) || isDomainName(strings.Repeat("a", 64)) {
+		t.Fatal("a label is 1 to 63 characters")
+	}
+	for _, tc := range []struct {
+		domain string
+		ok     bool
+	}{{"auth.example.com", true}, {"a-1.b2.c", true}, {"auth..example.com", false}, {".example.com", false},
+		{"auth.example.com.", false}, {"auth-.example.com", false}, {"Auth.example.com", false}} {
+		if got := isDomainName(tc.domain); got != tc.ok {
+			t.Errorf("isDomainName(%q) = %v, want %v", tc.domain, got, tc.ok)
+		}
+	}
+	classes := []struct {
+		name string
+		fn   func(rune) bool
+		re   *regexp.Regexp
+	}{
+		{"identifier", isResourceServerIdentifierChar, regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]$`)},
+		{"scope name", isScopeNameChar, regexp.MustCompile(`^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]$`)},
+		// The model's \s is Java's, which has \x0B; Go's has not.
+		{"idp identifier", isIdpIdentifierChar, regexp.MustCompile(`^[\w\t\n\x0B\f\r +=.@-]$`)},
+		{"provider name", isVisibleOrSeparator, regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]$`)},
+	}
+	for _, c := range classes {
+		for r := rune(0); r < 0x3000; r++ {
+			if got, want := c.fn(r), c.re.MatchString(string(r)); got != want {
+				t.Fatalf("%s class: %U = %v, the model's pattern says %v", c.name, r, got, want)
+			}
+		}
+	}
 }

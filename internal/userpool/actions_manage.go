@@ -6,8 +6,9 @@ import (
 	"github.com/poolgate/poolgate/internal/awsjson"
 )
 
-// managementActions are the SigV4-signed administration actions: pools, app clients, groups,
-// users managed by an administrator, and ListUsers.
+// managementActions are the SigV4-signed administration actions: pools, app clients, the
+// managed-login configuration (domains, resource servers, identity providers), groups, users
+// managed by an administrator, and ListUsers.
 func (s *Service) managementActions() []awsjson.Action {
 	signed := func(name string, h func(context.Context, []byte) (any, error)) awsjson.Action {
 		return awsjson.Action{Name: name, Auth: awsjson.SigV4, Handle: h}
@@ -24,6 +25,24 @@ func (s *Service) managementActions() []awsjson.Action {
 		signed("ListUserPoolClients", awsjson.Handler(s.listUserPoolClients)),
 		signed("UpdateUserPoolClient", awsjson.Handler(s.updateUserPoolClient)),
 		signed("DeleteUserPoolClient", awsjson.Handler(s.deleteUserPoolClient)),
+
+		signed("CreateUserPoolDomain", awsjson.Handler(s.createUserPoolDomain)),
+		signed("DescribeUserPoolDomain", awsjson.Handler(s.describeUserPoolDomain)),
+		signed("UpdateUserPoolDomain", awsjson.Handler(s.updateUserPoolDomain)),
+		signed("DeleteUserPoolDomain", awsjson.Handler(s.deleteUserPoolDomain)),
+
+		signed("CreateResourceServer", awsjson.Handler(s.createResourceServer)),
+		signed("DescribeResourceServer", awsjson.Handler(s.describeResourceServer)),
+		signed("ListResourceServers", awsjson.Handler(s.listResourceServers)),
+		signed("UpdateResourceServer", awsjson.Handler(s.updateResourceServer)),
+		signed("DeleteResourceServer", awsjson.Handler(s.deleteResourceServer)),
+
+		signed("CreateIdentityProvider", awsjson.Handler(s.createIdentityProvider)),
+		signed("DescribeIdentityProvider", awsjson.Handler(s.describeIdentityProvider)),
+		signed("ListIdentityProviders", awsjson.Handler(s.listIdentityProviders)),
+		signed("UpdateIdentityProvider", awsjson.Handler(s.updateIdentityProvider)),
+		signed("DeleteIdentityProvider", awsjson.Handler(s.deleteIdentityProvider)),
+		signed("GetIdentityProviderByIdentifier", awsjson.Handler(s.getIdentityProviderByIdentifier)),
 
 		signed("CreateGroup", awsjson.Handler(s.createGroup)),
 		signed("GetGroup", awsjson.Handler(s.getGroupAction)),

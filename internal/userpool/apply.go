@@ -18,13 +18,57 @@ type ConfigSpec struct {
 }
 
 // PoolSpec declares one pool: its id (required, so that applying the file twice names the
-// same pool), the CreateUserPool settings, and its app clients and groups. PoolName defaults
+// same pool), the CreateUserPool settings, its managed-login configuration (a domain,
+// resource servers, identity providers), and its app clients and groups. PoolName defaults
 // to the id.
 type PoolSpec struct {
 	Id string `json:"Id"`
 	CreateUserPoolInput
-	Clients []ClientSpec `json:"Clients,omitempty"`
-	Groups  []GroupSpec  `json:"Groups,omitempty"`
+	Domain            *DomainSpec            `json:"Domain,omitempty"`
+	ResourceServers   []ResourceServerSpec   `json:"ResourceServers,omitempty"`
+	IdentityProviders []IdentityProviderSpec `json:"IdentityProviders,omitempty"`
+	Clients           []ClientSpec           `json:"Clients,omitempty"`
+	Groups            []GroupSpec            `json:"Groups,omitempty"`
+}
+
+// DomainSpec declares the pool's domain: CreateUserPoolDomain's members minus UserPoolId, or
+// just the prefix as a string ("Domain": "myapp").
+type DomainSpec struct {
+	Domain              string              `json:"Domain"`
+	CustomDomainConfig  *CustomDomainConfig `json:"CustomDomainConfig,omitempty"`
+	ManagedLoginVersion *int                `json:"ManagedLoginVersion,omitempty"`
+}
+
+// UnmarshalJSON takes the object form (strictly: an unknown member is an error, as in the
+// rest of the file) or a prefix string.
+func (d *DomainSpec) UnmarshalJSON(b []byte) error {
+	var prefix string
+	if json.Unmarshal(b, &prefix) == nil {
+		*d = DomainSpec{Domain: prefix}
+		return nil
+	}
+	type plain DomainSpec
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(d))
+}
+
+// ResourceServerSpec declares one resource server (CreateResourceServer's members minus
+// UserPoolId); applying it again replaces its name and scopes.
+type ResourceServerSpec struct {
+	Identifier string                `json:"Identifier"`
+	Name       string                `json:"Name"`
+	Scopes     []ResourceServerScope `json:"Scopes,omitempty"`
+}
+
+// IdentityProviderSpec declares one identity provider (CreateIdentityProvider's members minus
+// UserPoolId); applying it again replaces its details, mapping and identifiers.
+type IdentityProviderSpec struct {
+	ProviderName     string            `json:"ProviderName"`
+	ProviderType     string            `json:"ProviderType"`
+	ProviderDetails  map[string]string `json:"ProviderDetails"`
+	AttributeMapping map[string]string `json:"AttributeMapping,omitempty"`
+	IdpIdentifiers   []string          `json:"IdpIdentifiers,omitempty"`
 }
 
 // ClientSpec declares one app client: its id (required), an optional fixed secret (or
@@ -46,13 +90,17 @@ type GroupSpec struct {
 
 // Applied reports what Apply did, by kind.
 type Applied struct {
-	Pools   Changes `json:"Pools"`
-	Clients Changes `json:"Clients"`
-	Groups  Changes `json:"Groups"`
+	Pools             Changes `json:"Pools"`
+	Domains           Changes `json:"Domains"`
+	ResourceServers   Changes `json:"ResourceServers"`
+	IdentityProviders Changes `json:"IdentityProviders"`
+	Clients           Changes `json:"Clients"`
+	Groups            Changes `json:"Groups"`
 }
 
 // Changes lists the names of the records Apply created, updated and left as they were.
-// Clients and groups are named "<poolId>/<name>".
+// Domains are named by their domain; resource servers, identity providers, clients and groups
+// "<poolId>/<name>".
 type Changes struct {
 	Created   []string `json:"Created,omitempty"`
 	Updated   []string `json:"Updated,omitempty"`
@@ -74,9 +122,20 @@ func (c Changes) String() string {
 	return fmt.Sprintf("%d created, %d updated, %d unchanged", len(c.Created), len(c.Updated), len(c.Unchanged))
 }
 
-// String is a one-line summary for start-up logs.
+func (c Changes) empty() bool { return len(c.Created)+len(c.Updated)+len(c.Unchanged) == 0 }
+
+// String is a one-line summary for start-up logs (managed-login kinds only when declared).
 func (a *Applied) String() string {
-	return "user pools: " + a.Pools.String() + "; app clients: " + a.Clients.String() + "; groups: " + a.Groups.String()
+	out := "user pools: " + a.Pools.String()
+	for _, k := range []struct {
+		name string
+		c    Changes
+	}{{"domains", a.Domains}, {"resource servers", a.ResourceServers}, {"identity providers", a.IdentityProviders}} {
+		if !k.c.empty() {
+			out += "; " + k.name + ": " + k.c.String()
+		}
+	}
+	return out + "; app clients: " + a.Clients.String() + "; groups: " + a.Groups.String()
 }
 
 type applyState int
@@ -87,7 +146,8 @@ const (
 	updated
 )
 
-// Apply brings the store in line with spec: missing pools, clients and groups are created
+// Apply brings the store in line with spec: missing pools, domains, resource servers,
+// identity providers, clients and groups are created
 // with the declared ids, changed settings are updated, and records the spec does not name
 // are left alone. Applying the same spec again changes nothing. Pool settings that cannot
 // change after creation (UsernameAttributes, AliasAttributes, UsernameConfiguration, and
@@ -110,6 +170,9 @@ func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) 
 			return out, fmt.Errorf("userpool: config: user pool %s: %w", ps.Id, err)
 		}
 		out.Pools.add(state, p.Id)
+		if err := s.applyManagedLogin(ctx, p, ps, out); err != nil {
+			return out, fmt.Errorf("userpool: config: user pool %s: %w", p.Id, err)
+		}
 		for j := range ps.Clients {
 			cs := &ps.Clients[j]
 			if seenClients[cs.ClientId] {
@@ -169,6 +232,7 @@ func (s *Service) applyPool(ctx context.Context, ps *PoolSpec) (*Pool, applyStat
 		return nil, unchanged, err
 	}
 	want.SchemaAttributes = mergeSchema(have.SchemaAttributes, want.SchemaAttributes)
+	want.Domain, want.CustomDomain = have.Domain, have.CustomDomain // the domains' own (applyDomain)
 	want.CreationDate, want.LastModifiedDate, want.Arn, want.Status = have.CreationDate, have.LastModifiedDate, have.Arn, have.Status
 	same, err := sameJSON(have, want)
 	if err != nil || same {
@@ -258,7 +322,11 @@ func (s *Service) applyClient(ctx context.Context, p *Pool, cs *ClientSpec) (app
 	} else if err := s.setClientSecret(want, cs.GenerateSecret, cs.ClientSecret); err != nil {
 		return unchanged, err
 	}
-	if err := applyClientSettings(p, want, &cs.ClientSettings); err != nil {
+	refs, err := s.loadOAuthRefs(ctx, p.Id, &cs.ClientSettings)
+	if err != nil {
+		return unchanged, err
+	}
+	if err := applyClientSettings(p, want, &cs.ClientSettings, refs); err != nil {
 		return unchanged, err
 	}
 	state := created
@@ -342,4 +410,154 @@ func sameJSON(a, b any) (bool, error) {
 
 func equalStrings(a, b []string) bool {
 	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+}
+
+// applyManagedLogin applies a pool's resource servers and identity providers (before its
+// clients, which name their scopes and providers) and its domain.
+func (s *Service) applyManagedLogin(ctx context.Context, p *Pool, ps *PoolSpec, out *Applied) error {
+	seen := map[string]bool{}
+	for j := range ps.ResourceServers {
+		rs := &ps.ResourceServers[j]
+		if seen[rs.Identifier] {
+			return fmt.Errorf("resource server %s is declared twice", rs.Identifier)
+		}
+		seen[rs.Identifier] = true
+		state, err := s.applyResourceServer(ctx, p, rs)
+		if err != nil {
+			return fmt.Errorf("resource server %q: %w", rs.Identifier, err)
+		}
+		out.ResourceServers.add(state, p.Id+"/"+rs.Identifier)
+	}
+	seen = map[string]bool{}
+	for j := range ps.IdentityProviders {
+		ip := &ps.IdentityProviders[j]
+		if seen[ip.ProviderName] {
+			return fmt.Errorf("identity provider %s is declared twice", ip.ProviderName)
+		}
+		seen[ip.ProviderName] = true
+		state, err := s.applyIdentityProvider(ctx, p, ip)
+		if err != nil {
+			return fmt.Errorf("identity provider %q: %w", ip.ProviderName, err)
+		}
+		out.IdentityProviders.add(state, p.Id+"/"+ip.ProviderName)
+	}
+	if ps.Domain != nil {
+		state, err := s.applyDomain(ctx, p, ps.Domain)
+		if err != nil {
+			return fmt.Errorf("domain %q: %w", ps.Domain.Domain, err)
+		}
+		out.Domains.add(state, ps.Domain.Domain)
+	}
+	return nil
+}
+
+// checkShapes runs the API's member checks (awsjson.Decode) on a request built from the
+// configuration file, so the file meets the same constraints as the API.
+func checkShapes[In any](in *In) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return awsjson.Decode(b, new(In))
+}
+
+func (s *Service) applyDomain(ctx context.Context, p *Pool, ds *DomainSpec) (applyState, error) {
+	in := &CreateUserPoolDomainInput{Domain: ds.Domain, UserPoolId: p.Id, CustomDomainConfig: ds.CustomDomainConfig,
+		ManagedLoginVersion: ds.ManagedLoginVersion}
+	if err := checkShapes(in); err != nil {
+		return unchanged, err
+	}
+	have, err := s.getDomain(ctx, ds.Domain)
+	if err != nil {
+		return unchanged, err
+	}
+	if have == nil {
+		_, err := s.newDomain(ctx, in)
+		return created, err
+	}
+	if have.UserPoolId != p.Id {
+		return unchanged, fmt.Errorf("the domain belongs to user pool %s", have.UserPoolId)
+	}
+	if have.custom() != (ds.CustomDomainConfig != nil) {
+		return unchanged, errors.New("a domain cannot change between prefix and custom; delete it first")
+	}
+	version, err := checkManagedLoginVersion(p, ds.ManagedLoginVersion)
+	if err != nil {
+		return unchanged, err
+	}
+	same, err := sameJSON(have.CustomDomainConfig, ds.CustomDomainConfig)
+	if err != nil || (same && have.ManagedLoginVersion == version) {
+		return unchanged, err
+	}
+	_, err = s.updateUserPoolDomain(ctx, &UpdateUserPoolDomainInput{Domain: ds.Domain, UserPoolId: p.Id,
+		CustomDomainConfig: ds.CustomDomainConfig, ManagedLoginVersion: &version})
+	return updated, err
+}
+
+func (s *Service) applyResourceServer(ctx context.Context, p *Pool, spec *ResourceServerSpec) (applyState, error) {
+	in := &ResourceServerInput{UserPoolId: p.Id, Identifier: spec.Identifier, Name: spec.Name, Scopes: spec.Scopes}
+	if err := checkShapes(in); err != nil {
+		return unchanged, err
+	}
+	want, err := newResourceServer(p.Id, in)
+	if err != nil {
+		return unchanged, err
+	}
+	have, err := s.getResourceServer(ctx, p.Id, spec.Identifier)
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := s.putNewResourceServer(ctx, p, in)
+		return created, err
+	}
+	if err != nil {
+		return unchanged, err
+	}
+	if same, err := sameJSON(have, want); err != nil || same {
+		return unchanged, err
+	}
+	_, err = s.updateResourceServer(ctx, in)
+	return updated, err
+}
+
+func (s *Service) applyIdentityProvider(ctx context.Context, p *Pool, spec *IdentityProviderSpec) (applyState, error) {
+	in := &CreateIdentityProviderInput{UserPoolId: p.Id, ProviderName: spec.ProviderName, ProviderType: spec.ProviderType,
+		ProviderDetails: spec.ProviderDetails, AttributeMapping: spec.AttributeMapping, IdpIdentifiers: spec.IdpIdentifiers}
+	if err := checkShapes(in); err != nil {
+		return unchanged, err
+	}
+	have, err := s.getProvider(ctx, p.Id, spec.ProviderName)
+	if errors.Is(err, store.ErrNotFound) {
+		_, err := s.newIdentityProvider(ctx, p, in)
+		return created, err
+	}
+	if err != nil {
+		return unchanged, err
+	}
+	if have.ProviderType != spec.ProviderType {
+		return unchanged, fmt.Errorf("ProviderType cannot change from %s", have.ProviderType)
+	}
+	details, err := completeProviderDetails(spec.ProviderType, spec.ProviderDetails)
+	if err != nil {
+		return unchanged, err
+	}
+	ids, err := checkIdpIdentifiers(spec.IdpIdentifiers)
+	if err != nil {
+		return unchanged, err
+	}
+	want := *have
+	want.ProviderDetails, want.AttributeMapping, want.IdpIdentifiers = details, completeAttributeMapping(spec.ProviderType, spec.AttributeMapping), ids
+	if same, err := sameJSON(have, &want); err != nil || same {
+		return unchanged, err
+	}
+	want.LastModifiedDate = awsjson.Epoch(s.now())
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+		cur, err := ts.getProvider(ctx, p.Id, spec.ProviderName)
+		if err != nil {
+			return err
+		}
+		if same, err := sameJSON(cur, have); err != nil || !same {
+			return errors.Join(err, errors.New("the identity provider changed while the configuration was applied; apply again"))
+		}
+		return ts.putProvider(ctx, &want, cur)
+	})
+	return updated, err
 }

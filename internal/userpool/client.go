@@ -6,6 +6,7 @@ import (
 	"github.com/poolgate/poolgate/internal/listing"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -107,7 +108,11 @@ func (s *Service) createUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 	if err := s.setClientSecret(c, in.GenerateSecret, in.ClientSecret); err != nil {
 		return nil, err
 	}
-	if err := applyClientSettings(p, c, &in.ClientSettings); err != nil {
+	refs, err := s.loadOAuthRefs(ctx, p.Id, &in.ClientSettings)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyClientSettings(p, c, &in.ClientSettings, refs); err != nil {
 		return nil, err
 	}
 	for {
@@ -180,7 +185,7 @@ const (
 
 // applyClientSettings validates settings against pool p and writes them (defaults for what is
 // omitted) into c. The name, id, secret and dates are the caller's.
-func applyClientSettings(p *Pool, c *Client, in *ClientSettings) error {
+func applyClientSettings(p *Pool, c *Client, in *ClientSettings, refs oauthRefs) error {
 	if !clientNameRE.MatchString(c.ClientName) {
 		return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'clientName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", c.ClientName)
 	}
@@ -284,13 +289,62 @@ func applyClientSettings(p *Pool, c *Client, in *ClientSettings) error {
 	c.ReadAttributes = dedupe(in.ReadAttributes)
 	c.WriteAttributes = dedupe(in.WriteAttributes)
 	c.AnalyticsConfiguration = in.AnalyticsConfiguration
-	return applyOAuthSettings(p, c, in)
+	return applyOAuthSettings(p, c, in, refs)
 }
 
-// applyOAuthSettings validates and stores the hosted-UI settings of a client.
-func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings) error {
+// oauthRefs are what a client's OAuth settings name that must exist in its pool: the custom
+// scopes ("<resource server>/<scope>") and identity providers, as found when the settings
+// were checked (inside the client's transaction when it has one, so a concurrent deletion of
+// what was found conflicts with the write).
+type oauthRefs struct {
+	scopes    map[string]bool
+	providers map[string]bool
+}
+
+// loadOAuthRefs looks up the custom scopes and identity providers in names.
+func (s *Service) loadOAuthRefs(ctx context.Context, pool string, in *ClientSettings) (oauthRefs, error) {
+	refs := oauthRefs{scopes: map[string]bool{}, providers: map[string]bool{}}
+	servers := map[string]*ResourceServer{}
+	for _, sc := range in.AllowedOAuthScopes {
+		i := strings.LastIndexByte(sc, '/')
+		if contains(standardScopes, sc) || i <= 0 {
+			continue
+		}
+		id := sc[:i]
+		rs, seen := servers[id]
+		if !seen {
+			var err error
+			rs, err = s.getResourceServer(ctx, pool, id)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return refs, err
+			}
+			servers[id] = rs
+		}
+		refs.scopes[sc] = rs != nil && rs.HasScope(sc[i+1:])
+	}
+	for _, name := range in.SupportedIdentityProviders {
+		if name == "COGNITO" {
+			continue
+		}
+		if _, done := refs.providers[name]; done {
+			continue
+		}
+		_, err := s.getProvider(ctx, pool, name)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return refs, err
+		}
+		refs.providers[name] = err == nil
+	}
+	return refs, nil
+}
+
+// applyOAuthSettings validates and stores the managed-login settings of a client, with
+// Cognito's rules: redirect URLs are absolute, https unless the host is loopback, without a
+// fragment; DefaultRedirectURI is one of CallbackURLs; client_credentials needs a secret,
+// custom scopes only, and neither code nor implicit; every scope and provider exists.
+func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings, refs oauthRefs) error {
 	for _, idp := range in.SupportedIdentityProviders {
-		if idp != "COGNITO" {
+		if idp != "COGNITO" && !refs.providers[idp] {
 			return awsjson.InvalidParameter("The provider %s does not exist for User Pool %s", idp, p.Id)
 		}
 	}
@@ -314,6 +368,11 @@ func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings) error {
 		}
 	}
 	flows := dedupe(in.AllowedOAuthFlows)
+	for _, sc := range in.AllowedOAuthScopes {
+		if !contains(standardScopes, sc) && !refs.scopes[sc] {
+			return awsjson.New(awsjson.ErrScopeDoesNotExist, "Invalid scope requested: %s", sc)
+		}
+	}
 	if contains(flows, "client_credentials") {
 		if len(flows) > 1 {
 			return awsjson.New(awsjson.ErrInvalidOAuthFlow, "client_credentials flow can not be selected with either implicit or code flow")
@@ -321,10 +380,10 @@ func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings) error {
 		if c.ClientSecret == "" {
 			return awsjson.New(awsjson.ErrInvalidOAuthFlow, "client_credentials flow can not be selected if client does not have a client secret.")
 		}
-	}
-	for _, sc := range in.AllowedOAuthScopes {
-		if !contains(standardScopes, sc) {
-			return awsjson.New(awsjson.ErrScopeDoesNotExist, "Invalid scope requested: %s", sc)
+		for _, sc := range in.AllowedOAuthScopes {
+			if contains(standardScopes, sc) {
+				return awsjson.New(awsjson.ErrInvalidOAuthFlow, "client_credentials flow can only be used with custom scopes; %s is not one.", sc)
+			}
 		}
 	}
 	if in.AllowedOAuthFlowsUserPoolClient {
@@ -344,18 +403,19 @@ func applyOAuthSettings(p *Pool, c *Client, in *ClientSettings) error {
 	return nil
 }
 
-// checkRedirectURL enforces Cognito's rule: absolute URLs, https unless the host is local,
-// no fragment.
+// checkRedirectURL enforces Cognito's rule for callback and sign-out URLs: absolute (an
+// app's own scheme allowed), no fragment, and https unless the host is localhost. Cognito
+// also takes http for the loopback addresses 127.0.0.1 and [::1]; so does poolgate.
 func checkRedirectURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Fragment != "" || len(raw) > 1024 {
-		return awsjson.InvalidParameter("Invalid redirect URL: %s", raw)
+	if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "" && u.Path == "") {
+		return awsjson.InvalidParameter("%s is not a valid URL.", raw)
 	}
-	if u.Scheme == "http" {
-		host := u.Hostname()
-		if host != "localhost" && host != "127.0.0.1" && host != "::1" {
-			return awsjson.InvalidParameter("Invalid redirect URL: %s (http is only allowed for localhost)", raw)
-		}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return awsjson.InvalidParameter("%s cannot contain a fragment.", raw)
+	}
+	if strings.EqualFold(u.Scheme, "http") && !isLoopbackHost(u.Hostname()) {
+		return awsjson.InvalidParameter("%s cannot use the HTTP protocol.", raw)
 	}
 	return nil
 }
@@ -421,7 +481,11 @@ func (s *Service) updateUserPoolClient(ctx context.Context, in *UpdateUserPoolCl
 		if in.ClientName != "" {
 			c.ClientName = in.ClientName
 		}
-		if err := applyClientSettings(p, c, &in.ClientSettings); err != nil {
+		refs, err := ts.loadOAuthRefs(ctx, p.Id, &in.ClientSettings)
+		if err != nil {
+			return err
+		}
+		if err := applyClientSettings(p, c, &in.ClientSettings, refs); err != nil {
 			return err
 		}
 		ts.stampClient(c)

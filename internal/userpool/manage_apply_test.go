@@ -204,3 +204,68 @@ func TestApplyErrors(t *testing.T) {
 		t.Fatal("unknown member PoolNmae accepted")
 	}
 }
+
+func TestApplyManagedLogin(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	doc := `{"UserPools": [{
+    "Id": "us-east-1_Login1",
+    "Domain": "example-login",
+    "ResourceServers": [{"Identifier": "orders", "Name": "Orders", "Scopes": [{"ScopeName": "read", "ScopeDescription": "Read"}]}],
+    "IdentityProviders": [{"ProviderName": "Google", "ProviderType": "Google",
+      "ProviderDetails": {"client_id": "g", "client_secret": "gs", "authorize_scopes": "openid email"},
+      "AttributeMapping": {"email": "email"}, "IdpIdentifiers": ["gmail.com"]}],
+    "Clients": [{"ClientId": "loginclient000000000000001", "AllowedOAuthFlowsUserPoolClient": true,
+      "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid", "orders/read"],
+      "CallbackURLs": ["https://app.example.com/cb"], "SupportedIdentityProviders": ["COGNITO", "Google"]}]
+  }]}`
+	applied, err := env.svc.Apply(ctx, decodeConfig(t, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied.Domains.Created) != 1 || len(applied.ResourceServers.Created) != 1 || len(applied.IdentityProviders.Created) != 1 ||
+		len(applied.Clients.Created) != 1 {
+		t.Fatalf("first apply: %s", applied)
+	}
+	d := mObj(env.call("DescribeUserPoolDomain", map[string]any{"Domain": "example-login"}), "DomainDescription")
+	if d["UserPoolId"] != "us-east-1_Login1" {
+		t.Fatalf("domain: %v", d)
+	}
+	again, err := env.svc.Apply(ctx, decodeConfig(t, doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Domains.Unchanged) != 1 || len(again.ResourceServers.Unchanged) != 1 || len(again.IdentityProviders.Unchanged) != 1 ||
+		len(again.Clients.Unchanged) != 1 || len(again.Pools.Unchanged) != 1 {
+		t.Fatalf("second apply changed something: %s", again)
+	}
+	// A changed spec updates in place.
+	changed := strings.Replace(strings.Replace(doc, `"Domain": "example-login"`, `"Domain": {"Domain": "example-login", "ManagedLoginVersion": 2}`, 1),
+		`"gmail.com"`, `"googlemail.com"`, 1)
+	third, err := env.svc.Apply(ctx, decodeConfig(t, changed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Domains.Updated) != 1 || len(third.IdentityProviders.Updated) != 1 {
+		t.Fatalf("third apply: %s", third)
+	}
+	env.call("GetIdentityProviderByIdentifier", map[string]any{"UserPoolId": "us-east-1_Login1", "IdpIdentifier": "googlemail.com"})
+
+	// The file meets the API's constraints (strictly, inside Domain too), and a domain has one owner.
+	typo := strings.Replace(doc, `"Domain": "example-login"`, `"Domain": {"Domain": "example-login", "ManagedLoginVerison": 2}`, 1)
+	var spec ConfigSpec
+	dec := json.NewDecoder(strings.NewReader(typo))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err == nil || !strings.Contains(err.Error(), "ManagedLoginVerison") {
+		t.Fatalf("misspelt Domain member: %v", err)
+	}
+	bad := strings.Replace(doc, `"ScopeName": "read"`, `"ScopeName": "re/ad"`, 1)
+	if _, err := env.svc.Apply(ctx, decodeConfig(t, bad)); err == nil || !strings.Contains(err.Error(), "scopeName") {
+		t.Fatalf("bad scope name: %v", err)
+	}
+	other := strings.Replace(doc, "us-east-1_Login1", "us-east-1_Login2", 1)
+	other = strings.Replace(other, "loginclient000000000000001", "loginclient000000000000002", 1)
+	if _, err := env.svc.Apply(ctx, decodeConfig(t, other)); err == nil || !strings.Contains(err.Error(), "belongs to user pool us-east-1_Login1") {
+		t.Fatalf("second owner: %v", err)
+	}
+}

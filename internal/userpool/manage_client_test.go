@@ -180,3 +180,32 @@ func TestManageListUserPoolClients(t *testing.T) {
 	}
 	env.wantErr("ListUserPoolClients", map[string]any{"UserPoolId": pool, "MaxResults": 61}, "InvalidParameterException", "")
 }
+
+func TestClientRedirectURLs(t *testing.T) {
+	env := newTestEnv(t)
+	pool := env.createPool(nil)
+	for _, tc := range []struct {
+		url, msg string
+	}{
+		{"https://app.example.com/cb", ""},
+		{"http://localhost:3000/cb", ""},
+		{"http://127.0.0.1:8080/cb", ""},
+		{"http://[::1]:8080/cb", ""},
+		{"myapp://callback", ""},
+		{"http://example.com/cb", "http://example.com/cb cannot use the HTTP protocol."},
+		{"http://localhost.example.com/cb", "http://localhost.example.com/cb cannot use the HTTP protocol."},
+		{"https://app.example.com/cb#x", "https://app.example.com/cb#x cannot contain a fragment."},
+		{"/relative", "/relative is not a valid URL."},
+	} {
+		body := map[string]any{"UserPoolId": pool, "ClientName": "c", "CallbackURLs": []string{tc.url}, "LogoutURLs": []string{tc.url}}
+		if tc.msg == "" {
+			env.call("CreateUserPoolClient", body)
+			continue
+		}
+		env.wantErr("CreateUserPoolClient", body, "InvalidParameterException", tc.msg)
+	}
+	env.wantErr("CreateUserPoolClient", map[string]any{"UserPoolId": pool, "ClientName": "c", "CallbackURLs": []string{"https://a.example.com/cb"},
+		"DefaultRedirectURI": "https://b.example.com/cb"}, "InvalidParameterException", "DefaultRedirectURI https://b.example.com/cb must be one of the CallbackURLs.")
+	env.wantErr("CreateUserPoolClient", map[string]any{"UserPoolId": pool, "ClientName": "c", "GenerateSecret": true,
+		"AllowedOAuthFlows": []string{"client_credentials"}, "AllowedOAuthScopes": []string{"openid"}}, "InvalidOAuthFlowException", "")
+}

@@ -40,6 +40,10 @@ type Pool struct {
 	SmsVerificationMessage      string                 `json:"SmsVerificationMessage,omitempty"`
 	SmsAuthenticationMessage    string                 `json:"SmsAuthenticationMessage,omitempty"`
 	UserPoolTier                string                 `json:"UserPoolTier,omitempty"`
+	// Domain and CustomDomain are the pool's prefix domain and custom domain (domain.go);
+	// the domain index dom/<domain> is what owns a name.
+	Domain       string `json:"Domain,omitempty"`
+	CustomDomain string `json:"CustomDomain,omitempty"`
 }
 
 // PoolPolicies holds the pool's password policy (and, on the wire, sign-in policy).

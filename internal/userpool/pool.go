@@ -323,8 +323,8 @@ func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // Per-pool key prefixes that DeleteUserPool clears besides the clients (which have an index):
 // users, index keys, groups and memberships, revoked and rotated refresh tokens, spent SRP
-// secret blocks, lockout records.
-var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "lk"}
+// secret blocks, lockout records, resource servers, identity providers and their identifiers.
+var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "lk", "urs", "uip", "uii"}
 
 func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
@@ -356,6 +356,10 @@ func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 		}
 	}
 	if err := s.d.Keys.DeletePool(ctx, p.Id); err != nil {
+		return nil, err
+	}
+	// Its domains become free for other pools.
+	if err := s.releaseDomains(ctx, p.Id); err != nil && !isNotFound(err) {
 		return nil, err
 	}
 	if err := s.d.Store.Delete(ctx, poolKey(p.Id)); err != nil {

@@ -25,6 +25,10 @@ import (
 //	srpu/<pool>/<sha256 of block>   a spent SRP SECRET_BLOCK (created once)
 //	lk/<pool>/<sha256 of name key>  lockout count of a sign-in name, known or not (lockout.go)
 //	upx/decoy-key                   the decoy secret (created once)
+//	dom/<domain>                    a user-pool domain (prefix or custom): its one owner (domain.go)
+//	urs/<pool>/<identifier>         resource server (resource_server.go)
+//	uip/<pool>/<provider name>      identity provider (secrets sealed; identity_provider.go)
+//	uii/<pool>/<idp identifier>     index: IdpIdentifier → provider name
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer
@@ -38,7 +42,7 @@ import (
 // therefore not spell its names: whoever lists keys reads the names from the values (the user
 // record's Username, a membership's username), never from the key.
 //
-// Everything but up/, cl/ and upx/ is in the pool's shard (store.Shard). A user record and its
+// Everything but up/, cl/, dom/ and upx/ is in the pool's shard (store.Shard). A user record and its
 // index keys are written in one transaction (txn.go): an index key is created only if free, or
 // replaced only if stale and unchanged since it was read. Readers still check that an index key
 // points at a record that agrees (see findUser): a key can outlive its user only in data

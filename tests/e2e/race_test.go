@@ -25,6 +25,7 @@ var raceScenarios = []scenario{
 	{"AttributeUpdates", scnRaceAttributeUpdates},
 	{"SRPReplay", scnRaceSRPReplay},
 	{"CreateGroupOneName", scnRaceCreateGroup},
+	{"DomainOneOwner", scnRaceDomain},
 }
 
 const (
@@ -35,6 +36,7 @@ const (
 	attrRacers     = 20
 	srpRacers      = 30
 	createGrRacers = 20
+	domainRacers   = 20
 )
 
 // TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after
@@ -323,4 +325,43 @@ func scnRaceCreateGroup(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("RESULT CreateGroupOneName: %d/%d rounds with ≠1 winner; %d CreateGroups answered 200 (want %d); %d rounds stored another racer's group",
 		badRounds, raceRounds, total200, raceRounds, wrongWinner)
+}
+
+// scnRaceDomain: twenty pools claim one domain name at once, several rounds. Exactly one
+// CreateUserPoolDomain is answered 200, the others InvalidParameterException; the domain names
+// the winner, whose DescribeUserPool shows it, and no loser's does. The winner then deletes it
+// so the next round races again.
+func scnRaceDomain(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	pools := make([]string, domainRacers)
+	for i := range pools {
+		pools[i] = aws.ToString(newPool(t, ep, nil).Id)
+	}
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		domain := name(fmt.Sprintf("race-domain-%d-", r))
+		_, errs := raceOn(t, ep, domainRacers, func(i int) (*cip.CreateUserPoolDomainOutput, error) {
+			return admin.CreateUserPoolDomain(c, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(pools[i]), Domain: aws.String(domain)})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["InvalidParameterException"] != domainRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d CreateUserPoolDomain of %q: %s (want 200×1 InvalidParameterException×%d)", r, domainRacers, domain, cnt, domainRacers-1)
+		}
+		d := call(admin.DescribeUserPoolDomain(c, &cip.DescribeUserPoolDomainInput{Domain: aws.String(domain)})).must(t).DomainDescription
+		owner := aws.ToString(d.UserPoolId)
+		for i, id := range pools {
+			p := call(admin.DescribeUserPool(c, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})).must(t).UserPool
+			won := errs[i] == nil
+			if (aws.ToString(p.Domain) == domain) != (id == owner) || won != (id == owner) {
+				t.Errorf("round %d: pool %s (answered %s) shows Domain %q; the domain names %s", r, id, outcome(errs[i]), aws.ToString(p.Domain), owner)
+			}
+		}
+		if owner != "" {
+			call(admin.DeleteUserPoolDomain(c, &cip.DeleteUserPoolDomainInput{UserPoolId: aws.String(owner), Domain: aws.String(domain)})).must(t)
+		}
+	}
+	t.Logf("RESULT domain: %d rounds of %d pools, %d acknowledged owners, %d bad rounds", raceRounds, domainRacers, total200, badRounds)
 }

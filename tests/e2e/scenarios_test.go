@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -15,6 +16,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"ManageUserPools", scnManageUserPools},
 	{"ManageUserPoolClients", scnManageUserPoolClients},
+	{"ManagedLoginConfig", scnManagedLoginConfig},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -83,7 +85,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(issueActions); len(m) > 0 {
+		if m := ep.calls.missing(append(slices.Clone(issueActions), managedLoginActions...)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})

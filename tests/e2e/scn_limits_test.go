@@ -73,7 +73,9 @@ func (ep *Endpoint) doAPI(t testing.TB, req *http.Request) rawResponse {
 
 // identifierMax is the longest value Cognito's API reference allows for the members that name
 // things (and so become store keys) or are otherwise bounded; keys are a member's name, or
-// "Parent.Member" inside a list or map member.
+// "Parent.Member" inside a list or map member, or "Action/Member" where one action's member
+// has another bound than the same name elsewhere (a user pool's ProviderName is 32, an
+// identity pool's 128).
 var identifierMax = map[string]int{
 	"UserPoolId": 55, "ClientId": 128, "Username": 128, "GroupName": 128, "AttributeName": 32,
 	"UserAttributeNames": 32, "AttributesToGet": 32,
@@ -92,6 +94,12 @@ var identifierMax = map[string]int{
 	"EmailVerificationMessage": 20000, "EmailVerificationSubject": 140, "SmsVerificationMessage": 140, "SmsAuthenticationMessage": 140,
 	"UserPoolTags.key": 128, "UserPoolTags.USERNAME": 256, "IdentityPoolTags.key": 128, "IdentityPoolTags.USERNAME": 256,
 	"ReadAttributes": 2048, "WriteAttributes": 2048, "AllowedOAuthScopes": 256, "OpenIdConnectProviderARNs": 2048, "SamlProviderARNs": 2048,
+	// managed login
+	"Domain": 63, "Identifier": 256, "Scopes.ScopeName": 256, "Scopes.ScopeDescription": 256,
+	"IdpIdentifier": 40, "IdpIdentifiers": 40,
+	"CreateResourceServer/Name": 256, "UpdateResourceServer/Name": 256,
+	"CreateIdentityProvider/ProviderName": 32, "DescribeIdentityProvider/ProviderName": 32,
+	"UpdateIdentityProvider/ProviderName": 32, "DeleteIdentityProvider/ProviderName": 32,
 }
 
 // longMember is one place in an input where a string goes: a member, the element of a list
@@ -266,7 +274,10 @@ func scnEveryActionLongMembers(t *testing.T, ep *Endpoint) {
 						t.Errorf("%s: status %d: %.300s", what, r.Status, r.Body)
 						continue
 					}
-					max, bounded := identifierMax[m.name]
+					max, bounded := identifierMax[a.Name+"/"+m.name]
+					if !bounded {
+						max, bounded = identifierMax[m.name]
+					}
 					if !bounded || n <= max {
 						continue
 					}
