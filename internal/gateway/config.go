@@ -539,14 +539,14 @@ func compileCORS(s *CORSSpec, rt *route) (*corsPolicy, error) {
 			c.anyHeader = true
 			continue
 		}
-		if !validToken(h) {
+		if !handoff.ValidToken(h) {
 			return nil, fmt.Errorf("Cors.AllowHeaders: %q is not a header name", h)
 		}
 		c.headers = append(c.headers, strings.ToLower(h))
 	}
 	expose := []string{"WWW-Authenticate"}
 	for _, h := range s.ExposeHeaders {
-		if !validToken(h) {
+		if !handoff.ValidToken(h) {
 			return nil, fmt.Errorf("Cors.ExposeHeaders: %q is not a header name", h)
 		}
 		expose = append(expose, h)
@@ -568,20 +568,6 @@ func validMethod(m string) bool {
 	}
 	for i := 0; i < len(m); i++ {
 		if c := m[i]; c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// validToken reports whether s is an RFC 9110 token (header names).
-func validToken(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return false
 		}
 	}

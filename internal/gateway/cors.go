@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/poolgate/poolgate/internal/handoff"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ func (c *corsPolicy) preflight(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			break
 		}
-		ok = validToken(f) && (c.anyHeader || slices.Contains(c.headers, f))
+		ok = handoff.ValidToken(f) && (c.anyHeader || slices.Contains(c.headers, f))
 	}
 	if !ok {
 		h.Set("Content-Type", "application/json")

@@ -18,7 +18,7 @@ func Decode(b []byte) (*Upstream, error) {
 	if err := json.Unmarshal(b, &u); err != nil {
 		return nil, fmt.Errorf("handoff: upstream: %w", err)
 	}
-	if !validToken(u.Method) {
+	if !ValidToken(u.Method) {
 		return nil, fmt.Errorf("handoff: upstream: method %q", u.Method)
 	}
 	p, err := url.Parse(u.URL)
@@ -50,12 +50,12 @@ func Decode(b []byte) (*Upstream, error) {
 		}
 		for _, names := range [][]string{r.Drop, r.Unless} {
 			for _, n := range names {
-				if !validToken(n) || n != strings.ToLower(n) {
+				if !ValidToken(n) || n != strings.ToLower(n) {
 					return nil, fmt.Errorf("handoff: upstream: reuse: bad header name %q", n)
 				}
 			}
 		}
-		if r.DropPrefix == "" || !validToken(r.DropPrefix) || r.DropPrefix != strings.ToLower(r.DropPrefix) {
+		if r.DropPrefix == "" || !ValidToken(r.DropPrefix) || r.DropPrefix != strings.ToLower(r.DropPrefix) {
 			return nil, errors.New("handoff: upstream: reuse: bad drop prefix")
 		}
 		if err := checkPairs(r.Set); err != nil {
@@ -67,7 +67,7 @@ func Decode(b []byte) (*Upstream, error) {
 
 func checkPairs(set [][2]string) error {
 	for _, kv := range set {
-		if !validToken(kv[0]) || !validHeaderValue(kv[1]) {
+		if !ValidToken(kv[0]) || !validHeaderValue(kv[1]) {
 			return fmt.Errorf("handoff: upstream: bad header %q", kv[0])
 		}
 	}
@@ -85,8 +85,9 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
-// validToken reports whether s is an RFC 9110 token (header names, methods).
-func validToken(s string) bool {
+// ValidToken reports whether s is an RFC 9110 token (header names, methods) of at most 256
+// bytes. The gateway checks its configured header names with it too.
+func ValidToken(s string) bool {
 	if s == "" || len(s) > 256 {
 		return false
 	}
