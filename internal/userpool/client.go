@@ -453,10 +453,7 @@ func (s *Service) listUserPoolClients(ctx context.Context, in *ListUserPoolClien
 	clients, next, err := listing.Page(ctx, s.pager(), "ListUserPoolClients/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (UserPoolClientDescription, bool, error) {
 			var sc storedClient
-			if err := s.getJSON(ctx, key, &sc); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return UserPoolClientDescription{}, false, nil
-				}
+			if ok, err := s.getListed(ctx, key, &sc); !ok || err != nil {
 				return UserPoolClientDescription{}, false, err
 			}
 			return UserPoolClientDescription{ClientId: sc.ClientId, UserPoolId: p.Id, ClientName: sc.ClientName}, true, nil

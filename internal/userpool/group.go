@@ -210,10 +210,7 @@ func (s *Service) listGroups(ctx context.Context, in *ListGroupsInput) (*ListGro
 	groups, next, err := listing.Page(ctx, s.pager(), "ListGroups/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (Group, bool, error) {
 			var g storedGroup
-			if err := s.getJSON(ctx, key, &g); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return g.Group, false, nil
-				}
+			if ok, err := s.getListed(ctx, key, &g); !ok || err != nil {
 				return g.Group, false, err
 			}
 			return g.Group, !g.Deleting, nil

@@ -596,10 +596,7 @@ func (s *Service) listIdentityProviders(ctx context.Context, in *ListIdentityPro
 	providers, next, err := listing.Page(ctx, s.pager(), "ListIdentityProviders/"+p.Id, prefix, in.NextToken, limit,
 		func(key string) (ProviderDescription, bool, error) {
 			var sp storedProvider
-			if err := s.getJSON(ctx, key, &sp); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return ProviderDescription{}, false, nil
-				}
+			if ok, err := s.getListed(ctx, key, &sp); !ok || err != nil {
 				return ProviderDescription{}, false, err
 			}
 			return ProviderDescription{ProviderName: sp.ProviderName, ProviderType: sp.ProviderType,

@@ -111,6 +111,18 @@ func (s *Service) getJSON(ctx context.Context, key string, v any) error {
 	return nil
 }
 
+// getListed reads the record under a key a listing returned into v; a key deleted since the
+// listing read it is (false, nil), so the listing skips it.
+func (s *Service) getListed(ctx context.Context, key string, v any) (bool, error) {
+	if err := s.getJSON(ctx, key, v); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 func (s *Service) putJSON(ctx context.Context, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
