@@ -240,11 +240,29 @@ func (p *page) waitFor(cond string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+	var err error
+	for {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(25*time.Second)))
+		// A poll begun while a navigation or reload replaces the document loses its execution
+		// context; poll again in the new document.
+		if err == nil || ctx.Err() != nil || !navigatedAway(err) {
+			break
+		}
+	}
+	if err != nil {
 		var state string
 		p.eval(`JSON.stringify({view: document.body.dataset.view, alerts: [...document.querySelectorAll('.alert:not([hidden])')].map(a => a.textContent), notice: document.querySelector('#notice').textContent})`, &state)
 		p.t.Fatalf("waiting for %s: %v; page state %s; page errors %v", cond, err, state, p.takeErrors())
 	}
+}
+
+// navigatedAway reports whether err is Chromium's answer to an evaluation in a document that
+// a navigation has since replaced.
+func navigatedAway(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") ||
+		strings.Contains(msg, "Execution context was destroyed") ||
+		strings.Contains(msg, "Inspected target navigated or closed")
 }
 
 func (p *page) waitView(view string) {
