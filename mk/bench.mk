@@ -11,9 +11,9 @@ BENCH_OUT     ?= bench/results/$(BENCH_DATE).md
 BENCH_SYSTEMS ?= hostsim,native,workerd,cognito-local,moto
 ifeq ($(BENCH_FULL),1)
 BENCH_FLAGS ?= -mode full -n 1000 -n-loaded 50 -clients-loaded 1,8 -reps 3 -users 100000 -users-workerd 100000 -cognito-local-api-users 2000 \
-  -gateway-n 5000 -identity-n 500
+  -gateway-n 5000 -identity-n 500 -oauth-n 500
 else
-BENCH_FLAGS ?= -mode default -n 150 -n-loaded 50 -clients-loaded 8 -reps 3 -users 10000 -users-workerd 10000 -gateway-n 1500 -identity-n 100
+BENCH_FLAGS ?= -mode default -n 150 -n-loaded 50 -clients-loaded 8 -reps 3 -users 10000 -users-workerd 10000 -gateway-n 1500 -identity-n 100 -oauth-n 100
 endif
 
 .PHONY: bench

@@ -88,7 +88,7 @@ func TestSmoke(t *testing.T) {
 	err := run(ctx, []string{
 		"-systems", strings.Join(systems, ","), "-poolgate", cli, "-module", module, "-cognito-local", cognitoLocal,
 		"-n", "5", "-n-loaded", "5", "-reps", "3", "-warmup", "2", "-clients", "2", "-signin-users", "3", "-users", "300", "-users-workerd", "100", "-cognito-local-api-users", "10",
-		"-gateway-n", "5", "-identity-n", "5", "-startup-reps", "1", "-mode", "smoke", "-out", md, "-json", js,
+		"-gateway-n", "5", "-identity-n", "5", "-oauth-n", "5", "-startup-reps", "1", "-mode", "smoke", "-out", md, "-json", js,
 	}, &bytes.Buffer{}, &stderr)
 	if err != nil {
 		t.Fatalf("loadgen: %v\n%s", err, stderr.String())

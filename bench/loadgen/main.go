@@ -97,6 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	gatewayN := fs.Int("gateway-n", 300, "requests per gateway measurement (0: skip the gateway group)")
 	gatewayClients := fs.String("gateway-clients", "", "concurrent clients in the gateway group (default -clients)")
 	identityN := fs.Int("identity-n", 100, "iterations per identity-pool measurement (0: skip the identity group)")
+	oauthN := fs.Int("oauth-n", 100, "iterations per managed-login (OAuth 2.0) measurement (0: skip the oauth group)")
 	buildWorker := fs.Bool("build-worker", true, "build the Worker (GOOS=js, into edge/build) before measuring workerd")
 	clAPI := fs.Int("cognito-local-api-users", 1000, "cognito-local: users signed up through its API (timed) before the rest are seeded into its data file")
 	startupReps := fs.Int("startup-reps", -1, "repetitions of the start-up measurements (default -reps; 0: skip)")
@@ -115,8 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if *render != "" {
 		return renderJSON(*render, *out, stdout)
 	}
-	if *n < 1 || *reps < 1 || *nLoaded < 1 || *signIn < 1 || *gatewayN < 0 || *identityN < 0 {
-		return errors.New("-n, -n-loaded, -reps and -signin-users must be at least 1, -gateway-n and -identity-n at least 0")
+	if *n < 1 || *reps < 1 || *nLoaded < 1 || *signIn < 1 || *gatewayN < 0 || *identityN < 0 || *oauthN < 0 {
+		return errors.New("-n, -n-loaded, -reps and -signin-users must be at least 1, -gateway-n, -identity-n and -oauth-n at least 0")
 	}
 	if *usersWorkerd < 0 {
 		*usersWorkerd = *users
@@ -152,7 +153,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	g := &gen{
 		st: settings{N: *n, NLoaded: *nLoaded, Warmup: *warm, Reps: *reps, SignInUsers: *signIn, Users: *users, UsersWorkerd: *usersWorkerd, StartupReps: *startupReps,
 			CognitoLocalAPIUsers: *clAPI, Clients: cl, ClientsLoaded: clLoaded, Ops: splitList(*ops),
-			GatewayN: *gatewayN, GatewayClients: clGateway, IdentityN: *identityN},
+			GatewayN: *gatewayN, GatewayClients: clGateway, IdentityN: *identityN, OAuthN: *oauthN},
 		log: stderr, t0: time.Now(), clAPIMax: *clAPI,
 	}
 	g.rep = &report{Started: g.t0, Mode: *mode, Settings: g.st}
@@ -343,6 +344,9 @@ func (g *gen) loadRun(ctx context.Context) error {
 		return err
 	}
 	if err := g.identity(ctx); err != nil {
+		return err
+	}
+	if err := g.oauth(ctx); err != nil {
 		return err
 	}
 	if g.st.Users > 0 {

@@ -44,7 +44,7 @@ type settings struct {
 	CognitoLocalAPIUsers                         int
 	Clients, ClientsLoaded                       []int
 	Ops                                          []string
-	GatewayN, IdentityN                          int // 0: group not measured
+	GatewayN, IdentityN, OAuthN                  int // 0: group not measured
 	GatewayClients                               []int
 }
 
@@ -306,6 +306,7 @@ func (r *report) markdown(w io.Writer) {
 	}
 	r.gatewayGroup(w)
 	r.identityGroup(w)
+	r.oauthGroup(w)
 
 	p("## Start-up and resources\n\n")
 	if len(r.Resources) == 0 && len(r.HostsimCold) == 0 && r.ModuleRaw == 0 && r.WorkerBundleRaw == 0 {
@@ -638,6 +639,36 @@ func (r *report) identityGroup(w io.Writer) {
 		}
 		p("\n")
 		r.ratios(w, groupIdentity, c, []string{opVend})
+	}
+	writeNotes(w, notes)
+}
+
+// oauthGroup writes the managed-login tables: poolgate's hosts side by side (no peer serves
+// these endpoints).
+func (r *report) oauthGroup(w io.Writer) {
+	if !r.has(groupOAuth) {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Managed login (OAuth 2.0)\n\n"+
+		"%s: one sign-in through the managed login pages as a browser and an OIDC library make it: GET /oauth2/authorize (code, PKCE S256), "+
+		"GET /login, POST /login with the form's fields, username and password, POST /oauth2/token with the code and the verifier; req/s counts "+
+		"whole sign-ins, and latency and server CPU are the four requests'. %s: POST /oauth2/token with grant_type=client_credentials "+
+		"(client_secret_basic, one custom scope). No peer serves these endpoints (cognito-local has no /oauth2 routes, moto's cognito-idp "+
+		"no hosted UI), so there are no ratios. Each measurement is %d iterations after %d warm-up iterations.\n\n",
+		opCodeFlow, opClientCredentials, r.Settings.OAuthN, r.Settings.Warmup)
+	var notes []string
+	for _, c := range r.Settings.GatewayClients {
+		clients := clientsName(c)
+		meas := r.measured(groupOAuth, c)
+		if len(meas) == 0 {
+			continue
+		}
+		p("### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|---|\n", clients)
+		for _, m := range meas {
+			r.row(w, []string{m.Op, r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s %s, %s", m.Op, r.label(m.System), clients), &notes)
+		}
+		p("\n")
 	}
 	writeNotes(w, notes)
 }

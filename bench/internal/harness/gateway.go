@@ -44,17 +44,33 @@ const (
 	// OriginSignedPath is what SignedPath reaches at the origin.
 	OriginSignedPath = "/files/public/bench.txt"
 
-	password = "Bench-Passw0rd!"
+	// OAuthClientID signs users in through the managed login pages (authorization code with
+	// PKCE, redirect to OAuthRedirect); MachineClientID is a confidential client that gets
+	// access tokens for MachineScope with client_credentials.
+	OAuthClientID   = "gwbenchoauth0001"
+	OAuthRedirect   = "http://localhost:3000/callback"
+	MachineClientID = "gwbenchmachine01"
+	MachineSecret   = "bench-machine-secret-0000000000000000000000000000"
+	MachineScope    = "bench/read"
+
+	// Password is every harness user's password.
+	Password = "Bench-Passw0rd!"
 )
 
-// Config is the declarative configuration of the gateway and identity benchmarks, in front of
-// origin: a user pool with one client; the jwt routes of GuardedPath and VerifyOnlyPath; a
+// Config is the declarative configuration of the gateway, identity and OAuth benchmarks, in
+// front of origin: a user pool with a client for the JSON API, one for the managed login pages
+// and a confidential one for client_credentials, and a resource server; the jwt routes of GuardedPath and VerifyOnlyPath; a
 // guest role allowed s3:GetObject on files/public/*, an identity pool whose guests get it, and
 // the sigv4 route of SignedPath.
 func Config(origin string) []byte {
 	return fmt.Appendf(nil, `{
   "UserPools": [{"Id": %[1]q, "PoolName": "gateway-bench",
-    "Clients": [{"ClientId": %[2]q, "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}]}],
+    "ResourceServers": [{"Identifier": "bench", "Name": "bench", "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}],
+    "Clients": [{"ClientId": %[2]q, "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},
+      {"ClientId": %[6]q, "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+       "AllowedOAuthScopes": ["openid"], "CallbackURLs": [%[7]q], "SupportedIdentityProviders": ["COGNITO"]},
+      {"ClientId": %[8]q, "ClientSecret": %[9]q, "AllowedOAuthFlowsUserPoolClient": true,
+       "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": [%[10]q]}]}],
   "Roles": [{"Arn": %[4]q, "Policy": {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::files/public/*"}]}}],
   "IdentityPools": [{"IdentityPoolId": %[5]q, "IdentityPoolName": "bench", "AllowUnauthenticatedIdentities": true,
@@ -65,7 +81,7 @@ func Config(origin string) []byte {
     {"Name": "verify-only", "PathPrefix": "/verify-only", "Origin": %[3]q,
      "Jwt": {"Issuers": [{"UserPoolId": %[1]q}], "TokenUse": "access", "ClientIds": ["another-client"]}},
     {"Name": "files", "Type": "sigv4", "PathPrefix": "/s3", "StripPrefix": true, "Origin": %[3]q}]
-}`, PoolID, ClientID, origin, GuestRole, IdentityPoolID)
+}`, PoolID, ClientID, origin, GuestRole, IdentityPoolID, OAuthClientID, OAuthRedirect, MachineClientID, MachineSecret, MachineScope)
 }
 
 // Origin is the server every guarded route forwards to: "ok" for any request.
@@ -132,25 +148,13 @@ func (o *Origin) Close() error { return o.srv.Close() }
 // MakeUser creates a user of PoolID through the admin API of the poolgate at base (which must
 // have Config applied), signs it in and returns its access token and the pool's JWKS.
 func MakeUser(ctx context.Context, base, adminID, adminSecret string) (token, jwks string, err error) {
-	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: adminID, SecretAccessKey: adminSecret}, nil
-	})
-	// The JSON API dispatches on X-Amz-Target whatever the path; a path of its own keeps the
-	// calls clear of the Worker's static assets, which answer "/".
-	api := aws.String(base + "/cognito-idp")
-	admin := cip.New(cip.Options{Region: Region, BaseEndpoint: api, Credentials: creds, RetryMaxAttempts: 1})
-	user := "bench-" + RandText(8)
-	if _, err := admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
-		MessageAction: ciptypes.MessageActionTypeSuppress}); err != nil {
-		return "", "", fmt.Errorf("harness: %w", err)
+	user, err := CreateUser(ctx, base, adminID, adminSecret)
+	if err != nil {
+		return "", "", err
 	}
-	if _, err := admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
-		Password: aws.String(password), Permanent: true}); err != nil {
-		return "", "", fmt.Errorf("harness: %w", err)
-	}
-	pub := cip.New(cip.Options{Region: Region, BaseEndpoint: api, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+	pub := cip.New(cip.Options{Region: Region, BaseEndpoint: aws.String(base + apiPath), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
 	out, err := pub.InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(ClientID),
-		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": password}})
+		AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": Password}})
 	if err != nil {
 		return "", "", fmt.Errorf("harness: %w", err)
 	}
@@ -168,6 +172,30 @@ func MakeUser(ctx context.Context, base, adminID, adminSecret string) (token, jw
 		return "", "", fmt.Errorf("harness: JWKS: %d %v", resp.StatusCode, err)
 	}
 	return *out.AuthenticationResult.AccessToken, string(bytes.TrimSpace(b)), nil
+}
+
+// apiPath is where the harness sends JSON API calls: the API dispatches on X-Amz-Target
+// whatever the path, and a path of its own keeps the calls clear of the Worker's static
+// assets, which answer "/".
+const apiPath = "/cognito-idp"
+
+// CreateUser creates a confirmed user of PoolID with a permanent password (Password) through
+// the admin API of the poolgate at base and returns its name.
+func CreateUser(ctx context.Context, base, adminID, adminSecret string) (string, error) {
+	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: adminID, SecretAccessKey: adminSecret}, nil
+	})
+	admin := cip.New(cip.Options{Region: Region, BaseEndpoint: aws.String(base + apiPath), Credentials: creds, RetryMaxAttempts: 1})
+	user := "bench-" + RandText(8)
+	if _, err := admin.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
+		MessageAction: ciptypes.MessageActionTypeSuppress}); err != nil {
+		return "", fmt.Errorf("harness: %w", err)
+	}
+	if _, err := admin.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: aws.String(PoolID), Username: aws.String(user),
+		Password: aws.String(Password), Permanent: true}); err != nil {
+		return "", fmt.Errorf("harness: %w", err)
+	}
+	return user, nil
 }
 
 // TokenIssuer reads the iss claim of a JWT without verifying it (the comparison Worker is told
