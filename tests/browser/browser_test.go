@@ -155,7 +155,10 @@ type page struct {
 	errors []string // uncaught exceptions and console errors
 }
 
-func newPage(t *testing.T) *page {
+func newPage(t *testing.T) *page { t.Helper(); return newPageWith(t) }
+
+// newPageWith is newPage with more Chromium options.
+func newPageWith(t *testing.T, extra ...chromedp.ExecAllocatorOption) *page {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromePath),
@@ -163,6 +166,7 @@ func newPage(t *testing.T) *page {
 		chromedp.WindowSize(1280, 1000),
 		chromedp.Flag("disable-gpu", true),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	p := &page{t: t}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(func(ev any) {
