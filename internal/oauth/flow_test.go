@@ -291,4 +291,3 @@ func revoke(f *fixture, token string, mod func(url.Values)) int {
 	f.mux.ServeHTTP(w, r)
 	return w.Code
 }
-
