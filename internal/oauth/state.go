@@ -70,7 +70,7 @@ func (s *Server) openJSON(purpose, raw string, v any) bool {
 	if raw == "" || len(raw) > maxSealed {
 		return false
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(raw)
+	sealed, err := base64.RawURLEncoding.Strict().DecodeString(raw)
 	if err != nil {
 		return false
 	}
