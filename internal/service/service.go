@@ -1,5 +1,6 @@
 // Package service composes poolgate's domains into the one http.Handler every host serves:
-// the Cognito JSON API, JWKS and OpenID discovery, behind CORS.
+// the Cognito JSON API, JWKS and OpenID discovery, the managed-login (OAuth 2.0) endpoints
+// and pages, behind CORS.
 package service
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/identitypool"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/oauth"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/token"
@@ -27,7 +29,11 @@ import (
 type Config struct {
 	Region     string // default "us-east-1"
 	IssuerBase string // e.g. "http://127.0.0.1:8787"; tokens carry iss = IssuerBase/<poolId>
-	AccountID  string // for ARNs; default "000000000000"
+	// ManagedLoginBase is the origin of the managed-login pages and OAuth endpoints as the
+	// discovery document names them; "" → IssuerBase. A host serving them over TLS on
+	// another origin sets it.
+	ManagedLoginBase string
+	AccountID        string // for ARNs; default "000000000000"
 
 	// The admin key pair that SigV4-signed (management) calls must be signed with.
 	AdminAccessKeyID, AdminSecretAccessKey string
@@ -63,6 +69,7 @@ type Service struct {
 
 	identityPools   *identitypool.Service // identity.go
 	cognitoIdentity *awsjson.Dispatcher
+	managedLogin    *oauth.Server // the OAuth 2.0 endpoints and hosted pages
 }
 
 // New checks cfg and builds the service.
@@ -86,6 +93,10 @@ func New(cfg Config) (*Service, error) {
 	cfg.IssuerBase = strings.TrimRight(cfg.IssuerBase, "/")
 	if cfg.IssuerBase == "" {
 		return nil, errors.New("service: issuer base URL is not set")
+	}
+	cfg.ManagedLoginBase = strings.TrimRight(cfg.ManagedLoginBase, "/")
+	if cfg.ManagedLoginBase == "" {
+		cfg.ManagedLoginBase = cfg.IssuerBase
 	}
 	if cfg.Crypto == nil {
 		cfg.Crypto = hostcrypto.Pure{}
@@ -114,6 +125,10 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
+	oauthSeal, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate oauth v1"), cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
 	s := &Service{cfg: cfg}
 	s.keys = token.NewKeyring(cfg.Store, atRest, cfg.Crypto, cfg.Now)
 	s.userPools = userpool.New(userpool.Deps{
@@ -130,7 +145,14 @@ func New(cfg Config) (*Service, error) {
 	})
 	s.idp.Register(s.userPools.Actions()...)
 
+	s.managedLogin, err = oauth.New(oauth.Config{UserPools: s.userPools, Seal: oauthSeal,
+		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf})
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+
 	mux := http.NewServeMux()
+	s.managedLogin.Register(mux)
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
 	mux.HandleFunc("GET "+appConfigPath, s.serveAppConfig)

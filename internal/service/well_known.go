@@ -24,24 +24,33 @@ func (s *Service) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	w.Write(jwks)
 }
 
-// serveDiscovery answers GET /<poolId>/.well-known/openid-configuration.
+// serveDiscovery answers GET /<poolId>/.well-known/openid-configuration: the issuer and its
+// keys, and the managed-login endpoints on the managed-login origin (spec §5.6), so an OIDC
+// library configured with the issuer finds everything.
 func (s *Service) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	pool := r.PathValue("pool")
 	if !s.poolExists(w, r, pool) {
 		return
 	}
 	iss := s.userPools.Issuer(pool)
+	login := s.cfg.ManagedLoginBase
 	doc := map[string]any{
 		"issuer":                                iss,
 		"jwks_uri":                              iss + "/.well-known/jwks.json",
-		"authorization_endpoint":                s.cfg.IssuerBase + "/oauth2/authorize",
-		"token_endpoint":                        s.cfg.IssuerBase + "/oauth2/token",
-		"userinfo_endpoint":                     s.cfg.IssuerBase + "/oauth2/userInfo",
+		"authorization_endpoint":                login + "/oauth2/authorize",
+		"token_endpoint":                        login + "/oauth2/token",
+		"userinfo_endpoint":                     login + "/oauth2/userInfo",
+		"revocation_endpoint":                   login + "/oauth2/revoke",
+		"end_session_endpoint":                  login + "/logout",
 		"response_types_supported":              []string{"code", "token"},
-		"scopes_supported":                      []string{"openid", "email", "phone", "profile"},
+		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
+		"scopes_supported":                      []string{"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+			"cognito:username", "cognito:groups", "email", "email_verified", "phone_number", "phone_number_verified"},
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")

@@ -143,24 +143,42 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if err := checkSecretHash(c, resp["SECRET_HASH"], userNames(resp["USERNAME"], u)...); err != nil {
 		return nil, err
 	}
-	if !u.Enabled {
-		return nil, awsjson.NotAuthorized("User is disabled.")
-	}
-	password := resp["NEW_PASSWORD"]
-	if password == "" {
-		return nil, awsjson.InvalidParameter("Missing required parameter NEW_PASSWORD")
-	}
 	var attrs []AttributeType
 	for k, v := range resp {
 		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
 			attrs = append(attrs, AttributeType{Name: name, Value: &v})
 		}
 	}
+	if u, err = s.setChosenPassword(ctx, p, u, resp["NEW_PASSWORD"], attrs); err != nil {
+		return nil, err
+	}
+	ev, err := s.newAuthEvent(u)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.issueTokens(ctx, p, c, u, ev, true)
+	if err != nil {
+		return nil, err
+	}
+	return authenticated(res), nil
+}
+
+// setChosenPassword moves u (opened from a NEW_PASSWORD_REQUIRED session) out of
+// FORCE_CHANGE_PASSWORD: the password it chose, checked against the policy and the history,
+// and the attributes it gave as a self-update. It returns the user as committed.
+func (s *Service) setChosenPassword(ctx context.Context, p *Pool, u *User, password string, attrs []AttributeType) (*User, error) {
+	if !u.Enabled {
+		return nil, awsjson.NotAuthorized("User is disabled.")
+	}
+	if password == "" {
+		return nil, awsjson.InvalidParameter("Missing required parameter NEW_PASSWORD")
+	}
 	slices.SortFunc(attrs, func(a, b AttributeType) int { return strings.Compare(a.Name, b.Name) })
 	if err := checkPasswordPolicy(p.Password(), password); err != nil {
 		return nil, err
 	}
 	var values map[string]string
+	var err error
 	if len(attrs) > 0 {
 		if values, err = s.validateAttributes(p, attrs, attrSelfUpdate); err != nil {
 			return nil, err
@@ -200,13 +218,5 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if err != nil {
 		return nil, err
 	}
-	ev, err := s.newAuthEvent(u)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.issueTokens(ctx, p, c, u, ev, true)
-	if err != nil {
-		return nil, err
-	}
-	return authenticated(res), nil
+	return u, nil
 }

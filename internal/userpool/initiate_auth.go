@@ -154,18 +154,27 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
+		return nil, err
+	}
+	return s.passwordVerified(ctx, p, c, t)
+}
+
+// checkTargetPassword checks password against t: a wrong one (or any, for a decoy) counts
+// toward lockout and is "Incorrect username or password.".
+func (s *Service) checkTargetPassword(ctx context.Context, p *Pool, t *signInTarget, password string) error {
 	// The same exponentiation for a real user and a decoy.
 	ok, err := srp.CheckPassword(s.d.Crypto, srp.PoolName(p.Id), t.userID, password, t.salt, t.verifier)
 	if err != nil {
-		return nil, fmt.Errorf("userpool: password check: %w", err)
+		return fmt.Errorf("userpool: password check: %w", err)
 	}
 	if !ok || !t.real() {
 		if err := s.recordFailure(ctx, t.lockKey); err != nil {
-			return nil, err
+			return err
 		}
-		return nil, awsjson.IncorrectCredentials()
+		return awsjson.IncorrectCredentials()
 	}
-	return s.passwordVerified(ctx, p, c, t)
+	return nil
 }
 
 // signInTarget is the account a password check is about: a user, or, for a name that belongs
@@ -190,6 +199,15 @@ func (t *signInTarget) real() bool { return t.u != nil && t.u.Secrets.Password !
 // checked (passwordVerified), so a wrong password reveals nothing. srpAnswer says name is the
 // USER_ID_FOR_SRP of an SRP challenge (a decoy's userId stays as it is).
 func (s *Service) signInTarget(ctx context.Context, p *Pool, c *Client, name, secretHash string, srpAnswer bool) (*signInTarget, error) {
+	return s.resolveSignIn(ctx, p, c, name, srpAnswer, func(names []string) error {
+		return checkSecretHash(c, secretHash, names...)
+	})
+}
+
+// resolveSignIn is signInTarget with the caller's proof of the client secret: checkClient
+// gets the names the user may be known by (the managed-login pages, which hold no secret
+// hash, pass one that accepts all).
+func (s *Service) resolveSignIn(ctx context.Context, p *Pool, c *Client, name string, srpAnswer bool, checkClient func(names []string) error) (*signInTarget, error) {
 	u, err := s.findUserEvenly(ctx, p, name)
 	if errors.Is(err, store.ErrNotFound) {
 		if !c.PreventsUserExistenceErrors() {
@@ -204,7 +222,7 @@ func (s *Service) signInTarget(ctx context.Context, p *Pool, c *Client, name, se
 	if u != nil {
 		names = userNames(name, u)
 	}
-	if err := checkSecretHash(c, secretHash, names...); err != nil {
+	if err := checkClient(names); err != nil {
 		return nil, err
 	}
 	d, err := s.decoyFor(ctx, p, name, srpAnswer)
@@ -233,26 +251,9 @@ func (s *Service) signInTarget(ctx context.Context, p *Pool, c *Client, name, se
 // passwordVerified finishes a sign-in whose password was right: it resets lockout and answers
 // by the user's state.
 func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *signInTarget) (*InitiateAuthOutput, error) {
-	u := t.u
-	if err := s.clearFailures(ctx, t.lockKey, t.lockVer); err != nil {
-		return nil, err
-	}
-	if !u.Enabled {
-		return nil, awsjson.NotAuthorized("User is disabled.")
-	}
-	switch u.Status {
-	case StatusConfirmed:
-	case StatusForceChangePassword:
-		if !u.TempPasswordExpires.IsZero() && !s.now().Before(u.TempPasswordExpires) {
-			return nil, awsjson.NotAuthorized("Temporary password has expired and must be reset by an administrator.")
-		}
-		return s.newPasswordChallenge(ctx, p, c, u)
-	case StatusUnconfirmed:
-		return nil, awsjson.UserNotConfirmed()
-	case StatusResetRequired:
-		return nil, awsjson.New(awsjson.ErrPasswordResetRequired, "Password reset required for the user")
-	default:
-		return nil, awsjson.NotAuthorized("User cannot sign in while in status %s.", u.Status)
+	u, challenge, err := s.admitVerified(ctx, p, c, t)
+	if err != nil || challenge != nil {
+		return challenge, err
 	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
@@ -263,6 +264,33 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 		return nil, err
 	}
 	return authenticated(res), nil
+}
+
+// admitVerified resets lockout after a right password and decides by the user's state: the
+// user when it may have tokens, a NEW_PASSWORD_REQUIRED challenge, or the state's error.
+func (s *Service) admitVerified(ctx context.Context, p *Pool, c *Client, t *signInTarget) (*User, *InitiateAuthOutput, error) {
+	u := t.u
+	if err := s.clearFailures(ctx, t.lockKey, t.lockVer); err != nil {
+		return nil, nil, err
+	}
+	if !u.Enabled {
+		return nil, nil, awsjson.NotAuthorized("User is disabled.")
+	}
+	switch u.Status {
+	case StatusConfirmed:
+		return u, nil, nil
+	case StatusForceChangePassword:
+		if !u.TempPasswordExpires.IsZero() && !s.now().Before(u.TempPasswordExpires) {
+			return nil, nil, awsjson.NotAuthorized("Temporary password has expired and must be reset by an administrator.")
+		}
+		challenge, err := s.newPasswordChallenge(ctx, p, c, u)
+		return nil, challenge, err
+	case StatusUnconfirmed:
+		return nil, nil, awsjson.UserNotConfirmed()
+	case StatusResetRequired:
+		return nil, nil, awsjson.New(awsjson.ErrPasswordResetRequired, "Password reset required for the user")
+	}
+	return nil, nil, awsjson.NotAuthorized("User cannot sign in while in status %s.", u.Status)
 }
 
 // authenticated is the final answer of a sign-in.

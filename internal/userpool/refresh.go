@@ -188,7 +188,19 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 	if !c.AllowsFlow("REFRESH_TOKEN_AUTH") {
 		return nil, awsjson.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	st, u, err := s.checkRefreshToken(ctx, p, c, in.RefreshToken)
+	res, err := s.exchangeRefreshToken(ctx, p, c, in.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return &GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
+}
+
+// exchangeRefreshToken checks a refresh token presented to c and issues the tokens it is
+// good for; with rotation it also issues a new refresh token and retires the presented one
+// after the grace period. GetTokensFromRefreshToken and the managed-login token endpoint
+// both exchange through it.
+func (s *Service) exchangeRefreshToken(ctx context.Context, p *Pool, c *Client, raw string) (*AuthenticationResult, error) {
+	st, u, err := s.checkRefreshToken(ctx, p, c, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -212,9 +224,5 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 			return nil, err
 		}
 	}
-	res, err := s.issueTokens(ctx, p, c, u, st.Event, rotate)
-	if err != nil {
-		return nil, err
-	}
-	return &GetTokensFromRefreshTokenOutput{AuthenticationResult: res}, nil
+	return s.issueTokens(ctx, p, c, u, st.Event, rotate)
 }

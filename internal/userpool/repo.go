@@ -23,6 +23,7 @@ import (
 //	rv/<pool>/<originJTI>           revoked refresh-token family (TTL = refresh validity)
 //	rtu/<pool>/<refreshID>          a rotated refresh token's first exchange (created once)
 //	srpu/<pool>/<sha256 of block>   a spent SRP SECRET_BLOCK (created once)
+//	oac/<pool>/<code id>            a redeemed OAuth authorization code (created once; hosted.go)
 //	lk/<pool>/<sha256 of name key>  lockout count of a sign-in name, known or not (lockout.go)
 //	upx/decoy-key                   the decoy secret (created once)
 //	dom/<domain>                    a user-pool domain (prefix or custom): its one owner (domain.go)

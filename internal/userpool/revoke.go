@@ -63,26 +63,34 @@ func (s *Service) revokeToken(ctx context.Context, in *RevokeTokenInput) (*Revok
 		}
 		return nil, err
 	}
-	if !c.RevocationEnabled() {
-		return nil, awsjson.New(awsjson.ErrUnsupportedOperation, "Token revocation is not enabled for client %s.", c.ClientId)
-	}
-	if strings.Count(in.Token, ".") == 2 {
-		// A JWT (ID or access token); refresh tokens are base64url and carry no dots.
-		return nil, awsjson.New(awsjson.ErrUnsupportedTokenType, "The token provided is not a refresh token.")
-	}
-	st, err := s.openRefreshToken(p, c, in.Token)
-	if err != nil {
-		var ae *awsjson.Error
-		if errors.As(err, &ae) && ae.Message == "Refresh Token has expired" {
-			return &RevokeTokenOutput{}, nil
-		}
-		return nil, err
-	}
-	ttl := max(time.Unix(st.Expires, 0).Sub(s.now()), time.Second)
-	if err := s.d.Store.Put(ctx, revokedKey(p.Id, st.Event.OriginJTI), []byte("1"), store.PutOptions{TTL: ttl}); err != nil {
+	if err := s.revokeFamily(ctx, p, c, in.Token); err != nil {
 		return nil, err
 	}
 	return &RevokeTokenOutput{}, nil
+}
+
+// revokeFamily revokes the family of refresh token raw, presented by c (whose secret the
+// caller has checked): UnsupportedOperationException when c may not revoke,
+// UnsupportedTokenTypeException for a JWT, NotAuthorizedException for a token that is not
+// c's; an expired token is accepted silently.
+func (s *Service) revokeFamily(ctx context.Context, p *Pool, c *Client, raw string) error {
+	if !c.RevocationEnabled() {
+		return awsjson.New(awsjson.ErrUnsupportedOperation, "Token revocation is not enabled for client %s.", c.ClientId)
+	}
+	if strings.Count(raw, ".") == 2 {
+		// A JWT (ID or access token); refresh tokens are base64url and carry no dots.
+		return awsjson.New(awsjson.ErrUnsupportedTokenType, "The token provided is not a refresh token.")
+	}
+	st, err := s.openRefreshToken(p, c, raw)
+	if err != nil {
+		var ae *awsjson.Error
+		if errors.As(err, &ae) && ae.Message == "Refresh Token has expired" {
+			return nil
+		}
+		return err
+	}
+	ttl := max(time.Unix(st.Expires, 0).Sub(s.now()), time.Second)
+	return s.d.Store.Put(ctx, revokedKey(p.Id, st.Event.OriginJTI), []byte("1"), store.PutOptions{TTL: ttl})
 }
 
 // GlobalSignOutInput is the input of GlobalSignOut.

@@ -3,6 +3,8 @@ package userpool
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -32,7 +34,13 @@ type authEvent struct {
 	OriginJTI string `json:"o"`
 	EventID   string `json:"e"`
 	AuthTime  int64  `json:"t"` // epoch seconds
+	// Scopes are the OAuth scopes granted at a managed-login sign-in (nil for the JSON API's
+	// sign-ins): the access token's scope, and an ID token only with openid. Refreshes keep them.
+	Scopes []string `json:"sc,omitempty"`
 }
+
+// oauth reports whether ev is a managed-login (OAuth) authentication.
+func (ev authEvent) oauth() bool { return ev.Scopes != nil }
 
 // newAuthEvent starts an authentication of u at the current issue time.
 func (s *Service) newAuthEvent(u *User) (authEvent, error) {
@@ -60,6 +68,13 @@ func (s *Service) issueTime(u *User) time.Time {
 // issueTokens signs an ID and an access token for u through client c, plus a refresh token
 // when withRefresh is set.
 func (s *Service) issueTokens(ctx context.Context, p *Pool, c *Client, u *User, ev authEvent, withRefresh bool) (*AuthenticationResult, error) {
+	return s.mintTokens(ctx, p, c, u, ev, withRefresh, "")
+}
+
+// mintTokens is issueTokens with the OIDC nonce of a managed-login authorization request,
+// copied into the ID token. For an OAuth authentication (ev.Scopes set) the access token
+// carries the granted scopes, the ID token exists only with openid, and carries at_hash.
+func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, ev authEvent, withRefresh bool, nonce string) (*AuthenticationResult, error) {
 	issued := s.issueTime(u)
 	iat := issued.Unix()
 	groups, err := s.userGroups(ctx, p, u)
@@ -97,6 +112,9 @@ func (s *Service) issueTokens(ctx context.Context, p *Pool, c *Client, u *User, 
 	access["client_id"] = c.ClientId
 	access["token_use"] = "access"
 	access["scope"] = accessScope
+	if ev.oauth() {
+		access["scope"] = strings.Join(ev.Scopes, " ")
+	}
 	access["username"] = u.Username
 	access["version"] = 2
 	access["exp"] = iat + int64(c.AccessTTL()/time.Second)
@@ -105,11 +123,19 @@ func (s *Service) issueTokens(ctx context.Context, p *Pool, c *Client, u *User, 
 	}
 
 	res := &AuthenticationResult{TokenType: "Bearer", ExpiresIn: int64(c.AccessTTL() / time.Second)}
-	if res.IdToken, err = s.d.Keys.Sign(ctx, p.Id, "id", id); err != nil {
-		return nil, err
-	}
 	if res.AccessToken, err = s.d.Keys.Sign(ctx, p.Id, "access", access); err != nil {
 		return nil, err
+	}
+	if ev.oauth() {
+		id["at_hash"] = atHash(res.AccessToken)
+		if nonce != "" {
+			id["nonce"] = nonce
+		}
+	}
+	if !ev.oauth() || slices.Contains(ev.Scopes, "openid") {
+		if res.IdToken, err = s.d.Keys.Sign(ctx, p.Id, "id", id); err != nil {
+			return nil, err
+		}
 	}
 	if withRefresh {
 		if res.RefreshToken, err = s.newRefreshToken(p, c, u, ev, issued); err != nil {
@@ -117,6 +143,13 @@ func (s *Service) issueTokens(ctx context.Context, p *Pool, c *Client, u *User, 
 		}
 	}
 	return res, nil
+}
+
+// atHash is OIDC's at_hash of an RS256-signed access token: the left half of its SHA-256,
+// base64url (OpenID Connect Core 1.0 §3.1.3.6).
+func atHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 // userGroups loads u's groups in token order: by precedence (lowest first; groups without

@@ -1,0 +1,71 @@
+// Package oauth serves managed login: the OAuth 2.0 / OpenID Connect endpoints
+// (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout) and the
+// server-rendered sign-in pages, over the user-pool service (userpool/hosted.go).
+//
+// Nothing is kept between requests but one consume-once marker per redeemed authorization
+// code: codes, the session cookie and CSRF tokens are sealed with a key of this package's
+// own, so authorize, login and token may run on different instances with no
+// read-after-write between them.
+package oauth
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/poolgate/poolgate/internal/seal"
+	"github.com/poolgate/poolgate/internal/userpool"
+)
+
+// Config is what the endpoints need from the service.
+type Config struct {
+	UserPools *userpool.Service
+	// Seal seals authorization codes, session cookies and CSRF tokens: a key derived for
+	// managed login alone (service: seal.DeriveKey(master, "poolgate oauth v1")).
+	Seal *seal.Sealer
+	Now  func() time.Time
+	Rand io.Reader
+	Logf func(format string, args ...any)
+}
+
+// Server answers the managed-login endpoints.
+type Server struct {
+	cfg Config
+}
+
+// New checks cfg and returns the endpoints.
+func New(cfg Config) (*Server, error) {
+	if cfg.UserPools == nil || cfg.Seal == nil || cfg.Now == nil || cfg.Rand == nil {
+		return nil, errors.New("oauth: user pools, sealer, clock and randomness are required")
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	return &Server{cfg: cfg}, nil
+}
+
+// Register adds the endpoints to mux. The token, revocation and userInfo endpoints take
+// every method and refuse the wrong ones themselves, so a GET of /oauth2/token gets an OAuth
+// answer rather than the JSON API's.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("/oauth2/authorize", s.serveAuthorize)
+	mux.HandleFunc("/login", s.serveLogin)
+	mux.HandleFunc("/forceChangePassword", s.serveNewPassword)
+	mux.HandleFunc("/oauth2/token", s.serveToken)
+	mux.HandleFunc("/oauth2/userInfo", s.serveUserInfo)
+	mux.HandleFunc("/oauth2/revoke", s.serveRevoke)
+	mux.HandleFunc("/logout", s.serveLogout)
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
+
+// Paths lists the paths Register serves, for hosts that route by path.
+var Paths = []string{"/oauth2/authorize", "/login", "/forceChangePassword", "/oauth2/token",
+	"/oauth2/userInfo", "/oauth2/revoke", "/logout"}
+
+// maxForm bounds a form body (login, token, revoke): more than any legitimate request.
+const maxForm = 16 << 10
+
+// maxQuery bounds the query of an authorization request (it is carried through /login).
+const maxQuery = 8 << 10

@@ -1,0 +1,94 @@
+package oauth
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+)
+
+// The pages are server-rendered and work without script. Their one style sheet is inlined
+// and allowed by its hash, so the Content-Security-Policy allows nothing else: no script,
+// no outside style, no framing (clickjacking), no <base>.
+
+//go:embed assets/*.html assets/pages.css
+var assets embed.FS
+
+var (
+	pageCSS = mustRead("assets/pages.css")
+	// pageCSP is the policy of every page: the inline style sheet by its SHA-256.
+	pageCSP = func() string {
+		sum := sha256.Sum256(pageCSS)
+		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+			"'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+	}()
+	pages = map[string]*template.Template{}
+)
+
+func init() {
+	for _, name := range []string{"login", "new_password", "error"} {
+		pages[name] = template.Must(template.ParseFS(assets, "assets/layout.html", "assets/"+name+".html"))
+	}
+}
+
+func mustRead(name string) []byte {
+	b, err := assets.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// page is what every page shows; Body is the page's own data.
+type page struct {
+	Title      string
+	ClientName string
+	Notice     string
+	Error      string
+	CSS        template.CSS
+
+	Action   string // the form's target (path and query)
+	CSRF     string
+	Username string
+	Session  string
+	Message  string
+	Links    []link
+	Rules    []string
+	// Attributes are the inputs of required attributes (the new-password page).
+	Attributes []attrInput
+}
+
+type link struct{ URL, Text string }
+
+type attrInput struct{ Name, Field, Label, Value string }
+
+// setPageHeaders sets the security headers of an HTML page.
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+}
+
+// render writes page name with status.
+func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+	p.CSS = template.CSS(pageCSS)
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.cfg.Logf("oauth: rendering %s: %v", name, err)
+		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("The page could not be rendered.")
+	}
+	setPageHeaders(w.Header())
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage answers a request whose redirect URI cannot be trusted (RFC 6749 §4.1.2.1:
+// never redirect then) with a page naming the error.
+func (s *Server) errorPage(w http.ResponseWriter, status int, e *oauthError) {
+	s.render(w, status, "error", &page{Title: "Sign-in error", Error: e.Code, Message: e.Description})
+}
