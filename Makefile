@@ -2,6 +2,7 @@
 # `make help` lists the targets.
 
 ADDR   ?= 127.0.0.1:8787
+HTTPS_ADDR ?= 127.0.0.1:8443
 DATA   ?= .poolgate
 CONFIG ?=
 GO     ?= go
@@ -28,8 +29,8 @@ $(CLI): $(GO_SOURCES)
 build: $(WASM) $(CLI) ## build the wasm module and the local server
 
 .PHONY: run
-run: build ## run the local server (ADDR, DATA, CONFIG override the defaults)
-	$(CLI) -addr $(ADDR) -data $(DATA) -module $(WASM) $(if $(CONFIG),-config $(CONFIG))
+run: build ## run the local server (ADDR, HTTPS_ADDR, DATA, CONFIG override the defaults; HTTPS_ADDR=off: HTTP only)
+	$(CLI) -addr $(ADDR) -https-addr $(HTTPS_ADDR) -data $(DATA) -module $(WASM) $(if $(CONFIG),-config $(CONFIG))
 
 node_modules/.poolgate-stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -65,6 +65,15 @@ type Options struct {
 	// NoListen starts no listener: the server is used through Server.Handler only.
 	NoListen bool
 
+	// HTTPSAddr, when set, is a second listen address serving the same handler over HTTPS
+	// ("127.0.0.1:0": a free port, see Server.HTTPSURL), with a certificate for localhost,
+	// 127.0.0.1 and ::1 signed by a local CA (tls.go). Amplify v6 reaches the managed-login
+	// pages only over https. Ignored with NoListen.
+	HTTPSAddr string
+	// TLSDir keeps the local CA and the server certificate; default DataDir/tls. With neither
+	// set they are made per Start and kept in memory (Server.LocalTLS gives a test the CA).
+	TLSDir string
+
 	Region     string // default "us-east-1"
 	IssuerBase string // default "http://" + the listen address ("http://localhost" with NoListen)
 	AccountID  string // default "000000000000"
@@ -150,6 +159,9 @@ type Server struct {
 	pool       *pool
 	listener   net.Listener
 	http       *http.Server
+	tlsLn      net.Listener // the HTTPS listener, when Options.HTTPSAddr is set
+	https      *http.Server
+	localTLS   *LocalTLS
 	ownedStore interface{ Close() error }
 	assets     *assets
 	applied    string
@@ -243,6 +255,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		if s.listener, err = net.Listen("tcp", addr); err != nil {
 			return nil, fmt.Errorf("hostsim: listen: %w", err)
 		}
+		if o.HTTPSAddr != "" {
+			if err := s.listenTLS(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if s.opts.IssuerBase == "" {
 		s.opts.IssuerBase = "http://localhost"
@@ -332,7 +349,37 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			}
 		}()
 	}
+	if s.tlsLn != nil {
+		s.https = &http.Server{Handler: s, ReadHeaderTimeout: s.limits.readHeader, IdleTimeout: s.limits.idle,
+			TLSConfig: s.localTLS.ServerConfig()}
+		ln := newClientLimitListener(s.tlsLn, s.limits.maxConnsPerClient, s.logf)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.https.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.logf("hostsim: serve https: %v", err)
+			}
+		}()
+	}
 	return s, nil
+}
+
+// listenTLS loads (or creates) the local CA and server certificate and opens the HTTPS
+// listener. The certificates use the real clock, never Options.Clock: clients check them
+// against theirs.
+func (s *Server) listenTLS() error {
+	dir := s.opts.TLSDir
+	if dir == "" && s.opts.DataDir != "" {
+		dir = filepath.Join(s.opts.DataDir, "tls")
+	}
+	var err error
+	if s.localTLS, err = LoadLocalTLS(dir, time.Now); err != nil {
+		return err
+	}
+	if s.tlsLn, err = net.Listen("tcp", s.opts.HTTPSAddr); err != nil {
+		return fmt.Errorf("hostsim: listen https: %w", err)
+	}
+	return nil
 }
 
 // moduleConfig is the configuration of every instance: real crypto/rand and, unless a clock is
@@ -378,13 +425,30 @@ func (s *Server) URL() string {
 	if s.listener == nil {
 		return ""
 	}
-	addr := s.listener.Addr().String()
-	if tcp, ok := s.listener.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		// Listening on every interface: name one a browser and an SDK can reach.
-		addr = net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
-	}
-	return "http://" + addr
+	return "http://" + reachableAddr(s.listener.Addr())
 }
+
+// reachableAddr is a listener's address as a client writes it: a listener on every interface
+// is named "localhost", which a browser and an SDK can reach (and the certificate covers).
+func reachableAddr(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("localhost", strconv.Itoa(tcp.Port))
+	}
+	return a.String()
+}
+
+// HTTPSURL is the HTTPS listener's base URL ("https://127.0.0.1:port", "https://localhost:port"
+// when listening on every interface), or "" when Options.HTTPSAddr is not set.
+func (s *Server) HTTPSURL() string {
+	if s.tlsLn == nil {
+		return ""
+	}
+	return "https://" + reachableAddr(s.tlsLn.Addr())
+}
+
+// LocalTLS returns the local CA and the server certificate of the HTTPS listener (nil without
+// one): LocalTLS().Pool is what a test's client trusts.
+func (s *Server) LocalTLS() *LocalTLS { return s.localTLS }
 
 // Handler returns the server as an http.Handler, usable without the listener.
 func (s *Server) Handler() http.Handler { return s }
@@ -432,12 +496,17 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		var errs []error
-		if s.http != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			errs = append(errs, s.http.Shutdown(ctx))
-			cancel()
-		} else if s.listener != nil {
-			errs = append(errs, s.listener.Close())
+		for _, l := range []struct {
+			srv *http.Server
+			ln  net.Listener
+		}{{s.http, s.listener}, {s.https, s.tlsLn}} {
+			if l.srv != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				errs = append(errs, l.srv.Shutdown(ctx))
+				cancel()
+			} else if l.ln != nil {
+				errs = append(errs, l.ln.Close())
+			}
 		}
 		s.wg.Wait()
 		switch {

@@ -30,19 +30,21 @@ func main() {
 
 // settings are the command line and environment, resolved.
 type settings struct {
-	addr, data, config, module string
-	assets                     string
-	instances                  int
-	pureCrypto                 bool
-	opts                       hostsim.Options
-	configName                 string
-	keysFromEnv                bool
+	addr, httpsAddr      string
+	data, config, module string
+	assets               string
+	instances            int
+	pureCrypto           bool
+	opts                 hostsim.Options
+	configName           string
+	keysFromEnv          bool
 }
 
 func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs := flag.NewFlagSet("poolgate", flag.ContinueOnError)
 	s := &settings{}
 	fs.StringVar(&s.addr, "addr", envOr(getenv, "ADDR", "127.0.0.1:8787"), "listen address (env ADDR)")
+	fs.StringVar(&s.httpsAddr, "https-addr", envOr(getenv, "HTTPS_ADDR", "127.0.0.1:8443"), "HTTPS listen address, same endpoints, certificate from the local CA in DATA/tls (env HTTPS_ADDR; \"off\" serves HTTP only)")
 	fs.StringVar(&s.data, "data", envOr(getenv, "DATA", ".poolgate"), "data directory: the store, the outbox, generated secrets, the compilation cache (env DATA)")
 	fs.StringVar(&s.config, "config", getenv("CONFIG"), "declarative configuration file (env CONFIG); none applies the embedded default")
 	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
@@ -63,6 +65,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		ModulePath:           s.module,
 		DataDir:              s.data,
 		Addr:                 s.addr,
+		TLSDir:               filepath.Join(s.data, "tls"),
 		Region:               getenv("POOLGATE_REGION"),
 		IssuerBase:           getenv("POOLGATE_ISSUER_BASE"),
 		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
@@ -71,6 +74,9 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		PureCrypto:           s.pureCrypto,
 		CompilationCacheDir:  filepath.Join(s.data, "cache"),
 		Logf:                 log.Printf,
+	}
+	if s.httpsAddr != "off" {
+		o.HTTPSAddr = s.httpsAddr
 	}
 	if info, err := os.Stat(s.assets); err == nil && info.IsDir() {
 		o.AssetsDir = s.assets
@@ -139,6 +145,14 @@ func printBanner(w io.Writer, s *settings, srv *hostsim.Server, startup time.Dur
 	tm := srv.Timings()
 	fmt.Fprintf(w, "poolgate is running\n")
 	fmt.Fprintf(w, "  endpoint:      %s\n", srv.URL())
+	if u := srv.HTTPSURL(); u != "" {
+		ca := filepath.Join(s.opts.TLSDir, hostsim.CAFileName)
+		if abs, err := filepath.Abs(ca); err == nil {
+			ca = abs // NODE_EXTRA_CA_CERTS is read relative to the app's directory, not this one
+		}
+		fmt.Fprintf(w, "  https:         %s (managed login; certificate from the local CA %s)\n", u, ca)
+		fmt.Fprintf(w, "  trust the CA:  Node: NODE_EXTRA_CA_CERTS=%s; Debian: sudo cp %s /usr/local/share/ca-certificates/poolgate-local-ca.crt && sudo update-ca-certificates\n", ca, ca)
+	}
 	fmt.Fprintf(w, "  issuer base:   %s\n", srv.IssuerBase())
 	fmt.Fprintf(w, "  region:        %s\n", srv.Region())
 	fmt.Fprintf(w, "  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", id, secret, keys)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/poolgate/poolgate/hostsim"
 )
@@ -21,7 +23,8 @@ func TestParseDefaults(t *testing.T) {
 	o := s.opts
 	if o.Addr != "127.0.0.1:8787" || o.DataDir != ".poolgate" || o.ModulePath != "build/poolgate.wasm" ||
 		o.CompilationCacheDir != filepath.Join(".poolgate", "cache") || o.Region != "" || o.IssuerBase != "" ||
-		o.AdminAccessKeyID != "" || o.MasterKey != nil || o.PureCrypto {
+		o.AdminAccessKeyID != "" || o.MasterKey != nil || o.PureCrypto ||
+		o.HTTPSAddr != "127.0.0.1:8443" || o.TLSDir != filepath.Join(".poolgate", "tls") {
 		t.Fatalf("defaults: %+v", o)
 	}
 	if !bytes.Equal(o.Config, hostsim.DefaultConfig) || s.configName != "embedded default" || s.keysFromEnv {
@@ -54,6 +57,61 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	}
 	if string(o.Config) != `{"UserPools":[]}` || s.configName != cfg || !s.keysFromEnv {
 		t.Fatalf("config %q from %q", o.Config, s.configName)
+	}
+}
+
+func TestParseHTTPSAddr(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, map[string]string{"HTTPS_ADDR": "127.0.0.1:9443"}, "127.0.0.1:9443"},
+		{[]string{"-https-addr", "[::1]:0"}, map[string]string{"HTTPS_ADDR": "127.0.0.1:9443"}, "[::1]:0"},
+		{nil, map[string]string{"HTTPS_ADDR": "off"}, ""},
+		{[]string{"-https-addr", "off"}, nil, ""},
+	} {
+		s, err := parse(c.args, env(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.opts.HTTPSAddr != c.want {
+			t.Errorf("args %q env %v: HTTPSAddr %q, want %q", c.args, c.env, s.opts.HTTPSAddr, c.want)
+		}
+	}
+}
+
+// TestBannerNamesHTTPSAndTrust: with HTTPS on, the banner prints the endpoint and how to
+// trust the CA, by absolute path; with HTTPS off it prints neither.
+func TestBannerNamesHTTPSAndTrust(t *testing.T) {
+	wasm := os.Getenv("POOLGATE_WASM") // make test sets it; otherwise build the module here
+	if wasm == "" {
+		wasm = filepath.Join(t.TempDir(), "poolgate.wasm")
+		if err := hostsim.BuildModule(context.Background(), "", wasm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, httpsAddr := range []string{"127.0.0.1:0", "off"} {
+		dir := t.TempDir()
+		s, err := parse([]string{"-addr", "127.0.0.1:0", "-https-addr", httpsAddr, "-module", wasm, "-data", dir}, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.opts.Logf = t.Logf
+		srv, err := hostsim.Start(context.Background(), s.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		printBanner(&out, s, srv, time.Second)
+		srv.Close()
+		ca := filepath.Join(dir, "tls", hostsim.CAFileName)
+		has := strings.Contains(out.String(), srv.HTTPSURL()) && srv.HTTPSURL() != "" &&
+			strings.Contains(out.String(), "NODE_EXTRA_CA_CERTS="+ca) &&
+			strings.Contains(out.String(), "update-ca-certificates")
+		if has != (httpsAddr != "off") {
+			t.Errorf("https %s: banner\n%s", httpsAddr, out.String())
+		}
 	}
 }
 
