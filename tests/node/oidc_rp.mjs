@@ -38,8 +38,15 @@ class Jar {
   }
 }
 
+const named = { amp: "&", quot: '"', apos: "'", lt: "<", gt: ">" };
 const decode = (s) =>
-  s.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e) =>
+    e[0] !== "#" ? (named[e.toLowerCase()] ?? m) : String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)),
+  );
+
+// pageText is the visible text of a page, for error messages.
+const pageText = (html) =>
+  decode(html.replace(/<(style|script)\b[\s\S]*?<\/\1>/gi, "").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ")).trim().slice(0, 400);
 
 // loginForm finds the form with a password field and returns its action and fields.
 function loginForm(html, base) {
@@ -72,7 +79,7 @@ async function signInThroughPages(url, username, password, jar, redirectURI) {
       continue;
     }
     const html = await res.text();
-    if (res.status !== 200 || posted) throw new Error(`page ${next.pathname} answered ${res.status}: ${html.slice(0, 300)}`);
+    if (res.status !== 200 || posted) throw new Error(`page ${next.pathname} answered ${res.status}: ${pageText(html)}`);
     const form = loginForm(html, next);
     form.fields.set("username", username);
     form.fields.set("password", password);
@@ -84,13 +91,23 @@ async function signInThroughPages(url, username, password, jar, redirectURI) {
     });
     jar.take(post);
     posted = true;
-    if (post.status < 300 || post.status >= 400) throw new Error(`login POST answered ${post.status}: ${(await post.text()).slice(0, 300)}`);
+    if (post.status < 300 || post.status >= 400) throw new Error(`login POST to ${form.action} answered ${post.status}: ${pageText(await post.text())}`);
     next = new URL(post.headers.get("location"), form.action);
   }
   throw new Error("too many redirects");
 }
 
-const errorName = (e) => e?.error || e?.code || e?.name || String(e);
+// errorName is the OAuth error code of a failed call: the body's `error`; for a 401 with a
+// WWW-Authenticate challenge (client_secret_basic refused), openid-client throws before reading
+// the body, so it is read here.
+async function errorName(e) {
+  if (e?.error) return e.error;
+  if (e?.code === "OAUTH_WWW_AUTHENTICATE_CHALLENGE" && e.response) {
+    const body = await e.response.json().catch(() => ({}));
+    return body.error ?? e.cause?.[0]?.parameters?.error ?? e.code;
+  }
+  return e?.code || e?.name || String(e);
+}
 
 async function main() {
   const issuer = new URL(env("ISSUER"));
@@ -159,7 +176,7 @@ async function main() {
     await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
     out.reusedCode = "accepted";
   } catch (e) {
-    out.reusedCode = errorName(e);
+    out.reusedCode = await errorName(e);
   }
 
   // A second authorization while the session cookie is alive needs no form.
@@ -182,7 +199,7 @@ async function main() {
     await client.refreshTokenGrant(config, tokens.refresh_token);
     out.refreshAfterRevoke = "accepted";
   } catch (e) {
-    out.refreshAfterRevoke = errorName(e);
+    out.refreshAfterRevoke = await errorName(e);
   }
 
   // A confidential client with client_credentials (client_secret_basic).
@@ -195,7 +212,7 @@ async function main() {
     await client.clientCredentialsGrant(wrong, { scope: env("CC_SCOPE") });
     out.wrongSecret = "accepted";
   } catch (e) {
-    out.wrongSecret = errorName(e);
+    out.wrongSecret = await errorName(e);
   }
   return out;
 }
