@@ -68,7 +68,8 @@ func newEnv(t *testing.T, now func() time.Time) *env {
 	e := &env{t: t, store: st, users: users, now: now,
 		fed: New(Config{Transport: http.DefaultTransport.(*http.Transport).Clone(), Store: st, Crypto: crypto, Now: now, Rand: rand.Reader})}
 	var pool struct{ UserPool *userpool.Pool }
-	e.action("CreateUserPool", map[string]any{"PoolName": "fed"}, &pool)
+	e.action("CreateUserPool", map[string]any{"PoolName": "fed",
+		"Schema": []map[string]any{{"Name": "dept", "AttributeDataType": "String", "Mutable": true}}}, &pool)
 	e.pool = pool.UserPool
 	var client struct{ UserPoolClient *userpool.Client }
 	e.action("CreateUserPoolClient", map[string]any{"UserPoolId": e.pool.Id, "ClientName": "app"}, &client)
