@@ -91,6 +91,15 @@ func TestAdminLinkProviderForUserErrors(t *testing.T) {
 	a.wantErr("AdminDisableProviderForUser", map[string]any{"UserPoolId": a.pool,
 		"User": map[string]any{"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "never"}},
 		"UserNotFoundException", "")
+
+	// DeleteUserPool takes the links with it.
+	if n := len(a.keysUnder("ufl/" + a.pool + "/")); n != 5 {
+		t.Fatalf("%d link keys, want 5", n)
+	}
+	a.call("DeleteUserPool", map[string]any{"UserPoolId": a.pool})
+	if keys := a.keysUnder("ufl/" + a.pool + "/"); len(keys) != 0 {
+		t.Fatalf("link keys left after DeleteUserPool: %v", keys)
+	}
 }
 
 func TestRaceLinkOneSource(t *testing.T) {

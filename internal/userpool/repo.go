@@ -30,6 +30,7 @@ import (
 //	uip/<pool>/<provider name>      identity provider (secrets sealed; identity_provider.go)
 //	uii/<pool>/<idp identifier>     index: IdpIdentifier → provider name
 //	ufl/<pool>/<len:provider:subject> a provider subject linked to a native user (federated.go)
+//	sar/<pool>/<sha256 of assertion ID> a SAML assertion accepted once (internal/federation)
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer
