@@ -142,7 +142,7 @@ type testOP struct {
 }
 
 // startOP starts tests/node/oidc_op.mjs with clients registered and account signed in.
-func startOP(t *testing.T, clients []map[string]any, account map[string]any) *testOP {
+func startOP(t *testing.T, clients []map[string]any, account map[string]any, noPKCE ...string) *testOP {
 	t.Helper()
 	root := repoRoot(t)
 	node, err := exec.LookPath("node")
@@ -156,7 +156,7 @@ func startOP(t *testing.T, clients []map[string]any, account map[string]any) *te
 	aj, _ := json.Marshal(account)
 	cmd := exec.Command(node, filepath.Join("tests", "node", "oidc_op.mjs"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "OP_CLIENTS="+string(cj), "OP_ACCOUNT="+string(aj))
+	cmd.Env = append(os.Environ(), "OP_CLIENTS="+string(cj), "OP_ACCOUNT="+string(aj), "OP_NO_PKCE="+strings.Join(noPKCE, ","))
 	cmd.Stderr = testWriter{t}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

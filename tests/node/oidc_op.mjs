@@ -5,6 +5,9 @@
 // without a browser. It prints one JSON line {"issuer": ...} once it listens, and exits when
 // its standard input closes.
 //
+// Clients named in OP_NO_PKCE (comma-separated) may leave PKCE out (plain OAuth 2.0 clients
+// such as Facebook's flow); every other client must use S256.
+//
 // The current account starts as OP_ACCOUNT (JSON: {"sub", ...claims}); PUT /_test/account
 // with such a body replaces it, so a test can sign in as another user or with changed claims.
 import http from 'node:http';
@@ -13,6 +16,7 @@ import Provider from 'oidc-provider';
 
 let account = JSON.parse(process.env.OP_ACCOUNT || '{"sub":"user-1"}');
 const clients = JSON.parse(process.env.OP_CLIENTS || '[]');
+const noPKCE = (process.env.OP_NO_PKCE || '').split(',').filter(Boolean);
 
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'op-key-1', use: 'sig', alg: 'RS256' };
@@ -25,7 +29,7 @@ const provider = new Provider(issuer, {
   clients,
   jwks: { keys: [jwk] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
-  pkce: { methods: ['S256'], required: () => true },
+  pkce: { methods: ['S256'], required: (ctx, client) => !noPKCE.includes(client.clientId) },
   // ID tokens carry the claims of the scopes granted, so attributes can come from the ID
   // token alone (providers without a user info endpoint) or from /me.
   conformIdTokenClaims: false,
