@@ -19,6 +19,7 @@ package federation
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -58,10 +59,18 @@ type Federation struct {
 	metadata  map[string]cachedMetadata  // SAML IdP metadata by MetadataURL
 }
 
-// New returns a Federation over cfg.
+// New returns a Federation over cfg. Now, Rand and Crypto default to the real clock,
+// crypto/rand and pure-Go crypto; without a Transport no provider can be reached, and without
+// a Store SAML responses are refused (their replay cache is the store).
 func New(cfg Config) *Federation {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Crypto == nil {
+		cfg.Crypto = hostcrypto.Pure{}
 	}
 	return &Federation{
 		cfg: cfg,

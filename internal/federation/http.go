@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,7 +50,7 @@ func (f *Federation) send(req *http.Request, what string) ([]byte, error) {
 	defer cancel()
 	resp, err := f.client.Do(req.WithContext(ctx))
 	if err != nil {
-		return nil, providerErr("%s: %v", what, errors.Unwrap(err))
+		return nil, providerErr("%s: %v", what, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))

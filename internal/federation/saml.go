@@ -189,6 +189,9 @@ func (f *Federation) FinishSAML(ctx context.Context, poolID string, ip *userpool
 	if ip == nil || ip.ProviderType != "SAML" {
 		return nil, providerErr("not a SAML identity provider")
 	}
+	if f.cfg.Store == nil {
+		return nil, errors.New("federation: no store for the SAML replay cache")
+	}
 	if p.RequestID == "" {
 		return nil, providerErr("no SAML request is pending (IdP-initiated sign-in is not accepted)")
 	}
