@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -206,5 +207,39 @@ func TestEndpointRule(t *testing.T) {
 		if _, err := checkEndpoint("u", bad); !errors.Is(err, ErrProvider) {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// TestProviderAnswersBounded: an answer over maxBody, a redirect and a non-JSON answer from
+// a provider are ErrProvider errors with bounded messages; the redirect is not followed.
+func TestProviderAnswersBounded(t *testing.T) {
+	followed := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/huge":
+			w.Write(bytes.Repeat([]byte("a"), maxBody+10))
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/elsewhere":
+			followed = true
+		case "/html":
+			w.WriteHeader(http.StatusBadGateway)
+			w.Write(bytes.Repeat([]byte("<p>error</p>"), 1000))
+		}
+	}))
+	defer srv.Close()
+	f := New(Config{Transport: srv.Client().Transport})
+	for _, path := range []string{"/huge", "/redirect", "/html"} {
+		var v map[string]any
+		err := f.getJSON(context.Background(), "test", srv.URL+path, "", &v)
+		if !errors.Is(err, ErrProvider) || len(err.Error()) > 1000 {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	if followed {
+		t.Error("a provider's redirect was followed")
+	}
+	if err := New(Config{}).getJSON(context.Background(), "test", srv.URL, "", nil); !errors.Is(err, ErrProvider) {
+		t.Errorf("no transport: %v", err)
 	}
 }
