@@ -151,6 +151,42 @@ func (ti *testIdP) sso(t testing.TB, redirect string) string {
 	return html.UnescapeString(string(m[1]))
 }
 
+// assertionSignedOnly has the IdP answer with an unsigned Response around its signed
+// Assertion; with extra, extra(signed assertion) adds elements to the Response after it is
+// built (a signature wrapping attempt).
+func (ti *testIdP) assertionSignedOnly(t testing.TB, redirect string, extra func(resp, signed *etree.Element)) string {
+	t.Helper()
+	ti.setClock()
+	req, err := saml.NewIdpAuthnRequest(ti.idp, httptest.NewRequest(http.MethodGet, redirect, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := req.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(req, ti.session); err != nil {
+		t.Fatal(err)
+	}
+	if err := req.MakeAssertionEl(); err != nil {
+		t.Fatal(err)
+	}
+	resp := &saml.Response{Destination: req.ACSEndpoint.Location, ID: "id-assertion-signed", InResponseTo: req.Request.ID,
+		IssueInstant: req.Now, Version: "2.0", Issuer: &saml.Issuer{Value: ti.idp.MetadataURL.String()},
+		Status: saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}}}
+	el := resp.Element()
+	if extra != nil {
+		extra(el, req.AssertionEl)
+	}
+	el.AddChild(req.AssertionEl)
+	doc := etree.NewDocument()
+	doc.SetRoot(el)
+	b, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
 // response has the IdP answer Begin's redirect, letting edit change the assertion before
 // the IdP signs it (sign=false: no signature at all).
 func (ti *testIdP) response(t testing.TB, redirect string, edit func(*saml.Assertion), sign bool) string {
@@ -315,6 +351,25 @@ func TestSAMLForgeries(t *testing.T) {
 	other.RequestID = "id-some-other-request"
 	refuse("wrong InResponseTo", ti.response(t, redirect, nil, true), other)
 	refuse("no pending request (IdP-initiated)", ti.response(t, redirect, nil, true), Pending{})
+
+	// Only the assertion signed: accepted. An unsigned assertion for another subject wrapped
+	// in beside it: refused.
+	redirect, p = begin()
+	if id, err := e.fed.FinishSAML(ctx, e.pool.Id, ip, acsURL, ti.assertionSignedOnly(t, redirect, nil), p); err != nil || id.UserID != "alice@corp.example" {
+		t.Fatalf("assertion-signed response: %+v %v", id, err)
+	}
+	redirect, p = begin()
+	refuse("signature wrapping: unsigned assertion beside the signed one", ti.assertionSignedOnly(t, redirect, func(resp, signed *etree.Element) {
+		evil := signed.Copy()
+		for _, sig := range evil.FindElements("./Signature") {
+			evil.RemoveChild(sig)
+		}
+		for _, n := range evil.FindElements(".//NameID") {
+			n.SetText("mallory@corp.example")
+		}
+		evil.CreateAttr("ID", "id-evil")
+		resp.AddChild(evil)
+	}), p)
 
 	// Signed by a key the metadata does not name.
 	impostor := newIdP(t, e.fed, e.pool.Id, c)
