@@ -32,12 +32,18 @@ func FuzzFinishSAML(f *testing.F) {
 	}
 	good := ti.sso(f, redirect)
 	raw, _ := base64.StdEncoding.DecodeString(good)
-	f.Add(raw)
-	f.Add([]byte("<Response/>"))
-	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`))
-	f.Add([]byte{})
+	f.Add(raw, "")
+	f.Add([]byte("<Response/>"), "PFJlc3BvbnNlLz4=")
+	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>`), "%%%")
+	f.Add([]byte{}, " \r\n")
 	accepted := 0
-	f.Fuzz(func(t *testing.T, doc []byte) {
+	f.Fuzz(func(t *testing.T, doc []byte, form string) {
+		// The form value as posted, then doc as a well-formed base64 form value.
+		if _, err := fed.FinishSAML(context.Background(), pool, ip, acsURL, form, p); err == nil && form != good {
+			t.Fatalf("form value %q accepted", form)
+		} else if err != nil && (!errors.Is(err, ErrProvider) || len(err.Error()) > 1000) {
+			t.Fatalf("error %v", err)
+		}
 		id, err := fed.FinishSAML(context.Background(), pool, ip, acsURL, base64.StdEncoding.EncodeToString(doc), p)
 		if err == nil {
 			// Only the genuine response can pass, and only once.
