@@ -4,9 +4,10 @@
 //
 // The user-pool keyring (internal/token: the pools' own tokens, behind GetUser and the other
 // access-token actions and behind user-pool Logins), the gateway's jwt routes
-// (internal/gateway: pool and external issuers) and identity-pool Logins from OpenID Connect
-// providers (internal/identitypool) all read tokens here; nothing else in poolgate splits a
-// token or parses a JWKS.
+// (internal/gateway: pool and external issuers), identity-pool Logins from OpenID Connect
+// providers (internal/identitypool) and the ID tokens of providers users federate from
+// (internal/federation) all read tokens here; nothing else in poolgate splits a token or
+// parses a JWKS.
 //
 // # One reading of a token
 //

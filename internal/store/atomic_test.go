@@ -36,18 +36,20 @@ func TestRetry(t *testing.T) {
 
 func TestShard(t *testing.T) {
 	for key, want := range map[string]string{
-		"uu/pool1/sub":     "p/pool1",
-		"ux/pool1/alice":   "p/pool1",
-		"ugm/pool2/g/sub":  "p/pool2",
-		"srpu/pool1/x":     "p/pool1",
-		"uu/pool1":         "p/pool1",
-		"pool/pool1":       "global",
-		"client/c1":        "global",
-		"uu":               "global",
-		"identity/us-e:1":  "global",
-		"lk/pool3/sub/ip":  "p/pool3",
-		"rv/pool1/sub":     "p/pool1",
-		"cu/pool1/code/xy": "p/pool1",
+		"uu/pool1/sub":         "p/pool1",
+		"ux/pool1/alice":       "p/pool1",
+		"ugm/pool2/g/sub":      "p/pool2",
+		"srpu/pool1/x":         "p/pool1",
+		"uu/pool1":             "p/pool1",
+		"pool/pool1":           "global",
+		"client/c1":            "global",
+		"uu":                   "global",
+		"identity/us-e:1":      "global",
+		"lk/pool3/sub/ip":      "p/pool3",
+		"rv/pool1/sub":         "p/pool1",
+		"cu/pool1/code/xy":     "p/pool1",
+		"ufl/pool4/6:Google:1": "p/pool4",
+		"sar/pool4/ab12":       "p/pool4",
 	} {
 		if got := Shard(key); got != want {
 			t.Errorf("Shard(%q) = %q, want %q", key, got, want)

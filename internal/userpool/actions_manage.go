@@ -43,6 +43,8 @@ func (s *Service) managementActions() []awsjson.Action {
 		signed("UpdateIdentityProvider", awsjson.Handler(s.updateIdentityProvider)),
 		signed("DeleteIdentityProvider", awsjson.Handler(s.deleteIdentityProvider)),
 		signed("GetIdentityProviderByIdentifier", awsjson.Handler(s.getIdentityProviderByIdentifier)),
+		signed("AdminLinkProviderForUser", awsjson.Handler(s.adminLinkProviderForUser)),
+		signed("AdminDisableProviderForUser", awsjson.Handler(s.adminDisableProviderForUser)),
 
 		signed("CreateGroup", awsjson.Handler(s.createGroup)),
 		signed("GetGroup", awsjson.Handler(s.getGroupAction)),

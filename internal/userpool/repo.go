@@ -30,6 +30,8 @@ import (
 //	urs/<pool>/<identifier>         resource server (resource_server.go)
 //	uip/<pool>/<provider name>      identity provider (secrets sealed; identity_provider.go)
 //	uii/<pool>/<idp identifier>     index: IdpIdentifier → provider name
+//	ufl/<pool>/<len:provider:subject> a provider subject linked to a native user (federated.go)
+//	sar/<pool>/<sha256 of assertion ID> a SAML assertion accepted once (internal/federation)
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer
@@ -297,12 +299,17 @@ func indexedAttrs(p *Pool) []string {
 
 // indexable reports whether u's value of attr may name u: sub always; an attribute used as
 // the username always; an alias only once verified (preferred_username needs no verification).
+// A federated user (federated.go) is named by its sub only: it never signs in with a
+// password, and its provider's email must not take a native user's sign-in name
+// [est: Cognito lets federated and native users share an email].
 func indexable(p *Pool, u *User, attr string) bool {
 	v := u.Attr(attr)
 	if v == "" {
 		return false
 	}
 	switch {
+	case u.Status == StatusExternalProvider:
+		return attr == "sub"
 	case attr == "sub", p.UsesUsernameAttribute(attr), attr == "preferred_username":
 		return true
 	default:

@@ -228,6 +228,13 @@ func idTokenAttributes(p *Pool, c *Client, u *User) map[string]any {
 			continue
 		case "email_verified", "phone_number_verified":
 			out[name] = v == "true"
+		case identitiesAttribute:
+			// A federated user's identities: the attribute's JSON text, as a JSON array.
+			var entries []identityEntry
+			if json.Unmarshal([]byte(v), &entries) != nil {
+				continue
+			}
+			out[name] = entries
 		default:
 			out[name] = v
 		}

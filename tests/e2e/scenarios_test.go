@@ -56,6 +56,7 @@ var scenarios = []scenario{
 	{"EveryActionBadBodies", scnEveryActionBadBodies},
 	{"HugeInputs", scnHugeInputs},
 	{"EveryActionLongMembers", scnEveryActionLongMembers},
+	{"ProviderLinks", scnProviderLinks},
 	{"SigV4SignedHeadersAndScope", scnSigV4SignedHeadersAndScope},
 }
 

@@ -17,6 +17,7 @@ var managedLoginActions = []string{
 	"CreateResourceServer", "DescribeResourceServer", "ListResourceServers", "UpdateResourceServer", "DeleteResourceServer",
 	"CreateIdentityProvider", "DescribeIdentityProvider", "ListIdentityProviders", "UpdateIdentityProvider",
 	"DeleteIdentityProvider", "GetIdentityProviderByIdentifier",
+	"AdminLinkProviderForUser", "AdminDisableProviderForUser",
 }
 
 // scnManagedLoginConfig: the CRUD of domains, resource servers and identity providers, and an
