@@ -1,5 +1,5 @@
 // Package service composes poolgate's domains into the one http.Handler every host serves:
-// the Cognito JSON API, JWKS and OpenID discovery, behind CORS.
+// the Cognito JSON API, JWKS and OpenID discovery, branding images, behind CORS.
 package service
 
 import (
@@ -134,6 +134,7 @@ func New(cfg Config) (*Service, error) {
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
 	mux.HandleFunc("GET "+appConfigPath, s.serveAppConfig)
+	s.routeBranding(mux)
 	if err := s.initIdentity(mux); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

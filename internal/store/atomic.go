@@ -84,7 +84,7 @@ func Remove(key string) Op {
 // Shard names the unit of atomicity a key belongs to. A Commit's keys must share one shard:
 // the Worker keeps each shard in one Durable Object, which is what makes its commits atomic.
 // A user pool's users, their index keys, groups, memberships, single-use markers, lockout
-// records, signing keys, resource servers and identity providers form the pool's shard
+// records, signing keys, resource servers, identity providers and branding form the pool's shard
 // ("p/<pool id>"); everything else (pools themselves, which ListUserPools lists in one place,
 // the client index, the domain index, identity pools and identities) is in the shard "global".
 func Shard(key string) string {
@@ -100,7 +100,7 @@ func Shard(key string) string {
 var poolScoped = map[string]bool{
 	"upc": true, "uu": true, "ux": true, "ug": true, "ugm": true,
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
-	"urs": true, "uip": true, "uii": true,
+	"urs": true, "uip": true, "uii": true, "uic": true, "mlb": true, "mlc": true,
 }
 
 // CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid

@@ -323,8 +323,9 @@ func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // Per-pool key prefixes that DeleteUserPool clears besides the clients (which have an index):
 // users, index keys, groups and memberships, revoked and rotated refresh tokens, spent SRP
-// secret blocks, lockout records, resource servers, identity providers and their identifiers.
-var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "lk", "urs", "uip", "uii"}
+// secret blocks, lockout records, resource servers, identity providers and their identifiers,
+// classic UI customizations, managed login styles and their client index.
+var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "lk", "urs", "uip", "uii", "uic", "mlb", "mlc"}
 
 func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)

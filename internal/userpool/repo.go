@@ -29,6 +29,9 @@ import (
 //	urs/<pool>/<identifier>         resource server (resource_server.go)
 //	uip/<pool>/<provider name>      identity provider (secrets sealed; identity_provider.go)
 //	uii/<pool>/<idp identifier>     index: IdpIdentifier → provider name
+//	uic/<pool>/<client id or ALL>   classic hosted UI customization: CSS and logo (ui_customization.go)
+//	mlb/<pool>/<branding id>        managed login branding style (managed_login_branding.go)
+//	mlc/<pool>/<client id>          index: app client → its branding style id (one per client)
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer
