@@ -246,3 +246,36 @@ func TestCSSHexColor(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBrandingSettings: any Settings document the checks admit is stored and read back by
+// the pages without a panic, and what a page receives is only "#"-hex colours, a known
+// scheme, and no logo without a raster asset.
+func FuzzBrandingSettings(f *testing.F) {
+	for _, seed := range []string{testBrandingSettings, `{}`, `{"components":1}`, `{"components":{"primaryButton":[]}}`,
+		`{"categories":{"global":{"colorSchemeMode":7}},"components":{"pageBackground":{"lightMode":{"color":"ffffff"}}}}`,
+		`{"components":{"form":{"logo":{"enabled":"yes"}}}}`, `[]`, `"x"`, `{"a":` + strings.Repeat("[", 40)} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if !json.Valid(doc) || checkBrandingSettings(doc) != nil {
+			return
+		}
+		settings, err := compactSettings(doc)
+		if err != nil {
+			return
+		}
+		pb := styledPage(&storedBranding{ManagedLoginBranding: ManagedLoginBranding{UserPoolId: "us-east-1_x",
+			ManagedLoginBrandingId: "00000000-0000-4000-8000-000000000000", Settings: settings}})
+		for _, c := range []string{pb.PrimaryColor, pb.PrimaryColorDark, pb.BackgroundColor, pb.BackgroundColorDark} {
+			if c != "" && cssHexColor(c) != c {
+				t.Fatalf("colour %q reaches a page", c)
+			}
+		}
+		if pb.LogoURL != "" || (pb.ColorScheme != "" && pb.ColorScheme != "LIGHT" && pb.ColorScheme != "DARK" && pb.ColorScheme != "DYNAMIC") {
+			t.Fatalf("PageBranding %+v", pb)
+		}
+		if _, err := mergeBrandingSettings(settings); err != nil {
+			t.Fatalf("merge: %v", err)
+		}
+	})
+}
