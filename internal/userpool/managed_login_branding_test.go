@@ -279,3 +279,23 @@ func FuzzBrandingSettings(f *testing.F) {
 		}
 	})
 }
+
+// TestDeleteUserPoolDropsBranding: DeleteUserPool leaves no customization, style or index key.
+func TestDeleteUserPoolDropsBranding(t *testing.T) {
+	env := newTestEnv(t)
+	pool, client := brandedPool(env)
+	env.call("SetUICustomization", map[string]any{"UserPoolId": pool, "CSS": ".label-customizable { font-weight: 400 }"})
+	env.call("SetUICustomization", map[string]any{"UserPoolId": pool, "ClientId": client, "ImageFile": testJPEG(t)})
+	env.call("CreateManagedLoginBranding", map[string]any{"UserPoolId": pool, "ClientId": client, "UseCognitoProvidedValues": true})
+	env.call("DeleteUserPool", map[string]any{"UserPoolId": pool})
+	ctx := context.Background()
+	for _, kind := range []string{"uic/", "mlb/", "mlc/"} {
+		page, err := env.store.List(ctx, kind+pool+"/", "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Keys) != 0 {
+			t.Errorf("%s keys left after DeleteUserPool: %v", kind, page.Keys)
+		}
+	}
+}
