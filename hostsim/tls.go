@@ -155,14 +155,15 @@ func loadOrCreateCA(dir string, now time.Time) (*x509.Certificate, *ecdsa.Privat
 }
 
 // loadOrIssueServer returns dir's server certificate if it is still good for ca at now, or
-// issues and stores a new one.
+// issues and stores a new one. The chain sent is the leaf alone: a client that trusts the CA
+// holds the rest.
 func loadOrIssueServer(dir string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, now time.Time) (tls.Certificate, error) {
 	if dir != "" {
 		certPEM, certErr := os.ReadFile(filepath.Join(dir, serverFileName))
 		keyPEM, keyErr := os.ReadFile(filepath.Join(dir, serverKeyFileName))
 		if certErr == nil && keyErr == nil {
 			if cert, key, err := parsePair(certPEM, keyPEM); err == nil && serverCertGood(cert, ca, now) {
-				return tls.Certificate{Certificate: [][]byte{cert.Raw, ca.Raw}, PrivateKey: key, Leaf: cert}, nil
+				return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
 			}
 		}
 	}
@@ -200,7 +201,7 @@ func loadOrIssueServer(dir string, ca *x509.Certificate, caKey *ecdsa.PrivateKey
 			return tls.Certificate{}, err
 		}
 	}
-	return tls.Certificate{Certificate: [][]byte{der, ca.Raw}, PrivateKey: key, Leaf: cert}, nil
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, nil
 }
 
 // serverCertGood reports whether cert chains to ca, names every local host, and stays valid

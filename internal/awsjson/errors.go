@@ -40,6 +40,7 @@ const (
 	ErrGroupExists                      Type = "GroupExistsException"
 	ErrDuplicateProvider                Type = "DuplicateProviderException"
 	ErrFeatureUnavailableInTier         Type = "FeatureUnavailableInTierException"
+	ErrManagedLoginBrandingExists       Type = "ManagedLoginBrandingExistsException"
 	ErrInvalidPassword                  Type = "InvalidPasswordException"
 	ErrPasswordHistoryPolicyViolation   Type = "PasswordHistoryPolicyViolationException"
 	ErrPasswordResetRequired            Type = "PasswordResetRequiredException"

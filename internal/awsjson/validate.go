@@ -124,6 +124,13 @@ var memberShapes = func() map[string]*shape {
 		"IdpIdentifiers":                   {maxItems: 50, elem: idpIdentifier},
 		"ListIdentityProviders.MaxResults": {number: true, minVal: 0, maxVal: 60},
 		"ListResourceServers.MaxResults":   {number: true, minVal: 1, maxVal: 50},
+		// branding: the classic hosted UI's CSS (no bound in the model; the request is capped
+		// at 135 KB [est]) and managed login styles
+		"CSS":                    {maxLen: 131072},
+		"ManagedLoginBrandingId": {form: isUUIDv4, pattern: `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`},
+		"Assets":                 {maxItems: 40},
+		"Bytes":                  {maxItems: 1000000},
+		"ResourceId":             {minLen: 1, maxLen: 40, char: isResourceIdChar, pattern: `^[\w\- ]+$`},
 
 		// identity pools
 		"IdentityPoolId":            {minLen: 1, maxLen: 55, form: isIdentityID, pattern: `[\w-]+:[0-9a-f-]+`},
@@ -418,4 +425,34 @@ func isNewProviderName(v string) bool {
 		i++
 	}
 	return i >= 3
+}
+
+// isResourceIdChar is [\w\- ].
+func isResourceIdChar(r rune) bool { return isWord(r) || r == '-' || r == ' ' }
+
+// isUUIDv4 is ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$.
+func isUUIDv4(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case i == 14:
+			if c != '4' {
+				return false
+			}
+		case i == 19:
+			if !strings.ContainsRune("89abAB", rune(c)) {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
 }

@@ -354,3 +354,33 @@ func TestManagedLoginShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestBrandingShapes checks the branding members' hand-written forms against the model's
+// regular expressions: ManagedLoginBrandingId (a version-4 UUID) over mutations of a valid
+// one, ResourceId's class over every character of its range.
+func TestBrandingShapes(t *testing.T) {
+	uuid := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
+	valid := "0a1b2c3d-4e5f-4a6b-8c7d-0123456789AB"
+	if !isUUIDv4(valid) {
+		t.Fatalf("isUUIDv4(%q) is false", valid)
+	}
+	for i := 0; i < len(valid); i++ {
+		for _, c := range "0aF4589bBg-_ \u00e9" {
+			s := valid[:i] + string(c) + valid[i+1:]
+			if got, want := isUUIDv4(s), uuid.MatchString(s); got != want {
+				t.Fatalf("isUUIDv4(%q) = %v, the model's pattern says %v", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", valid + "0", valid[1:], strings.ToUpper(valid)} {
+		if got, want := isUUIDv4(s), uuid.MatchString(s); got != want {
+			t.Fatalf("isUUIDv4(%q) = %v, the model's pattern says %v", s, got, want)
+		}
+	}
+	resourceID := regexp.MustCompile(`^[\w\- ]$`)
+	for r := rune(0); r < 0x3000; r++ {
+		if got, want := isResourceIdChar(r), resourceID.MatchString(string(r)); got != want {
+			t.Fatalf("isResourceIdChar(%q) = %v, the model's class says %v", r, got, want)
+		}
+	}
+}

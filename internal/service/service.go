@@ -1,6 +1,6 @@
 // Package service composes poolgate's domains into the one http.Handler every host serves:
 // the Cognito JSON API, JWKS and OpenID discovery, the managed-login (OAuth 2.0) endpoints
-// and pages, behind CORS.
+// and pages, branding images, behind CORS.
 package service
 
 import (
@@ -156,6 +156,7 @@ func New(cfg Config) (*Service, error) {
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", s.serveJWKS)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
 	mux.HandleFunc("GET "+appConfigPath, s.serveAppConfig)
+	s.routeBranding(mux)
 	if err := s.initIdentity(mux); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

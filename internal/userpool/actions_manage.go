@@ -7,7 +7,7 @@ import (
 )
 
 // managementActions are the SigV4-signed administration actions: pools, app clients, the
-// managed-login configuration (domains, resource servers, identity providers), groups, users
+// managed-login configuration (domains, resource servers, identity providers, branding), groups, users
 // managed by an administrator, and ListUsers.
 func (s *Service) managementActions() []awsjson.Action {
 	signed := func(name string, h func(context.Context, []byte) (any, error)) awsjson.Action {
@@ -45,6 +45,14 @@ func (s *Service) managementActions() []awsjson.Action {
 		signed("GetIdentityProviderByIdentifier", awsjson.Handler(s.getIdentityProviderByIdentifier)),
 		signed("AdminLinkProviderForUser", awsjson.Handler(s.adminLinkProviderForUser)),
 		signed("AdminDisableProviderForUser", awsjson.Handler(s.adminDisableProviderForUser)),
+
+		signed("SetUICustomization", awsjson.Handler(s.setUICustomization)),
+		signed("GetUICustomization", awsjson.Handler(s.getUICustomizationAction)),
+		signed("CreateManagedLoginBranding", awsjson.Handler(s.createManagedLoginBranding)),
+		signed("DescribeManagedLoginBranding", awsjson.Handler(s.describeManagedLoginBranding)),
+		signed("DescribeManagedLoginBrandingByClient", awsjson.Handler(s.describeManagedLoginBrandingByClient)),
+		signed("UpdateManagedLoginBranding", awsjson.Handler(s.updateManagedLoginBranding)),
+		signed("DeleteManagedLoginBranding", awsjson.Handler(s.deleteManagedLoginBranding)),
 
 		signed("CreateGroup", awsjson.Handler(s.createGroup)),
 		signed("GetGroup", awsjson.Handler(s.getGroupAction)),

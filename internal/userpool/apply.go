@@ -27,8 +27,10 @@ type PoolSpec struct {
 	Domain            *DomainSpec            `json:"Domain,omitempty"`
 	ResourceServers   []ResourceServerSpec   `json:"ResourceServers,omitempty"`
 	IdentityProviders []IdentityProviderSpec `json:"IdentityProviders,omitempty"`
-	Clients           []ClientSpec           `json:"Clients,omitempty"`
-	Groups            []GroupSpec            `json:"Groups,omitempty"`
+	// UICustomization is the pool-wide (ALL) classic hosted UI customization; it needs Domain.
+	UICustomization *UICustomizationSpec `json:"UICustomization,omitempty"`
+	Clients         []ClientSpec         `json:"Clients,omitempty"`
+	Groups          []GroupSpec          `json:"Groups,omitempty"`
 }
 
 // DomainSpec declares the pool's domain: CreateUserPoolDomain's members minus UserPoolId, or
@@ -80,6 +82,10 @@ type ClientSpec struct {
 	GenerateSecret bool   `json:"GenerateSecret,omitempty"`
 	ClientSecret   string `json:"ClientSecret,omitempty"`
 	ClientSettings
+	// The client's own branding: a classic customization (needs the pool's Domain) and a
+	// managed login style (branding_apply.go).
+	UICustomization      *UICustomizationSpec      `json:"UICustomization,omitempty"`
+	ManagedLoginBranding *ManagedLoginBrandingSpec `json:"ManagedLoginBranding,omitempty"`
 }
 
 // GroupSpec declares one group (CreateGroup's members minus UserPoolId).
@@ -94,13 +100,15 @@ type Applied struct {
 	Domains           Changes `json:"Domains"`
 	ResourceServers   Changes `json:"ResourceServers"`
 	IdentityProviders Changes `json:"IdentityProviders"`
+	Branding          Changes `json:"Branding"`
 	Clients           Changes `json:"Clients"`
 	Groups            Changes `json:"Groups"`
 }
 
 // Changes lists the names of the records Apply created, updated and left as they were.
 // Domains are named by their domain; resource servers, identity providers, clients and groups
-// "<poolId>/<name>".
+// "<poolId>/<name>"; branding "<poolId>/<clientId or ALL>/UICustomization" or
+// "<poolId>/<clientId>/ManagedLoginBranding".
 type Changes struct {
 	Created   []string `json:"Created,omitempty"`
 	Updated   []string `json:"Updated,omitempty"`
@@ -130,7 +138,7 @@ func (a *Applied) String() string {
 	for _, k := range []struct {
 		name string
 		c    Changes
-	}{{"domains", a.Domains}, {"resource servers", a.ResourceServers}, {"identity providers", a.IdentityProviders}} {
+	}{{"domains", a.Domains}, {"resource servers", a.ResourceServers}, {"identity providers", a.IdentityProviders}, {"branding", a.Branding}} {
 		if !k.c.empty() {
 			out += "; " + k.name + ": " + k.c.String()
 		}
@@ -184,6 +192,9 @@ func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) 
 				return out, fmt.Errorf("userpool: config: user pool %s: app client %q: %w", p.Id, cs.ClientId, err)
 			}
 			out.Clients.add(state, p.Id+"/"+cs.ClientId)
+			if err := s.applyClientBranding(ctx, p, cs, out); err != nil {
+				return out, fmt.Errorf("userpool: config: user pool %s: app client %q: %w", p.Id, cs.ClientId, err)
+			}
 		}
 		seenGroups := map[string]bool{}
 		for j := range ps.Groups {
@@ -413,7 +424,8 @@ func equalStrings(a, b []string) bool {
 }
 
 // applyManagedLogin applies a pool's resource servers and identity providers (before its
-// clients, which name their scopes and providers) and its domain.
+// clients, which name their scopes and providers), its domain, and then its pool-wide classic
+// UI customization (which needs the domain).
 func (s *Service) applyManagedLogin(ctx context.Context, p *Pool, ps *PoolSpec, out *Applied) error {
 	seen := map[string]bool{}
 	for j := range ps.ResourceServers {
@@ -447,6 +459,32 @@ func (s *Service) applyManagedLogin(ctx context.Context, p *Pool, ps *PoolSpec, 
 			return fmt.Errorf("domain %q: %w", ps.Domain.Domain, err)
 		}
 		out.Domains.add(state, ps.Domain.Domain)
+	}
+	if ps.UICustomization != nil {
+		state, err := s.applyUICustomization(ctx, p, allClients, ps.UICustomization)
+		if err != nil {
+			return fmt.Errorf("UICustomization: %w", err)
+		}
+		out.Branding.add(state, p.Id+"/"+allClients+"/UICustomization")
+	}
+	return nil
+}
+
+// applyClientBranding applies a client's UICustomization and ManagedLoginBranding.
+func (s *Service) applyClientBranding(ctx context.Context, p *Pool, cs *ClientSpec, out *Applied) error {
+	if cs.UICustomization != nil {
+		state, err := s.applyUICustomization(ctx, p, cs.ClientId, cs.UICustomization)
+		if err != nil {
+			return fmt.Errorf("UICustomization: %w", err)
+		}
+		out.Branding.add(state, p.Id+"/"+cs.ClientId+"/UICustomization")
+	}
+	if cs.ManagedLoginBranding != nil {
+		state, err := s.applyBranding(ctx, p, cs.ClientId, cs.ManagedLoginBranding)
+		if err != nil {
+			return fmt.Errorf("ManagedLoginBranding: %w", err)
+		}
+		out.Branding.add(state, p.Id+"/"+cs.ClientId+"/ManagedLoginBranding")
 	}
 	return nil
 }

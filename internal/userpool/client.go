@@ -501,5 +501,8 @@ func (s *Service) deleteUserPoolClient(ctx context.Context, in *DeleteUserPoolCl
 	if err := s.deleteClient(ctx, in.UserPoolId, in.ClientId); err != nil {
 		return nil, err
 	}
+	if err := s.dropClientBranding(ctx, in.UserPoolId, in.ClientId); err != nil {
+		return nil, err
+	}
 	return &struct{}{}, nil
 }

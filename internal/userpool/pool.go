@@ -325,8 +325,8 @@ func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 // users, index keys, groups and memberships, revoked and rotated refresh tokens, spent SRP
 // secret blocks, redeemed authorization codes (internal/oauth), lockout records, resource
 // servers, identity providers and their identifiers, provider links and spent SAML assertions
-// (internal/federation).
-var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "oac", "lk", "urs", "uip", "uii", "ufl", "sar"}
+// (internal/federation), classic UI customizations, managed login styles and their client index.
+var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "oac", "lk", "urs", "uip", "uii", "ufl", "sar", "uic", "mlb", "mlc"}
 
 func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)

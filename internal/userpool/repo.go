@@ -32,6 +32,9 @@ import (
 //	uii/<pool>/<idp identifier>     index: IdpIdentifier → provider name
 //	ufl/<pool>/<len:provider:subject> a provider subject linked to a native user (federated.go)
 //	sar/<pool>/<sha256 of assertion ID> a SAML assertion accepted once (internal/federation)
+//	uic/<pool>/<client id or ALL>   classic hosted UI customization: CSS and logo (ui_customization.go)
+//	mlb/<pool>/<branding id>        managed login branding style (managed_login_branding.go)
+//	mlc/<pool>/<client id>          index: app client → its branding style id (one per client)
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer

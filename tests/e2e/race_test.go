@@ -26,6 +26,7 @@ var raceScenarios = []scenario{
 	{"SRPReplay", scnRaceSRPReplay},
 	{"CreateGroupOneName", scnRaceCreateGroup},
 	{"DomainOneOwner", scnRaceDomain},
+	{"BrandingOnePerClient", scnRaceBranding},
 }
 
 const (
@@ -37,6 +38,7 @@ const (
 	srpRacers      = 30
 	createGrRacers = 20
 	domainRacers   = 20
+	brandRacers    = 20
 )
 
 // TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after
@@ -364,4 +366,42 @@ func scnRaceDomain(t *testing.T, ep *Endpoint) {
 		}
 	}
 	t.Logf("RESULT domain: %d rounds of %d pools, %d acknowledged owners, %d bad rounds", raceRounds, domainRacers, total200, badRounds)
+}
+
+// scnRaceBranding: twenty CreateManagedLoginBranding calls for one app client at once, several
+// rounds. Exactly one is answered 200, the others ManagedLoginBrandingExistsException, and
+// DescribeManagedLoginBrandingByClient names the winner's style, which is then deleted so the
+// next round races again.
+func scnRaceBranding(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	pool := aws.ToString(newPool(t, ep, nil).Id)
+	client := aws.ToString(newClient(t, ep, pool, nil).ClientId)
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		outs, errs := raceOn(t, ep, brandRacers, func(i int) (*cip.CreateManagedLoginBrandingOutput, error) {
+			return admin.CreateManagedLoginBranding(c, &cip.CreateManagedLoginBrandingInput{UserPoolId: aws.String(pool),
+				ClientId: aws.String(client), UseCognitoProvidedValues: true})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["ManagedLoginBrandingExistsException"] != brandRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d CreateManagedLoginBranding: %s (want 200×1 ManagedLoginBrandingExistsException×%d)", r, brandRacers, cnt, brandRacers-1)
+		}
+		winner := ""
+		for i, err := range errs {
+			if err == nil {
+				winner = aws.ToString(outs[i].ManagedLoginBranding.ManagedLoginBrandingId)
+			}
+		}
+		b := call(admin.DescribeManagedLoginBrandingByClient(c, &cip.DescribeManagedLoginBrandingByClientInput{UserPoolId: aws.String(pool),
+			ClientId: aws.String(client)})).must(t).ManagedLoginBranding
+		if id := aws.ToString(b.ManagedLoginBrandingId); id != winner {
+			t.Errorf("round %d: the client's style is %s, the acknowledged one %s", r, id, winner)
+		}
+		call(admin.DeleteManagedLoginBranding(c, &cip.DeleteManagedLoginBrandingInput{UserPoolId: aws.String(pool),
+			ManagedLoginBrandingId: b.ManagedLoginBrandingId})).must(t)
+	}
+	t.Logf("RESULT branding: %d rounds of %d creations, %d acknowledged, %d bad rounds", raceRounds, brandRacers, total200, badRounds)
 }

@@ -20,6 +20,7 @@ var scenarios = []scenario{
 	{"OAuthCodeFlow", scnOAuthCodeFlow},
 	{"OAuthClientCredentials", scnOAuthClientCredentials},
 	{"OAuthRefusals", scnOAuthRefusals},
+	{"Branding", scnBranding},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -89,7 +90,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(append(slices.Clone(issueActions), managedLoginActions...)); len(m) > 0 {
+		if m := ep.calls.missing(append(append(slices.Clone(issueActions), managedLoginActions...), brandingActions...)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})
