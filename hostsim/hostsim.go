@@ -293,6 +293,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		config: abi.EncodeRuntimeConfig(&abi.RuntimeConfigData{
 			Region:               s.opts.Region,
 			IssuerBase:           s.opts.IssuerBase,
+			ManagedLoginBase:     s.HTTPSURL(), // "" without HTTPS: the pages are on IssuerBase
 			AccountID:            s.opts.AccountID,
 			AdminAccessKeyID:     s.opts.AdminAccessKeyID,
 			AdminSecretAccessKey: s.opts.AdminSecretAccessKey,

@@ -26,6 +26,7 @@ func newApp(env guest.Env) (guest.App, error) {
 	svc, err := service.New(service.Config{
 		Region:               c.Region,
 		IssuerBase:           c.IssuerBase,
+		ManagedLoginBase:     c.ManagedLoginBase,
 		AccountID:            c.AccountID,
 		AdminAccessKeyID:     c.AdminAccessKeyID,
 		AdminSecretAccessKey: c.AdminSecretAccessKey,

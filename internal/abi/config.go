@@ -9,8 +9,11 @@ import (
 // host-supplied settings and secrets the guest needs to build its service; the declarative
 // pool configuration travels separately through poolgate_apply.
 type RuntimeConfigData struct {
-	Region               string `json:"region"`
-	IssuerBase           string `json:"issuerBase"`
+	Region     string `json:"region"`
+	IssuerBase string `json:"issuerBase"`
+	// ManagedLoginBase is the origin of the managed-login pages and OAuth endpoints when it is
+	// not IssuerBase (hostsim's HTTPS listener); "" → IssuerBase.
+	ManagedLoginBase     string `json:"managedLoginBase,omitempty"`
 	AccountID            string `json:"accountId"`
 	AdminAccessKeyID     string `json:"adminAccessKeyId"`
 	AdminSecretAccessKey string `json:"adminSecretAccessKey"`
