@@ -1,9 +1,11 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -43,11 +45,16 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.UserPools.HostedSignIn(r.Context(), req.pool, req.client, username, password)
 	if err != nil {
 		msg, ok := userpoolMessage(err)
-		if !ok {
+		switch {
+		case !ok:
 			s.serverError(w, err)
-			return
+		case errors.Is(err, awsjson.ErrUserNotConfirmed):
+			s.confirmPage(w, r, req, http.StatusOK, msg+" Enter the code you were sent, or ask for a new one.", "", username)
+		case errors.Is(err, awsjson.ErrPasswordResetRequired):
+			s.formPage(w, r, req, http.StatusOK, "forgot", "Forgot your password?", "/forgotPassword", msg, "", username)
+		default:
+			s.loginPage(w, r, req, http.StatusOK, msg, username)
 		}
-		s.loginPage(w, r, req, http.StatusOK, msg, username)
 		return
 	}
 	if res.User == nil {
@@ -92,7 +99,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, req *authRequ
 		return
 	}
 	s.render(w, status, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Error: msg,
-		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username)})
+		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req)})
 }
 
 // prefill is a username to show again in the form: nothing when it is longer than any

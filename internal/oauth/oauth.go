@@ -45,24 +45,32 @@ func New(cfg Config) (*Server, error) {
 	return &Server{cfg: cfg}, nil
 }
 
-// Register adds the endpoints to mux. The token, revocation and userInfo endpoints take
-// every method and refuse the wrong ones themselves, so a GET of /oauth2/token gets an OAuth
-// answer rather than the JSON API's.
+// Register adds the endpoints to mux. Every path takes every method and refuses the wrong
+// ones itself, so a GET of /oauth2/token gets an OAuth answer rather than the JSON API's.
 func (s *Server) Register(mux *http.ServeMux) {
-	mux.HandleFunc("/oauth2/authorize", s.serveAuthorize)
-	mux.HandleFunc("/login", s.serveLogin)
-	mux.HandleFunc("/forceChangePassword", s.serveNewPassword)
-	mux.HandleFunc("/oauth2/token", s.serveToken)
-	mux.HandleFunc("/oauth2/userInfo", s.serveUserInfo)
-	mux.HandleFunc("/oauth2/revoke", s.serveRevoke)
-	mux.HandleFunc("/logout", s.serveLogout)
+	for path, h := range s.routes() {
+		mux.HandleFunc(path, h)
+	}
+}
+
+// routes are the endpoints by path.
+func (s *Server) routes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"/oauth2/authorize":      s.serveAuthorize,
+		"/login":                 s.serveLogin,
+		"/forceChangePassword":   s.serveNewPassword,
+		"/oauth2/token":          s.serveToken,
+		"/oauth2/userInfo":       s.serveUserInfo,
+		"/oauth2/revoke":         s.serveRevoke,
+		"/logout":                s.serveLogout,
+		"/signup":                s.serveSignUp,
+		"/confirmUser":           s.serveConfirm,
+		"/forgotPassword":        s.serveForgotPassword,
+		"/confirmForgotPassword": s.serveConfirmForgotPassword,
+	}
 }
 
 func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
-
-// Paths lists the paths Register serves, for hosts that route by path.
-var Paths = []string{"/oauth2/authorize", "/login", "/forceChangePassword", "/oauth2/token",
-	"/oauth2/userInfo", "/oauth2/revoke", "/logout"}
 
 // maxForm bounds a form body (login, token, revoke): more than any legitimate request.
 const maxForm = 16 << 10
