@@ -20,6 +20,7 @@ var scenarios = []scenario{
 	{"OAuthCodeFlow", scnOAuthCodeFlow},
 	{"OAuthClientCredentials", scnOAuthClientCredentials},
 	{"OAuthRefusals", scnOAuthRefusals},
+	{"OAuthAccountPages", scnOAuthAccountPages},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},

@@ -351,3 +351,59 @@ func scnOAuthRefusals(t *testing.T, ep *Endpoint) {
 		}
 	}
 }
+
+// scnOAuthAccountPages: sign-up, confirmation and a forgotten password through the pages,
+// the codes taken from the server's messages, each ending in a sign-in.
+func scnOAuthAccountPages(t *testing.T, ep *Endpoint) {
+	p := newPool(t, ep, func(in *cip.CreateUserPoolInput) {
+		in.UsernameAttributes = []types.UsernameAttributeType{types.UsernameAttributeTypeEmail}
+	})
+	pool := aws.ToString(p.Id)
+	c := newClient(t, ep, pool, func(in *cip.CreateUserPoolClientInput) {
+		in.CallbackURLs = []string{oauthCallback}
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid", "email"}
+		in.AllowedOAuthFlowsUserPoolClient = true
+	})
+	f := &oauthFixture{fixture: &fixture{ep: ep, pool: pool, client: aws.ToString(c.ClientId)}, t: t}
+	b := newOAuthBrowser(t, ep)
+	authQ := f.authQuery(func(q url.Values) { q.Set("scope", "openid email") })
+	q := authQ.Encode()
+	email := name("dave") + "@example.com"
+
+	form := func(page string) string {
+		m := csrfField.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no CSRF field:\n%s", page)
+		}
+		return m[1]
+	}
+	_, _, page := b.do("GET", "/signup?"+q, nil, nil)
+	status, _, page := b.do("POST", "/signup?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "password": {"Signup-Passw0rd"}}, nil)
+	if status != 200 || !strings.Contains(page, "/confirmUser?") {
+		t.Fatalf("sign-up: %d\n%s", status, page)
+	}
+	code := lastMessage(t, ep, email, "SignUp").Code
+	status, _, page = b.do("POST", "/confirmUser?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "code": {code}}, nil)
+	if status != 200 || !strings.Contains(page, "Your account is confirmed.") {
+		t.Fatalf("confirm: %d\n%s", status, page)
+	}
+	if u := f.signIn(b, authQ, email, "Signup-Passw0rd"); u.Query().Get("code") == "" {
+		t.Fatalf("sign-in after sign-up: %s", u)
+	}
+
+	_, _, page = b.do("GET", "/forgotPassword?"+q, nil, nil)
+	status, _, page = b.do("POST", "/forgotPassword?"+q, url.Values{"_csrf": {form(page)}, "username": {email}}, nil)
+	if status != 200 || !strings.Contains(page, "/confirmForgotPassword?") {
+		t.Fatalf("forgot: %d\n%s", status, page)
+	}
+	code = lastMessage(t, ep, email, "ForgotPassword").Code
+	status, _, page = b.do("POST", "/confirmForgotPassword?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "code": {code},
+		"password": {"Reset-Passw0rd"}}, nil)
+	if status != 200 || !strings.Contains(page, "Your password was reset.") {
+		t.Fatalf("reset: %d\n%s", status, page)
+	}
+	if u := f.signIn(newOAuthBrowser(t, ep), authQ, email, "Reset-Passw0rd"); u.Query().Get("code") == "" {
+		t.Fatalf("sign-in after reset: %s", u)
+	}
+}
