@@ -35,6 +35,10 @@ func (s *Server) accountRequest(w http.ResponseWriter, r *http.Request, render f
 		s.refuse(w, r, req, f)
 		return nil
 	}
+	if !req.cognito() {
+		s.federate(w, r, req)
+		return nil
+	}
 	if r.Method != http.MethodPost {
 		render(req, http.StatusOK, "")
 		return nil

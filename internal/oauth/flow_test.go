@@ -256,7 +256,9 @@ func TestPageHeaders(t *testing.T) {
 // of any method with a 4xx, never a 5xx.
 func TestEndpointsRefuseEmptyRequests(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
-	for p := range f.srv.routes() {
+	for pattern := range f.srv.routes() {
+		_, p, _ := strings.Cut(" "+pattern, " /")
+		p = "/" + strings.ReplaceAll(p, "{pool}", "us-east-1_Nosuchpoo")
 		for _, m := range []string{"GET", "POST", "PUT"} {
 			r := httptest.NewRequest(m, "https://login.oauth.test"+p, nil)
 			w := httptest.NewRecorder()

@@ -25,6 +25,10 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, req, f)
 		return
 	}
+	if !req.cognito() {
+		s.federate(w, r, req)
+		return
+	}
 	if r.Method != http.MethodPost {
 		s.loginPage(w, r, req, http.StatusOK, "", req.LoginHint)
 		return

@@ -28,6 +28,10 @@ func (s *Server) serveNewPassword(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, req, f)
 		return
 	}
+	if !req.cognito() {
+		s.federate(w, r, req)
+		return
+	}
 	if !s.readForm(w, r) {
 		return
 	}

@@ -9,6 +9,7 @@
 package oauth
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -27,6 +28,15 @@ type Config struct {
 	Now  func() time.Time
 	Rand io.Reader
 	Logf func(format string, args ...any)
+	// Base is the managed-login origin (e.g. https://auth.example.com): identity providers
+	// call back to Base/oauth2/idpresponse and Base/saml2/idpresponse.
+	Base string
+
+	// Federator signs users in at external identity providers, and FederatedSignIn makes
+	// the user of an identity they vouch for (userpool's FederatedSignIn); with either nil,
+	// identity_provider=<provider> is answered "identity provider not available".
+	Federator       Federator
+	FederatedSignIn func(ctx context.Context, p *userpool.Pool, c *userpool.Client, id *ExternalIdentity) (*userpool.User, error)
 }
 
 // Server answers the managed-login endpoints.
@@ -56,17 +66,20 @@ func (s *Server) Register(mux *http.ServeMux) {
 // routes are the endpoints by path.
 func (s *Server) routes() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
-		"/oauth2/authorize":      s.serveAuthorize,
-		"/login":                 s.serveLogin,
-		"/forceChangePassword":   s.serveNewPassword,
-		"/oauth2/token":          s.serveToken,
-		"/oauth2/userInfo":       s.serveUserInfo,
-		"/oauth2/revoke":         s.serveRevoke,
-		"/logout":                s.serveLogout,
-		"/signup":                s.serveSignUp,
-		"/confirmUser":           s.serveConfirm,
-		"/forgotPassword":        s.serveForgotPassword,
-		"/confirmForgotPassword": s.serveConfirmForgotPassword,
+		"/oauth2/authorize":          s.serveAuthorize,
+		"/login":                     s.serveLogin,
+		"/forceChangePassword":       s.serveNewPassword,
+		"/oauth2/token":              s.serveToken,
+		"/oauth2/userInfo":           s.serveUserInfo,
+		"/oauth2/revoke":             s.serveRevoke,
+		"/logout":                    s.serveLogout,
+		"/signup":                    s.serveSignUp,
+		"/confirmUser":               s.serveConfirm,
+		"/forgotPassword":            s.serveForgotPassword,
+		"/confirmForgotPassword":     s.serveConfirmForgotPassword,
+		"/oauth2/idpresponse":        s.serveIdpResponse,
+		"/saml2/idpresponse":         s.serveSAMLResponse,
+		"GET /{pool}/saml2/metadata": s.serveSPMetadata,
 	}
 }
 

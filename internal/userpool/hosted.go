@@ -269,3 +269,21 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 
 // PasswordRules returns the pool's password policy, for the pages that show it.
 func (s *Service) PasswordRules(p *Pool) PasswordPolicy { return p.Password() }
+
+// HostedProvider finds the identity provider an authorization request names: by
+// ProviderName (identity_provider) or, when name is "", by one of its IdpIdentifiers
+// (idp_identifier). An unknown one is ResourceNotFoundException.
+func (s *Service) HostedProvider(ctx context.Context, p *Pool, name, identifier string) (*IdentityProvider, error) {
+	if name == "" {
+		out, err := s.getIdentityProviderByIdentifier(ctx, &GetIdentityProviderByIdentifierInput{UserPoolId: p.Id, IdpIdentifier: identifier})
+		if err != nil {
+			return nil, err
+		}
+		return out.IdentityProvider, nil
+	}
+	ip, err := s.getProvider(ctx, p.Id, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, providerNotFound(name)
+	}
+	return ip, err
+}
