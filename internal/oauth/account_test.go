@@ -91,3 +91,62 @@ func TestForgotPassword(t *testing.T) {
 		t.Fatalf("hostile reset: %d %s", w.Code, w.Body.String())
 	}
 }
+
+// TestLoginLockout: failures on the page count toward the JSON API's lockout, and a
+// locked-out name is refused even with the right password.
+func TestLoginLockout(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	for i := 0; i < 5; i++ {
+		loginError(f, "alice", "Wrong-password-1")
+	}
+	if got := loginError(f, "alice", testPassword); !strings.Contains(got, "Password attempts exceeded") {
+		t.Fatalf("after 5 failures: %q", got)
+	}
+	_, err := f.callErr("InitiateAuth", map[string]any{"ClientId": f.client, "AuthFlow": "USER_SRP_AUTH",
+		"AuthParameters": map[string]string{"USERNAME": "alice", "SRP_A": "1"}})
+	if err == nil || !strings.Contains(err.Error(), "Password attempts exceeded") {
+		t.Fatalf("the JSON API does not see the page's failures: %v", err)
+	}
+}
+
+// TestRefreshRotation: with rotation the token endpoint returns a new refresh token with
+// the same scopes, and the old one stops working after the grace period.
+func TestRefreshRotation(t *testing.T) {
+	f := newFixture(t, fixtureOpts{clientMod: func(c map[string]any) {
+		c["RefreshTokenRotation"] = map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}
+	}})
+	code := f.codeFor(f.browser(), f.authQuery(func(q url.Values) { q.Set("scope", "openid orders/read") }))
+	_, tok := f.redeem(code, nil)
+	old := tok["refresh_token"].(string)
+	status, ref, _ := f.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old}}, false)
+	if status != http.StatusOK || ref["refresh_token"] == nil || ref["refresh_token"] == old {
+		t.Fatalf("rotation: %d %v", status, ref)
+	}
+	f.clock.Advance(2e9)
+	status, ref2, _ := f.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {ref["refresh_token"].(string)}}, false)
+	if status != http.StatusOK || claims(t, ref2["access_token"].(string))["scope"] != "openid orders/read" {
+		t.Fatalf("second refresh: %d %v", status, ref2)
+	}
+	status, out, _ := f.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old}}, false)
+	wantOAuthError(t, status, out, http.StatusBadRequest, errInvalidGrant)
+}
+
+// TestCustomDomainServesItsPool: on a pool's custom domain, only that pool's clients.
+func TestCustomDomainServesItsPool(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.call("CreateUserPoolDomain", map[string]any{"UserPoolId": f.pool, "Domain": "auth.shop.example",
+		"CustomDomainConfig": map[string]string{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}})
+	other := f.call("CreateUserPool", map[string]any{"PoolName": "other"})["UserPool"].(map[string]any)["Id"].(string)
+	f.call("CreateUserPoolDomain", map[string]any{"UserPoolId": other, "Domain": "otherprefix"})
+	b := f.browser()
+	b.host = "auth.shop.example"
+	if u := f.signIn(b, f.authQuery(nil), "alice", testPassword); u.Query().Get("code") == "" {
+		t.Fatalf("own custom domain: %s", u)
+	}
+	for _, host := range []string{"otherprefix.auth.us-east-1.amazoncognito.com", "OTHERPREFIX.auth.us-east-1.amazoncognito.com:443"} {
+		b.host = host
+		if w := b.do("GET", "/oauth2/authorize?"+f.authQuery(nil).Encode(), nil); w.Code != http.StatusBadRequest || w.Header().Get("Location") != "" {
+			t.Errorf("another pool's domain %s: %d %s", host, w.Code, w.Header().Get("Location"))
+		}
+	}
+}

@@ -1,10 +1,11 @@
 // Package oauth serves managed login: the OAuth 2.0 / OpenID Connect endpoints
-// (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout) and the
-// server-rendered sign-in pages, over the user-pool service (userpool/hosted.go).
+// (/oauth2/authorize, /oauth2/token, /oauth2/userInfo, /oauth2/revoke, /logout), the
+// server-rendered pages (sign-in, new password, sign-up, confirmation, forgotten password)
+// and the federation callbacks, over the user-pool service (userpool/hosted.go).
 //
 // Nothing is kept between requests but one consume-once marker per redeemed authorization
-// code: codes, the session cookie and CSRF tokens are sealed with a key of this package's
-// own, so authorize, login and token may run on different instances with no
+// code: codes, the session cookie, CSRF tokens and federation state are sealed with a key of
+// this package's own, so authorize, login and token may run on different instances with no
 // read-after-write between them.
 package oauth
 
