@@ -21,6 +21,7 @@ var scenarios = []scenario{
 	{"OAuthClientCredentials", scnOAuthClientCredentials},
 	{"OAuthRefusals", scnOAuthRefusals},
 	{"OAuthAccountPages", scnOAuthAccountPages},
+	{"OAuthGoClient", scnOAuthGoClient},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},

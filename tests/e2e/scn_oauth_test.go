@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/oauth2"
 )
 
 // The managed-login (OAuth 2.0) endpoints driven as a browser and an app would: the browser
@@ -405,5 +408,50 @@ func scnOAuthAccountPages(t *testing.T, ep *Endpoint) {
 	}
 	if u := f.signIn(newOAuthBrowser(t, ep), authQ, email, "Reset-Passw0rd"); u.Query().Get("code") == "" {
 		t.Fatalf("sign-in after reset: %s", u)
+	}
+}
+
+// scnOAuthGoClient: golang.org/x/oauth2, a maintained OAuth 2.0 client, as the app — PKCE
+// on the authorization URL it builds, the code exchange (client_secret_basic, detected by
+// itself) and refresh through its TokenSource once the access token has expired.
+func scnOAuthGoClient(t *testing.T, ep *Endpoint) {
+	f := newOAuthFixture(t, ep, func(in *cip.CreateUserPoolClientInput) { in.GenerateSecret = true })
+	conf := &oauth2.Config{ClientID: f.client, ClientSecret: f.secret, RedirectURL: oauthCallback,
+		Scopes:   []string{"openid", "email"},
+		Endpoint: oauth2.Endpoint{AuthURL: ep.URL + "/oauth2/authorize", TokenURL: ep.URL + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	authURL, err := url.Parse(conf.AuthCodeURL("go-state", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.signIn(newOAuthBrowser(t, ep), authURL.Query(), "alice", oauthPassword)
+	if u.Query().Get("state") != "go-state" {
+		t.Fatalf("redirect %s", u)
+	}
+	clientCtx := context.WithValue(ctx, oauth2.HTTPClient, ep.httpClient())
+	// A wrong verifier is the RFC's error, as the library reports it; the code stays good.
+	_, err = conf.Exchange(clientCtx, u.Query().Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+		t.Fatalf("Exchange with a wrong verifier: %v", err)
+	}
+	tok, err := conf.Exchange(clientCtx, u.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	id, _ := verifyToken(t, ep, f.pool, idToken, "id", f.client)
+	if id["cognito:username"] != "alice" || tok.RefreshToken == "" || tok.TokenType != "Bearer" {
+		t.Fatalf("token %+v, id %v", tok, id)
+	}
+	// Expired on the client's side: the TokenSource refreshes, keeping the refresh token.
+	tok.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := conf.TokenSource(clientCtx, tok).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if fresh.AccessToken == tok.AccessToken || fresh.RefreshToken != tok.RefreshToken ||
+		claims(t, fresh.AccessToken)["scope"] != "openid email" {
+		t.Fatalf("refreshed %+v", fresh)
 	}
 }
