@@ -184,9 +184,6 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		e = fail(errUnsupportedGrantType, "grant_type must be authorization_code, refresh_token or client_credentials.")
 	}
 	if e != nil {
-		if e.Status >= 500 {
-			s.cfg.Logf("oauth: token: %s", e.Description)
-		}
 		writeJSONError(w, e, req.basic)
 		return
 	}
