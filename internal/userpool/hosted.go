@@ -153,6 +153,9 @@ type OAuthGrant struct {
 	Scopes        []string
 	Nonce         string
 	AuthTime      time.Time
+	// OriginJTI, when set, is the origin_jti of the tokens (a UUID): the authorization
+	// code's id, so that a replayed code can revoke them (RevokeAuthentication).
+	OriginJTI string
 }
 
 // IssueOAuthTokens mints the tokens of an OAuth grant through client c: the access token's
@@ -173,6 +176,9 @@ func (s *Service) IssueOAuthTokens(ctx context.Context, p *Pool, c *Client, g *O
 	}
 	if !g.AuthTime.IsZero() {
 		ev.AuthTime = g.AuthTime.Unix()
+	}
+	if g.OriginJTI != "" {
+		ev.OriginJTI = g.OriginJTI
 	}
 	ev.Scopes = slices.Clone(g.Scopes)
 	return s.mintTokens(ctx, p, c, u, ev, withRefresh, g.Nonce)
@@ -224,6 +230,16 @@ func (s *Service) ClientCredentialsToken(ctx context.Context, p *Pool, c *Client
 // already verified), as RevokeToken does.
 func (s *Service) RevokeRefreshToken(ctx context.Context, p *Pool, c *Client, token string) error {
 	return s.revokeFamily(ctx, p, c, token)
+}
+
+// RevokeAuthentication revokes every token of the authentication originJTI (the refresh
+// token and the access tokens carrying that origin_jti), as RevokeToken does for its
+// family: what RFC 6749 §4.1.2 asks when an authorization code is presented again.
+func (s *Service) RevokeAuthentication(ctx context.Context, p *Pool, c *Client, originJTI string) error {
+	if originJTI == "" {
+		return nil
+	}
+	return s.d.Store.Put(ctx, revokedKey(p.Id, originJTI), []byte("1"), store.PutOptions{TTL: c.RefreshTTL()})
 }
 
 // SpendAuthorizationCode marks authorization code id of pool redeemed: once only (a

@@ -222,9 +222,6 @@ func scnOAuthCodeFlow(t *testing.T, ep *Endpoint) {
 	if id["nonce"] != "nonce-7" || id["email"] != "alice@example.com" || access["scope"] != "openid email orders/read" || access["username"] != "alice" {
 		t.Fatalf("claims: id %v access %v", id, access)
 	}
-	// The code is spent.
-	status, out := f.redeem(b, code, nil)
-	wantOAuthErr(t, status, out, 400, "invalid_grant")
 
 	// A second authorization request signs in silently with the session cookie.
 	u = f.signIn(b, f.authQuery(func(q url.Values) { q.Set("state", "again") }), "", "")
@@ -255,7 +252,7 @@ func scnOAuthCodeFlow(t *testing.T, ep *Endpoint) {
 	if status, _, body := b.do("POST", "/oauth2/revoke", url.Values{"token": {tok["refresh_token"].(string)}, "client_id": {f.client}}, nil); status != 200 {
 		t.Fatalf("revoke: %d %s", status, body)
 	}
-	status, out = f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
+	status, out := f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
 	wantOAuthErr(t, status, out, 400, "invalid_grant")
 	if status, _, _ := b.do("GET", "/oauth2/userInfo", nil, map[string]string{"Authorization": "Bearer " + ref["access_token"].(string)}); status != 401 {
 		t.Errorf("userInfo after revocation: %d", status)
@@ -336,6 +333,16 @@ func scnOAuthRefusals(t *testing.T, ep *Endpoint) {
 	wantOAuthErr(t, status, out, 400, "invalid_grant")
 	ep.Advance(t, 5*time.Minute+2*time.Second)
 	status, out = f.redeem(b, code, nil)
+	wantOAuthErr(t, status, out, 400, "invalid_grant")
+	// A code redeemed twice: refused, and what the first redemption got is revoked.
+	code = f.signIn(b, f.authQuery(nil), "alice", oauthPassword).Query().Get("code")
+	status, tok := f.redeem(b, code, nil)
+	if status != 200 {
+		t.Fatalf("redeem: %d %v", status, tok)
+	}
+	status, out = f.redeem(b, code, nil)
+	wantOAuthErr(t, status, out, 400, "invalid_grant")
+	status, out = f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
 	wantOAuthErr(t, status, out, 400, "invalid_grant")
 	// /logout is no open redirect.
 	status, h, _ = b.do("GET", "/logout?"+url.Values{"client_id": {f.client}, "logout_uri": {"https://evil.example.com/"}}.Encode(), nil, nil)
