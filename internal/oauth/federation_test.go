@@ -131,6 +131,11 @@ func TestFederatedSignIn(t *testing.T) {
 	if w.Code != http.StatusFound || !strings.Contains(w.Header().Get("Location"), "code=") {
 		t.Fatalf("SAML: %d %s", w.Code, w.Header().Get("Location"))
 	}
+	// The login page offers the client's providers, and only those.
+	page := b.do("GET", "/login?"+f.authQuery(nil).Encode(), nil).Body.String()
+	if !strings.Contains(page, "Sign in with MyOIDC") || !strings.Contains(page, "identity_provider=Corp") || strings.Contains(page, "Sign in with Other") {
+		t.Fatalf("provider links:\n%s", page)
+	}
 	// The SP metadata.
 	if w := b.do("GET", "/"+f.pool+"/saml2/metadata", nil); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "urn:amazon:cognito:sp:"+f.pool) {
 		t.Fatalf("metadata: %d %s", w.Code, w.Body.String())

@@ -3,6 +3,7 @@ package oauth
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -103,7 +104,30 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, req *authRequ
 		return
 	}
 	s.render(w, status, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Error: msg,
-		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req)})
+		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req),
+		Providers: s.providerLinks(req)})
+}
+
+// providerLinks are the "Sign in with" links of the client's identity providers (none
+// without a Federator): the same authorization request, naming the provider.
+func (s *Server) providerLinks(req *authRequest) []link {
+	if s.cfg.Federator == nil || s.cfg.FederatedSignIn == nil {
+		return nil
+	}
+	var out []link
+	for _, name := range req.client.SupportedIdentityProviders {
+		if name == "COGNITO" {
+			continue
+		}
+		q, err := url.ParseQuery(req.query)
+		if err != nil {
+			continue // checked by checkAuthRequest already
+		}
+		q.Set("identity_provider", name)
+		q.Del("idp_identifier")
+		out = append(out, link{"/oauth2/authorize?" + q.Encode(), "Sign in with " + name})
+	}
+	return out
 }
 
 // prefill is a username to show again in the form: nothing when it is longer than any

@@ -61,7 +61,9 @@ type page struct {
 	Session  string
 	Message  string
 	Links    []link
-	Rules    []rule
+	// Providers are the identity providers' sign-in links (the login page).
+	Providers []link
+	Rules     []rule
 	// UsernameLabel names the username field of the sign-up page.
 	UsernameLabel string
 	// Attributes are the inputs of required attributes (the new-password page).
