@@ -2,10 +2,12 @@ package userpool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -277,10 +279,26 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 			scope = "profile"
 		}
 		if slices.Contains(scopes, scope) || slices.Contains(scopes, "profile") {
-			out[name] = fmt.Sprint(v)
+			out[name] = claimText(v)
 		}
 	}
 	return out, nil
+}
+
+// claimText is an ID-token claim value as userInfo gives it: a string as it is, a boolean
+// as "true" or "false", anything else (a federated user's identities) as its JSON text.
+func claimText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // PasswordRules returns the pool's password policy, for the pages that show it.
