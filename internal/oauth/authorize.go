@@ -146,13 +146,19 @@ func (s *Server) checkAuthRequest(ctx context.Context, r *http.Request) (*authRe
 	default:
 		return refuse(errInvalidRequest, "prompt is not one of login, none, consent, select_account.")
 	}
-	if p.IdpIdentifier != "" || (p.IdentityProvider != "" && p.IdentityProvider != "COGNITO") {
-		return refuse(errInvalidRequest, "identity provider not available")
+	if !req.cognito() {
+		return req, nil, nil // federated: checked by federate
 	}
 	if len(client.SupportedIdentityProviders) > 0 && !slices.Contains(client.SupportedIdentityProviders, "COGNITO") {
 		return refuse(errUnauthorizedClient, "The client does not sign users in with the user pool's own login page (COGNITO).")
 	}
 	return req, nil, nil
+}
+
+// cognito reports whether the request signs in with the pool's own login page rather than
+// an external identity provider.
+func (req *authRequest) cognito() bool {
+	return req.IdpIdentifier == "" && (req.IdentityProvider == "" || req.IdentityProvider == "COGNITO")
 }
 
 // clientOnHost reports whether pool may be served on the request's host: any pool on the
@@ -239,6 +245,10 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil {
 		s.refuse(w, r, req, f)
+		return
+	}
+	if !req.cognito() {
+		s.federate(w, r, req)
 		return
 	}
 	if req.Prompt != "login" {

@@ -59,7 +59,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *authReque
 
 // newCode seals an authorization code for req and the signed-in user.
 func (s *Server) newCode(req *authRequest, st *sessionState) (string, error) {
-	id, err := s.randomToken(16)
+	id, err := s.newUUID()
 	if err != nil {
 		return "", err
 	}

@@ -66,6 +66,7 @@ type env struct {
 	srv     *Server
 	mux     *http.ServeMux
 	keys    *token.Keyring
+	sent    *message.Recorder
 	actions map[string]awsjson.Action
 }
 
@@ -87,8 +88,9 @@ func newEnv(t testing.TB) *env {
 	}
 	atRest := mk("at-rest")
 	keys := token.NewKeyring(st, atRest, hostcrypto.Pure{}, clock.Now)
+	sent := &message.Recorder{}
 	up := userpool.New(userpool.Deps{Store: st, Keys: keys, Crypto: hostcrypto.Pure{}, Seal: mk("transient"),
-		AtRest: atRest, Sender: &message.Recorder{}, Now: clock.Now, Rand: rnd, Region: "us-east-1",
+		AtRest: atRest, Sender: sent, Now: clock.Now, Rand: rnd, Region: "us-east-1",
 		AccountID: "000000000000", IssuerBase: testIssuer, Logf: t.Logf})
 	srv, err := New(Config{UserPools: up, Seal: mk("oauth"), Now: clock.Now, Rand: rnd, Logf: t.Logf})
 	if err != nil {
@@ -96,7 +98,7 @@ func newEnv(t testing.TB) *env {
 	}
 	mux := http.NewServeMux()
 	srv.Register(mux)
-	e := &env{t: t, clock: clock, up: up, srv: srv, mux: mux, keys: keys, actions: map[string]awsjson.Action{}}
+	e := &env{t: t, clock: clock, up: up, srv: srv, mux: mux, keys: keys, sent: sent, actions: map[string]awsjson.Action{}}
 	for _, a := range up.Actions() {
 		e.actions[a.Name] = a
 	}

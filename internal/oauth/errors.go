@@ -19,7 +19,6 @@ const (
 	errUnsupportedGrantType    = "unsupported_grant_type"
 	errUnsupportedResponseType = "unsupported_response_type"
 	errInvalidScope            = "invalid_scope"
-	errAccessDenied            = "access_denied"
 	errServerError             = "server_error"
 	errLoginRequired           = "login_required"
 	errUnsupportedTokenType    = "unsupported_token_type"

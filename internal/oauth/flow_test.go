@@ -227,14 +227,23 @@ func TestPageHeaders(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	w := f.browser().do("GET", "/login?"+f.authQuery(nil).Encode(), nil)
 	h := w.Header()
-	if h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
-		strings.Contains(h.Get("Content-Security-Policy"), "script-src") || h.Get("Cache-Control") != "no-store" {
+	csp := h.Get("Content-Security-Policy")
+	if h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(csp, "frame-ancestors 'none'") ||
+		!strings.Contains(csp, "script-src "+hashSource(pageJS)+";") || strings.Contains(csp, "unsafe-inline") ||
+		!strings.Contains(csp, "style-src "+hashSource(pageCSS)+";") || h.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers: %v", h)
 	}
+	// The inline style sheet and script are exactly what the policy hashes, and the only ones.
 	body := w.Body.String()
-	i, j := strings.Index(body, "<style>"), strings.Index(body, "</style>")
-	if i < 0 || j < i || body[i+len("<style>"):j] != string(pageCSS) || strings.Contains(body, "<script") {
-		t.Fatal("the inline style sheet is not the hashed one, or the page has a script")
+	for _, el := range []struct {
+		tag  string
+		want []byte
+	}{{"style", pageCSS}, {"script", pageJS}} {
+		open, end := "<"+el.tag+">", "</"+el.tag+">"
+		i, j := strings.Index(body, open), strings.Index(body, end)
+		if i < 0 || j < i || body[i+len(open):j] != string(el.want) || strings.Count(body, "<"+el.tag) != 1 {
+			t.Fatalf("the inline %s is not the hashed one", el.tag)
+		}
 	}
 	for _, c := range w.Result().Cookies() {
 		if c.Name == csrfCookie && (!c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode) {
@@ -247,7 +256,9 @@ func TestPageHeaders(t *testing.T) {
 // of any method with a 4xx, never a 5xx.
 func TestEndpointsRefuseEmptyRequests(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
-	for _, p := range Paths {
+	for pattern := range f.srv.routes() {
+		_, p, _ := strings.Cut(" "+pattern, " /")
+		p = "/" + strings.ReplaceAll(p, "{pool}", "us-east-1_Nosuchpoo")
 		for _, m := range []string{"GET", "POST", "PUT"} {
 			r := httptest.NewRequest(m, "https://login.oauth.test"+p, nil)
 			w := httptest.NewRecorder()

@@ -117,12 +117,18 @@ func TestCodeForgeries(t *testing.T) {
 		status, out := f.redeem(code, mod)
 		wantOAuthError(t, status, out, http.StatusBadRequest, errInvalidGrant)
 	}
-	if status, out := f.redeem(code, nil); status != http.StatusOK {
-		t.Fatalf("redeem: %d %v", status, out)
+	status, tok := f.redeem(code, nil)
+	if status != http.StatusOK {
+		t.Fatalf("redeem: %d %v", status, tok)
 	}
-	// Reused.
+	// Reused: refused, and the tokens of the first redemption are revoked (RFC 6749 §4.1.2).
 	status, out := f.redeem(code, nil)
 	wantOAuthError(t, status, out, http.StatusBadRequest, errInvalidGrant)
+	status, out, _ = f.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, false)
+	wantOAuthError(t, status, out, http.StatusBadRequest, errInvalidGrant)
+	if _, st := userInfo(f, "Bearer "+tok["access_token"].(string)); st != http.StatusUnauthorized {
+		t.Fatalf("userInfo with the tokens of a replayed code: %d", st)
+	}
 
 	// Expired: 5 minutes on the injected clock.
 	code = f.codeFor(b, f.authQuery(nil))

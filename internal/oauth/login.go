@@ -1,9 +1,12 @@
 package oauth
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -21,6 +24,10 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil {
 		s.refuse(w, r, req, f)
+		return
+	}
+	if !req.cognito() {
+		s.federate(w, r, req)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -43,11 +50,16 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.UserPools.HostedSignIn(r.Context(), req.pool, req.client, username, password)
 	if err != nil {
 		msg, ok := userpoolMessage(err)
-		if !ok {
+		switch {
+		case !ok:
 			s.serverError(w, err)
-			return
+		case errors.Is(err, awsjson.ErrUserNotConfirmed):
+			s.confirmPage(w, r, req, http.StatusOK, msg+" Enter the code you were sent, or ask for a new one.", "", username)
+		case errors.Is(err, awsjson.ErrPasswordResetRequired):
+			s.formPage(w, r, req, http.StatusOK, "forgot", "Forgot your password?", "/forgotPassword", msg, "", username)
+		default:
+			s.loginPage(w, r, req, http.StatusOK, msg, username)
 		}
-		s.loginPage(w, r, req, http.StatusOK, msg, username)
 		return
 	}
 	if res.User == nil {
@@ -92,7 +104,30 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, req *authRequ
 		return
 	}
 	s.render(w, status, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Error: msg,
-		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username)})
+		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req),
+		Providers: s.providerLinks(req)})
+}
+
+// providerLinks are the "Sign in with" links of the client's identity providers (none
+// without a Federator): the same authorization request, naming the provider.
+func (s *Server) providerLinks(req *authRequest) []link {
+	if s.cfg.Federator == nil || s.cfg.FederatedSignIn == nil {
+		return nil
+	}
+	var out []link
+	for _, name := range req.client.SupportedIdentityProviders {
+		if name == "COGNITO" {
+			continue
+		}
+		q, err := url.ParseQuery(req.query)
+		if err != nil {
+			continue // checked by checkAuthRequest already
+		}
+		q.Set("identity_provider", name)
+		q.Del("idp_identifier")
+		out = append(out, link{"/oauth2/authorize?" + q.Encode(), "Sign in with " + name})
+	}
+	return out
 }
 
 // prefill is a username to show again in the form: nothing when it is longer than any

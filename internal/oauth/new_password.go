@@ -28,6 +28,10 @@ func (s *Server) serveNewPassword(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, req, f)
 		return
 	}
+	if !req.cognito() {
+		s.federate(w, r, req)
+		return
+	}
 	if !s.readForm(w, r) {
 		return
 	}
@@ -79,23 +83,23 @@ func (s *Server) newPasswordPage(w http.ResponseWriter, r *http.Request, req *au
 }
 
 // passwordRules describes a password policy for people.
-func passwordRules(pp userpool.PasswordPolicy) []string {
+func passwordRules(pp userpool.PasswordPolicy) []rule {
 	min := pp.MinimumLength
 	if min == 0 {
 		min = userpool.DefaultPasswordPolicy().MinimumLength
 	}
-	rules := []string{fmt.Sprintf("At least %d characters", min)}
+	rules := []rule{{fmt.Sprintf("min:%d", min), fmt.Sprintf("At least %d characters", min)}}
 	if pp.RequireLowercase {
-		rules = append(rules, "A lowercase letter")
+		rules = append(rules, rule{"lower", "A lowercase letter"})
 	}
 	if pp.RequireUppercase {
-		rules = append(rules, "An uppercase letter")
+		rules = append(rules, rule{"upper", "An uppercase letter"})
 	}
 	if pp.RequireNumbers {
-		rules = append(rules, "A number")
+		rules = append(rules, rule{"number", "A number"})
 	}
 	if pp.RequireSymbols {
-		rules = append(rules, "A symbol")
+		rules = append(rules, rule{"symbol", "A symbol"})
 	}
 	return rules
 }

@@ -9,26 +9,31 @@ import (
 	"net/http"
 )
 
-// The pages are server-rendered and work without script. Their one style sheet is inlined
-// and allowed by its hash, so the Content-Security-Policy allows nothing else: no script,
-// no outside style, no framing (clickjacking), no <base>.
+// The pages are server-rendered and work without script. Their one style sheet and their one
+// script (which only marks the password rules a typed password meets) are inlined and allowed
+// by their hashes, so the Content-Security-Policy allows nothing else: no other script, no
+// outside style, no framing (clickjacking), no <base>.
 
-//go:embed assets/*.html assets/pages.css
+//go:embed assets/*.html assets/pages.css assets/rules.js
 var assets embed.FS
 
 var (
 	pageCSS = mustRead("assets/pages.css")
-	// pageCSP is the policy of every page: the inline style sheet by its SHA-256.
-	pageCSP = func() string {
-		sum := sha256.Sum256(pageCSS)
-		return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-			"'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
-	}()
+	pageJS  = mustRead("assets/rules.js")
+	// pageCSP is the policy of every page: the inline style sheet and script by their SHA-256.
+	pageCSP = "default-src 'none'; style-src " + hashSource(pageCSS) + "; script-src " + hashSource(pageJS) +
+		"; img-src data:; frame-ancestors 'none'; base-uri 'none'"
 	pages = map[string]*template.Template{}
 )
 
+// hashSource is a CSP hash source for an inline element's text.
+func hashSource(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
 func init() {
-	for _, name := range []string{"login", "new_password", "error"} {
+	for _, name := range []string{"login", "new_password", "error", "signup", "confirm", "forgot", "reset"} {
 		pages[name] = template.Must(template.ParseFS(assets, "assets/layout.html", "assets/"+name+".html"))
 	}
 }
@@ -48,6 +53,7 @@ type page struct {
 	Notice     string
 	Error      string
 	CSS        template.CSS
+	JS         template.JS
 
 	Action   string // the form's target (path and query)
 	CSRF     string
@@ -55,12 +61,19 @@ type page struct {
 	Session  string
 	Message  string
 	Links    []link
-	Rules    []string
+	// Providers are the identity providers' sign-in links (the login page).
+	Providers []link
+	Rules     []rule
+	// UsernameLabel names the username field of the sign-up page.
+	UsernameLabel string
 	// Attributes are the inputs of required attributes (the new-password page).
 	Attributes []attrInput
 }
 
 type link struct{ URL, Text string }
+
+// rule is one password rule as shown: its text, and what the page's script checks.
+type rule struct{ Rule, Text string }
 
 type attrInput struct{ Name, Field, Label, Value string }
 
@@ -77,6 +90,7 @@ func setPageHeaders(h http.Header) {
 // render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
 	p.CSS = template.CSS(pageCSS)
+	p.JS = template.JS(pageJS)
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.cfg.Logf("oauth: rendering %s: %v", name, err)

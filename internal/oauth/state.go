@@ -29,7 +29,8 @@ const (
 )
 
 // codeState is what an authorization code grants, sealed into the code itself; its ID
-// names the consume-once marker that makes it single-use.
+// names the consume-once marker that makes it single-use, and is the origin_jti of the
+// tokens it is redeemed for, so that a second redemption can revoke them.
 type codeState struct {
 	ID          string   `json:"i"`
 	Pool        string   `json:"p"`
@@ -88,6 +89,17 @@ func (s *Server) randomToken(n int) (string, error) {
 		return "", fmt.Errorf("oauth: random: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newUUID returns a random (version 4) UUID.
+func (s *Server) newUUID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("oauth: random: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
 }
 
 // setCookie sets a managed-login cookie: HttpOnly, Secure, SameSite=Lax, for the whole host.

@@ -184,9 +184,6 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		e = fail(errUnsupportedGrantType, "grant_type must be authorization_code, refresh_token or client_credentials.")
 	}
 	if e != nil {
-		if e.Status >= 500 {
-			s.cfg.Logf("oauth: token: %s", e.Description)
-		}
 		writeJSONError(w, e, req.basic)
 		return
 	}
@@ -201,7 +198,8 @@ func (s *Server) errServer(err error) *oauthError {
 
 // redeemCode answers the authorization_code grant: the code opens, is this client's, was
 // issued for this redirect_uri, the verifier matches its challenge (RFC 7636 §4.6), and it
-// was not redeemed before (a consume-once marker, so of racing redemptions one wins).
+// was not redeemed before (a consume-once marker, so of racing redemptions one wins; a
+// replay revokes what the first redemption got).
 func (s *Server) redeemCode(r *http.Request, p *userpool.Pool, c *userpool.Client, req *tokenRequest) (*tokenResponse, *oauthError) {
 	if !c.AllowedOAuthFlowsUserPoolClient || !slices.Contains(c.AllowedOAuthFlows, "code") {
 		return nil, fail(errUnauthorizedClient, "The client may not use the code flow.")
@@ -224,13 +222,18 @@ func (s *Server) redeemCode(r *http.Request, p *userpool.Pool, c *userpool.Clien
 		}
 	}
 	if err := s.cfg.UserPools.SpendAuthorizationCode(r.Context(), p.Id, st.ID, codeTTL+time.Minute); err != nil {
-		if errors.Is(err, userpool.ErrCodeSpent) {
-			return nil, invalid
+		if !errors.Is(err, userpool.ErrCodeSpent) {
+			return nil, s.errServer(err)
 		}
-		return nil, s.errServer(err)
+		// Presented again: someone else may hold it, so what it was redeemed for is revoked
+		// too (RFC 6749 §4.1.2).
+		if err := s.cfg.UserPools.RevokeAuthentication(r.Context(), p, c, st.ID); err != nil {
+			return nil, s.errServer(err)
+		}
+		return nil, invalid
 	}
 	res, err := s.cfg.UserPools.IssueOAuthTokens(r.Context(), p, c, &userpool.OAuthGrant{Username: st.Username,
-		Sub: st.Sub, Scopes: st.Scopes, Nonce: st.Nonce, AuthTime: time.Unix(st.AuthTime, 0)}, true)
+		Sub: st.Sub, Scopes: st.Scopes, Nonce: st.Nonce, AuthTime: time.Unix(st.AuthTime, 0), OriginJTI: st.ID}, true)
 	if errors.Is(err, awsjson.ErrNotAuthorized) {
 		return nil, fail(errInvalidGrant, "The user can no longer sign in.")
 	}

@@ -146,7 +146,7 @@ func New(cfg Config) (*Service, error) {
 	s.idp.Register(s.userPools.Actions()...)
 
 	s.managedLogin, err = oauth.New(oauth.Config{UserPools: s.userPools, Seal: oauthSeal,
-		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf})
+		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf, Base: cfg.ManagedLoginBase})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

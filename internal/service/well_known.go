@@ -41,7 +41,6 @@ func (s *Service) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 		"token_endpoint":                        login + "/oauth2/token",
 		"userinfo_endpoint":                     login + "/oauth2/userInfo",
 		"revocation_endpoint":                   login + "/oauth2/revoke",
-		"end_session_endpoint":                  login + "/logout",
 		"response_types_supported":              []string{"code", "token"},
 		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
 		"scopes_supported":                      []string{"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"},

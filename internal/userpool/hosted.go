@@ -2,10 +2,12 @@ package userpool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,6 +155,9 @@ type OAuthGrant struct {
 	Scopes        []string
 	Nonce         string
 	AuthTime      time.Time
+	// OriginJTI, when set, is the origin_jti of the tokens (a UUID): the authorization
+	// code's id, so that a replayed code can revoke them (RevokeAuthentication).
+	OriginJTI string
 }
 
 // IssueOAuthTokens mints the tokens of an OAuth grant through client c: the access token's
@@ -173,6 +178,9 @@ func (s *Service) IssueOAuthTokens(ctx context.Context, p *Pool, c *Client, g *O
 	}
 	if !g.AuthTime.IsZero() {
 		ev.AuthTime = g.AuthTime.Unix()
+	}
+	if g.OriginJTI != "" {
+		ev.OriginJTI = g.OriginJTI
 	}
 	ev.Scopes = slices.Clone(g.Scopes)
 	return s.mintTokens(ctx, p, c, u, ev, withRefresh, g.Nonce)
@@ -226,6 +234,16 @@ func (s *Service) RevokeRefreshToken(ctx context.Context, p *Pool, c *Client, to
 	return s.revokeFamily(ctx, p, c, token)
 }
 
+// RevokeAuthentication revokes every token of the authentication originJTI (the refresh
+// token and the access tokens carrying that origin_jti), as RevokeToken does for its
+// family: what RFC 6749 §4.1.2 asks when an authorization code is presented again.
+func (s *Service) RevokeAuthentication(ctx context.Context, p *Pool, c *Client, originJTI string) error {
+	if originJTI == "" {
+		return nil
+	}
+	return s.d.Store.Put(ctx, revokedKey(p.Id, originJTI), []byte("1"), store.PutOptions{TTL: c.RefreshTTL()})
+}
+
 // SpendAuthorizationCode marks authorization code id of pool redeemed: once only (a
 // create-if-absent marker living ttl), ErrCodeSpent for every later or concurrent attempt.
 func (s *Service) SpendAuthorizationCode(ctx context.Context, pool, id string, ttl time.Duration) error {
@@ -261,11 +279,45 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 			scope = "profile"
 		}
 		if slices.Contains(scopes, scope) || slices.Contains(scopes, "profile") {
-			out[name] = fmt.Sprint(v)
+			out[name] = claimText(v)
 		}
 	}
 	return out, nil
 }
 
+// claimText is an ID-token claim value as userInfo gives it: a string as it is, a boolean
+// as "true" or "false", anything else (a federated user's identities) as its JSON text.
+func claimText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 // PasswordRules returns the pool's password policy, for the pages that show it.
 func (s *Service) PasswordRules(p *Pool) PasswordPolicy { return p.Password() }
+
+// HostedProvider finds the identity provider an authorization request names: by
+// ProviderName (identity_provider) or, when name is "", by one of its IdpIdentifiers
+// (idp_identifier). An unknown one is ResourceNotFoundException.
+func (s *Service) HostedProvider(ctx context.Context, p *Pool, name, identifier string) (*IdentityProvider, error) {
+	if name == "" {
+		out, err := s.getIdentityProviderByIdentifier(ctx, &GetIdentityProviderByIdentifierInput{UserPoolId: p.Id, IdpIdentifier: identifier})
+		if err != nil {
+			return nil, err
+		}
+		return out.IdentityProvider, nil
+	}
+	ip, err := s.getProvider(ctx, p.Id, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, providerNotFound(name)
+	}
+	return ip, err
+}

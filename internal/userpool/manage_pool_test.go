@@ -302,8 +302,11 @@ func TestManageDeleteUserPool(t *testing.T) {
 		}
 		return found
 	}
+	if err := env.svc.SpendAuthorizationCode(ctx, id, "a-code-id", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	before := strings.Join(mentions(), " ")
-	for _, prefix := range []string{"up/", "upc/", "cl/", "uu/", "ux/", "ug/", "ugm/", "key/", "srpu/"} {
+	for _, prefix := range []string{"up/", "upc/", "cl/", "uu/", "ux/", "ug/", "ugm/", "key/", "srpu/", "oac/"} {
 		if !strings.Contains(before, prefix) {
 			t.Fatalf("no %s key for the pool before deletion: %s", prefix, before)
 		}

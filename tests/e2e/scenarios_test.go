@@ -21,6 +21,8 @@ var scenarios = []scenario{
 	{"OAuthClientCredentials", scnOAuthClientCredentials},
 	{"OAuthRefusals", scnOAuthRefusals},
 	{"Branding", scnBranding},
+	{"OAuthAccountPages", scnOAuthAccountPages},
+	{"OAuthGoClient", scnOAuthGoClient},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"golang.org/x/oauth2"
 )
 
 // The managed-login (OAuth 2.0) endpoints driven as a browser and an app would: the browser
@@ -219,9 +222,6 @@ func scnOAuthCodeFlow(t *testing.T, ep *Endpoint) {
 	if id["nonce"] != "nonce-7" || id["email"] != "alice@example.com" || access["scope"] != "openid email orders/read" || access["username"] != "alice" {
 		t.Fatalf("claims: id %v access %v", id, access)
 	}
-	// The code is spent.
-	status, out := f.redeem(b, code, nil)
-	wantOAuthErr(t, status, out, 400, "invalid_grant")
 
 	// A second authorization request signs in silently with the session cookie.
 	u = f.signIn(b, f.authQuery(func(q url.Values) { q.Set("state", "again") }), "", "")
@@ -252,7 +252,7 @@ func scnOAuthCodeFlow(t *testing.T, ep *Endpoint) {
 	if status, _, body := b.do("POST", "/oauth2/revoke", url.Values{"token": {tok["refresh_token"].(string)}, "client_id": {f.client}}, nil); status != 200 {
 		t.Fatalf("revoke: %d %s", status, body)
 	}
-	status, out = f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
+	status, out := f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
 	wantOAuthErr(t, status, out, 400, "invalid_grant")
 	if status, _, _ := b.do("GET", "/oauth2/userInfo", nil, map[string]string{"Authorization": "Bearer " + ref["access_token"].(string)}); status != 401 {
 		t.Errorf("userInfo after revocation: %d", status)
@@ -334,6 +334,16 @@ func scnOAuthRefusals(t *testing.T, ep *Endpoint) {
 	ep.Advance(t, 5*time.Minute+2*time.Second)
 	status, out = f.redeem(b, code, nil)
 	wantOAuthErr(t, status, out, 400, "invalid_grant")
+	// A code redeemed twice: refused, and what the first redemption got is revoked.
+	code = f.signIn(b, f.authQuery(nil), "alice", oauthPassword).Query().Get("code")
+	status, tok := f.redeem(b, code, nil)
+	if status != 200 {
+		t.Fatalf("redeem: %d %v", status, tok)
+	}
+	status, out = f.redeem(b, code, nil)
+	wantOAuthErr(t, status, out, 400, "invalid_grant")
+	status, out = f.token(b, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}}, "")
+	wantOAuthErr(t, status, out, 400, "invalid_grant")
 	// /logout is no open redirect.
 	status, h, _ = b.do("GET", "/logout?"+url.Values{"client_id": {f.client}, "logout_uri": {"https://evil.example.com/"}}.Encode(), nil, nil)
 	if status != 400 || h.Get("Location") != "" {
@@ -349,5 +359,106 @@ func scnOAuthRefusals(t *testing.T, ep *Endpoint) {
 				t.Errorf("%s %.60s: %d %.200s", m, path, status, body)
 			}
 		}
+	}
+}
+
+// scnOAuthAccountPages: sign-up, confirmation and a forgotten password through the pages,
+// the codes taken from the server's messages, each ending in a sign-in.
+func scnOAuthAccountPages(t *testing.T, ep *Endpoint) {
+	p := newPool(t, ep, func(in *cip.CreateUserPoolInput) {
+		in.UsernameAttributes = []types.UsernameAttributeType{types.UsernameAttributeTypeEmail}
+	})
+	pool := aws.ToString(p.Id)
+	c := newClient(t, ep, pool, func(in *cip.CreateUserPoolClientInput) {
+		in.CallbackURLs = []string{oauthCallback}
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid", "email"}
+		in.AllowedOAuthFlowsUserPoolClient = true
+	})
+	f := &oauthFixture{fixture: &fixture{ep: ep, pool: pool, client: aws.ToString(c.ClientId)}, t: t}
+	b := newOAuthBrowser(t, ep)
+	authQ := f.authQuery(func(q url.Values) { q.Set("scope", "openid email") })
+	q := authQ.Encode()
+	email := name("dave") + "@example.com"
+
+	form := func(page string) string {
+		m := csrfField.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no CSRF field:\n%s", page)
+		}
+		return m[1]
+	}
+	_, _, page := b.do("GET", "/signup?"+q, nil, nil)
+	status, _, page := b.do("POST", "/signup?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "password": {"Signup-Passw0rd"}}, nil)
+	if status != 200 || !strings.Contains(page, "/confirmUser?") {
+		t.Fatalf("sign-up: %d\n%s", status, page)
+	}
+	code := lastMessage(t, ep, email, "SignUp").Code
+	status, _, page = b.do("POST", "/confirmUser?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "code": {code}}, nil)
+	if status != 200 || !strings.Contains(page, "Your account is confirmed.") {
+		t.Fatalf("confirm: %d\n%s", status, page)
+	}
+	if u := f.signIn(b, authQ, email, "Signup-Passw0rd"); u.Query().Get("code") == "" {
+		t.Fatalf("sign-in after sign-up: %s", u)
+	}
+
+	_, _, page = b.do("GET", "/forgotPassword?"+q, nil, nil)
+	status, _, page = b.do("POST", "/forgotPassword?"+q, url.Values{"_csrf": {form(page)}, "username": {email}}, nil)
+	if status != 200 || !strings.Contains(page, "/confirmForgotPassword?") {
+		t.Fatalf("forgot: %d\n%s", status, page)
+	}
+	code = lastMessage(t, ep, email, "ForgotPassword").Code
+	status, _, page = b.do("POST", "/confirmForgotPassword?"+q, url.Values{"_csrf": {form(page)}, "username": {email}, "code": {code},
+		"password": {"Reset-Passw0rd"}}, nil)
+	if status != 200 || !strings.Contains(page, "Your password was reset.") {
+		t.Fatalf("reset: %d\n%s", status, page)
+	}
+	if u := f.signIn(newOAuthBrowser(t, ep), authQ, email, "Reset-Passw0rd"); u.Query().Get("code") == "" {
+		t.Fatalf("sign-in after reset: %s", u)
+	}
+}
+
+// scnOAuthGoClient: golang.org/x/oauth2, a maintained OAuth 2.0 client, as the app — PKCE
+// on the authorization URL it builds, the code exchange (client_secret_basic, detected by
+// itself) and refresh through its TokenSource once the access token has expired.
+func scnOAuthGoClient(t *testing.T, ep *Endpoint) {
+	f := newOAuthFixture(t, ep, func(in *cip.CreateUserPoolClientInput) { in.GenerateSecret = true })
+	conf := &oauth2.Config{ClientID: f.client, ClientSecret: f.secret, RedirectURL: oauthCallback,
+		Scopes:   []string{"openid", "email"},
+		Endpoint: oauth2.Endpoint{AuthURL: ep.URL + "/oauth2/authorize", TokenURL: ep.URL + "/oauth2/token"}}
+	verifier := oauth2.GenerateVerifier()
+	authURL, err := url.Parse(conf.AuthCodeURL("go-state", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.signIn(newOAuthBrowser(t, ep), authURL.Query(), "alice", oauthPassword)
+	if u.Query().Get("state") != "go-state" {
+		t.Fatalf("redirect %s", u)
+	}
+	clientCtx := context.WithValue(ctx, oauth2.HTTPClient, ep.httpClient())
+	// A wrong verifier is the RFC's error, as the library reports it; the code stays good.
+	_, err = conf.Exchange(clientCtx, u.Query().Get("code"), oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
+		t.Fatalf("Exchange with a wrong verifier: %v", err)
+	}
+	tok, err := conf.Exchange(clientCtx, u.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	idToken, _ := tok.Extra("id_token").(string)
+	id, _ := verifyToken(t, ep, f.pool, idToken, "id", f.client)
+	if id["cognito:username"] != "alice" || tok.RefreshToken == "" || tok.TokenType != "Bearer" {
+		t.Fatalf("token %+v, id %v", tok, id)
+	}
+	// Expired on the client's side: the TokenSource refreshes, keeping the refresh token.
+	tok.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := conf.TokenSource(clientCtx, tok).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if fresh.AccessToken == tok.AccessToken || fresh.RefreshToken != tok.RefreshToken ||
+		claims(t, fresh.AccessToken)["scope"] != "openid email" {
+		t.Fatalf("refreshed %+v", fresh)
 	}
 }
