@@ -10,6 +10,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/bound"
+	"github.com/poolgate/poolgate/internal/federation"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -35,9 +36,8 @@ type Federator interface {
 }
 
 // ErrProvider is what a Federator's errors match (errors.Is) when the provider or its answer
-// is at fault: the app gets error=invalid_request with the description. The service sets it
-// to federation.ErrProvider.
-var ErrProvider = errors.New("oauth: identity provider error")
+// is at fault: the app gets error=invalid_request with the description.
+var ErrProvider = federation.ErrProvider
 
 const (
 	purposeFedState   = "oauth/federation-state"

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/federation"
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/identitypool"
@@ -146,7 +147,10 @@ func New(cfg Config) (*Service, error) {
 	s.idp.Register(s.userPools.Actions()...)
 
 	s.managedLogin, err = oauth.New(oauth.Config{UserPools: s.userPools, Seal: oauthSeal,
-		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf, Base: cfg.ManagedLoginBase})
+		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf, Base: cfg.ManagedLoginBase,
+		Federator: federation.New(federation.Config{Transport: cfg.Transport, Store: cfg.Store,
+			Crypto: cfg.Crypto, Now: cfg.Now, Rand: cfg.Rand}),
+		FederatedSignIn: s.userPools.FederatedSignIn})
 	if err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}
