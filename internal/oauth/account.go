@@ -120,7 +120,7 @@ func (s *Server) signUpPage(w http.ResponseWriter, r *http.Request, req *authReq
 		}
 		p.Attributes = append(p.Attributes, attrInput{Name: name, Field: "userAttributes." + name, Label: attributeLabel(name), Value: prefill(form[name])})
 	}
-	s.render(w, status, "signup", p)
+	s.render(w, r, req, status, "signup", p)
 }
 
 // deliveryNotice tells where a code went.
@@ -165,7 +165,7 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request, req *authRe
 		s.serverError(w, err)
 		return
 	}
-	s.render(w, status, "confirm", &page{Title: "Confirm your account", ClientName: req.client.ClientName, Error: msg,
+	s.render(w, r, req, status, "confirm", &page{Title: "Confirm your account", ClientName: req.client.ClientName, Error: msg,
 		Notice: notice, Action: "/confirmUser?" + req.query, CSRF: csrf, Username: prefill(username),
 		Links: []link{{"/login?" + req.query, "Back to sign in"}}})
 }
@@ -220,7 +220,7 @@ func (s *Server) formPage(w http.ResponseWriter, r *http.Request, req *authReque
 		s.serverError(w, err)
 		return
 	}
-	s.render(w, status, name, &page{Title: title, ClientName: req.client.ClientName, Error: msg, Notice: notice,
+	s.render(w, r, req, status, name, &page{Title: title, ClientName: req.client.ClientName, Error: msg, Notice: notice,
 		Action: path + "?" + req.query, CSRF: csrf, Username: prefill(username),
 		Rules: passwordRules(s.cfg.UserPools.PasswordRules(req.pool)),
 		Links: []link{{"/login?" + req.query, "Back to sign in"}}})
@@ -233,6 +233,6 @@ func (s *Server) loginNotice(w http.ResponseWriter, r *http.Request, req *authRe
 		s.serverError(w, err)
 		return
 	}
-	s.render(w, http.StatusOK, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Notice: notice,
+	s.render(w, r, req, http.StatusOK, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Notice: notice,
 		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req)})
 }

@@ -22,7 +22,7 @@ func TestSignUpConfirmAndSignIn(t *testing.T) {
 	q := f.authQuery(nil).Encode()
 	page := b.do("GET", "/signup?"+q, nil)
 	body := page.Body.String()
-	for _, want := range []string{`<label for="username">Email</label>`, `name="userAttributes.name"`, `data-rule="min:10"`, `data-rule="number"`, `name="password"`} {
+	for _, want := range []string{`<label class="label-customizable" for="username">Email</label>`, `name="userAttributes.name"`, `data-rule="min:10"`, `data-rule="number"`, `name="password"`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("sign-up page lacks %s:\n%s", want, body)
 		}

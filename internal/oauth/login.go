@@ -103,7 +103,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, req *authRequ
 		s.serverError(w, err)
 		return
 	}
-	s.render(w, status, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Error: msg,
+	s.render(w, r, req, status, "login", &page{Title: "Sign in", ClientName: req.client.ClientName, Error: msg,
 		Action: "/login?" + req.query, CSRF: csrf, Username: prefill(username), Links: accountLinks(req),
 		Providers: s.providerLinks(req)})
 }

@@ -79,7 +79,7 @@ func (s *Server) newPasswordPage(w http.ResponseWriter, r *http.Request, req *au
 		p.Attributes = append(p.Attributes, attrInput{Name: name, Field: "userAttributes." + name,
 			Label: attributeLabel(name), Value: values[name]})
 	}
-	s.render(w, status, "new_password", p)
+	s.render(w, r, req, status, "new_password", p)
 }
 
 // passwordRules describes a password policy for people.

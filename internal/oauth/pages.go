@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"net/http"
 )
@@ -21,8 +22,8 @@ var (
 	pageCSS = mustRead("assets/pages.css")
 	pageJS  = mustRead("assets/rules.js")
 	// pageCSP is the policy of every page: the inline style sheet and script by their SHA-256.
-	pageCSP = "default-src 'none'; style-src " + hashSource(pageCSS) + "; script-src " + hashSource(pageJS) +
-		"; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+	pageCSP = "default-src 'none'; style-src " + hashSource(pageCSS) + "%s; script-src " + hashSource(pageJS) +
+		"; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 	pages = map[string]*template.Template{}
 )
 
@@ -54,6 +55,11 @@ type page struct {
 	Error      string
 	CSS        template.CSS
 	JS         template.JS
+	// Brand is the pool's branding style sheet (branding.go), LogoURL its logo (root-relative)
+	// and Scheme "light" or "dark" when the branding fixes the colour scheme.
+	Brand   template.CSS
+	LogoURL string
+	Scheme  string
 
 	Action   string // the form's target (path and query)
 	CSRF     string
@@ -77,26 +83,35 @@ type rule struct{ Rule, Text string }
 
 type attrInput struct{ Name, Field, Label, Value string }
 
-// setPageHeaders sets the security headers of an HTML page.
-func setPageHeaders(h http.Header) {
+// setPageHeaders sets the security headers of an HTML page; brandHash is the CSP source of
+// its branding style sheet ("" when it has none).
+func setPageHeaders(h http.Header, brandHash string) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", fmt.Sprintf(pageCSP, brandHash))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 }
 
-// render writes page name with status.
-func (s *Server) render(w http.ResponseWriter, status int, name string, p *page) {
+// render writes page name with status, branded for req's client (req nil, r may be nil: the
+// default look).
+func (s *Server) render(w http.ResponseWriter, r *http.Request, req *authRequest, status int, name string, p *page) {
 	p.CSS = template.CSS(pageCSS)
 	p.JS = template.JS(pageJS)
+	if req != nil {
+		s.brand(r.Context(), req, p)
+	}
+	brandHash := ""
+	if p.Brand != "" {
+		brandHash = " " + hashSource([]byte(p.Brand))
+	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.cfg.Logf("oauth: rendering %s: %v", name, err)
 		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("The page could not be rendered.")
 	}
-	setPageHeaders(w.Header())
+	setPageHeaders(w.Header(), brandHash)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -104,5 +119,5 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p *page)
 // errorPage answers a request whose redirect URI cannot be trusted (RFC 6749 §4.1.2.1:
 // never redirect then) with a page naming the error.
 func (s *Server) errorPage(w http.ResponseWriter, status int, e *oauthError) {
-	s.render(w, status, "error", &page{Title: "Sign-in error", Error: e.Code, Message: e.Description})
+	s.render(w, nil, nil, status, "error", &page{Title: "Sign-in error", Error: e.Code, Message: e.Description})
 }

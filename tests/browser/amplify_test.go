@@ -33,7 +33,7 @@ const (
 // the app's origin (its callback and sign-out URLs).
 const redirectConfig = `{
   "UserPools": [{
-    "Id": "us-east-1_AmplifyR1", "PoolName": "Amplify redirect",
+    "Id": "us-east-1_AmplifyR1", "PoolName": "Amplify redirect", "Domain": {"Domain": "amplify-redirect"},
     "UsernameAttributes": ["email"], "AutoVerifiedAttributes": ["email"],
     "Schema": [{"Name": "email", "AttributeDataType": "String", "Required": true, "Mutable": true}],
     "Clients": [{
