@@ -23,7 +23,7 @@ var (
 	pageJS  = mustRead("assets/rules.js")
 	// pageCSP is the policy of every page: the inline style sheet and script by their SHA-256.
 	pageCSP = "default-src 'none'; style-src " + hashSource(pageCSS) + "%s; script-src " + hashSource(pageJS) +
-		"; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+		"; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 	pages = map[string]*template.Template{}
 )
 

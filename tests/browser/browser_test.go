@@ -255,7 +255,7 @@ func (p *page) waitFor(cond string) {
 	}
 	if err != nil {
 		var state string
-		p.eval(`JSON.stringify({view: document.body.dataset.view, alerts: [...document.querySelectorAll('.alert:not([hidden])')].map(a => a.textContent), notice: document.querySelector('#notice').textContent})`, &state)
+		p.eval(`JSON.stringify({url: location.href, view: document.body.dataset.view, alerts: [...document.querySelectorAll('.alert:not([hidden])')].map(a => a.textContent), notice: document.querySelector('#notice')?.textContent, text: document.body.innerText.slice(0, 300)})`, &state)
 		p.t.Fatalf("waiting for %s: %v; page state %s; page errors %v", cond, err, state, p.takeErrors())
 	}
 }
