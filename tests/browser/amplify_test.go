@@ -1,12 +1,16 @@
 package browser
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net"
 	"net/http"
 	"net/url"
@@ -47,8 +51,28 @@ const redirectConfig = `{
   }]
 }`
 
-// logoPNG is a 2×2 PNG: the custom logo the pages must show.
-var logoPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNk+M/AwMDAxMDAwMDAAAANHQEDgm7xJwAAAABJRU5ErkJggg==")
+// testLogo draws the custom logo the pages must show: 160×40, a white disc and bars on
+// orange, as PNG.
+func testLogo(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, logoWidth, 40))
+	for y := range 40 {
+		for x := range logoWidth {
+			c := color.RGBA{0xff, 0x6a, 0x00, 0xff}
+			if dx, dy := x-20, y-20; dx*dx+dy*dy < 196 || (x > 44 && x < 150 && (y/6)%2 == 1) {
+				c = color.RGBA{0xff, 0xff, 0xff, 0xff}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+const logoWidth = 160
 
 // TestAmplifyRedirect: Amplify v6's signInWithRedirect, unmodified, from a page on another
 // origin, signs in through poolgate's managed login over HTTPS (Amplify only builds https://
@@ -117,7 +141,7 @@ func TestAmplifyRedirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := admin.SetUICustomization(ctx(t), &cip.SetUICustomizationInput{UserPoolId: aws.String(redirectPoolID),
-		CSS: aws.String(".banner-customizable { background-color: #0b5fff; }"), ImageFile: logoPNG}); err != nil {
+		CSS: aws.String(".banner-customizable { background-color: #0b5fff; }"), ImageFile: testLogo(t)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -129,8 +153,8 @@ func TestAmplifyRedirect(t *testing.T) {
 
 	// The managed login page as the user sees it, with the pool's logo.
 	var logo bool
-	p.waitFor(`[...document.images].some(i => i.complete && i.naturalWidth === 2)`)
-	p.eval(`[...document.images].some(i => i.naturalWidth === 2)`, &logo)
+	p.waitFor(`[...document.images].some(i => i.complete && i.naturalWidth === ` + fmt.Sprint(logoWidth) + `)`)
+	p.eval(`[...document.images].some(i => i.naturalWidth === `+fmt.Sprint(logoWidth)+`)`, &logo)
 	if !logo {
 		t.Errorf("the login page does not show the pool's logo")
 	}
