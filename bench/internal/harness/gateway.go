@@ -50,7 +50,7 @@ const (
 	OAuthClientID   = "gwbenchoauth0001"
 	OAuthRedirect   = "http://localhost:3000/callback"
 	MachineClientID = "gwbenchmachine01"
-	MachineSecret   = "bench-machine-secret-0000000000000000000000000000"
+	MachineSecret   = "benchmachinesecret0000000000000000000000000000"
 	MachineScope    = "bench/read"
 
 	// Password is every harness user's password.

@@ -185,4 +185,22 @@ func TestConfigEndToEnd(t *testing.T) {
 	if s, _ := SignedGet(ctx, hc, base+SignedPath, bad); s != http.StatusForbidden {
 		t.Fatalf("a request with a broken session token got %d, want 403", s)
 	}
+	// The OAuth group's two iterations: a sign-in through the pages, and client_credentials.
+	user, err := CreateUser(ctx, base, adminID, adminSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, err := CodeFlow(ctx, hc, base, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iss, err := TokenIssuer(access); err != nil || iss != "http://harness.test/"+PoolID {
+		t.Fatalf("code flow: access token issuer %q, %v", iss, err)
+	}
+	if _, err := CodeFlow(ctx, hc, base, "nobody-"+RandText(6)); err == nil {
+		t.Fatal("the code flow signed in a user who does not exist")
+	}
+	if _, err := ClientCredentials(ctx, hc, base); err != nil {
+		t.Fatal(err)
+	}
 }
