@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +32,7 @@ var raceScenarios = []scenario{
 	{"CreateGroupOneName", scnRaceCreateGroup},
 	{"DomainOneOwner", scnRaceDomain},
 	{"BrandingOnePerClient", scnRaceBranding},
+	{"AuthorizationCodeOnce", scnRaceAuthorizationCode},
 }
 
 const (
@@ -39,6 +45,7 @@ const (
 	createGrRacers = 20
 	domainRacers   = 20
 	brandRacers    = 20
+	codeRacers     = 20
 )
 
 // TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after
@@ -404,4 +411,70 @@ func scnRaceBranding(t *testing.T, ep *Endpoint) {
 			ManagedLoginBrandingId: b.ManagedLoginBrandingId})).must(t)
 	}
 	t.Logf("RESULT branding: %d rounds of %d creations, %d acknowledged, %d bad rounds", raceRounds, brandRacers, total200, badRounds)
+}
+
+// oauthCodeError is a token endpoint's refusal, counted by its OAuth error code.
+type oauthCodeError string
+
+func (e oauthCodeError) Error() string { return string(e) }
+
+// scnRaceAuthorizationCode: codeRacers parallel POST /oauth2/token redeem one authorization
+// code; exactly one gets tokens, the others invalid_grant (and RFC 6749 §4.1.2: a code used
+// twice revokes what the first use got, so the winner's refresh token is refused afterwards).
+func scnRaceAuthorizationCode(t *testing.T, ep *Endpoint) {
+	f := newOAuthFixture(t, ep, nil)
+	hc := &http.Client{Transport: ep.httpClient().Transport}
+	redeem := func(c context.Context, form url.Values) (int, map[string]any, error) {
+		req, err := http.NewRequestWithContext(c, "POST", ep.URL+"/oauth2/token", strings.NewReader(form.Encode()))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+			return resp.StatusCode, nil, fmt.Errorf("status %d, not JSON: %w", resp.StatusCode, err)
+		}
+		return resp.StatusCode, out, nil
+	}
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		code := f.signIn(newOAuthBrowser(t, ep), f.authQuery(nil), "alice", oauthPassword).Query().Get("code")
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {oauthCallback},
+			"code_verifier": {oauthVerifier}, "client_id": {f.client}}
+		outs, errs := raceOn(t, ep, codeRacers, func(int) (map[string]any, error) {
+			status, out, err := redeem(c, form)
+			switch {
+			case err != nil:
+				return nil, err
+			case status == http.StatusOK:
+				return out, nil
+			}
+			code, _ := out["error"].(string)
+			return nil, oauthCodeError(fmt.Sprintf("%d %s", status, code))
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["transport: 400 invalid_grant"] != codeRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d redemptions of one code: %s (want 200×1, 400 invalid_grant×%d)", r, codeRacers, cnt, codeRacers-1)
+			continue
+		}
+		for i, err := range errs {
+			if err != nil {
+				continue
+			}
+			refresh, _ := outs[i]["refresh_token"].(string)
+			status, out, err := redeem(c, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {f.client}})
+			if err != nil || status != http.StatusBadRequest || out["error"] != "invalid_grant" {
+				t.Errorf("round %d: the winner's refresh token after the code was reused: %d %v %v", r, status, out, err)
+			}
+		}
+	}
+	t.Logf("RESULT authorization code: %d rounds of %d redemptions, %d acknowledged, %d bad rounds", raceRounds, codeRacers, total200, badRounds)
 }
