@@ -20,6 +20,7 @@ var scenarios = []scenario{
 	{"OAuthCodeFlow", scnOAuthCodeFlow},
 	{"OAuthClientCredentials", scnOAuthClientCredentials},
 	{"OAuthRefusals", scnOAuthRefusals},
+	{"OAuthHostileInputs", scnOAuthHostileInputs},
 	{"Branding", scnBranding},
 	{"OAuthAccountPages", scnOAuthAccountPages},
 	{"OAuthGoClient", scnOAuthGoClient},
