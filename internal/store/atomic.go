@@ -100,7 +100,7 @@ func Shard(key string) string {
 var poolScoped = map[string]bool{
 	"upc": true, "uu": true, "ux": true, "ug": true, "ugm": true,
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
-	"urs": true, "uip": true, "uii": true,
+	"urs": true, "uip": true, "uii": true, "mfau": true,
 }
 
 // CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid

@@ -200,6 +200,9 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if err != nil {
 		return nil, err
 	}
+	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
+		return out, err
+	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
 		return nil, err
