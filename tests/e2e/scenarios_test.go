@@ -17,6 +17,7 @@ var scenarios = []scenario{
 	{"ManageUserPools", scnManageUserPools},
 	{"ManageUserPoolClients", scnManageUserPoolClients},
 	{"ManagedLoginConfig", scnManagedLoginConfig},
+	{"Mfa", scnMfa},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -85,7 +86,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(append(slices.Clone(issueActions), managedLoginActions...)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, mfaActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})

@@ -100,6 +100,8 @@ var identifierMax = map[string]int{
 	"CreateResourceServer/Name": 256, "UpdateResourceServer/Name": 256,
 	"CreateIdentityProvider/ProviderName": 32, "DescribeIdentityProvider/ProviderName": 32,
 	"UpdateIdentityProvider/ProviderName": 32, "DeleteIdentityProvider/ProviderName": 32,
+	// MFA
+	"UserCode": 6, "FriendlyDeviceName": 256,
 }
 
 // longMember is one place in an input where a string goes: a member, the element of a list
