@@ -196,9 +196,14 @@ func setFactor(u *User, factor string, on bool) error {
 // userMfaSettings is what GetUser and AdminGetUser report of u's MFA: the factors turned on,
 // the preferred one, and the legacy MFAOptions.
 func userMfaSettings(u *User) (list []string, preferred string, options []MFAOptionType) {
-	list = slices.Clone(u.MfaEnabled)
-	if u.LegacySmsMfa {
-		options = []MFAOptionType{{DeliveryMedium: "SMS", AttributeName: "phone_number"}}
+	return slices.Clone(u.MfaEnabled), u.PreferredMfa, legacyMfaOptions(u)
+}
+
+// legacyMfaOptions is the MFAOptions user shapes report: SMS to the phone number when
+// SetUserSettings turned it on.
+func legacyMfaOptions(u *User) []MFAOptionType {
+	if !u.LegacySmsMfa {
+		return nil
 	}
-	return list, u.PreferredMfa, options
+	return []MFAOptionType{{DeliveryMedium: "SMS", AttributeName: "phone_number"}}
 }

@@ -355,6 +355,10 @@ func TestMfaCodesByMessage(t *testing.T) {
 		t.Fatalf("after SetUserSettings: %v", user)
 	}
 	a.challenge("sam", "SMS_MFA")
+	listed := a.call("ListUsers", map[string]any{"UserPoolId": a.pool})
+	if fmt.Sprint(listed["Users"].([]any)[0].(map[string]any)["MFAOptions"]) != "[map[AttributeName:phone_number DeliveryMedium:SMS]]" {
+		t.Fatalf("ListUsers MFAOptions: %v", listed)
+	}
 	a.wantErr("AdminSetUserSettings", map[string]any{"UserPoolId": a.pool, "Username": "sam", "MFAOptions": []any{map[string]any{"DeliveryMedium": "EMAIL", "AttributeName": "email"}}},
 		"InvalidParameterException", "")
 	a.call("AdminSetUserSettings", map[string]any{"UserPoolId": a.pool, "Username": "sam", "MFAOptions": []any{}})
@@ -372,6 +376,19 @@ func TestMfaRequired(t *testing.T) {
 	_, params := a.challenge("pia", "SMS_MFA")
 	if params["CODE_DELIVERY_DESTINATION"] != "+********0123" {
 		t.Fatalf("SMS_MFA parameters: %v", params)
+	}
+	// The admin flows meet the same challenge; the admin answer ends it.
+	for _, flow := range []string{"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"} {
+		out := a.call("AdminInitiateAuth", map[string]any{"UserPoolId": a.pool, "ClientId": a.client, "AuthFlow": flow,
+			"AuthParameters": map[string]any{"USERNAME": "pia", "PASSWORD": testPassword}})
+		if out["ChallengeName"] != mfaSMS || out["AuthenticationResult"] != nil {
+			t.Fatalf("%s: %v", flow, out)
+		}
+		res := a.call("AdminRespondToAuthChallenge", map[string]any{"UserPoolId": a.pool, "ClientId": a.client, "ChallengeName": mfaSMS,
+			"Session": out["Session"], "ChallengeResponses": map[string]any{"USERNAME": "pia", "SMS_MFA_CODE": a.lastCode("pia", message.KindAuthentication)}})
+		if res["AuthenticationResult"] == nil {
+			t.Fatalf("%s answer: %v", flow, res)
+		}
 	}
 	// A user with no way to receive a code and no TOTP on offer cannot sign in.
 	a.mfaUser("quinn", nil)
