@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,16 @@ func NewSecret(rand io.Reader) ([]byte, error) {
 
 // Encode spells a secret in base32 (upper case, unpadded), as AssociateSoftwareToken's SecretCode.
 func Encode(secret []byte) string { return encoding.EncodeToString(secret) }
+
+// Decode reads a base32 secret as Encode spells it (padding and lower case tolerated, as
+// authenticator apps do).
+func Decode(s string) ([]byte, error) {
+	b, err := encoding.DecodeString(strings.ToUpper(strings.TrimRight(s, "=")))
+	if err != nil {
+		return nil, fmt.Errorf("totp: secret: %w", err)
+	}
+	return b, nil
+}
 
 // Counter is the RFC 6238 time step t falls in (T = floor(unix time / 30 s)).
 func Counter(t time.Time) int64 { return t.Unix() / int64(Step/time.Second) }

@@ -75,6 +75,14 @@ func TestSecret(t *testing.T) {
 	if len(enc) != 32 || strings.ContainsAny(enc, "=abcdefghijklmnopqrstuvwxyz") {
 		t.Fatalf("Encode = %q", enc)
 	}
+	for _, spelled := range []string{enc, strings.ToLower(enc), enc + "===="} {
+		if back, err := Decode(spelled); err != nil || !bytes.Equal(back, s) {
+			t.Fatalf("Decode(%q) = %x, %v", spelled, back, err)
+		}
+	}
+	if _, err := Decode("not base32!"); err == nil {
+		t.Fatal("Decode accepted a bad secret")
+	}
 	if _, err := NewSecret(bytes.NewReader(nil)); err == nil {
 		t.Fatal("NewSecret from an empty reader succeeded")
 	}
