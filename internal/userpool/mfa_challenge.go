@@ -107,8 +107,8 @@ func canReceive(u *User, factor string) bool {
 func (s *Service) mfaChallenge(ctx context.Context, p *Pool, c *Client, u *User, factor string) (*InitiateAuthOutput, error) {
 	params := map[string]string{"USER_ID_FOR_SRP": u.Username}
 	if factor == mfaTOTP {
-		if name := u.Secrets.Totp.DeviceName; name != "" {
-			params["FRIENDLY_DEVICE_NAME"] = name
+		if tok := u.Secrets.Totp; tok != nil && tok.DeviceName != "" {
+			params["FRIENDLY_DEVICE_NAME"] = tok.DeviceName
 		}
 	} else {
 		d, err := s.sendMfaCode(ctx, p, c, u, factor)
@@ -201,7 +201,7 @@ func (s *Service) answerMfa(ctx context.Context, p *Pool, c *Client, challenge, 
 		if answer == "" {
 			return nil, awsjson.InvalidParameter("Missing required parameter ANSWER")
 		}
-		if !contains(st.Choices, answer) {
+		if !contains(st.Choices, answer) || !canReceive(u, answer) {
 			return nil, awsjson.InvalidParameter("ANSWER must be one of the MFA methods in MFAS_CAN_CHOOSE.")
 		}
 		if err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error { return ts.spendSession(ctx, p, c, st.Nonce) }); err != nil {

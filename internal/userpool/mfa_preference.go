@@ -99,7 +99,6 @@ func (s *Service) changeMfa(ctx context.Context, p *Pool, u *User, change func(u
 			return err
 		}
 		prev := cloneUser(cur)
-		cur.MfaEnabled = slices.Clone(cur.MfaEnabled)
 		if err := change(cur); err != nil {
 			return err
 		}
@@ -168,7 +167,8 @@ func legacyOptions(opts []MFAOptionType) func(u *User) error {
 
 // setFactor turns factor on or off for u, refusing to turn on one u cannot receive.
 func setFactor(u *User, factor string, on bool) error {
-	u.MfaEnabled = slices.DeleteFunc(u.MfaEnabled, func(f string) bool { return f == factor })
+	// A new slice: u's may share its array with the record the caller keeps as it was.
+	u.MfaEnabled = slices.DeleteFunc(slices.Clone(u.MfaEnabled), func(f string) bool { return f == factor })
 	if !on {
 		return nil
 	}

@@ -68,13 +68,18 @@ func (s *Service) tokenCaller(ctx context.Context, accessToken, session string, 
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	// A Session outlives neither its pool nor its client.
 	p, err := s.getPool(ctx, st.Pool)
-	if err != nil {
+	if isNotFound(err) {
 		return nil, nil, nil, nil, sessionExpired()
+	} else if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	c, err := s.getClient(ctx, p.Id, st.Client)
-	if err != nil {
+	if isNotFound(err) {
 		return nil, nil, nil, nil, sessionExpired()
+	} else if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	u, st, err := s.openMfaSession(ctx, p, c, session, "MFA_SETUP", stages...)
 	if err != nil {
