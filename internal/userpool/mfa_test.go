@@ -483,3 +483,21 @@ func TestMfaAnswerRace(t *testing.T) {
 		})
 	}
 }
+
+// TestMfaSecretHash: a client with a secret needs SECRET_HASH in MFA answers too.
+func TestMfaSecretHash(t *testing.T) {
+	in := map[string]any{"GenerateSecret": true}
+	for k, v := range passwordClient {
+		in[k] = v
+	}
+	a := newAuthSetup(t, totpOnly, in)
+	a.mfaUser("sue", nil)
+	session, _ := a.challenge("sue", "MFA_SETUP")
+	assoc := a.call("AssociateSoftwareToken", map[string]any{"Session": session})
+	ver := a.call("VerifySoftwareToken", map[string]any{"Session": assoc["Session"], "UserCode": refTOTP(t, assoc["SecretCode"].(string), a.clock.Now())})
+	a.want("NotAuthorizedException", "Client "+a.client+" is configured with secret but SECRET_HASH was not received")(
+		a.mfaAnswer("MFA_SETUP", ver["Session"].(string), "sue", map[string]any{}))
+	a.want("NotAuthorizedException", "Unable to verify secret hash for client "+a.client)(
+		a.mfaAnswer("MFA_SETUP", ver["Session"].(string), "sue", map[string]any{"SECRET_HASH": a.hash("someone")}))
+	a.tokens(a.mfaAnswer("MFA_SETUP", ver["Session"].(string), "sue", map[string]any{"SECRET_HASH": a.hash("sue")}))
+}
