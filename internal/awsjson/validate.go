@@ -114,7 +114,8 @@ var memberShapes = func() map[string]*shape {
 			pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*`},
 		"EmailMfaConfiguration.Subject": {minLen: 1, maxLen: 140, char: isVisibleOrSpace, pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+`},
 		"UserCode":                      {minLen: 6, maxLen: 6, char: isDigit, pattern: `[0-9]+`},
-		"FriendlyDeviceName":            {maxLen: 256},
+		// The model leaves FriendlyDeviceName unbounded; poolgate keeps it in the user record.
+		"FriendlyDeviceName": {maxLen: 256},
 
 		// managed login: domains, resource servers, identity providers
 		"Domain":              {minLen: 1, maxLen: 63, form: isDomainName, pattern: `^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`},

@@ -114,6 +114,8 @@ func TestMfaPoolConfig(t *testing.T) {
 			"InvalidParameterException", ""},
 		{map[string]any{"MfaConfiguration": "ON", "EmailMfaConfiguration": map[string]any{"Message": "{####} is it", "Subject": strings.Repeat("s", 141)}},
 			"InvalidParameterException", ""},
+		{map[string]any{"MfaConfiguration": "ON", "EmailMfaConfiguration": map[string]any{"Message": "{####}" + strings.Repeat("m", 300000), "Subject": "s"}},
+			"InvalidParameterException", "1 validation error detected: Value at 'emailMfaConfiguration.message' failed to satisfy constraint: Member must have length less than or equal to 20000"},
 	} {
 		typ, msg := set(tc.in)
 		if typ != tc.typ || (tc.msg != "" && msg != tc.msg) {
