@@ -47,10 +47,11 @@ func mfaCodeMismatch() error { return awsjson.CodeMismatch("Invalid code receive
 var mfaAnswerKey = map[string]string{mfaSMS: "SMS_MFA_CODE", mfaTOTP: "SOFTWARE_TOKEN_MFA_CODE", mfaEmail: "EMAIL_OTP_CODE"}
 
 // secondFactor answers the MFA challenge u's sign-in needs, or nil, nil when it needs none.
+// Every path that hands a user tokens after a password calls it first.
 func (s *Service) secondFactor(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
-	offered := p.mfaFactors()
-	if len(offered) == 0 {
-		return nil, nil
+	step, factors, err := planSecondFactor(p, u)
+	if err != nil || step == "" {
+		return nil, err
 	}
 	lock, _, err := s.loadLock(ctx, mfaLockKey(p, u))
 	if err != nil {
@@ -59,6 +60,21 @@ func (s *Service) secondFactor(ctx context.Context, p *Pool, c *Client, u *User)
 	if err := s.checkLockout(lock); err != nil {
 		return nil, err
 	}
+	switch step {
+	case "SELECT_MFA_TYPE":
+		return s.choiceChallenge(p, c, u, factors)
+	case "MFA_SETUP":
+		return s.setupChallenge(p, c, u)
+	}
+	return s.mfaChallenge(ctx, p, c, u, step)
+}
+
+// planSecondFactor decides, without side effects, the challenge u's sign-in meets ("" for
+// none) and, for SELECT_MFA_TYPE, the factors to choose from; MFAMethodNotFoundException when
+// MFA is required and u can receive none. A sign-in path that cannot ask for a second factor
+// yet must refuse a user for whom it answers a step or an error.
+func planSecondFactor(p *Pool, u *User) (step string, factors []string, err error) {
+	offered := p.mfaFactors()
 	var usable []string
 	for _, f := range offered {
 		if contains(u.MfaEnabled, f) && canReceive(u, f) {
@@ -67,23 +83,23 @@ func (s *Service) secondFactor(ctx context.Context, p *Pool, c *Client, u *User)
 	}
 	switch {
 	case len(usable) == 1:
-		return s.mfaChallenge(ctx, p, c, u, usable[0])
+		return usable[0], nil, nil
 	case len(usable) > 1 && contains(usable, u.PreferredMfa):
-		return s.mfaChallenge(ctx, p, c, u, u.PreferredMfa)
+		return u.PreferredMfa, nil, nil
 	case len(usable) > 1:
-		return s.choiceChallenge(p, c, u, usable)
-	case p.MfaConfiguration != "ON":
-		return nil, nil
+		return "SELECT_MFA_TYPE", usable, nil
+	case p.MfaConfiguration != "ON" || len(offered) == 0:
+		return "", nil, nil
 	}
 	for _, f := range []string{mfaSMS, mfaEmail} {
 		if contains(offered, f) && u.Attributes[contactOf(f)+"_verified"] == "true" {
-			return s.mfaChallenge(ctx, p, c, u, f)
+			return f, nil, nil
 		}
 	}
 	if contains(offered, mfaTOTP) {
-		return s.setupChallenge(p, c, u)
+		return "MFA_SETUP", nil, nil
 	}
-	return nil, awsjson.New(awsjson.ErrMFAMethodNotFound, "The user has no MFA method this user pool offers: it needs a verified phone number or email address.")
+	return "", nil, awsjson.New(awsjson.ErrMFAMethodNotFound, "The user has no MFA method this user pool offers: it needs a verified phone number or email address.")
 }
 
 // contactOf is the attribute an SMS or email code goes to.
