@@ -39,11 +39,15 @@ func NewSecret(rand io.Reader) ([]byte, error) {
 func Encode(secret []byte) string { return encoding.EncodeToString(secret) }
 
 // Decode reads a base32 secret as Encode spells it (padding and lower case tolerated, as
-// authenticator apps do).
+// authenticator apps do; nothing else).
 func Decode(s string) ([]byte, error) {
-	b, err := encoding.DecodeString(strings.ToUpper(strings.TrimRight(s, "=")))
+	norm := strings.ToUpper(strings.TrimRight(s, "="))
+	b, err := encoding.DecodeString(norm)
 	if err != nil {
 		return nil, fmt.Errorf("totp: secret: %w", err)
+	}
+	if Encode(b) != norm { // trailing bits that spell no byte ("2")
+		return nil, fmt.Errorf("totp: secret: not a whole number of bytes")
 	}
 	return b, nil
 }

@@ -101,5 +101,8 @@ func FuzzVerify(f *testing.F) {
 		if got := Code(secret, now); len(got) != Digits {
 			t.Fatalf("Code = %q", got)
 		}
+		if b, err := Decode(code); err == nil && Encode(b) != strings.ToUpper(strings.TrimRight(code, "=")) {
+			t.Fatalf("Decode(%q) = %x, which encodes as %q", code, b, Encode(b))
+		}
 	})
 }
