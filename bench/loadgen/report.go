@@ -271,7 +271,9 @@ func (r *report) markdown(w io.Writer) {
 		"which holds only the users that measurement creates. SignUp creates a new user per request; "+
 		"AdminConfirmSignUp confirms users signed up beforehand (untimed); InitiateAuthPassword is USER_PASSWORD_AUTH and SRP the full "+
 		"USER_SRP_AUTH + PASSWORD_VERIFIER round trip (client math included; measured on poolgate only, since the peers do not verify SRP), "+
-		"both over %d confirmed users; GetUser uses their access tokens. Server CPU is the server process's user + system time per request "+
+		"both over %d confirmed users; GetUser uses their access tokens; TOTPSignIn is USER_PASSWORD_AUTH answered with "+
+		"SOFTWARE_TOKEN_MFA, then RespondToAuthChallenge with the code (poolgate only, in a pool with MFA ON of its own, one user "+
+		"set up untimed per sign-in since a code is good once). Server CPU is the server process's user + system time per request "+
 		"(/proc, 10 ms ticks%s): on a shared machine it is steadier than req/s and latency, whose spread over the repetitions the range "+
 		"column shows.\n\n", cmp.Or(st.SignInUsers, defaultSignInUsers), ifWorkerd("; for the Worker, its two workerd processes, wrangler's proxy and the runtime")))
 	if st.Users > 0 {

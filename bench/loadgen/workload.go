@@ -42,7 +42,7 @@ const (
 	opPassword    = "InitiateAuthPassword"
 	opSRP         = "SRP"
 	opGetUser     = "GetUser"
-	defaultOps    = opSignUp + "," + opConfirm + "," + opPassword + "," + opSRP + "," + opGetUser
+	defaultOps    = opSignUp + "," + opConfirm + "," + opPassword + "," + opSRP + "," + opGetUser + "," + opTOTP
 	populateConns = 8
 )
 
@@ -62,6 +62,7 @@ type runner struct {
 	users    []string // confirmed users ready for sign-in
 	pending  []string // signed up, not yet confirmed
 	accessTk []string
+	mfa      *mfaPool // the pool TOTPSignIn is measured in (mfa.go), made on first use
 }
 
 // newAPI is a Cognito client with no retries (every error counts) and its own connections.
@@ -210,6 +211,8 @@ func (r *runner) prepare(ctx context.Context, op string, n int) error {
 				r.accessTk = append(r.accessTk, *out.AuthenticationResult.AccessToken)
 			}
 		}
+	case opTOTP:
+		return r.prepareTOTP(ctx, n)
 	case opSignUp:
 	default:
 		return fmt.Errorf("unknown operation %q", op)
@@ -239,6 +242,8 @@ func (r *runner) do(ctx context.Context, op string, i int) error {
 		return err
 	case opSRP:
 		return r.srpSignIn(ctx, r.users[i%len(r.users)])
+	case opTOTP:
+		return r.totpSignIn(ctx)
 	case opGetUser:
 		tk := r.accessTk[i%len(r.accessTk)]
 		_, err := r.api.GetUser(ctx, &cip.GetUserInput{AccessToken: &tk})

@@ -58,6 +58,8 @@ var memberShapes = func() map[string]*shape {
 	providerName := &shape{minLen: 1, maxLen: 128}
 	attribute := map[string]*shape{"Name": attrName, "Value": {maxLen: 2048}}
 	idpIdentifier := &shape{minLen: 1, maxLen: 40, char: isIdpIdentifierChar, pattern: `[\w\s+=.@-]+`}
+	// MFA (spec §13): messages carry the code's place, "{####}".
+	smsMfaMessage := &shape{minLen: 6, maxLen: 140, form: hasCodePlace, pattern: `.*\{####\}.*`}
 	authEntries := &shape{entries: map[string]*shape{"USERNAME": username, "DEVICE_KEY": deviceKey}}
 
 	m := map[string]*shape{
@@ -96,7 +98,7 @@ var memberShapes = func() map[string]*shape {
 		"EmailVerificationMessage":   {maxLen: 20000},
 		"EmailVerificationSubject":   {maxLen: 140},
 		"SmsVerificationMessage":     {maxLen: 140},
-		"SmsAuthenticationMessage":   {maxLen: 140},
+		"SmsAuthenticationMessage":   smsMfaMessage,
 		"UserPoolTags":               tags,
 		"CallbackURLs":               {maxItems: 100, elem: url},
 		"LogoutURLs":                 {maxItems: 100, elem: url},
@@ -105,6 +107,15 @@ var memberShapes = func() map[string]*shape {
 		"WriteAttributes":            {elem: &shape{minLen: 1, maxLen: 2048}},
 		"AllowedOAuthScopes":         {maxItems: 50, elem: &shape{minLen: 1, maxLen: 256}},
 		"SupportedIdentityProviders": {elem: &shape{minLen: 1, maxLen: 32}},
+
+		// MFA
+		"SmsMfaConfiguration.SmsAuthenticationMessage": smsMfaMessage,
+		"EmailMfaConfiguration.Message": {minLen: 6, maxLen: 20000, char: isVisibleOrSpace, form: hasCodePlace,
+			pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*`},
+		"EmailMfaConfiguration.Subject": {minLen: 1, maxLen: 140, char: isVisibleOrSpace, pattern: `[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+`},
+		"UserCode":                      {minLen: 6, maxLen: 6, char: isDigit, pattern: `[0-9]+`},
+		// The model leaves FriendlyDeviceName unbounded; poolgate keeps it in the user record.
+		"FriendlyDeviceName": {maxLen: 256},
 
 		// managed login: domains, resource servers, identity providers
 		"Domain":              {minLen: 1, maxLen: 63, form: isDomainName, pattern: `^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`},
@@ -409,6 +420,15 @@ func isIdpIdentifierChar(r rune) bool {
 }
 
 // isVisibleOrSeparator is [\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}].
+// isVisibleOrSpace is [\p{L}\p{M}\p{S}\p{N}\p{P}\s].
+func isVisibleOrSpace(r rune) bool { return isVisible(r) || isSpace(r) }
+
+// isDigit is [0-9].
+func isDigit(r rune) bool { return '0' <= r && r <= '9' }
+
+// hasCodePlace reports whether a message template has the code's place, "{####}".
+func hasCodePlace(s string) bool { return strings.Contains(s, "{####}") }
+
 func isVisibleOrSeparator(r rune) bool { return isVisible(r) || unicode.Is(unicode.Z, r) }
 
 // isNewProviderName is [^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+ (three characters at least).

@@ -1,5 +1,5 @@
 // Package message delivers the messages a user pool sends (confirmation codes, reset codes,
-// temporary passwords) through one pluggable Sender.
+// temporary passwords, MFA sign-in codes) through one pluggable Sender.
 package message
 
 import (
@@ -15,6 +15,7 @@ const (
 	KindAdminCreateUser    = "AdminCreateUser"    // invitation carrying a temporary password
 	KindVerifyAttribute    = "VerifyAttribute"    // attribute verification code
 	KindAdminResetPassword = "AdminResetPassword" // reset code after AdminResetUserPassword
+	KindAuthentication     = "Authentication"     // MFA sign-in code (SMS_MFA, EMAIL_OTP)
 )
 
 // Message is one message to deliver. Code holds the confirmation code, or the temporary

@@ -102,7 +102,7 @@ var poolScoped = map[string]bool{
 	"upc": true, "uu": true, "ux": true, "ug": true, "ugm": true,
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
 	"urs": true, "uip": true, "uii": true, "oac": true, "ufl": true, "sar": true,
-	"uic": true, "mlb": true, "mlc": true,
+	"uic": true, "mlb": true, "mlc": true, "mfau": true,
 }
 
 // CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid

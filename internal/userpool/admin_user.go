@@ -47,6 +47,7 @@ type AdminGetUserOutput struct {
 	UserStatus           string            `json:"UserStatus"`
 	PreferredMfaSetting  string            `json:"PreferredMfaSetting,omitempty"`
 	UserMFASettingList   []string          `json:"UserMFASettingList,omitempty"`
+	MFAOptions           []MFAOptionType   `json:"MFAOptions,omitempty"`
 }
 
 // AdminSetUserPasswordInput is the AdminSetUserPassword request.
@@ -333,11 +334,8 @@ func (s *Service) adminGetUser(ctx context.Context, in *AdminUserRef) (*AdminGet
 		UserLastModifiedDate: awsjson.Epoch(u.Modified),
 		Enabled:              u.Enabled,
 		UserStatus:           u.Status,
-		PreferredMfaSetting:  u.PreferredMfa,
 	}
-	if u.PreferredMfa != "" {
-		out.UserMFASettingList = []string{u.PreferredMfa}
-	}
+	out.UserMFASettingList, out.PreferredMfaSetting, out.MFAOptions = userMfaSettings(u)
 	return out, nil
 }
 

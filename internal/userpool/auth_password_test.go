@@ -66,13 +66,16 @@ func TestAuthFlowChecks(t *testing.T) {
 		t.Fatalf("empty InitiateAuth: %d %v", status, out)
 	}
 
-	// MFA ON is refused plainly; OPTIONAL signs in without MFA.
-	on := newAuthSetup(t, map[string]any{"MfaConfiguration": "ON"}, nil)
+	// MFA ON asks a user without a factor to set one up (mfa_test.go has the rest); OPTIONAL
+	// signs such a user in without MFA.
+	totpOn := map[string]any{"Enabled": true}
+	on := newAuthSetup(t, map[string]any{"MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": totpOn}, nil)
 	on.signUpConfirmed("frank", "frank@example.com")
-	_, status, out = on.srpStart("frank")
-	on.wantAnswer(status, out, "InvalidParameterException",
-		"MFA is required for this user pool (MfaConfiguration ON), but multi-factor authentication is not supported yet.")
-	opt := newAuthSetup(t, map[string]any{"MfaConfiguration": "OPTIONAL"}, nil)
+	status, out = on.srpLogin("frank", testPassword)
+	if status != http.StatusOK || out["ChallengeName"] != "MFA_SETUP" || out["AuthenticationResult"] != nil {
+		t.Fatalf("MFA ON sign-in: %d %v", status, out)
+	}
+	opt := newAuthSetup(t, map[string]any{"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": totpOn}, nil)
 	opt.signUpConfirmed("gina", "gina@example.com")
 	opt.tokens(opt.srpLogin("gina", testPassword))
 }

@@ -152,6 +152,9 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if u, err = s.setChosenPassword(ctx, p, u, resp["NEW_PASSWORD"], attrs); err != nil {
 		return nil, err
 	}
+	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
+		return out, err
+	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
 		return nil, err

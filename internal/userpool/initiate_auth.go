@@ -22,8 +22,8 @@ import (
 //     count, and only then is the state reported: disabled ("User is disabled."), UNCONFIRMED
 //     (UserNotConfirmedException, as Cognito does), RESET_REQUIRED
 //     (PasswordResetRequiredException), FORCE_CHANGE_PASSWORD (NEW_PASSWORD_REQUIRED);
-//   - MFA is not implemented: pools with MfaConfiguration ON refuse sign-in with a clear
-//     message; OPTIONAL pools sign in without MFA (no user can have enabled it).
+//   - a right password of a user who may sign in then meets the second factor the pool and
+//     the user call for (mfa_challenge.go) before any token is issued.
 
 // InitiateAuthInput is the input of InitiateAuth.
 type InitiateAuthInput struct {
@@ -130,9 +130,6 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 	switch flow {
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refreshFlow(ctx, p, c, params)
-	}
-	if p.MfaConfiguration == "ON" {
-		return nil, awsjson.InvalidParameter("MFA is required for this user pool (MfaConfiguration ON), but multi-factor authentication is not supported yet.")
 	}
 	if flow == "USER_SRP_AUTH" {
 		return s.startSRP(ctx, p, c, params)
@@ -255,6 +252,9 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 	if err != nil || challenge != nil {
 		return challenge, err
 	}
+	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
+		return out, err
+	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
 		return nil, err
@@ -327,6 +327,8 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 		return s.answerPasswordVerifier(ctx, p, c, resp)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.answerNewPassword(ctx, p, c, session, resp)
+	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP":
+		return s.answerMfa(ctx, p, c, challenge, session, resp)
 	}
 	return nil, awsjson.InvalidParameter("Challenge %s is not supported by this server.", challenge)
 }

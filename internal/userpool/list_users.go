@@ -16,6 +16,7 @@ type UserType struct {
 	UserLastModifiedDate awsjson.EpochTime `json:"UserLastModifiedDate"`
 	Enabled              bool              `json:"Enabled"`
 	UserStatus           string            `json:"UserStatus"`
+	MFAOptions           []MFAOptionType   `json:"MFAOptions,omitempty"`
 }
 
 func userType(u *User, only []string) UserType {
@@ -26,6 +27,7 @@ func userType(u *User, only []string) UserType {
 		UserLastModifiedDate: awsjson.Epoch(u.Modified),
 		Enabled:              u.Enabled,
 		UserStatus:           u.Status,
+		MFAOptions:           legacyMfaOptions(u),
 	}
 }
 

@@ -164,7 +164,8 @@ func TestManageCreateDescribeUpdatePool(t *testing.T) {
 
 	// UpdateUserPool: what it omits goes back to the default; creation-time settings stay.
 	env.clock.Advance(time.Minute)
-	env.call("UpdateUserPool", map[string]any{"UserPoolId": id, "MfaConfiguration": "OPTIONAL"})
+	env.call("UpdateUserPool", map[string]any{"UserPoolId": id, "MfaConfiguration": "OPTIONAL",
+		"SmsConfiguration": map[string]any{"SnsCallerArn": "arn:aws:iam::123456789012:role/sms"}})
 	pool = mObj(env.call("DescribeUserPool", map[string]any{"UserPoolId": id}), "UserPool")
 	pp = mObj(mObj(pool, "Policies"), "PasswordPolicy")
 	if pool["MfaConfiguration"] != "OPTIONAL" || pool["AutoVerifiedAttributes"] != nil || pool["UserPoolTags"] != nil ||

@@ -40,6 +40,10 @@ type Pool struct {
 	SmsVerificationMessage      string                 `json:"SmsVerificationMessage,omitempty"`
 	SmsAuthenticationMessage    string                 `json:"SmsAuthenticationMessage,omitempty"`
 	UserPoolTier                string                 `json:"UserPoolTier,omitempty"`
+	// The MFA factors the pool offers (mfa_config.go); DescribeUserPool shows them too.
+	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfig `json:"SoftwareTokenMfaConfiguration,omitempty"`
+	SmsMfaConfiguration           *SmsMfaConfig           `json:"SmsMfaConfiguration,omitempty"`
+	EmailMfaConfiguration         *EmailMfaConfig         `json:"EmailMfaConfiguration,omitempty"`
 	// Domain and CustomDomain are the pool's prefix domain and custom domain (domain.go);
 	// the domain index dom/<domain> is what owns a name.
 	Domain       string `json:"Domain,omitempty"`
@@ -289,6 +293,10 @@ type User struct {
 	// TempPasswordExpires is set while the user holds a temporary password.
 	TempPasswordExpires time.Time `json:"tempPasswordExpires,omitempty"`
 	PreferredMfa        string    `json:"preferredMfa,omitempty"`
+	// MfaEnabled lists the factors the user has turned on (SMS_MFA, SOFTWARE_TOKEN_MFA,
+	// EMAIL_OTP); LegacySmsMfa says SMS was turned on through SetUserSettings (MFAOptions).
+	MfaEnabled   []string `json:"mfaEnabled,omitempty"`
+	LegacySmsMfa bool     `json:"legacySmsMfa,omitempty"`
 
 	Secrets UserSecrets `json:"-"`
 }
@@ -299,6 +307,8 @@ type UserSecrets struct {
 	History  []PasswordVerifier `json:"history,omitempty"` // previous passwords, newest first
 	// Codes by purpose: "signup", "forgot", "verify:email", "verify:phone_number".
 	Codes map[string]*Code `json:"codes,omitempty"`
+	// Totp is the user's software token (mfa_totp.go).
+	Totp *SoftwareToken `json:"totp,omitempty"`
 }
 
 // PasswordVerifier is the SRP salt and verifier of one password (spec §3.3).

@@ -33,6 +33,9 @@ type PoolSettings struct {
 	SmsVerificationMessage      string                 `json:"SmsVerificationMessage,omitempty"`
 	SmsAuthenticationMessage    string                 `json:"SmsAuthenticationMessage,omitempty"`
 	UserPoolTier                string                 `json:"UserPoolTier,omitempty"`
+	// MFA factors beyond SMS (mfa_config.go; a poolgate extension of these actions).
+	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfig `json:"SoftwareTokenMfaConfiguration,omitempty"`
+	EmailMfaConfiguration         *EmailMfaConfig         `json:"EmailMfaConfiguration,omitempty"`
 }
 
 // CreateUserPoolInput is the CreateUserPool request.
@@ -241,7 +244,7 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	p.SmsVerificationMessage = in.SmsVerificationMessage
 	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
 	p.UserPoolTier = in.UserPoolTier
-	return nil
+	return applyPoolMfa(p, in)
 }
 
 // stampPool fills the members derived from the pool id and the clock.
@@ -323,10 +326,11 @@ func (s *Service) updateUserPool(ctx context.Context, in *UpdateUserPoolInput) (
 
 // Per-pool key prefixes that DeleteUserPool clears besides the clients (which have an index):
 // users, index keys, groups and memberships, revoked and rotated refresh tokens, spent SRP
-// secret blocks, redeemed authorization codes (internal/oauth), lockout records, resource
-// servers, identity providers and their identifiers, provider links and spent SAML assertions
-// (internal/federation), classic UI customizations, managed login styles and their client index.
-var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "oac", "lk", "urs", "uip", "uii", "ufl", "sar", "uic", "mlb", "mlc"}
+// secret blocks, redeemed authorization codes (internal/oauth), lockout records, spent MFA
+// sessions and TOTP codes (mfau), resource servers, identity providers and their identifiers,
+// provider links and spent SAML assertions (internal/federation), classic UI customizations,
+// managed login styles and their client index.
+var poolScopedKinds = []string{"uu", "ux", "ugm", "ug", "rv", "rtu", "srpu", "oac", "lk", "mfau", "urs", "uip", "uii", "ufl", "sar", "uic", "mlb", "mlc"}
 
 func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (*struct{}, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)

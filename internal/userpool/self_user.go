@@ -17,6 +17,7 @@ type GetUserOutput struct {
 	UserAttributes      []AttributeType `json:"UserAttributes"`
 	PreferredMfaSetting string          `json:"PreferredMfaSetting,omitempty"`
 	UserMFASettingList  []string        `json:"UserMFASettingList,omitempty"`
+	MFAOptions          []MFAOptionType `json:"MFAOptions,omitempty"`
 }
 
 // getUserSelf returns the token's user with the attributes its client may read.
@@ -36,7 +37,9 @@ func (s *Service) getUserSelf(ctx context.Context, in *GetUserInput) (*GetUserOu
 	if attrs == nil {
 		attrs = []AttributeType{}
 	}
-	return &GetUserOutput{Username: a.u.Username, UserAttributes: attrs, PreferredMfaSetting: a.u.PreferredMfa}, nil
+	out := &GetUserOutput{Username: a.u.Username, UserAttributes: attrs}
+	out.UserMFASettingList, out.PreferredMfaSetting, out.MFAOptions = userMfaSettings(a.u)
+	return out, nil
 }
 
 // DeleteUserInput is the input of DeleteUser.

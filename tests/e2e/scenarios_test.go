@@ -24,6 +24,7 @@ var scenarios = []scenario{
 	{"Branding", scnBranding},
 	{"OAuthAccountPages", scnOAuthAccountPages},
 	{"OAuthGoClient", scnOAuthGoClient},
+	{"Mfa", scnMfa},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -93,7 +94,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(append(append(slices.Clone(issueActions), managedLoginActions...), brandingActions...)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})

@@ -102,6 +102,8 @@ var identifierMax = map[string]int{
 	"UpdateIdentityProvider/ProviderName": 32, "DeleteIdentityProvider/ProviderName": 32,
 	// branding
 	"CSS": 131072, "Assets.ResourceId": 40,
+	// MFA
+	"UserCode": 6, "FriendlyDeviceName": 256,
 }
 
 // longMember is one place in an input where a string goes: a member, the element of a list

@@ -362,6 +362,7 @@ var publicActions = map[string]bool{
 	"RespondToAuthChallenge": true, "GetTokensFromRefreshToken": true, "RevokeToken": true, "GlobalSignOut": true,
 	"GetUser": true, "UpdateUserAttributes": true, "DeleteUserAttributes": true, "GetUserAttributeVerificationCode": true,
 	"VerifyUserAttribute": true, "ChangePassword": true, "ForgotPassword": true, "ConfirmForgotPassword": true, "DeleteUser": true,
+	"AssociateSoftwareToken": true, "VerifySoftwareToken": true, "SetUserMFAPreference": true, "SetUserSettings": true,
 }
 
 // scnEveryActionBadBodies sweeps every action of the issue with bodies that are empty, all null,
@@ -375,12 +376,13 @@ func scnEveryActionBadBodies(t *testing.T, ep *Endpoint) {
 		"ProposedPassword", "PreviousPassword", "ConfirmationCode", "Code", "AttributeName", "AuthFlow", "ChallengeName",
 		"RefreshToken", "Token", "Session", "Filter", "SecretHash", "ClientSecret", "TemporaryPassword", "MessageAction",
 		"PaginationToken", "NextToken", "Description", "RoleArn", "MfaConfiguration", "DeletionProtection",
-		"PreventUserExistenceErrors", "DeviceKey"}
+		"PreventUserExistenceErrors", "DeviceKey", "UserCode", "FriendlyDeviceName"}
 	ints := []string{"MaxResults", "Limit", "Precedence", "AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "AuthSessionValidity"}
 	lists := []string{"UserAttributes", "UserAttributeNames", "AttributesToGet", "ExplicitAuthFlows", "Schema", "AutoVerifiedAttributes",
-		"AliasAttributes", "UsernameAttributes", "ReadAttributes", "WriteAttributes", "DesiredDeliveryMediums", "ValidationData"}
+		"AliasAttributes", "UsernameAttributes", "ReadAttributes", "WriteAttributes", "DesiredDeliveryMediums", "ValidationData", "MFAOptions"}
 	maps := []string{"AuthParameters", "ChallengeResponses", "ClientMetadata", "Policies", "TokenValidityUnits", "UsernameConfiguration",
-		"AdminCreateUserConfig", "RefreshTokenRotation", "UserPoolTags"}
+		"AdminCreateUserConfig", "RefreshTokenRotation", "UserPoolTags", "SoftwareTokenMfaConfiguration", "SmsMfaConfiguration",
+		"EmailMfaConfiguration", "SMSMfaSettings", "SoftwareTokenMfaSettings", "EmailMfaSettings"}
 	bools := []string{"Permanent", "GenerateSecret", "EnableTokenRevocation", "ForceAliasCreation"}
 	body := func(str, num, list, mp, b func(string) any) map[string]any {
 		m := map[string]any{}
@@ -444,7 +446,7 @@ func scnEveryActionBadBodies(t *testing.T, ep *Endpoint) {
 	}
 	// The deletes last: with typed garbage they delete the sweep's own records.
 	last := []string{"AdminDeleteUser", "DeleteGroup", "DeleteUserPoolClient", "DeleteUserPool"}
-	actions := slices.DeleteFunc(slices.Clone(issueActions), func(a string) bool { return slices.Contains(last, a) })
+	actions := slices.DeleteFunc(slices.Concat(issueActions, mfaActions), func(a string) bool { return slices.Contains(last, a) })
 	actions = append(actions, last...)
 	for _, action := range actions {
 		for _, bname := range []string{"{}", "all null", "all empty", "all wrong types", "typed garbage"} {
