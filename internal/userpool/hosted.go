@@ -85,9 +85,6 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 	if password == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter PASSWORD")
 	}
-	if p.MfaConfiguration == "ON" {
-		return nil, awsjson.InvalidParameter("MFA is required for this user pool (MfaConfiguration ON), but multi-factor authentication is not supported yet.")
-	}
 	t, err := s.resolveSignIn(ctx, p, c, username, false, func([]string) error { return nil })
 	if err != nil {
 		return nil, err
@@ -101,6 +98,9 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 	}
 	if challenge != nil {
 		return &HostedSignIn{NewPasswordSession: challenge.Session, RequiredAttributes: missingRequired(p, t.u)}, nil
+	}
+	if err := pagesWithoutSecondFactor(p, u); err != nil {
+		return nil, err
 	}
 	return &HostedSignIn{User: u}, nil
 }
@@ -120,7 +120,13 @@ func (s *Service) HostedNewPassword(ctx context.Context, p *Pool, c *Client, ses
 		v := attrs[name]
 		list = append(list, AttributeType{Name: name, Value: &v})
 	}
-	return s.setChosenPassword(ctx, p, u, password, list)
+	if u, err = s.setChosenPassword(ctx, p, u, password, list); err != nil {
+		return nil, err
+	}
+	if err := pagesWithoutSecondFactor(p, u); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // HostedUser loads the user of a managed-login session (the sealed cookie names username
@@ -320,4 +326,17 @@ func (s *Service) HostedProvider(ctx context.Context, p *Pool, name, identifier 
 		return nil, providerNotFound(name)
 	}
 	return ip, err
+}
+
+// pagesWithoutSecondFactor refuses a sign-in through the pages that the JSON API would answer
+// with an MFA challenge: the pages must never hand out a code on a password alone.
+func pagesWithoutSecondFactor(p *Pool, u *User) error {
+	step, _, err := planSecondFactor(p, u)
+	if err != nil {
+		return err
+	}
+	if step != "" {
+		return awsjson.NotAuthorized("This user signs in with a second factor, which the managed login pages do not ask for: sign in through the app.")
+	}
+	return nil
 }
