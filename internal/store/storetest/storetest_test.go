@@ -80,13 +80,19 @@ func (f *fake) remove(key string) {
 	}
 }
 
+// GetEntry reads the value and its version under one hold of the lock: read apart, a commit
+// in between would pair an old value with a new version (the torn reading RaceNoTornState
+// looks for, in the fake itself).
 func (f *fake) GetEntry(ctx context.Context, key string) (store.Entry, error) {
-	v, err := f.Get(ctx, key)
-	if err != nil {
+	if err := f.check(ctx, key); err != nil {
 		return store.Entry{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	v, err := f.getLocked(key)
+	if err != nil {
+		return store.Entry{}, err
+	}
 	return store.Entry{Value: v, Version: f.ver[key]}, nil
 }
 
@@ -177,6 +183,11 @@ func (f *fake) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.getLocked(key)
+}
+
+// getLocked is Get's read; f.mu must be held.
+func (f *fake) getLocked(key string) ([]byte, error) {
 	if !f.live(key) || (f.faults["empty-is-missing"] && len(f.vals[key]) == 0) {
 		return nil, store.ErrNotFound
 	}
