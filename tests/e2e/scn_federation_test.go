@@ -58,6 +58,9 @@ func oidcProvider(name string, op *testOP, identifiers ...string) *cip.CreateIde
 		IdpIdentifiers:   identifiers}
 }
 
+// fedScopes sets the scopes of the federation fixtures' clients on an authorization request.
+func fedScopes(q url.Values) { q.Set("scope", "openid email profile") }
+
 // fedAuthorize is the path of an authorization request of f's client naming a provider.
 func fedAuthorize(f *oauthFixture, param, value, state string) string {
 	return "/oauth2/authorize?" + f.authQuery(func(q url.Values) {
@@ -124,7 +127,7 @@ func scnFederationOIDC(t *testing.T, ep *Endpoint) {
 
 	// The login page's "Sign in with Corp" leads to the provider, and back to the app.
 	b := newFedBrowser(ep)
-	p, err := b.do(http.MethodGet, b.abs("/login?"+f.authQuery(func(q url.Values) { q.Set("scope", "openid email profile") }).Encode()), nil)
+	p, err := b.do(http.MethodGet, b.abs("/login?"+f.authQuery(fedScopes).Encode()), nil)
 	if err != nil || p.status != http.StatusOK {
 		t.Fatalf("login page: %v %+v", err, p)
 	}
@@ -149,6 +152,18 @@ func scnFederationOIDC(t *testing.T, ep *Endpoint) {
 	status, attrs := fedUser(t, ep, f.pool, username)
 	if status != types.UserStatusType("EXTERNAL_PROVIDER") || attrs["email"] != "first@corp.example" || attrs["sub"] != id["sub"] {
 		t.Fatalf("AdminGetUser: %s %v", status, attrs)
+	}
+
+	// The federated user has no password: the login form does not sign it in.
+	nb := newFedBrowser(ep)
+	lp, err := nb.do(http.MethodGet, nb.abs("/login?"+f.authQuery(fedScopes).Encode()), nil)
+	if err != nil || csrfField.FindStringSubmatch(lp.body) == nil {
+		t.Fatalf("login page: %v %+v", err, lp)
+	}
+	lp, err = nb.do(http.MethodPost, lp.url, url.Values{"_csrf": {csrfField.FindStringSubmatch(lp.body)[1]},
+		"username": {username}, "password": {oauthPassword}})
+	if err != nil || lp.status != http.StatusOK || lp.location() != nil || !strings.Contains(lp.body, `role="alert"`) {
+		t.Fatalf("password sign-in of a federated user: %v %+v", err, lp)
 	}
 
 	// The tokens refresh, and userInfo answers for the federated user.
@@ -287,6 +302,24 @@ func scnFederationLinks(t *testing.T, ep *Endpoint) {
 	}
 	_, err = ep.Admin().AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(f.pool), Username: aws.String("CorpLink_op-linked-1")})
 	wantErr(t, err, "UserNotFoundException", "")
+
+	// AdminDisableProviderForUser stops a subject's federated user: its next sign-in comes
+	// back to the app as an OAuth error.
+	op.setAccount(t, map[string]any{"sub": "op-plain-2", "email": "plain@corp.example", "email_verified": true})
+	cb, _, err = newFedBrowser(ep).signIn(fedAuthorize(f, "identity_provider", "CorpLink", "plain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := fedTokens(t, f, cb, "plain"); id["cognito:username"] != "CorpLink_op-plain-2" {
+		t.Fatalf("unlinked sign-in as %v", id["cognito:username"])
+	}
+	call(ep.Admin().AdminDisableProviderForUser(ctx, &cip.AdminDisableProviderForUserInput{UserPoolId: aws.String(f.pool),
+		User: &types.ProviderUserIdentifierType{ProviderName: aws.String("CorpLink"),
+			ProviderAttributeName: aws.String("Cognito_Subject"), ProviderAttributeValue: aws.String("op-plain-2")}})).must(t)
+	cb, _, err = newFedBrowser(ep).signIn(fedAuthorize(f, "identity_provider", "CorpLink", "disabled"))
+	if err != nil || cb.Get("error") != "invalid_request" || cb.Get("state") != "disabled" || !strings.Contains(cb.Get("error_description"), "disabled") {
+		t.Fatalf("sign-in of a disabled federated user: %v %v", err, cb)
+	}
 }
 
 // scnFederationSAML: sign-in through crewjam/saml's IdP, which knows poolgate by its published
