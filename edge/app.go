@@ -230,7 +230,11 @@ func (a *app) build() error {
 		Now:                  a.now,
 		Rand:                 rand.Reader,
 		Logf:                 log.Printf,
-		GatewayChanged:       a.bumpEpoch,
+		// The Worker's fetch, through the glue: identity providers (federated sign-in),
+		// external JWKS. Go's own js/wasm transport reads response streams across request
+		// contexts, which workerd refuses.
+		Transport:      fetchTransport{bridge: a.bridge},
+		GatewayChanged: a.bumpEpoch,
 	})
 	if err != nil {
 		return err

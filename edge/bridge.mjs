@@ -254,9 +254,10 @@ export async function rsaGenerate(bits) {
 }
 
 // fetchAll makes one HTTP request and reads the whole response in this async function, so
-// no stream crosses between request contexts (workerd refuses that).
+// no stream crosses between request contexts (workerd refuses that). A redirect is answered
+// as it is: Go's http.Client decides whether to follow it (internal/federation never does).
 export async function fetchAll(url, method, headers, body) {
-  const res = await fetch(url, { method, headers, body: body ?? undefined });
+  const res = await fetch(url, { method, headers, body: body ?? undefined, redirect: "manual" });
   const buf = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, headers: [...res.headers], body: buf };
 }

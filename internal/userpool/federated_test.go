@@ -96,6 +96,28 @@ func TestFederatedSignInCreatesThenUpdates(t *testing.T) {
 	}
 }
 
+// TestFederatedUserCompletesHostedSignIn: the managed login completes a federated sign-in
+// with HostedUser and IssueOAuthTokens; a user in status EXTERNAL_PROVIDER passes both.
+func TestFederatedUserCompletesHostedSignIn(t *testing.T) {
+	a, p, c := fedSetup(t, nil)
+	ctx := t.Context()
+	u, err := a.svc.FederatedSignIn(ctx, p, c, googleIdentity("777", map[string]string{"email": "fed@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.HostedUser(ctx, p, u.Username, u.Sub, a.clock.Now()); err != nil {
+		t.Fatalf("HostedUser: %v", err)
+	}
+	res, err := a.svc.IssueOAuthTokens(ctx, p, c, &OAuthGrant{Username: u.Username, Sub: u.Sub, Scopes: []string{"openid", "email"},
+		AuthTime: a.clock.Now()}, true)
+	if err != nil {
+		t.Fatalf("IssueOAuthTokens: %v", err)
+	}
+	if claims := a.verify(res.IdToken); claims["cognito:username"] != "Google_777" || claims["email"] != "fed@example.com" {
+		t.Fatalf("ID token %v", claims)
+	}
+}
+
 func TestFederatedSignInRefusals(t *testing.T) {
 	a, p, c := fedSetup(t, map[string]any{"UsernameAttributes": []string{"email"}})
 	ctx := t.Context()

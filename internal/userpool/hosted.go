@@ -145,7 +145,9 @@ func (s *Service) HostedUser(ctx context.Context, p *Pool, username, sub string,
 		return nil, awsjson.NotAuthorized("The session's user no longer exists.")
 	case !u.Enabled:
 		return nil, awsjson.NotAuthorized("User is disabled.")
-	case u.Status != StatusConfirmed:
+	case u.Status != StatusConfirmed && u.Status != StatusExternalProvider:
+		// A federated user (EXTERNAL_PROVIDER) signs in at its provider, never here with a
+		// password; its session and codes are as good as a confirmed user's.
 		return nil, awsjson.NotAuthorized("User cannot sign in while in status %s.", u.Status)
 	case signedIn.Before(u.TokensValidAfter.Add(-time.Second)):
 		// TokensValidAfter is rounded up to the next second (revokeUserTokens).

@@ -63,7 +63,16 @@ var scenarios = []scenario{
 	{"EveryActionLongMembers", scnEveryActionLongMembers},
 	{"ProviderLinks", scnProviderLinks},
 	{"SigV4SignedHeadersAndScope", scnSigV4SignedHeadersAndScope},
+	{"FederationOIDC", scnFederationOIDC},
+	{"FederationLinks", scnFederationLinks},
+	{"FederationSAML", scnFederationSAML},
+	{"FederationRace", scnFederationRace},
 }
+
+// scenarioConfig is the configuration the scenario servers start with: the role the
+// federation scenarios' identity pools hand out (roles exist only in configuration).
+var scenarioConfig = []byte(`{"Roles": [{"Arn": "` + fedRole + `", "Policy": {"Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::files/public/*"}]}}]}`)
 
 // issueActions are the user-pool actions the issue "core: user pools on wazero" delivers; the
 // suite must drive each one successfully at least once through the AWS SDK.
@@ -102,6 +111,6 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 
 // TestHostsim runs the scenarios against the wasm guest under hostsim with a fake clock.
 func TestHostsim(t *testing.T) {
-	s := startSim(t, simOptions{})
+	s := startSim(t, simOptions{Config: scenarioConfig})
 	runScenarios(t, s.Endpoint)
 }

@@ -10,8 +10,7 @@ import (
 
 // scnProviderLinks: AdminLinkProviderForUser and AdminDisableProviderForUser through the AWS
 // SDK, with Cognito's errors for a missing destination, a source linked elsewhere and a
-// subject with nothing to disable. (The sign-in that follows a link is tested in
-// internal/userpool and internal/federation.)
+// subject with nothing to disable. (The sign-in that follows a link: scnFederationLinks.)
 func scnProviderLinks(t *testing.T, ep *Endpoint) {
 	admin := ep.Admin()
 	f := newFixture(t, ep, nil, nil)

@@ -72,5 +72,5 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 
 // TestWorkerd runs the scenarios against the Worker.
 func TestWorkerd(t *testing.T) {
-	runScenarios(t, startWorker(t, nil, fakeStart))
+	runScenarios(t, startWorker(t, scenarioConfig, fakeStart))
 }

@@ -10,9 +10,18 @@
 //
 // The current account starts as OP_ACCOUNT (JSON: {"sub", ...claims}); PUT /_test/account
 // with such a body replaces it, so a test can sign in as another user or with changed claims.
+//
+// OP_NOW (milliseconds since the epoch) stops the provider's clock at that instant, for a
+// relying party on a test clock (the end-to-end servers run at a fixed time far from the wall
+// clock); PUT /_test/clock with {"now": ms} moves it. Without OP_NOW the clock is the real one.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
+
+const realNow = Date.now;
+let frozenNow = process.env.OP_NOW ? Number(process.env.OP_NOW) : undefined;
+// oidc-provider reads time only through Date.now (its epochTime helper, cookie expiry).
+Date.now = () => (frozenNow === undefined ? realNow() : frozenNow);
 
 let account = JSON.parse(process.env.OP_ACCOUNT || '{"sub":"user-1"}');
 const clients = JSON.parse(process.env.OP_CLIENTS || '[]');
@@ -52,6 +61,13 @@ provider.use(async (ctx, next) => {
     const chunks = [];
     for await (const c of ctx.req) chunks.push(c);
     account = JSON.parse(Buffer.concat(chunks).toString());
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.method === 'PUT' && ctx.path === '/_test/clock') {
+    const chunks = [];
+    for await (const c of ctx.req) chunks.push(c);
+    frozenNow = JSON.parse(Buffer.concat(chunks).toString()).now;
     ctx.status = 204;
     return;
   }
