@@ -134,6 +134,7 @@ func runOpenIDClient(t *testing.T, ep *Endpoint) {
 		Silent    bool           `json:"silentSignIn"`
 		Refresh   map[string]any `json:"refresh"`
 		Revoked   string         `json:"refreshAfterRevoke"`
+		AfterUse  string         `json:"refreshAfterReuse"`
 		CC        map[string]any `json:"clientCredentials"`
 		Wrong     string         `json:"wrongSecret"`
 	}
@@ -182,6 +183,9 @@ func runOpenIDClient(t *testing.T, ep *Endpoint) {
 	}
 	if out.Revoked != "invalid_grant" {
 		t.Errorf("refresh after revocation: %q, want invalid_grant", out.Revoked)
+	}
+	if out.AfterUse != "invalid_grant" {
+		t.Errorf("refresh after the code was used twice: %q, want invalid_grant", out.AfterUse)
 	}
 	if out.CC["scope"] != "orders/read" || out.CC["sub"] != aws.ToString(machine.ClientId) || out.CC["client_id"] != aws.ToString(machine.ClientId) ||
 		out.CC["token_use"] != "access" || out.CC["idToken"] != false || out.CC["refreshToken"] != false {

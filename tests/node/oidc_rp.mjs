@@ -171,35 +171,43 @@ async function main() {
 
   out.userInfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
 
-  // The same code a second time is refused.
-  try {
-    await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
-    out.reusedCode = "accepted";
-  } catch (e) {
-    out.reusedCode = await errorName(e);
-  }
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  out.refresh = { idToken: !!refreshed.id_token, accessToken: !!refreshed.access_token, sub: refreshed.claims()?.sub };
 
-  // A second authorization while the session cookie is alive needs no form.
+  // A second authorization while the session cookie is alive needs no form; its tokens are
+  // revoked, after which their refresh token is refused.
+  const verifier2 = client.randomPKCECodeVerifier();
   const again = client.buildAuthorizationUrl(config, {
     redirect_uri: redirectURI,
     scope: "openid",
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge: await client.calculatePKCECodeChallenge(verifier2),
     code_challenge_method: "S256",
     state,
   });
   const silent = await fetch(again, { redirect: "manual", headers: { cookie: jar.header() } });
   const silentTo = silent.headers.get("location") || "";
   out.silentSignIn = silentTo.startsWith(redirectURI) && new URL(silentTo).searchParams.has("code");
-
-  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
-  out.refresh = { idToken: !!refreshed.id_token, accessToken: !!refreshed.access_token, sub: refreshed.claims()?.sub };
-
-  await client.tokenRevocation(config, tokens.refresh_token, { token_type_hint: "refresh_token" });
+  const second = await client.authorizationCodeGrant(config, new URL(silentTo), { pkceCodeVerifier: verifier2, expectedState: state });
+  await client.tokenRevocation(config, second.refresh_token, { token_type_hint: "refresh_token" });
   try {
-    await client.refreshTokenGrant(config, tokens.refresh_token);
+    await client.refreshTokenGrant(config, second.refresh_token);
     out.refreshAfterRevoke = "accepted";
   } catch (e) {
     out.refreshAfterRevoke = await errorName(e);
+  }
+
+  // The first code a second time is refused, and (RFC 6749 §4.1.2) what it got is revoked.
+  try {
+    await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+    out.reusedCode = "accepted";
+  } catch (e) {
+    out.reusedCode = await errorName(e);
+  }
+  try {
+    await client.refreshTokenGrant(config, tokens.refresh_token);
+    out.refreshAfterReuse = "accepted";
+  } catch (e) {
+    out.refreshAfterReuse = await errorName(e);
   }
 
   // A confidential client with client_credentials (client_secret_basic).
