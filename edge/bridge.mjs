@@ -119,6 +119,26 @@ export class BodySource {
     return chunk;
   }
 
+  // discard reads what Go left of the body, at most limit bytes, before the answer goes out:
+  // an answer sent over a body still arriving leaves the client's connection stuck (wrangler
+  // dev: the next request on it hung), and a client still sending sees a reset. Past limit the
+  // body is cancelled.
+  async discard(limit) {
+    if (this.ended) return;
+    if (this.reader === null) this.reader = this.stream.getReader();
+    this.kept = [];
+    for (let n = 0; n <= limit; ) {
+      const { value, done } = await this.reader.read();
+      if (done) {
+        this.ended = true;
+        return;
+      }
+      n += value.byteLength;
+    }
+    await this.reader.cancel("request body too large");
+    this.ended = true;
+  }
+
   // whole returns the body to send on: call it once, after Go has finished with the request.
   whole() {
     if (this.reader === null) return this.stream;

@@ -40,6 +40,7 @@ import assetPaths from "./build/assets-manifest.json";
 // binds it as POOLGATE_STORE, and the Worker's main module must export it.
 export { PoolgateStore } from "./store_do.mjs";
 const maxBody = 2 << 20; // for JSON API calls; the Go side refuses more, awsjson allows 1 MiB
+const maxUnreadBody = 16 << 20; // what the glue reads of a body Go left unread (BodySource.discard)
 const pokeEvery = 20; // ms between pokes of Go while a request waits for it
 const maxGrants = 1024; // gateway decisions kept for reuse per instance
 
@@ -331,6 +332,7 @@ export default {
           if (up.reuse && reuseOn) inst.keep(request, up, res.body);
           return await sendUpstream(up, req.bodySource?.whole() ?? null);
         }
+        await req.bodySource?.discard(maxUnreadBody).catch(() => {}); // a client gone: nothing to answer
         return new Response(res.body, { status: res.status, headers: parseHeaderLines(res.headerLines) });
       } catch (e) {
         if (!(e instanceof InstanceDied)) throw e;
