@@ -62,11 +62,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if res.User == nil {
-		s.newPasswordPage(w, r, req, http.StatusOK, "", res.NewPasswordSession, res.RequiredAttributes, nil)
-		return
-	}
-	s.signedIn(w, r, req, res.User)
+	s.continueSignIn(w, r, req, res)
 }
 
 // signedIn starts the session of a user who just signed in and completes the request.

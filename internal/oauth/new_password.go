@@ -48,21 +48,21 @@ func (s *Server) serveNewPassword(w http.ResponseWriter, r *http.Request) {
 		s.loginPage(w, r, req, http.StatusForbidden, "The form expired or did not come from this page. Please sign in again.", "")
 		return
 	}
-	u, err := s.cfg.UserPools.HostedNewPassword(r.Context(), req.pool, req.client, session, r.PostForm.Get("new_password"), attrs)
+	res, err := s.cfg.UserPools.HostedNewPassword(r.Context(), req.pool, req.client, session, r.PostForm.Get("new_password"), attrs)
 	if err != nil {
 		msg, ok := userpoolMessage(err)
 		if !ok {
 			s.serverError(w, err)
 			return
 		}
-		if strings.Contains(msg, "session is expired") || strings.Contains(msg, "Invalid session") {
+		if sessionGone(msg) {
 			s.loginPage(w, r, req, http.StatusOK, "Your sign-in expired. Please sign in again.", "")
 			return
 		}
 		s.newPasswordPage(w, r, req, http.StatusOK, msg, session, required, attrs)
 		return
 	}
-	s.signedIn(w, r, req, u)
+	s.continueSignIn(w, r, req, res)
 }
 
 // newPasswordPage renders the form that chooses a new password.

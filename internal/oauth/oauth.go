@@ -70,6 +70,7 @@ func (s *Server) routes() map[string]http.HandlerFunc {
 		"/oauth2/authorize":          s.serveAuthorize,
 		"/login":                     s.serveLogin,
 		"/forceChangePassword":       s.serveNewPassword,
+		"/mfa":                       s.serveMFA,
 		"/oauth2/token":              s.serveToken,
 		"/oauth2/userInfo":           s.serveUserInfo,
 		"/oauth2/revoke":             s.serveRevoke,

@@ -34,7 +34,7 @@ func hashSource(b []byte) string {
 }
 
 func init() {
-	for _, name := range []string{"login", "new_password", "error", "signup", "confirm", "forgot", "reset"} {
+	for _, name := range []string{"login", "new_password", "mfa", "error", "signup", "confirm", "forgot", "reset"} {
 		pages[name] = template.Must(template.ParseFS(assets, "assets/layout.html", "assets/"+name+".html"))
 	}
 }
@@ -74,6 +74,8 @@ type page struct {
 	UsernameLabel string
 	// Attributes are the inputs of required attributes (the new-password page).
 	Attributes []attrInput
+	// MFA is the second-factor page's challenge (mfa.go).
+	MFA *mfaView
 }
 
 type link struct{ URL, Text string }

@@ -64,20 +64,24 @@ func (s *Service) PoolForHost(ctx context.Context, host string) (string, error) 
 	return d.UserPoolId, nil
 }
 
-// HostedSignIn is the outcome of a right password on the managed-login page: the user, or
-// the NEW_PASSWORD_REQUIRED step it must take first.
+// HostedSignIn is the outcome of a step of a managed-login sign-in: the user, or the
+// challenge it must answer first.
 type HostedSignIn struct {
 	User *User
-	// NewPasswordSession is set when the user holds a temporary password: HostedNewPassword
-	// takes it with the password the user chooses and RequiredAttributes.
-	NewPasswordSession string
-	RequiredAttributes []string // attribute names, without the "userAttributes." prefix
+	// Challenge names the step the user must take before the sign-in completes, with its
+	// sealed Session and ChallengeParameters as the JSON API would answer them:
+	// NEW_PASSWORD_REQUIRED (HostedNewPassword takes it, with RequiredAttributes), or a second
+	// factor (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP: hosted_mfa.go).
+	Challenge           string
+	Session             string
+	ChallengeParameters map[string]string
+	RequiredAttributes  []string // attribute names, without the "userAttributes." prefix
 }
 
 // HostedSignIn checks username and password for the managed-login page exactly as
 // USER_PASSWORD_AUTH does (lockout, PreventUserExistenceErrors, the states a right password
-// reports), without SECRET_HASH: the page is the pool's own, and the client proves its secret
-// when it redeems the code.
+// reports, the second factor), without SECRET_HASH: the page is the pool's own, and the
+// client proves its secret when it redeems the code.
 func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username, password string) (*HostedSignIn, error) {
 	if username == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter USERNAME")
@@ -97,17 +101,16 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 		return nil, err
 	}
 	if challenge != nil {
-		return &HostedSignIn{NewPasswordSession: challenge.Session, RequiredAttributes: missingRequired(p, t.u)}, nil
+		return &HostedSignIn{Challenge: challenge.ChallengeName, Session: challenge.Session,
+			ChallengeParameters: challenge.ChallengeParameters, RequiredAttributes: missingRequired(p, t.u)}, nil
 	}
-	if err := pagesWithoutSecondFactor(p, u); err != nil {
-		return nil, err
-	}
-	return &HostedSignIn{User: u}, nil
+	return s.hostedSecondFactor(ctx, p, c, u)
 }
 
 // HostedNewPassword completes the NEW_PASSWORD_REQUIRED step of a managed-login sign-in:
 // the session HostedSignIn returned, the chosen password and the missing required attributes.
-func (s *Service) HostedNewPassword(ctx context.Context, p *Pool, c *Client, session, password string, attrs map[string]string) (*User, error) {
+// The user may still owe a second factor.
+func (s *Service) HostedNewPassword(ctx context.Context, p *Pool, c *Client, session, password string, attrs map[string]string) (*HostedSignIn, error) {
 	u, err := s.openSession(ctx, p, c, session, "NEW_PASSWORD_REQUIRED")
 	if err != nil {
 		return nil, err
@@ -123,10 +126,7 @@ func (s *Service) HostedNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if u, err = s.setChosenPassword(ctx, p, u, password, list); err != nil {
 		return nil, err
 	}
-	if err := pagesWithoutSecondFactor(p, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return s.hostedSecondFactor(ctx, p, c, u)
 }
 
 // HostedUser loads the user of a managed-login session (the sealed cookie names username
@@ -328,17 +328,4 @@ func (s *Service) HostedProvider(ctx context.Context, p *Pool, name, identifier 
 		return nil, providerNotFound(name)
 	}
 	return ip, err
-}
-
-// pagesWithoutSecondFactor refuses a sign-in through the pages that the JSON API would answer
-// with an MFA challenge: the pages must never hand out a code on a password alone.
-func pagesWithoutSecondFactor(p *Pool, u *User) error {
-	step, _, err := planSecondFactor(p, u)
-	if err != nil {
-		return err
-	}
-	if step != "" {
-		return awsjson.NotAuthorized("This user signs in with a second factor, which the managed login pages do not ask for: sign in through the app.")
-	}
-	return nil
 }

@@ -71,8 +71,7 @@ func (s *Service) secondFactor(ctx context.Context, p *Pool, c *Client, u *User)
 
 // planSecondFactor decides, without side effects, the challenge u's sign-in meets ("" for
 // none) and, for SELECT_MFA_TYPE, the factors to choose from; MFAMethodNotFoundException when
-// MFA is required and u can receive none. A sign-in path that cannot ask for a second factor
-// yet must refuse a user for whom it answers a step or an error.
+// MFA is required and u can receive none.
 func planSecondFactor(p *Pool, u *User) (step string, factors []string, err error) {
 	offered := p.mfaFactors()
 	var usable []string
@@ -198,32 +197,54 @@ func (s *Service) listChallenge(p *Pool, c *Client, u *User, challenge, param st
 		ChallengeParameters: map[string]string{"USER_ID_FOR_SRP": u.Username, param: string(list)}}, nil
 }
 
-// answerMfa answers RespondToAuthChallenge for the MFA challenges.
+// answerMfa answers RespondToAuthChallenge for the MFA challenges: the answer must name the
+// Session's user (checkAnswerUser), and a verified one gets tokens.
 func (s *Service) answerMfa(ctx context.Context, p *Pool, c *Client, challenge, session string, resp map[string]string) (*InitiateAuthOutput, error) {
+	u, next, err := s.verifyMfa(ctx, p, c, challenge, session, resp, func(u *User) error { return checkAnswerUser(p, c, u, resp) })
+	if err != nil || next != nil {
+		return next, err
+	}
+	ev, err := s.newAuthEvent(u)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.issueTokens(ctx, p, c, u, ev, true)
+	if err != nil {
+		return nil, err
+	}
+	return authenticated(res), nil
+}
+
+// verifyMfa checks an answer to an MFA challenge, whoever asks (the JSON API, the
+// managed-login pages): it opens the Session, lets checkUser vet the user it binds, and
+// answers the user whose second factor is verified (the Session spent) or the next
+// challenge (SELECT_MFA_TYPE moves on to the chosen factor's).
+func (s *Service) verifyMfa(ctx context.Context, p *Pool, c *Client, challenge, session string, resp map[string]string, checkUser func(*User) error) (*User, *InitiateAuthOutput, error) {
 	stage := setupStart
 	if challenge == "MFA_SETUP" {
 		stage = setupVerified
 	}
 	u, st, err := s.openMfaSession(ctx, p, c, session, challenge, stage)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := checkAnswerUser(p, c, u, resp); err != nil {
-		return nil, err
+	if err := checkUser(u); err != nil {
+		return nil, nil, err
 	}
 	switch challenge {
 	case "SELECT_MFA_TYPE":
 		answer := resp["ANSWER"]
 		if answer == "" {
-			return nil, awsjson.InvalidParameter("Missing required parameter ANSWER")
+			return nil, nil, awsjson.InvalidParameter("Missing required parameter ANSWER")
 		}
 		if !contains(st.Choices, answer) || !canReceive(u, answer) {
-			return nil, awsjson.InvalidParameter("ANSWER must be one of the MFA methods in MFAS_CAN_CHOOSE.")
+			return nil, nil, awsjson.InvalidParameter("ANSWER must be one of the MFA methods in MFAS_CAN_CHOOSE.")
 		}
 		if err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error { return ts.spendSession(ctx, p, c, st.Nonce) }); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return s.mfaChallenge(ctx, p, c, u, answer)
+		next, err := s.mfaChallenge(ctx, p, c, u, answer)
+		return nil, next, err
 	case "MFA_SETUP":
 		// VerifySoftwareToken has proved the token and turned it on; this answer only ends
 		// the sign-in.
@@ -242,17 +263,9 @@ func (s *Service) answerMfa(ctx context.Context, p *Pool, c *Client, challenge, 
 		u, err = s.checkMfaCode(ctx, p, c, u, st, challenge, resp)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ev, err := s.newAuthEvent(u)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.issueTokens(ctx, p, c, u, ev, true)
-	if err != nil {
-		return nil, err
-	}
-	return authenticated(res), nil
+	return u, nil, nil
 }
 
 // checkAnswerUser checks that a challenge answer names the Session's user, with the

@@ -95,6 +95,12 @@ func (s *Service) associateSoftwareToken(ctx context.Context, in *AssociateSoftw
 	if err != nil {
 		return nil, err
 	}
+	return s.associateToken(ctx, p, c, u, st)
+}
+
+// associateToken gives u a new pending secret; with st (an MFA_SETUP Session) it answers the
+// Session that verifies it.
+func (s *Service) associateToken(ctx context.Context, p *Pool, c *Client, u *User, st *mfaSession) (*AssociateSoftwareTokenOutput, error) {
 	secret, err := totp.NewSecret(s.d.Rand)
 	if err != nil {
 		return nil, err
@@ -124,11 +130,18 @@ func (s *Service) verifySoftwareToken(ctx context.Context, in *VerifySoftwareTok
 	if err != nil {
 		return nil, err
 	}
+	return s.verifyToken(ctx, p, c, u, st, in.UserCode, in.FriendlyDeviceName)
+}
+
+// verifyToken turns u's pending secret into the one it signs in with when code is right;
+// with st (an MFA_SETUP Session) the token becomes u's second factor, st is spent and the
+// answer carries the Session that answers MFA_SETUP.
+func (s *Service) verifyToken(ctx context.Context, p *Pool, c *Client, u *User, st *mfaSession, code, deviceName string) (*VerifySoftwareTokenOutput, error) {
 	mismatch := func() error {
 		return awsjson.New(awsjson.ErrEnableSoftwareTokenMFA, "Code mismatch and fail enable Software Token MFA")
 	}
 	now := s.now()
-	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+	err := s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		cur, err := ts.reload(ctx, p, u)
 		if err != nil {
 			return err
@@ -137,7 +150,7 @@ func (s *Service) verifySoftwareToken(ctx context.Context, in *VerifySoftwareTok
 		if tok == nil || len(tok.Pending) == 0 {
 			return awsjson.New(awsjson.ErrSoftwareTokenMFANotFound, "Software Token MFA has not been associated with the user. Call AssociateSoftwareToken first.")
 		}
-		step, ok := totp.Verify(tok.Pending, in.UserCode, now)
+		step, ok := totp.Verify(tok.Pending, code, now)
 		if !ok {
 			return mismatch()
 		}
@@ -150,7 +163,7 @@ func (s *Service) verifySoftwareToken(ctx context.Context, in *VerifySoftwareTok
 			}
 		}
 		prev := cloneUser(cur)
-		cur.Secrets.Totp = &SoftwareToken{Secret: tok.Pending, DeviceName: in.FriendlyDeviceName}
+		cur.Secrets.Totp = &SoftwareToken{Secret: tok.Pending, DeviceName: deviceName}
 		if st != nil {
 			// Set up during sign-in: the token is the user's second factor from now on.
 			if err := setFactor(cur, mfaTOTP, true); err != nil {

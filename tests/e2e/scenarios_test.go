@@ -24,6 +24,7 @@ var scenarios = []scenario{
 	{"Branding", scnBranding},
 	{"OAuthAccountPages", scnOAuthAccountPages},
 	{"OAuthGoClient", scnOAuthGoClient},
+	{"OAuthMfa", scnOAuthMfa},
 	{"Mfa", scnMfa},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},

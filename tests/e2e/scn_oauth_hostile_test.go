@@ -30,6 +30,7 @@ func scnOAuthHostileInputs(t *testing.T, ep *Endpoint) {
 		"/forgotPassword":        {"client_id", "redirect_uri", "username", "_csrf"},
 		"/confirmForgotPassword": {"client_id", "redirect_uri", "username", "code", "password", "_csrf"},
 		"/forceChangePassword":   {"client_id", "redirect_uri", "session", "new_password", "_csrf"},
+		"/mfa":                   {"client_id", "redirect_uri", "session", "challenge", "code", "answer", "secret", "choices", "_csrf"},
 		"/oauth2/token":          {"grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope"},
 		"/oauth2/revoke":         {"token", "client_id", "client_secret", "token_type_hint"},
 		"/oauth2/userInfo":       {"access_token"},
