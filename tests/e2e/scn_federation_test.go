@@ -113,7 +113,7 @@ func wantIdentity(t testing.TB, id map[string]any, provider, providerType, userI
 	}
 }
 
-var providerLink = regexp.MustCompile(`<a class="provider" href="([^"]+)">Sign in with ([^<]+)</a>`)
+var providerLink = regexp.MustCompile(`<a class="provider[^"]*" href="([^"]+)">Sign in with ([^<]+)</a>`)
 
 // scnFederationOIDC: sign-in through an OpenID provider from the login page's button and by
 // identity_provider and idp_identifier; the user it makes, updated on the next sign-in; its
