@@ -234,21 +234,8 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, req *authRequest
 // the pool completes at once (unless prompt=login); otherwise the browser goes to /login
 // with the same query.
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		s.errorPage(w, http.StatusMethodNotAllowed, fail(errInvalidRequest, "Use GET."))
-		return
-	}
-	req, f, err := s.checkAuthRequest(r.Context(), r)
-	if err != nil {
-		s.serverError(w, err)
-		return
-	}
-	if f != nil {
-		s.refuse(w, r, req, f)
-		return
-	}
-	if !req.cognito() {
-		s.federate(w, r, req)
+	req, ok := s.pageRequest(w, r, http.MethodGet, http.MethodHead)
+	if !ok {
 		return
 	}
 	if req.Prompt != "login" {
@@ -270,4 +257,27 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serverError(w http.ResponseWriter, err error) {
 	s.cfg.Logf("oauth: %v", err)
 	s.errorPage(w, http.StatusInternalServerError, fail(errServerError, "The server could not complete the request. Try again."))
+}
+
+// pageRequest checks the method and the authorization request a page or /oauth2/authorize
+// carries, and answers the request itself when it is refused or names an identity provider
+// (which takes the browser there); ok means the page goes on with req, a COGNITO sign-in.
+func (s *Server) pageRequest(w http.ResponseWriter, r *http.Request, methods ...string) (*authRequest, bool) {
+	if !slices.Contains(methods, r.Method) {
+		use := "Use " + strings.Join(slices.DeleteFunc(slices.Clone(methods), func(m string) bool { return m == http.MethodHead }), " or ") + "."
+		s.errorPage(w, http.StatusMethodNotAllowed, fail(errInvalidRequest, use))
+		return nil, false
+	}
+	req, f, err := s.checkAuthRequest(r.Context(), r)
+	switch {
+	case err != nil:
+		s.serverError(w, err)
+	case f != nil:
+		s.refuse(w, r, req, f)
+	case !req.cognito():
+		s.federate(w, r, req)
+	default:
+		return req, true
+	}
+	return nil, false
 }

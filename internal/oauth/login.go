@@ -13,21 +13,8 @@ import (
 // serveLogin answers /login: GET shows the sign-in form for a valid authorization request
 // (the same query as /oauth2/authorize), POST signs in with its username and password.
 func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		s.errorPage(w, http.StatusMethodNotAllowed, fail(errInvalidRequest, "Use GET or POST."))
-		return
-	}
-	req, f, err := s.checkAuthRequest(r.Context(), r)
-	if err != nil {
-		s.serverError(w, err)
-		return
-	}
-	if f != nil {
-		s.refuse(w, r, req, f)
-		return
-	}
-	if !req.cognito() {
-		s.federate(w, r, req)
+	req, ok := s.pageRequest(w, r, http.MethodGet, http.MethodHead, http.MethodPost)
+	if !ok {
 		return
 	}
 	if r.Method != http.MethodPost {

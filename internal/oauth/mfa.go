@@ -49,21 +49,8 @@ type mfaView struct {
 
 // serveMFA answers POST /mfa.
 func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		s.errorPage(w, http.StatusMethodNotAllowed, fail(errInvalidRequest, "Use POST."))
-		return
-	}
-	req, f, err := s.checkAuthRequest(r.Context(), r)
-	if err != nil {
-		s.serverError(w, err)
-		return
-	}
-	if f != nil {
-		s.refuse(w, r, req, f)
-		return
-	}
-	if !req.cognito() {
-		s.federate(w, r, req)
+	req, ok := s.pageRequest(w, r, http.MethodPost)
+	if !ok {
 		return
 	}
 	if !s.readForm(w, r) {
@@ -79,6 +66,7 @@ func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	up := s.cfg.UserPools
 	var res *userpool.HostedSignIn
+	var err error
 	switch {
 	case challenge == "MFA_SETUP":
 		var verified string

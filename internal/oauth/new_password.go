@@ -15,21 +15,8 @@ import (
 
 // serveNewPassword answers POST /forceChangePassword.
 func (s *Server) serveNewPassword(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		s.errorPage(w, http.StatusMethodNotAllowed, fail(errInvalidRequest, "Use POST."))
-		return
-	}
-	req, f, err := s.checkAuthRequest(r.Context(), r)
-	if err != nil {
-		s.serverError(w, err)
-		return
-	}
-	if f != nil {
-		s.refuse(w, r, req, f)
-		return
-	}
-	if !req.cognito() {
-		s.federate(w, r, req)
+	req, ok := s.pageRequest(w, r, http.MethodPost)
+	if !ok {
 		return
 	}
 	if !s.readForm(w, r) {

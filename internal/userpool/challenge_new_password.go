@@ -152,18 +152,7 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if u, err = s.setChosenPassword(ctx, p, u, resp["NEW_PASSWORD"], attrs); err != nil {
 		return nil, err
 	}
-	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
-		return out, err
-	}
-	ev, err := s.newAuthEvent(u)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.issueTokens(ctx, p, c, u, ev, true)
-	if err != nil {
-		return nil, err
-	}
-	return authenticated(res), nil
+	return s.firstFactorPassed(ctx, p, c, u)
 }
 
 // setChosenPassword moves u (opened from a NEW_PASSWORD_REQUIRED session) out of

@@ -204,15 +204,7 @@ func (s *Service) answerMfa(ctx context.Context, p *Pool, c *Client, challenge, 
 	if err != nil || next != nil {
 		return next, err
 	}
-	ev, err := s.newAuthEvent(u)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.issueTokens(ctx, p, c, u, ev, true)
-	if err != nil {
-		return nil, err
-	}
-	return authenticated(res), nil
+	return s.signInDone(ctx, p, c, u)
 }
 
 // verifyMfa checks an answer to an MFA challenge, whoever asks (the JSON API, the
