@@ -503,7 +503,7 @@ func (h *hostsimTools) start(ctx context.Context, dir string) (*hostsimServer, e
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(h.cli, "-addr", addr, "-data", dir, "-module", h.module)
+	cmd := exec.Command(h.cli, "-addr", addr, "-https-addr", "off", "-data", dir, "-module", h.module)
 	cmd.Env = append(os.Environ(), "POOLGATE_ADMIN_ACCESS_KEY_ID="+adminKeyID, "POOLGATE_ADMIN_SECRET_ACCESS_KEY="+adminSecret,
 		"POOLGATE_MASTER_KEY="+base64.StdEncoding.EncodeToString(masterKey), "POOLGATE_ISSUER_BASE="+issuerBase)
 	var logs bytes.Buffer

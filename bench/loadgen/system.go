@@ -146,7 +146,8 @@ func (s *system) command() (*exec.Cmd, error) {
 		"POOLGATE_MASTER_KEY="+base64.StdEncoding.EncodeToString(s.master))
 	switch s.kind {
 	case kindHostsim:
-		args := []string{"-addr", addr, "-data", s.dir, "-module", s.tools.module}
+		// No HTTPS listener: its default port is fixed, and the harness speaks HTTP.
+		args := []string{"-addr", addr, "-https-addr", "off", "-data", s.dir, "-module", s.tools.module}
 		if s.config != "" {
 			args = append(args, "-config", s.config)
 		}

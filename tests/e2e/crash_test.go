@@ -106,7 +106,7 @@ type proc struct {
 // (it listens on a free loopback port and prints the endpoint once it serves).
 func startProc(t *testing.T, dir, config string, logs *logBuffer) *proc {
 	t.Helper()
-	cmd := exec.Command(poolgateCLI(t), "-addr", "127.0.0.1:0", "-data", dir, "-module", guestPath,
+	cmd := exec.Command(poolgateCLI(t), "-addr", "127.0.0.1:0", "-https-addr", "off", "-data", dir, "-module", guestPath,
 		"-config", config, "-instances", fmt.Sprint(raceInstances), "-assets", filepath.Join(dir, "no-assets"))
 	cmd.Env = append(os.Environ(),
 		"POOLGATE_ADMIN_ACCESS_KEY_ID="+testAdminKeyID, "POOLGATE_ADMIN_SECRET_ACCESS_KEY="+testAdminSecret,

@@ -40,13 +40,28 @@ type Endpoint struct {
 	httpc *http.Client
 }
 
-// httpClient returns the endpoint's own HTTP client.
+// httpClient returns the endpoint's own HTTP client. Its idle connections close after 2 s,
+// before the server's side does (Node's servers, wrangler dev's among them, close idle
+// keep-alive connections after 5 s): a request sent on a connection the server is closing
+// that moment gets "connection reset" instead of an answer.
 func (ep *Endpoint) httpClient() *http.Client {
 	if ep.httpc == nil {
-		ep.httpc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		ep.httpc = &http.Client{Transport: shortIdleTransport()}
 	}
 	return ep.httpc
 }
+
+// shortIdleTransport is http.DefaultTransport with idle connections closed after 2 s (see
+// httpClient).
+func shortIdleTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.IdleConnTimeout = 2 * time.Second
+	return t
+}
+
+// plainClient is http.DefaultClient with shortIdleTransport, for requests outside an
+// Endpoint's own client.
+var plainClient = &http.Client{Transport: shortIdleTransport()}
 
 // Clock is the server's clock as the tests control it.
 type Clock interface {

@@ -354,7 +354,7 @@ func scnGatewayStreaming(t *testing.T, g *gwFixture) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := plainClient.Do(req)
 		if err != nil {
 			done <- result{err: err}
 			return
@@ -380,7 +380,7 @@ func scnGatewayStreaming(t *testing.T, g *gwFixture) {
 
 	req, _ = http.NewRequest("PUT", g.ep.URL+"/blob/down", nil)
 	req.Header.Set("Authorization", bearer)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := plainClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +477,7 @@ func scnGatewayAPIUnaffected(t *testing.T, g *gwFixture) {
 	req, _ := http.NewRequest("POST", g.ep.URL+"/api", strings.NewReader(`{"UserPoolId":"`+gwPool+`"}`))
 	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.DescribeUserPool")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := plainClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,8 @@ var warmed sync.Map // *Endpoint → true
 // them again before each race.
 func raceReady(t testing.TB, ep *Endpoint, n int) {
 	t.Helper()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := shortIdleTransport()
+	tr.IdleConnTimeout = 4 * time.Second // still under the server's 5 s (see httpClient)
 	tr.MaxIdleConns = 4 * n
 	tr.MaxIdleConnsPerHost = 2 * n
 	ep.httpc = &http.Client{Transport: tr}
