@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,31 +55,9 @@ func (r *runner) prepareTOTP(ctx context.Context, n int) error {
 	if k <= 0 {
 		return nil
 	}
-	users := make([]mfaUser, k)
-	var next atomic.Int64
-	var first atomic.Value
-	var wg sync.WaitGroup
-	for w := 0; w < populateConns; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for first.Load() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= k {
-					return
-				}
-				u, err := r.setUpTOTPUser(ctx)
-				if err != nil {
-					first.CompareAndSwap(nil, err)
-					return
-				}
-				users[i] = u
-			}
-		}()
-	}
-	wg.Wait()
-	if e, ok := first.Load().(error); ok {
-		return e
+	users, err := makeMany(k, func() (mfaUser, error) { return r.setUpTOTPUser(ctx) })
+	if err != nil {
+		return err
 	}
 	r.mfa.ready = append(r.mfa.ready, users...)
 	return nil

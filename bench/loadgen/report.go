@@ -628,19 +628,27 @@ func (r *report) identityGroup(w io.Writer) {
 		"through poolgate's sigv4 route, which verifies the signature and the session token, evaluates the guest role's policy and forwards "+
 		"to the origin; against the same signed GET sent to the origin directly (which ignores the signature), so the added latency is the "+
 		"route's. Each measurement is %d iterations after %d warm-up iterations.\n\n", opVend, opSigned, r.Settings.IdentityN, r.Settings.Warmup)
+	r.groupTables(w, groupIdentity, r.Settings.Clients, []string{opVend})
+}
+
+// groupTables writes a group's table per client count (with the added-latency column) and,
+// for ratioOps, the ratios poolgate ÷ peers after each table.
+func (r *report) groupTables(w io.Writer, group string, clientCounts []int, ratioOps []string) {
 	var notes []string
-	for _, c := range r.Settings.Clients {
+	for _, c := range clientCounts {
 		clients := clientsName(c)
-		meas := r.measured(groupIdentity, c)
+		meas := r.measured(group, c)
 		if len(meas) == 0 {
 			continue
 		}
-		p("### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|---|\n", clients)
+		fmt.Fprintf(w, "### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|---|\n", clients)
 		for _, m := range meas {
 			r.row(w, []string{m.Op, r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s %s, %s", m.Op, r.label(m.System), clients), &notes)
 		}
-		p("\n")
-		r.ratios(w, groupIdentity, c, []string{opVend})
+		fmt.Fprint(w, "\n")
+		if len(ratioOps) > 0 {
+			r.ratios(w, group, c, ratioOps)
+		}
 	}
 	writeNotes(w, notes)
 }
@@ -659,20 +667,7 @@ func (r *report) oauthGroup(w io.Writer) {
 		"(client_secret_basic, one custom scope). No peer serves these endpoints (cognito-local has no /oauth2 routes, moto's cognito-idp "+
 		"no hosted UI), so there are no ratios. Each measurement is %d iterations after %d warm-up iterations.\n\n",
 		opCodeFlow, opClientCredentials, r.Settings.OAuthN, r.Settings.Warmup)
-	var notes []string
-	for _, c := range r.Settings.GatewayClients {
-		clients := clientsName(c)
-		meas := r.measured(groupOAuth, c)
-		if len(meas) == 0 {
-			continue
-		}
-		p("### %s\n\n| operation | system | req/s | req/s range | p50 ms | p95 ms | p99 ms | added p50 ms | server CPU ms/req | errors |\n|---|---|---|---|---|---|---|---|---|---|\n", clients)
-		for _, m := range meas {
-			r.row(w, []string{m.Op, r.label(m.System)}, m, []string{r.addedCell(m)}, fmt.Sprintf("%s %s, %s", m.Op, r.label(m.System), clients), &notes)
-		}
-		p("\n")
-	}
-	writeNotes(w, notes)
+	r.groupTables(w, groupOAuth, r.Settings.GatewayClients, nil)
 }
 
 func medianStart(ss []serverStart, f func(serverStart) float64) float64 {

@@ -289,7 +289,13 @@ func (r *runner) srpSignIn(ctx context.Context, username string) error {
 
 // signUpMany signs up k users from populateConns workers and returns their names.
 func (r *runner) signUpMany(ctx context.Context, k int) ([]string, error) {
-	names := make([]string, k)
+	return makeMany(k, func() (string, error) { return r.signUpRetry(ctx) })
+}
+
+// makeMany calls create k times from populateConns workers and returns the results in order,
+// or the first error (after which the workers take no more).
+func makeMany[T any](k int, create func() (T, error)) ([]T, error) {
+	out := make([]T, k)
 	var next atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
@@ -302,12 +308,12 @@ func (r *runner) signUpMany(ctx context.Context, k int) ([]string, error) {
 				if i >= k {
 					return
 				}
-				name, err := r.signUpRetry(ctx)
+				v, err := create()
 				if err != nil {
 					first.CompareAndSwap(nil, err)
 					return
 				}
-				names[i] = name
+				out[i] = v
 			}
 		}()
 	}
@@ -315,7 +321,7 @@ func (r *runner) signUpMany(ctx context.Context, k int) ([]string, error) {
 	if e, ok := first.Load().(error); ok {
 		return nil, e
 	}
-	return names, nil
+	return out, nil
 }
 
 // populate signs up users from populateConns workers until the pool holds target users.

@@ -19,7 +19,7 @@ import (
 // brand fills p's branding for req's client. A branding that cannot be read is logged and the default shown: the
 // sign-in must not fail on its looks.
 func (s *Server) brand(ctx context.Context, req *authRequest, p *page) {
-	b, err := s.cfg.UserPools.PageBranding(ctx, req.pool.Id, req.client.ClientId)
+	b, err := s.cfg.UserPools.ClientPageBranding(ctx, req.pool, req.client)
 	if err != nil {
 		s.cfg.Logf("oauth: branding of %s/%s: %v", req.pool.Id, req.client.ClientId, err)
 		return

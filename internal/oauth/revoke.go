@@ -11,12 +11,7 @@ import (
 // a revoked, unknown or already revoked refresh token; unsupported_token_type for an access
 // or ID token; invalid_request when the token is missing or the client may not revoke.
 func (s *Server) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	req := s.readTokenRequest(w, r)
-	if req == nil {
-		return
-	}
-	p, c := s.authenticateClient(w, r, req)
+	req, p, c := s.clientRequest(w, r)
 	if c == nil {
 		return
 	}

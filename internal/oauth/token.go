@@ -110,6 +110,19 @@ func (s *Server) readTokenRequest(w http.ResponseWriter, r *http.Request) *token
 
 // authenticateClient resolves and authenticates the client of a token or revocation
 // request (constant-time secret check); nil after answering invalid_client.
+// clientRequest reads a token-endpoint style request (/oauth2/token, /oauth2/revoke), which
+// browsers may send from any origin, and authenticates its client; a nil client means the
+// request was answered.
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (*tokenRequest, *userpool.Pool, *userpool.Client) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	req := s.readTokenRequest(w, r)
+	if req == nil {
+		return nil, nil, nil
+	}
+	p, c := s.authenticateClient(w, r, req)
+	return req, p, c
+}
+
 func (s *Server) authenticateClient(w http.ResponseWriter, r *http.Request, req *tokenRequest) (*userpool.Pool, *userpool.Client) {
 	invalid := func() {
 		writeJSONError(w, &oauthError{Code: errInvalidClient, Description: "Client authentication failed.", Status: http.StatusUnauthorized}, req.basic)
@@ -160,12 +173,7 @@ func tokensOf(res *userpool.AuthenticationResult) *tokenResponse {
 // serveToken answers POST /oauth2/token: authorization_code (with PKCE), refresh_token and
 // client_credentials (spec §6). Browsers call it from any origin.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	req := s.readTokenRequest(w, r)
-	if req == nil {
-		return
-	}
-	p, c := s.authenticateClient(w, r, req)
+	req, p, c := s.clientRequest(w, r)
 	if c == nil {
 		return
 	}

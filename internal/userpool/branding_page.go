@@ -48,6 +48,16 @@ func (s *Service) PageBranding(ctx context.Context, poolID, clientID string) (*P
 	if _, err := s.getClient(ctx, poolID, clientID); err != nil {
 		return nil, err
 	}
+	return s.brandingOf(ctx, poolID, clientID)
+}
+
+// ClientPageBranding is PageBranding for a pool and client the caller has already loaded
+// (the managed-login pages, on every render): it reads only the branding records.
+func (s *Service) ClientPageBranding(ctx context.Context, p *Pool, c *Client) (*PageBranding, error) {
+	return s.brandingOf(ctx, p.Id, c.ClientId)
+}
+
+func (s *Service) brandingOf(ctx context.Context, poolID, clientID string) (*PageBranding, error) {
 	b, err := s.brandingOfClient(ctx, poolID, clientID)
 	if err != nil {
 		return nil, err
