@@ -33,6 +33,9 @@ var raceScenarios = []scenario{
 	{"DomainOneOwner", scnRaceDomain},
 	{"BrandingOnePerClient", scnRaceBranding},
 	{"AuthorizationCodeOnce", scnRaceAuthorizationCode},
+	{"IdentityProviderOneName", scnRaceIdentityProvider},
+	{"ResourceServerOneIdentifier", scnRaceResourceServer},
+	{"ProviderLinkOneSource", scnRaceProviderLink},
 }
 
 const (
@@ -46,6 +49,7 @@ const (
 	domainRacers   = 20
 	brandRacers    = 20
 	codeRacers     = 20
+	providerRacers = 20
 )
 
 // TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after
@@ -477,4 +481,96 @@ func scnRaceAuthorizationCode(t *testing.T, ep *Endpoint) {
 		}
 	}
 	t.Logf("RESULT authorization code: %d rounds of %d redemptions, %d acknowledged, %d bad rounds", raceRounds, codeRacers, total200, badRounds)
+}
+
+// googleProvider is a Google identity provider's input (the preset fills in the endpoints;
+// nothing is fetched).
+func googleProvider(pool, providerName string) *cip.CreateIdentityProviderInput {
+	return &cip.CreateIdentityProviderInput{UserPoolId: aws.String(pool), ProviderName: aws.String(providerName),
+		ProviderType:     types.IdentityProviderTypeTypeGoogle,
+		ProviderDetails:  map[string]string{"client_id": "race-client", "client_secret": "race-secret", "authorize_scopes": "openid email"},
+		AttributeMapping: map[string]string{"email": "email"}}
+}
+
+// scnRaceIdentityProvider: twenty CreateIdentityProvider of one ProviderName at once, several
+// rounds: one is created, the others DuplicateProviderException, and the pool lists one.
+func scnRaceIdentityProvider(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	pool := aws.ToString(newPool(t, ep, nil).Id)
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		providerName := fmt.Sprintf("Race%d", r)
+		_, errs := raceOn(t, ep, providerRacers, func(int) (*cip.CreateIdentityProviderOutput, error) {
+			return admin.CreateIdentityProvider(c, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(pool),
+				ProviderName: aws.String(providerName), ProviderType: types.IdentityProviderTypeTypeOidc,
+				ProviderDetails: map[string]string{"client_id": "race-client", "client_secret": "race-secret", "authorize_scopes": "openid email",
+					"oidc_issuer": "https://issuer.example.com", "attributes_request_method": "GET"}})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["DuplicateProviderException"] != providerRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d CreateIdentityProvider of %s: %s (want 200×1 DuplicateProviderException×%d)", r, providerRacers, providerName, cnt, providerRacers-1)
+		}
+		call(admin.DeleteIdentityProvider(c, &cip.DeleteIdentityProviderInput{UserPoolId: aws.String(pool), ProviderName: aws.String(providerName)})).must(t)
+	}
+	t.Logf("RESULT identity provider: %d rounds of %d creations, %d acknowledged, %d bad rounds", raceRounds, providerRacers, total200, badRounds)
+}
+
+// scnRaceResourceServer: twenty CreateResourceServer of one identifier at once, several
+// rounds: one is created, the others InvalidParameterException ("already exists").
+func scnRaceResourceServer(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	pool := aws.ToString(newPool(t, ep, nil).Id)
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		identifier := fmt.Sprintf("https://race-%d.example.com", r)
+		_, errs := raceOn(t, ep, providerRacers, func(i int) (*cip.CreateResourceServerOutput, error) {
+			return admin.CreateResourceServer(c, &cip.CreateResourceServerInput{UserPoolId: aws.String(pool), Identifier: aws.String(identifier),
+				Name:   aws.String(fmt.Sprintf("racer %d", i)),
+				Scopes: []types.ResourceServerScopeType{{ScopeName: aws.String("read"), ScopeDescription: aws.String("read")}}})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["InvalidParameterException"] != providerRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d CreateResourceServer of %s: %s (want 200×1 InvalidParameterException×%d)", r, providerRacers, identifier, cnt, providerRacers-1)
+		}
+		call(admin.DeleteResourceServer(c, &cip.DeleteResourceServerInput{UserPoolId: aws.String(pool), Identifier: aws.String(identifier)})).must(t)
+	}
+	t.Logf("RESULT resource server: %d rounds of %d creations, %d acknowledged, %d bad rounds", raceRounds, providerRacers, total200, badRounds)
+}
+
+// scnRaceProviderLink: twenty AdminLinkProviderForUser of one provider subject, each to a
+// different native user, at once, several rounds: one link is made, the others
+// AliasExistsException ("already linked to another user").
+func scnRaceProviderLink(t *testing.T, ep *Endpoint) {
+	admin := ep.Admin()
+	f := newFixture(t, ep, nil, nil)
+	call(admin.CreateIdentityProvider(ctx, googleProvider(f.pool, "Google"))).must(t)
+	users := make([]string, providerRacers)
+	for i := range users {
+		users[i] = fmt.Sprintf("native%d", i)
+		f.createUser(t, users[i], "Passw0rd-race")
+	}
+	total200, badRounds := 0, 0
+	for r := 0; r < raceRounds; r++ {
+		c := roundCtx(t)
+		subject := fmt.Sprintf("google-subject-%d", r)
+		_, errs := raceOn(t, ep, providerRacers, func(i int) (*cip.AdminLinkProviderForUserOutput, error) {
+			return admin.AdminLinkProviderForUser(c, &cip.AdminLinkProviderForUserInput{UserPoolId: aws.String(f.pool),
+				DestinationUser: &types.ProviderUserIdentifierType{ProviderName: aws.String("Cognito"), ProviderAttributeValue: aws.String(users[i])},
+				SourceUser: &types.ProviderUserIdentifierType{ProviderName: aws.String("Google"), ProviderAttributeName: aws.String("Cognito_Subject"),
+					ProviderAttributeValue: aws.String(subject)}})
+		})
+		cnt := tallyOf(errs)
+		total200 += cnt["200"]
+		if cnt["200"] != 1 || cnt["AliasExistsException"] != providerRacers-1 {
+			badRounds++
+			t.Errorf("round %d: %d links of %s: %s (want 200×1 AliasExistsException×%d)", r, providerRacers, subject, cnt, providerRacers-1)
+		}
+	}
+	t.Logf("RESULT provider link: %d rounds of %d links, %d acknowledged, %d bad rounds", raceRounds, providerRacers, total200, badRounds)
 }
