@@ -46,12 +46,13 @@ test: deps chromium $(WASM) web ## run every test: unit, fuzz seeds, store confo
 	POOLGATE_WASM=$(abspath $(WASM)) POOLGATE_WEB=$(abspath $(BUILD)/web) $(GO) test -count=1 ./...
 
 .PHONY: check
-check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness
+check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness, the wasm size guard
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./wasm
 	GOOS=js GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./web ./edge
 	$(GO) mod tidy -diff
+	$(GO) run ./tools/wasmsize
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each

@@ -208,9 +208,9 @@ func (a *app) build() error {
 	var sender message.Sender
 	if a.set.webhookURL != "" {
 		sender = message.Webhook{
-			URL:    a.set.webhookURL,
-			Secret: []byte(a.set.webhookToken),
-			Client: &http.Client{Transport: fetchTransport{bridge: a.bridge}, Timeout: 10 * time.Second},
+			URL:       a.set.webhookURL,
+			Secret:    []byte(a.set.webhookToken),
+			Transport: fetchTransport{bridge: a.bridge},
 		}
 	} else {
 		sender = message.SenderFunc(func(_ context.Context, m message.Message) error {

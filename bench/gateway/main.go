@@ -331,7 +331,8 @@ func report(ts []*target, n, c int, jsonOut string) error {
 // startNative serves the service compiled natively on a local listener.
 func startNative(config []byte, adminID, adminSecret string, master []byte) (string, func(), error) {
 	svc, err := service.New(service.Config{Region: harness.Region, IssuerBase: issuerBase, AdminAccessKeyID: adminID,
-		AdminSecretAccessKey: adminSecret, MasterKey: master, Store: memstore.New(time.Now), Sender: new(message.Recorder)})
+		AdminSecretAccessKey: adminSecret, MasterKey: master, Store: memstore.New(time.Now), Sender: new(message.Recorder),
+		Transport: http.DefaultTransport})
 	if err != nil {
 		return "", nil, err
 	}

@@ -47,7 +47,7 @@ func serveNative(getenv func(string) string) error {
 		IssuerBase:           "http://" + addr,
 		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
-		MasterKey:            master, Store: st, Crypto: hostcrypto.Pure{},
+		MasterKey:            master, Store: st, Crypto: hostcrypto.Pure{}, Transport: http.DefaultTransport,
 	})
 	if err != nil {
 		return err

@@ -50,8 +50,7 @@ type Config struct {
 
 // Federation runs sign-ins at external identity providers. It is safe for concurrent use.
 type Federation struct {
-	cfg    Config
-	client *http.Client
+	cfg Config
 
 	mu        sync.Mutex
 	discovery map[string]cachedDiscovery // by issuer
@@ -73,11 +72,7 @@ func New(cfg Config) *Federation {
 		cfg.Crypto = hostcrypto.Pure{}
 	}
 	return &Federation{
-		cfg: cfg,
-		client: &http.Client{Transport: cfg.Transport,
-			// A provider's redirect is an answer like any other: never followed, so a
-			// configured endpoint cannot send poolgate's requests elsewhere.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		cfg:       cfg,
 		discovery: map[string]cachedDiscovery{},
 		keys:      map[string]*remoteKeys{},
 		metadata:  map[string]cachedMetadata{},

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/fetch"
 )
 
 const (
@@ -46,9 +48,9 @@ func (f *Federation) send(req *http.Request, what string) ([]byte, error) {
 	if f.cfg.Transport == nil {
 		return nil, providerErr("%s: this host has no outbound fetch", what)
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), requestTimeout)
-	defer cancel()
-	resp, err := f.client.Do(req.WithContext(ctx))
+	// fetch follows no redirect: a provider's redirect is an answer like any other, so a
+	// configured endpoint cannot send poolgate's requests elsewhere.
+	resp, err := fetch.Do(f.cfg.Transport, req, requestTimeout)
 	if err != nil {
 		return nil, providerErr("%s: %v", what, err)
 	}

@@ -1,16 +1,12 @@
 package gateway
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/poolgate/poolgate/internal/handoff"
 )
 
 // The identity headers the gateway sets on forwarded requests. Every incoming header whose
@@ -80,54 +76,32 @@ func canonicalRequest(r *http.Request) *http.Request {
 // instead (handoff.go).
 // reuseUntil is passed on to handOff.
 func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, identity http.Header, reuseUntil time.Time, dropHeaders ...string) {
-	p := &httputil.ReverseProxy{
-		Transport:  g.cfg.Transport,
-		BufferPool: &g.buffers,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			out := pr.Out
-			stripIdentity(out.Header)
-			if !rt.keepAuthz {
-				out.Header.Del("Authorization")
-				for _, h := range dropHeaders {
-					out.Header.Del(h)
-				}
+	rewrite := func(pr *httputil.ProxyRequest) {
+		out := pr.Out
+		stripIdentity(out.Header)
+		if !rt.keepAuthz {
+			out.Header.Del("Authorization")
+			for _, h := range dropHeaders {
+				out.Header.Del(h)
 			}
-			for k, vs := range identity {
-				out.Header[k] = vs
-			}
-			if rt.strip {
-				stripPrefix(out.URL, rt.prefix)
-			}
-			pr.SetURL(rt.origin)
-			pr.SetXForwarded()
-			if rt.keepHost {
-				out.Host = pr.In.Host
-			}
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			if rt.cors != nil {
-				handoff.StripCORS(resp.Header)
-			}
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
-			status, desc := http.StatusBadGateway, "The origin could not be reached."
-			if errors.Is(err, context.DeadlineExceeded) {
-				status, desc = http.StatusGatewayTimeout, "The origin did not answer in time."
-			}
-			if req.Context().Err() == nil || status == http.StatusGatewayTimeout {
-				g.cfg.Logf("gateway: route %s: origin %s: %v", rt.name, rt.specOrigin, err)
-			}
-			g.refuse(w, rt, status, desc)
-		},
+		}
+		for k, vs := range identity {
+			out.Header[k] = vs
+		}
+		if rt.strip {
+			stripPrefix(out.URL, rt.prefix)
+		}
+		pr.SetURL(rt.origin)
+		pr.SetXForwarded()
+		if rt.keepHost {
+			out.Host = pr.In.Host
+		}
 	}
 	if take := handoffFrom(r.Context()); take != nil {
-		g.handOff(w, take, r, rt, p, reuseUntil)
+		g.handOff(w, take, r, rt, rewrite, reuseUntil)
 		return
 	}
-	// Let an HTTP/1 server read the rest of the request while the response streams back.
-	http.NewResponseController(w).EnableFullDuplex()
-	p.ServeHTTP(w, r)
+	g.proxy(w, r, rt, rewrite)
 }
 
 // stripPrefix removes the route prefix from u's path (a path equal to the prefix becomes "/").

@@ -38,7 +38,8 @@ type Pools interface {
 type Config struct {
 	Store  store.Store         // holds the route table (key RoutesKey)
 	Crypto hostcrypto.Provider // verifies token signatures
-	// Transport reaches origins and external JWKS endpoints. nil → http.DefaultTransport.
+	// Transport reaches origins and external JWKS endpoints (the host's fetch). nil: a host
+	// without one, where every origin and external JWKS is unreachable.
 	Transport http.RoundTripper
 	Now       func() time.Time // nil → time.Now
 	Logf      func(format string, args ...any)
@@ -87,7 +88,9 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, errors.New("gateway: no crypto provider")
 	}
 	if cfg.Transport == nil {
-		cfg.Transport = http.DefaultTransport
+		// Never http.DefaultTransport: referring to it links net/http's Transport (TLS, x509, the
+		// dialer, HTTP/2) into the wasm builds, where the host's fetch is the only way out.
+		cfg.Transport = noTransport{}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -427,4 +430,11 @@ func writePlainRefusal(w http.ResponseWriter, r *refusal) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(r.status)
 	w.Write(append(body, '\n'))
+}
+
+// noTransport is the Transport of a host that has none: every request fails.
+type noTransport struct{}
+
+func (noTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("gateway: this host has no outbound transport")
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httputil"
 	"slices"
@@ -31,40 +30,19 @@ func handoffFrom(ctx context.Context) func(*handoff.Upstream) {
 	return take
 }
 
-// errCaptured ends the proxy's round trip once it has produced the outgoing request.
-var errCaptured = errors.New("gateway: request captured for the host")
-
-// captureTransport keeps the request the proxy would send.
-type captureTransport struct{ out *http.Request }
-
-func (c *captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.out = r
-	return nil, errCaptured
-}
-
-// handOff builds the Upstream of an allowed request with the proxy's own rewriting (the
-// ReverseProxy is run with a transport that captures its outgoing request) and gives it to
-// take. The headers already set on w (CORS) go into the Upstream's answers.
+// handOff builds the Upstream of an allowed request with the proxy's own rewriting (outbound)
+// and gives it to take. The headers already set on w (CORS) go into the Upstream's answers.
 //
 // reuseUntil is when the decision to let this request through may change (zero: it is not
 // to be reused); until then the Upstream carries a Reuse.
-func (g *Gateway) handOff(w http.ResponseWriter, take func(*handoff.Upstream), r *http.Request, rt *route, p *httputil.ReverseProxy, reuseUntil time.Time) {
-	capture := &captureTransport{}
-	p.Transport = capture
-	p.ModifyResponse = nil
-	var failed error
-	p.ErrorHandler = func(_ http.ResponseWriter, _ *http.Request, err error) {
-		if !errors.Is(err, errCaptured) {
-			failed = err
-		}
-	}
-	p.ServeHTTP(discardWriter{}, r)
-	if capture.out == nil || failed != nil {
-		g.cfg.Logf("gateway: route %s: building the upstream request: %v", rt.name, failed)
+func (g *Gateway) handOff(w http.ResponseWriter, take func(*handoff.Upstream), r *http.Request, rt *route, rewrite func(*httputil.ProxyRequest), reuseUntil time.Time) {
+	out, err := outbound(r, rewrite)
+	if err != nil {
+		g.cfg.Logf("gateway: route %s: building the upstream request: %v", rt.name, err)
 		g.refuse(w, rt, http.StatusBadGateway, "The request could not be sent to the origin.")
 		return
 	}
-	out, respHeader := capture.out, w.Header()
+	respHeader := w.Header()
 	u := &handoff.Upstream{
 		Method:         out.Method,
 		URL:            out.URL.String(),
@@ -180,10 +158,3 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
 }
-
-// discardWriter is the proxy's ResponseWriter while it only builds the outgoing request.
-type discardWriter struct{}
-
-func (discardWriter) Header() http.Header         { return http.Header{} }
-func (discardWriter) WriteHeader(int)             {}
-func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }

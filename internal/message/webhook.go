@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poolgate/poolgate/internal/fetch"
 )
 
 // Headers of a webhook delivery.
@@ -24,6 +26,9 @@ const (
 
 // DefaultWebhookSkew is the clock skew VerifyWebhook allows when given none.
 const DefaultWebhookSkew = 5 * time.Minute
+
+// DefaultWebhookTimeout bounds one delivery when the Webhook names no Timeout.
+const DefaultWebhookTimeout = 10 * time.Second
 
 // Errors of VerifyWebhook, for errors.Is.
 var (
@@ -36,8 +41,11 @@ var (
 type Webhook struct {
 	URL    string
 	Secret []byte
-	Client *http.Client     // nil: http.DefaultClient
-	Now    func() time.Time // nil: time.Now
+	// Transport is the host's fetch (required; never http.DefaultTransport, which would link
+	// net/http's Transport into the wasm builds).
+	Transport http.RoundTripper
+	Timeout   time.Duration    // of one delivery; 0: DefaultWebhookTimeout
+	Now       func() time.Time // nil: time.Now
 }
 
 var _ Sender = Webhook{}
@@ -69,11 +77,11 @@ func (w Webhook) Send(ctx context.Context, m Message) error {
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, "v1="+hex.EncodeToString(webhookMAC(w.Secret, ts, body)))
 
-	client := w.Client
-	if client == nil {
-		client = http.DefaultClient
+	timeout := w.Timeout
+	if timeout == 0 {
+		timeout = DefaultWebhookTimeout
 	}
-	resp, err := client.Do(req)
+	resp, err := fetch.Do(w.Transport, req, timeout)
 	if err != nil {
 		return fmt.Errorf("message: webhook delivery: %w", err)
 	}

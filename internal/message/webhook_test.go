@@ -57,7 +57,7 @@ func sample() Message {
 func TestWebhookDeliversSignedJSON(t *testing.T) {
 	srv, got := receiver(t, http.StatusNoContent)
 	secret := "whsec-test"
-	w := Webhook{URL: srv.URL, Secret: []byte(secret), Client: srv.Client(), Now: func() time.Time { return testNow }}
+	w := Webhook{URL: srv.URL, Secret: []byte(secret), Transport: srv.Client().Transport, Now: func() time.Time { return testNow }}
 	if err := w.Send(context.Background(), sample()); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestWebhookDeliversSignedJSON(t *testing.T) {
 func TestWebhookNon2xxIsError(t *testing.T) {
 	for _, status := range []int{http.StatusBadRequest, http.StatusInternalServerError, http.StatusMovedPermanently} {
 		srv, _ := receiver(t, status)
-		w := Webhook{URL: srv.URL, Secret: []byte("s"), Client: srv.Client()}
+		w := Webhook{URL: srv.URL, Secret: []byte("s"), Transport: srv.Client().Transport}
 		err := w.Send(context.Background(), sample())
 		if err == nil || !strings.HasPrefix(err.Error(), "message: webhook answered") || !strings.Contains(err.Error(), "receiver says hi") {
 			t.Errorf("status %d: %v", status, err)
@@ -114,7 +114,7 @@ func TestWebhookMisconfiguredOrCanceled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := Webhook{URL: srv.URL, Secret: []byte("s"), Client: srv.Client()}.Send(ctx, sample())
+	err := Webhook{URL: srv.URL, Secret: []byte("s"), Transport: srv.Client().Transport}.Send(ctx, sample())
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled context: %v", err)
 	}

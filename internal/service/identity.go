@@ -9,6 +9,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/creds"
+	"github.com/poolgate/poolgate/internal/fetch"
 	"github.com/poolgate/poolgate/internal/identitypool"
 	"github.com/poolgate/poolgate/internal/seal"
 )
@@ -76,15 +77,12 @@ func (s *Service) serveIdentityDiscovery(w http.ResponseWriter, r *http.Request)
 
 // fetch GETs an external OIDC document through the configured transport.
 func (s *Service) fetch(ctx context.Context, url string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
-	client := &http.Client{Transport: s.cfg.Transport, Timeout: fetchTimeout}
-	resp, err := client.Do(req)
+	resp, err := fetch.Do(s.cfg.Transport, req, fetchTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -50,8 +50,9 @@ type Config struct {
 	Rand   io.Reader           // nil → crypto/rand
 	Logf   func(format string, args ...any)
 
-	// Transport reaches gateway origins and external JWKS endpoints; nil → http.DefaultTransport
-	// (the wasip1 guest passes its http_fetch import, the Worker its fetch).
+	// Transport reaches gateway origins, external JWKS endpoints and identity providers: the
+	// host's fetch (the wasip1 guest passes its http_fetch import, the Worker its fetch); nil:
+	// none can be reached. Never http.DefaultTransport in the wasm builds (tools/wasmsize).
 	Transport http.RoundTripper
 	// GatewayChanged is the gateway's Changed callback (gateway.Config): hosts that reuse its
 	// decisions drop them when it is called.

@@ -56,7 +56,7 @@ func startNative(t testing.TB, config []byte) *Endpoint {
 	svc, err := service.New(service.Config{
 		Region: testRegion, IssuerBase: testIssuerBase,
 		AdminAccessKeyID: testAdminKeyID, AdminSecretAccessKey: testAdminSecret, MasterKey: testMasterKey,
-		Store: memstore.New(clock.Now), Sender: rec, Now: clock.Now, Logf: t.Logf,
+		Store: memstore.New(clock.Now), Sender: rec, Now: clock.Now, Logf: t.Logf, Transport: http.DefaultTransport,
 	})
 	if err != nil {
 		t.Fatal(err)
