@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"regexp"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -73,8 +72,6 @@ type AdminDeleteUserAttributesInput struct {
 	UserAttributeNames []string `json:"UserAttributeNames" aws:"required"`
 }
 
-var usernameRE = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$`)
-
 func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
@@ -92,7 +89,7 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	default:
 		return nil, checkEnum("messageAction", in.MessageAction, "RESEND", "SUPPRESS")
 	}
-	if !usernameRE.MatchString(in.Username) {
+	if !validUsername(in.Username) {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+")
 	}
 	username, attrs, err := s.adminCreateName(p, in.Username, in.UserAttributes)

@@ -166,7 +166,7 @@ func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) 
 	seenClients := map[string]bool{}
 	for i := range spec.UserPools {
 		ps := &spec.UserPools[i]
-		if !poolIDRE.MatchString(ps.Id) || len(ps.Id) > 55 {
+		if !validPoolID(ps.Id) || len(ps.Id) > 55 {
 			return out, fmt.Errorf("userpool: config: user pool %d: Id %q must look like <region>_<alphanumerics> (e.g. us-east-1_Example1)", i, ps.Id)
 		}
 		if seenPools[ps.Id] {
@@ -305,7 +305,7 @@ func mergeSchema(have, want []SchemaAttribute) []SchemaAttribute {
 }
 
 func (s *Service) applyClient(ctx context.Context, p *Pool, cs *ClientSpec) (applyState, error) {
-	if !clientIDRE.MatchString(cs.ClientId) {
+	if !validClientID(cs.ClientId) {
 		return unchanged, errors.New("ClientId is required and must match [\\w+]{1,128}")
 	}
 	if err := s.claimClientID(ctx, cs.ClientId, p.Id); errors.Is(err, store.ErrConflict) {

@@ -3,7 +3,6 @@ package userpool
 import (
 	"context"
 	"math/big"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,8 +69,6 @@ type SchemaAttributeInput struct {
 	StringAttributeConstraints *StringAttributeConstraints `json:"StringAttributeConstraints,omitempty"`
 	NumberAttributeConstraints *NumberAttributeConstraints `json:"NumberAttributeConstraints,omitempty"`
 }
-
-var customNameRE = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,20}$`)
 
 // buildSchema returns the pool schema for CreateUserPool's Schema member: the standard
 // attributes (with the overrides in the input) followed by the custom ones, named "custom:x".
@@ -166,7 +163,7 @@ func overrideStandard(std SchemaAttribute, in SchemaAttributeInput) (SchemaAttri
 
 func customAttribute(name string, in SchemaAttributeInput) (SchemaAttribute, error) {
 	short := strings.TrimPrefix(name, customPrefix)
-	if !customNameRE.MatchString(short) {
+	if !validCustomAttributeName(short) {
 		return SchemaAttribute{}, awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'schema.member.name' failed to satisfy constraint: Member must have length less than or equal to 20 and match pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+", short)
 	}
 	sa := SchemaAttribute{Name: name, AttributeDataType: in.AttributeDataType, Mutable: true}
@@ -259,14 +256,6 @@ const (
 
 func (op attrOp) creates() bool { return op == attrSignUp || op == attrAdminCreate }
 func (op attrOp) byAdmin() bool { return op == attrAdminCreate || op == attrAdminUpdate }
-
-var (
-	emailRE = regexp.MustCompile(`^[^\s@]+@[^\s@]+$`)
-	phoneRE = regexp.MustCompile(`^\+[0-9]{4,15}$`)
-)
-
-func validEmail(v string) bool { return len(v) <= 2048 && emailRE.MatchString(v) }
-func validPhone(v string) bool { return phoneRE.MatchString(v) }
 
 // schemaError is Cognito's wording for an attribute that breaks the schema.
 func schemaError(format string, args ...any) error {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -42,8 +41,6 @@ type srpState struct {
 	Nonce  []byte `json:"n"`
 }
 
-var hexDigits = regexp.MustCompile(`^[0-9a-fA-F]+$`)
-
 func srpUsedKey(pool string, block []byte) string {
 	sum := sha256.Sum256(block)
 	return "srpu/" + pool + "/" + hex.EncodeToString(sum[:])
@@ -58,7 +55,7 @@ func (s *Service) startSRP(ctx context.Context, p *Pool, c *Client, params map[s
 	if aHex == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter SRP_A")
 	}
-	if !hexDigits.MatchString(aHex) {
+	if !validHex(aHex) {
 		return nil, awsjson.InvalidParameter("SRP_A is not a hexadecimal number.")
 	}
 	A, err := srp.ValidateA(aHex)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"github.com/poolgate/poolgate/internal/listing"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -93,12 +92,6 @@ type DeleteUserPoolClientInput struct {
 	ClientId   string `json:"ClientId" aws:"required"`
 }
 
-var (
-	clientNameRE   = regexp.MustCompile(`^[\w\s+=,.@-]{1,128}$`)
-	clientIDRE     = regexp.MustCompile(`^[\w+]{1,128}$`)
-	clientSecretRE = regexp.MustCompile(`^[\w+]{24,64}$`)
-)
-
 func (s *Service) createUserPoolClient(ctx context.Context, in *CreateUserPoolClientInput) (*UserPoolClientOutput, error) {
 	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
@@ -143,7 +136,7 @@ func (s *Service) createUserPoolClient(ctx context.Context, in *CreateUserPoolCl
 func (s *Service) setClientSecret(c *Client, generate bool, given string) error {
 	switch {
 	case given != "":
-		if !clientSecretRE.MatchString(given) {
+		if !validClientSecret(given) {
 			return awsjson.InvalidParameter("1 validation error detected: Value at 'clientSecret' failed to satisfy constraint: Member must have length between 24 and 64 and match pattern [\\w+]+")
 		}
 		c.ClientSecret = given
@@ -186,7 +179,7 @@ const (
 // applyClientSettings validates settings against pool p and writes them (defaults for what is
 // omitted) into c. The name, id, secret and dates are the caller's.
 func applyClientSettings(p *Pool, c *Client, in *ClientSettings, refs oauthRefs) error {
-	if !clientNameRE.MatchString(c.ClientName) {
+	if !validResourceName(c.ClientName) {
 		return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'clientName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", c.ClientName)
 	}
 	units := TokenValidityUnits{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"github.com/poolgate/poolgate/internal/listing"
-	"regexp"
 	"slices"
 	"sort"
 	"unicode/utf8"
@@ -89,13 +88,8 @@ type ListUsersInGroupOutput struct {
 	NextToken string     `json:"NextToken,omitempty"`
 }
 
-var (
-	groupNameRE = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$`)
-	roleArnRE   = regexp.MustCompile(`^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`)
-)
-
 func checkGroupName(name string) error {
-	if !groupNameRE.MatchString(name) {
+	if !validGroupName(name) {
 		return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+", name)
 	}
 	return nil
@@ -106,7 +100,7 @@ func checkGroupSettings(g *GroupSettings) error {
 	if utf8.RuneCountInString(g.Description) > 2048 {
 		return awsjson.InvalidParameter("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 2048")
 	}
-	if g.RoleArn != "" && (len(g.RoleArn) < 20 || len(g.RoleArn) > 2048 || !roleArnRE.MatchString(g.RoleArn)) {
+	if g.RoleArn != "" && (len(g.RoleArn) < 20 || len(g.RoleArn) > 2048 || !validRoleArn(g.RoleArn)) {
 		return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?", g.RoleArn)
 	}
 	if g.Precedence != nil && (*g.Precedence < 0 || *g.Precedence > 1<<31-1) {

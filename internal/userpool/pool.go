@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/poolgate/poolgate/internal/listing"
-	"regexp"
 	"strings"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
@@ -107,12 +106,6 @@ type DeleteUserPoolInput struct {
 // poolStatus is the (deprecated) Status AWS still reports for a usable pool.
 const poolStatus = "Enabled"
 
-var (
-	poolNameRE = regexp.MustCompile(`^[\w\s+=,.@-]{1,128}$`)
-	// poolIDRE is the shape clients check pool ids against (spec §2.1).
-	poolIDRE = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
-)
-
 func (s *Service) createUserPool(ctx context.Context, in *CreateUserPoolInput) (*CreateUserPoolOutput, error) {
 	p, err := s.newPool(in)
 	if err != nil {
@@ -146,7 +139,7 @@ func (s *Service) createUserPool(ctx context.Context, in *CreateUserPoolInput) (
 
 // newPool validates a CreateUserPool request and returns the pool it describes (no id, no dates).
 func (s *Service) newPool(in *CreateUserPoolInput) (*Pool, error) {
-	if !poolNameRE.MatchString(in.PoolName) {
+	if !validResourceName(in.PoolName) {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", in.PoolName)
 	}
 	if len(in.UsernameAttributes) > 0 && len(in.AliasAttributes) > 0 {
@@ -183,7 +176,7 @@ func (s *Service) newPool(in *CreateUserPoolInput) (*Pool, error) {
 // applyPoolSettings validates settings and writes them (defaults for what is omitted) into p.
 func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	if name != "" {
-		if !poolNameRE.MatchString(name) {
+		if !validResourceName(name) {
 			return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'poolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", name)
 		}
 		p.Name = name
