@@ -317,7 +317,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 
 	mc := moduleConfig(now, o.Clock != nil, s.logf)
 	s.pool = newPool(s.opts.Instances, o.StrictDeadline, func(ctx context.Context) (*instance, error) {
-		return newInstance(ctx, s.rt, compiled, mc)
+		return newInstance(withGuestMemory(ctx), s.rt, compiled, mc)
 	})
 
 	// The first instance proves the module and its runtime configuration work.
