@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -110,15 +109,32 @@ type TOTPSetup struct {
 // Authenticator's Key Uri Format): label "issuer:account", the secret, and the issuer again
 // as a parameter. Amplify's getSetupUri(appName, accountName) builds the same URI.
 func (t *TOTPSetup) SetupURI(issuer, account string) string {
-	label := url.PathEscape(issuer) + ":" + url.PathEscape(account)
-	if issuer == "" {
-		label = url.PathEscape(account)
-	}
-	q := url.Values{"secret": {t.SharedSecret}}
+	label := uriEscape(account)
+	query := "?secret=" + uriEscape(t.SharedSecret)
 	if issuer != "" {
-		q.Set("issuer", issuer)
+		label = uriEscape(issuer) + ":" + label
+		query += "&issuer=" + uriEscape(issuer)
 	}
-	return "otpauth://totp/" + label + "?" + q.Encode()
+	return "otpauth://totp/" + label + query
+}
+
+// uriEscape percent-encodes every byte of s but RFC 3986's unreserved characters (so a space
+// is %20, as the Key Uri Format asks). It stands in for net/url, which the SDK does not
+// otherwise link.
+func uriEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // ConfirmSignIn answers the challenge SignIn (or an earlier ConfirmSignIn) returned:
