@@ -37,8 +37,18 @@ type amplifyStep struct {
 // MFA. rememberDevice is not here: the server does not confirm devices yet.
 func TestAmplifyMFA(t *testing.T) {
 	requireBrowser(t)
+	amplifyMFA(t, hostsimHost(startServerWith(t, mfaAppConfig)))
+}
+
+// TestAmplifyMFAWorkerd is TestAmplifyMFA against the Worker under wrangler dev.
+func TestAmplifyMFAWorkerd(t *testing.T) {
+	requireBrowser(t)
+	amplifyMFA(t, workerHost(t, mfaAppConfig))
+}
+
+// amplifyMFA is TestAmplifyMFA's scenario on one host.
+func amplifyMFA(t *testing.T, s mfaHost) {
 	bundle := bundleAmplifyPage(t, "mfa.mjs")
-	s := startServerWith(t, mfaAppConfig)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,7 +56,7 @@ func TestAmplifyMFA(t *testing.T) {
 	}
 	appOrigin := "http://localhost:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 	config, _ := json.Marshal(map[string]any{"Auth": map[string]any{"Cognito": map[string]any{
-		"userPoolId": poolID, "userPoolClientId": clientID, "userPoolEndpoint": s.srv.URL(),
+		"userPoolId": poolID, "userPoolClientId": clientID, "userPoolEndpoint": s.url,
 	}}})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

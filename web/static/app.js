@@ -792,6 +792,10 @@ function onSession(session) {
         ? "Temporary credentials for your identity, from the identity pool."
         : "This app has no identity pool configured.";
       $("#creds-submit").disabled = !state.config.identityPoolId;
+      // Another user's factors must not show while this one's load.
+      $("#mfa-methods").replaceChildren();
+      $("#mfa-status").textContent = "Checking your sign-in methods…";
+      state.mfa = null;
       closeTotpPanel();
       loadMfa();
       history.replaceState(null, "", "#profile");
