@@ -268,3 +268,22 @@ func TestFetchTransportReadsErrors(t *testing.T) {
 		t.Fatalf("network failure: %v", err)
 	}
 }
+
+// TestQRCodeAndSetupURI: the page-level helpers answer values, never a Go panic (which would
+// end the Go program and the page's SDK with it): a bad text is an Error object.
+func TestQRCodeAndSetupURI(t *testing.T) {
+	uri := setupURI(js.Undefined(), []js.Value{js.ValueOf("JBSWY3DPEHPK3PXP"), js.ValueOf("Acme staff"), js.ValueOf("ada@example.com")})
+	if got := uri.(string); got != "otpauth://totp/Acme%20staff:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Acme%20staff" {
+		t.Fatalf("setupURI %q", got)
+	}
+	svg, ok := qrCodeSVG(js.Undefined(), []js.Value{js.ValueOf(uri)}).(string)
+	if !ok || !strings.HasPrefix(svg, "<svg") {
+		t.Fatalf("qrCodeSVG: %v", svg)
+	}
+	for _, bad := range []js.Value{js.ValueOf(""), js.ValueOf(strings.Repeat("x", 2000)), js.Undefined()} {
+		v, ok := qrCodeSVG(js.Undefined(), []js.Value{bad}).(js.Value)
+		if !ok || v.Get("name").String() != sdk.CodeInvalidParam {
+			t.Fatalf("qrCodeSVG(%v): %v", bad, v)
+		}
+	}
+}
