@@ -14,12 +14,13 @@ import (
 // create(config, storage, modexp) builds a client. config: {userPoolId, clientId,
 // identityPoolId?, endpoint, identityEndpoint?, refreshMarginSeconds?, crypto?: "bigint"|"go"};
 // storage: an object with getItem/setItem/removeItem; modexp: the BigInt exponentiation
-// (used unless crypto is "go"). It throws on a bad config.
+// (used unless crypto is "go"). A bad config answers an InvalidParameterException Error object,
+// which poolgate.js throws: a Go panic here would end the Go program, and the page's SDK.
 func create(_ js.Value, args []js.Value) any {
 	cfg := arg0(args)
 	endpoint := str(cfg, "endpoint")
 	if endpoint == "" {
-		panic(jsError(&sdk.Error{Code: sdk.CodeInvalidParam, Message: "endpoint is required"}))
+		return jsError(&sdk.Error{Code: sdk.CodeInvalidParam, Message: "endpoint is required"})
 	}
 	identityEndpoint := str(cfg, "identityEndpoint")
 	if identityEndpoint == "" {
@@ -47,7 +48,7 @@ func create(_ js.Value, args []js.Value) any {
 		RefreshMargin:  margin,
 	})
 	if err != nil {
-		panic(jsError(err))
+		return jsError(err)
 	}
 	return bind(c)
 }

@@ -188,16 +188,10 @@ func TestCreateRejectsABadConfig(t *testing.T) {
 		{"endpoint": "http://x/", "userPoolId": "nope", "clientId": testClient}, // bad pool id
 		{"endpoint": "http://x/", "userPoolId": testPool},                       // no client
 	} {
-		func() {
-			defer func() {
-				r := recover()
-				v, ok := r.(js.Value)
-				if !ok || v.Get("name").String() != sdk.CodeInvalidParam {
-					t.Errorf("create(%v) panicked with %v", cfg, r)
-				}
-			}()
-			create(js.Undefined(), []js.Value{js.ValueOf(cfg)})
-		}()
+		v, ok := create(js.Undefined(), []js.Value{js.ValueOf(cfg)}).(js.Value)
+		if !ok || !v.InstanceOf(js.Global().Get("Error")) || v.Get("name").String() != sdk.CodeInvalidParam {
+			t.Errorf("create(%v) answered %v, want an InvalidParameterException Error", cfg, v)
+		}
 	}
 }
 

@@ -104,6 +104,7 @@ export async function createClient(config) {
     refreshMarginSeconds: config.refreshMarginSeconds ?? 120,
     crypto: config.crypto || "bigint",
   }, storage, modexp);
+  if (inner instanceof Error) throw inner;
   return new Client(sdk, inner, config.autoRefresh !== false, (config.refreshMarginSeconds ?? 120) * 1000);
 }
 
