@@ -249,3 +249,34 @@ func TestMFAChallengeParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestSMSCode(t *testing.T) {
+	cfg := strings.Replace(mfaConfig("OPTIONAL", false), `"MfaConfiguration"`,
+		`"SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms"}, "MfaConfiguration"`, 1)
+	cfg = strings.Replace(cfg, `"Schema": [`, `"Schema": [{"Name": "phone_number", "AttributeDataType": "String", "Mutable": true}, `, 1)
+	e := newEnv(t, cfg)
+	c := e.client(nil)
+	ctx := context.Background()
+	e.signedUp(c, "sam@example.com", password)
+	e.admin("AdminUpdateUserAttributes", `{"UserPoolId": "`+testPool+`", "Username": "sam@example.com",
+		"UserAttributes": [{"Name": "phone_number", "Value": "+15555550100"}, {"Name": "phone_number_verified", "Value": "true"}]}`)
+	if _, err := c.SignIn(ctx, "sam@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UpdateMFAPreference(ctx, MFAPreference{"SMS": PrefPreferred}); err != nil {
+		t.Fatal(err)
+	}
+	ch := wantStep(t, must(c.SignIn(ctx, "sam@example.com", password)), nil, StepSMSCode)
+	if ch.Name != "SMS_MFA" || ch.CodeDelivery == nil || ch.CodeDelivery.DeliveryMedium != "SMS" || strings.Contains(ch.CodeDelivery.Destination, "5555550100") {
+		t.Fatalf("SMS challenge %+v (delivery %+v)", ch, ch.CodeDelivery)
+	}
+	code := e.code("+15555550100", message.KindAuthentication)
+	_, err := c.ConfirmSignIn(ctx, wrongCode(code), nil, "")
+	wantCode(t, err, "CodeMismatchException")
+	if res, err := c.ConfirmSignIn(ctx, code, nil, ""); err != nil || res.Session == nil {
+		t.Fatalf("after the SMS code: %+v, %v", res, err)
+	}
+	if st, err := c.FetchMFAPreference(ctx); err != nil || !slices.Equal(st.Enabled, []string{"SMS"}) || st.Preferred != "SMS" {
+		t.Fatalf("preferences %+v, %v", st, err)
+	}
+}
