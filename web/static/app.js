@@ -379,7 +379,7 @@ function showMfaCode(step, challenge) {
   } else {
     const sms = step.signInStep === "CONFIRM_SIGN_IN_WITH_SMS_CODE";
     $("#mfa-title").textContent = sms ? "Check your phone" : "Check your email";
-    $("#mfa-hint").textContent = deliveryText(d, "a sign-in code") + " It is good for 3 minutes.";
+    $("#mfa-hint").textContent = deliveryText(d, "a sign-in code") + " Enter it within a few minutes.";
   }
   $("#mfa-code").value = "";
   alertIn($("#form-mfa"), null);
