@@ -280,3 +280,26 @@ func TestSMSCode(t *testing.T) {
 		t.Fatalf("preferences %+v, %v", st, err)
 	}
 }
+
+// FuzzMFAChallenge: whatever a server answers as an MFA challenge's parameters, reading them
+// either works (with a step and, for the lists, known MFA types) or fails with an error.
+func FuzzMFAChallenge(f *testing.F) {
+	f.Add("SELECT_MFA_TYPE", `["SMS_MFA","SOFTWARE_TOKEN_MFA","EMAIL_OTP"]`)
+	f.Add("MFA_SETUP", `["SOFTWARE_TOKEN_MFA"]`)
+	f.Add("SMS_MFA", "+*******0100")
+	f.Add("MFA_SETUP", `[1, null, {}]`)
+	f.Fuzz(func(t *testing.T, name, param string) {
+		for _, n := range []string{name, "SELECT_MFA_TYPE", "MFA_SETUP", "SMS_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"} {
+			p := map[string]string{"MFAS_CAN_CHOOSE": param, "MFAS_CAN_SETUP": param, "CODE_DELIVERY_DESTINATION": param, "FRIENDLY_DEVICE_NAME": param}
+			ch, err := mfaChallenge(n, p)
+			if err != nil {
+				continue
+			}
+			for _, typ := range ch.AllowedMFATypes {
+				if _, ok := challengeOfType(typ); !ok {
+					t.Fatalf("%s %q: unknown type %q", n, param, typ)
+				}
+			}
+		}
+	})
+}
