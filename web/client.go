@@ -14,12 +14,13 @@ import (
 // create(config, storage, modexp) builds a client. config: {userPoolId, clientId,
 // identityPoolId?, endpoint, identityEndpoint?, refreshMarginSeconds?, crypto?: "bigint"|"go"};
 // storage: an object with getItem/setItem/removeItem; modexp: the BigInt exponentiation
-// (used unless crypto is "go"). It throws on a bad config.
+// (used unless crypto is "go"). A bad config answers an InvalidParameterException Error object,
+// which poolgate.js throws: a Go panic here would end the Go program, and the page's SDK.
 func create(_ js.Value, args []js.Value) any {
 	cfg := arg0(args)
 	endpoint := str(cfg, "endpoint")
 	if endpoint == "" {
-		panic(jsError(&sdk.Error{Code: sdk.CodeInvalidParam, Message: "endpoint is required"}))
+		return jsError(&sdk.Error{Code: sdk.CodeInvalidParam, Message: "endpoint is required"})
 	}
 	identityEndpoint := str(cfg, "identityEndpoint")
 	if identityEndpoint == "" {
@@ -47,7 +48,7 @@ func create(_ js.Value, args []js.Value) any {
 		RefreshMargin:  margin,
 	})
 	if err != nil {
-		panic(jsError(err))
+		return jsError(err)
 	}
 	return bind(c)
 }
@@ -75,6 +76,33 @@ func bind(c *sdk.Client) js.Value {
 		},
 		"completeNewPassword": func(a []js.Value) (any, error) {
 			return signInResult(c.CompleteNewPassword(ctx, argStr(a, 0), stringMap(argVal(a, 1))))
+		},
+		"confirmSignIn": func(a []js.Value) (any, error) {
+			return signInResult(c.ConfirmSignIn(ctx, argStr(a, 0), stringMap(argVal(a, 1)), argStr(a, 2)))
+		},
+		"setUpTOTP": func(a []js.Value) (any, error) {
+			t, err := c.SetUpTOTP(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"sharedSecret": t.SharedSecret}, nil
+		},
+		"verifyTOTPSetup": func(a []js.Value) (any, error) {
+			return nil, c.VerifyTOTPSetup(ctx, argStr(a, 0), argStr(a, 1))
+		},
+		"updateMFAPreference": func(a []js.Value) (any, error) {
+			return nil, c.UpdateMFAPreference(ctx, sdk.MFAPreference(stringMap(argVal(a, 0))))
+		},
+		"fetchMFAPreference": func(a []js.Value) (any, error) {
+			st, err := c.FetchMFAPreference(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var preferred any // null when none, as Amplify answers
+			if st.Preferred != "" {
+				preferred = st.Preferred
+			}
+			return map[string]any{"enabled": jsStrings(st.Enabled), "preferred": preferred}, nil
 		},
 		"forgotPassword": func(a []js.Value) (any, error) {
 			d, err := c.ForgotPassword(ctx, argStr(a, 0))
@@ -167,21 +195,32 @@ func signInResult(r *sdk.SignInResult, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Challenge != nil {
-		req := make([]any, len(r.Challenge.RequiredAttributes))
-		for i, a := range r.Challenge.RequiredAttributes {
-			req[i] = a
-		}
+	if ch := r.Challenge; ch != nil {
 		attrs := map[string]any{}
-		for k, v := range r.Challenge.UserAttributes {
+		for k, v := range ch.UserAttributes {
 			attrs[k] = v
 		}
-		return map[string]any{"challenge": map[string]any{"name": r.Challenge.Name, "requiredAttributes": req, "userAttributes": attrs}}, nil
+		out := map[string]any{"name": ch.Name, "step": ch.Step, "requiredAttributes": jsStrings(ch.RequiredAttributes),
+			"userAttributes": attrs, "allowedMFATypes": jsStrings(ch.AllowedMFATypes), "deviceName": ch.DeviceName,
+			"codeDelivery": delivery(ch.CodeDelivery), "totpSetup": nil}
+		if ch.TOTPSetup != nil {
+			out["totpSetup"] = map[string]any{"sharedSecret": ch.TOTPSetup.SharedSecret}
+		}
+		return map[string]any{"challenge": out}, nil
 	}
 	if r.Session == nil {
 		return nil, errors.New("sdk: sign-in ended without a session")
 	}
 	return map[string]any{"session": session(r.Session)}, nil
+}
+
+// jsStrings converts list for js.ValueOf, which takes []any, not []string.
+func jsStrings(list []string) []any {
+	out := make([]any, len(list))
+	for i, s := range list {
+		out[i] = s
+	}
+	return out
 }
 
 func session(s *sdk.Session) map[string]any {
@@ -213,4 +252,21 @@ func credentials(cr *sdk.Credentials, err error) (any, error) {
 		"expiration":      float64(cr.Expiration.UnixMilli()),
 		"authenticated":   cr.Authenticated,
 	}, nil
+}
+
+// qrCodeSVG(text) draws text as a QR code: an SVG document as a string, or, for empty or
+// overlong text, an InvalidParameterException Error object that poolgate.js throws. (A Go
+// panic in a callback would end the Go program, and with it the page's SDK.)
+func qrCodeSVG(_ js.Value, args []js.Value) any {
+	svg, err := sdk.QRCodeSVG(argStr(args, 0))
+	if err != nil {
+		return jsError(err)
+	}
+	return svg
+}
+
+// setupURI(sharedSecret, issuer, account) is the otpauth:// URI for an authenticator app.
+func setupURI(_ js.Value, args []js.Value) any {
+	t := sdk.TOTPSetup{SharedSecret: argStr(args, 0)}
+	return t.SetupURI(argStr(args, 1), argStr(args, 2))
 }

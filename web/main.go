@@ -14,8 +14,10 @@ import (
 
 func main() {
 	js.Global().Set("poolgateSDK", js.ValueOf(map[string]any{
-		"create":  js.FuncOf(create),
-		"version": version,
+		"create":    js.FuncOf(create),
+		"qrCodeSVG": js.FuncOf(qrCodeSVG),
+		"setupURI":  js.FuncOf(setupURI),
+		"version":   version,
 	}))
 	if ready := js.Global().Get("__poolgateReady"); ready.Type() == js.TypeFunction {
 		ready.Invoke()
@@ -24,4 +26,4 @@ func main() {
 }
 
 // version names the SDK's protocol surface; bump it when the JS API changes.
-const version = "1"
+const version = "2"

@@ -188,16 +188,10 @@ func TestCreateRejectsABadConfig(t *testing.T) {
 		{"endpoint": "http://x/", "userPoolId": "nope", "clientId": testClient}, // bad pool id
 		{"endpoint": "http://x/", "userPoolId": testPool},                       // no client
 	} {
-		func() {
-			defer func() {
-				r := recover()
-				v, ok := r.(js.Value)
-				if !ok || v.Get("name").String() != sdk.CodeInvalidParam {
-					t.Errorf("create(%v) panicked with %v", cfg, r)
-				}
-			}()
-			create(js.Undefined(), []js.Value{js.ValueOf(cfg)})
-		}()
+		v, ok := create(js.Undefined(), []js.Value{js.ValueOf(cfg)}).(js.Value)
+		if !ok || !v.InstanceOf(js.Global().Get("Error")) || v.Get("name").String() != sdk.CodeInvalidParam {
+			t.Errorf("create(%v) answered %v, want an InvalidParameterException Error", cfg, v)
+		}
 	}
 }
 
@@ -266,5 +260,24 @@ func TestFetchTransportReadsErrors(t *testing.T) {
 	defer rejecting.Release()
 	if _, err := (fetchTransport{userPoolEndpoint: "http://x/"}).Call(context.Background(), "X.Y", nil); err == nil || !strings.Contains(err.Error(), "Failed to fetch") {
 		t.Fatalf("network failure: %v", err)
+	}
+}
+
+// TestQRCodeAndSetupURI: the page-level helpers answer values, never a Go panic (which would
+// end the Go program and the page's SDK with it): a bad text is an Error object.
+func TestQRCodeAndSetupURI(t *testing.T) {
+	uri := setupURI(js.Undefined(), []js.Value{js.ValueOf("JBSWY3DPEHPK3PXP"), js.ValueOf("Acme staff"), js.ValueOf("ada@example.com")})
+	if got := uri.(string); got != "otpauth://totp/Acme%20staff:ada%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Acme%20staff" {
+		t.Fatalf("setupURI %q", got)
+	}
+	svg, ok := qrCodeSVG(js.Undefined(), []js.Value{js.ValueOf(uri)}).(string)
+	if !ok || !strings.HasPrefix(svg, "<svg") {
+		t.Fatalf("qrCodeSVG: %v", svg)
+	}
+	for _, bad := range []js.Value{js.ValueOf(""), js.ValueOf(strings.Repeat("x", 2000)), js.Undefined()} {
+		v, ok := qrCodeSVG(js.Undefined(), []js.Value{bad}).(js.Value)
+		if !ok || v.Get("name").String() != sdk.CodeInvalidParam {
+			t.Fatalf("qrCodeSVG(%v): %v", bad, v)
+		}
 	}
 }

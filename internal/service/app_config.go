@@ -41,18 +41,21 @@ type appChoice struct {
 
 // AppConfig is the body of GET /poolgate-app.json.
 type AppConfig struct {
-	Endpoint               string          `json:"endpoint"`
-	Region                 string          `json:"region"`
-	UserPoolId             string          `json:"userPoolId"`
-	UserPoolName           string          `json:"userPoolName"`
-	ClientId               string          `json:"clientId"`
-	IdentityPoolId         string          `json:"identityPoolId,omitempty"`
-	UsernameAttributes     []string        `json:"usernameAttributes"`
-	AliasAttributes        []string        `json:"aliasAttributes"`
-	AutoVerifiedAttributes []string        `json:"autoVerifiedAttributes"`
-	SignUpEnabled          bool            `json:"signUpEnabled"`
-	MfaConfiguration       string          `json:"mfaConfiguration"`
-	PasswordPolicy         AppPasswordRule `json:"passwordPolicy"`
+	Endpoint               string   `json:"endpoint"`
+	Region                 string   `json:"region"`
+	UserPoolId             string   `json:"userPoolId"`
+	UserPoolName           string   `json:"userPoolName"`
+	ClientId               string   `json:"clientId"`
+	IdentityPoolId         string   `json:"identityPoolId,omitempty"`
+	UsernameAttributes     []string `json:"usernameAttributes"`
+	AliasAttributes        []string `json:"aliasAttributes"`
+	AutoVerifiedAttributes []string `json:"autoVerifiedAttributes"`
+	SignUpEnabled          bool     `json:"signUpEnabled"`
+	MfaConfiguration       string   `json:"mfaConfiguration"`
+	// MfaTypes are the second factors the pool offers, as the SDK names them ("TOTP", "SMS",
+	// "EMAIL"; none when MFA is OFF): the profile page offers these.
+	MfaTypes       []string        `json:"mfaTypes"`
+	PasswordPolicy AppPasswordRule `json:"passwordPolicy"`
 	// Attributes are the ones the sign-up form asks for: the required ones, then the optional
 	// name (when the schema has it).
 	Attributes []AppAttribute `json:"attributes"`
@@ -234,6 +237,7 @@ func appConfigOf(p *userpool.Pool, choice appChoice, region string) *AppConfig {
 	if cfg.MfaConfiguration == "" {
 		cfg.MfaConfiguration = "OFF"
 	}
+	cfg.MfaTypes = appMfaTypes(p)
 	if p.Policies != nil && p.Policies.PasswordPolicy != nil {
 		pp := p.Policies.PasswordPolicy
 		cfg.PasswordPolicy = AppPasswordRule{
@@ -269,4 +273,23 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// appMfaTypes lists the factors p offers, in the order userpool lists them (MFAS_CAN_CHOOSE):
+// SMS, TOTP, email; none when MFA is OFF.
+func appMfaTypes(p *userpool.Pool) []string {
+	types := []string{}
+	if p.MfaConfiguration != "ON" && p.MfaConfiguration != "OPTIONAL" {
+		return types
+	}
+	if p.SmsMfaConfiguration != nil {
+		types = append(types, "SMS")
+	}
+	if p.SoftwareTokenMfaConfiguration != nil && p.SoftwareTokenMfaConfiguration.Enabled {
+		types = append(types, "TOTP")
+	}
+	if p.EmailMfaConfiguration != nil {
+		types = append(types, "EMAIL")
+	}
+	return types
 }

@@ -82,7 +82,8 @@ func TestAppConfig(t *testing.T) {
 	if strings.Join(names, ",") != "email,name" || !cfg.Attributes[0].Required || cfg.Attributes[1].Required {
 		t.Fatalf("attributes %+v", cfg.Attributes)
 	}
-	if !cfg.SignUpEnabled || cfg.MfaConfiguration != "OFF" || strings.Join(cfg.UsernameAttributes, ",") != "email" {
+	if !cfg.SignUpEnabled || cfg.MfaConfiguration != "OFF" || strings.Join(cfg.UsernameAttributes, ",") != "email" ||
+		cfg.MfaTypes == nil || len(cfg.MfaTypes) != 0 {
 		t.Fatalf("%+v", cfg)
 	}
 	if strings.Contains(body, "s3cr3t") {
@@ -101,6 +102,16 @@ func TestAppConfig(t *testing.T) {
 	}
 	if _, cfg, _ := getAppConfig(t, s, "127.0.0.1:8787"); cfg.PasswordPolicy.MinimumLength != 12 {
 		t.Fatalf("policy after re-apply %+v", cfg.PasswordPolicy)
+	}
+
+	// The factors a pool with MFA offers, as the SDK names them.
+	withMfa := strings.Replace(changed, `"Id": "eu-west-1_AppPool1",`, `"Id": "eu-west-1_AppPool1", "MfaConfiguration": "OPTIONAL",
+		"SoftwareTokenMfaConfiguration": {"Enabled": true}, "EmailMfaConfiguration": {"Message": "{####}", "Subject": "Code"},`, 1)
+	if _, err := s.ApplyConfig(ctx, []byte(withMfa)); err != nil {
+		t.Fatal(err)
+	}
+	if _, cfg, _ := getAppConfig(t, s, "127.0.0.1:8787"); cfg.MfaConfiguration != "OPTIONAL" || strings.Join(cfg.MfaTypes, ",") != "TOTP,EMAIL" {
+		t.Fatalf("MFA after re-apply: %q %q", cfg.MfaConfiguration, cfg.MfaTypes)
 	}
 
 	// A file with no public client keeps the previous choice.

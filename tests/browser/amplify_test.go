@@ -217,7 +217,10 @@ func newTrustingPage(t *testing.T, cert []byte) *page {
 }
 
 // buildAmplifyBundle bundles tests/browser/amplify/entry.mjs with esbuild (npm ci installs it).
-func buildAmplifyBundle(t *testing.T) []byte {
+func buildAmplifyBundle(t *testing.T) []byte { t.Helper(); return bundleAmplifyPage(t, "entry.mjs") }
+
+// bundleAmplifyPage bundles tests/browser/amplify/<entry> with esbuild.
+func bundleAmplifyPage(t *testing.T, entry string) []byte {
 	t.Helper()
 	root := repoRoot()
 	esbuild := filepath.Join(root, "node_modules", ".bin", "esbuild")
@@ -225,7 +228,7 @@ func buildAmplifyBundle(t *testing.T) []byte {
 		t.Fatalf("node_modules/aws-amplify is missing: run `npm ci` at the repository root (make test does)")
 	}
 	out := filepath.Join(t.TempDir(), "amplify.js")
-	cmd := exec.Command(esbuild, filepath.Join("tests", "browser", "amplify", "entry.mjs"), "--bundle", "--format=iife",
+	cmd := exec.Command(esbuild, filepath.Join("tests", "browser", "amplify", entry), "--bundle", "--format=iife",
 		"--platform=browser", "--minify", "--outfile="+out)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -97,7 +97,11 @@ type server struct {
 	identity bool // the build serves identity pools
 }
 
-func startServer(t *testing.T) *server {
+func startServer(t *testing.T) *server { t.Helper(); return startServerWith(t, appConfig) }
+
+// startServerWith is startServer with another configuration (appConfig's shape: %s is where
+// the identity-pool section goes).
+func startServerWith(t *testing.T, appConfig string) *server {
 	t.Helper()
 	s := &server{outbox: &message.Recorder{}, clock: &skewClock{}}
 	start := func(config string) (*hostsim.Server, error) {

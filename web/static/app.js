@@ -3,7 +3,7 @@
 import { createClient } from "./poolgate.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const views = ["signin", "signup", "confirm", "newpassword", "forgot", "reset", "profile"];
+const views = ["signin", "signup", "confirm", "newpassword", "mfa", "mfaselect", "totpsetup", "forgot", "reset", "profile"];
 
 const state = {
   config: null,
@@ -49,6 +49,7 @@ function show(name, { focus = true } = {}) {
 function titleOf(view) {
   return {
     signin: "Sign in", signup: "Create account", confirm: "Confirm account", newpassword: "New password",
+    mfa: "Two-step verification", mfaselect: "Two-step verification", totpsetup: "Set up two-step verification",
     forgot: "Reset password", reset: "Reset password", profile: "Your account",
   }[view];
 }
@@ -84,6 +85,13 @@ function friendly(err) {
     case "UserNotConfirmedException": return `${err.message} Enter the code we sent you to confirm your account.`;
     case "PasswordResetRequiredException": return `${err.message} Use "Forgot your password?" to set a new one.`;
     case "UserUnAuthenticatedException": return "Your session has ended. Please sign in again.";
+    case "EnableSoftwareTokenMFAException": return "That code is not right. Enter the code your authenticator app shows now.";
+    case "CodeMismatchException":
+      if (document.body.dataset.view === "mfa") return "That code is not right. Check it and try again.";
+      return err.message;
+    case "NotAuthorizedException":
+      if (/session/i.test(err.message)) return `${err.message} Please sign in again.`;
+      return err.message;
     case "InvalidParameterException":
       if (/Value at '(password|proposedPassword)'/.test(err.message)) return "The password is too short: use at least 6 characters.";
       return err.message;
@@ -141,7 +149,7 @@ function labelFor(input) {
 
 function markInvalid(form, err) {
   const byCode = {
-    CodeMismatchException: "[name=code]", ExpiredCodeException: "[name=code]",
+    CodeMismatchException: "[name=code]", ExpiredCodeException: "[name=code]", EnableSoftwareTokenMFAException: "[name=code]",
     InvalidPasswordException: "[name=password]", NotAuthorizedException: "[name=password]",
     InvalidParameterException: "[name=password]",
   };
@@ -293,12 +301,8 @@ onSubmit($("#form-signin"), async (data) => {
   try {
     const res = await state.client.signIn({ username, password: data.get("password") });
     $("#signin-password").value = "";
-    if (res.challenge) {
-      state.challenge = res.challenge;
-      showNewPassword(res.challenge);
-      return;
-    }
-    notice("");
+    state.username = username;
+    nextStep(res);
   } catch (err) {
     if (err.code === "UserNotConfirmedException") {
       goConfirm(username, null);
@@ -320,10 +324,129 @@ function showNewPassword(challenge) {
 }
 
 onSubmit($("#form-newpassword"), async (data) => {
-  const res = await state.client.completeNewPassword({ newPassword: data.get("password"), attributes: attributesOf(data) });
-  if (res.challenge) throw Object.assign(new Error(`The server asked for ${res.challenge.name}.`), { code: "ChallengeNotSupportedException" });
-  state.challenge = null;
+  nextStep(await state.client.completeNewPassword({ newPassword: data.get("password"), attributes: attributesOf(data) }));
 });
+
+// ---------------------------------------------------------------------------------------------
+// The second factor at sign-in: each step the SDK reports has its screen.
+
+const mfaNames = { TOTP: "Authenticator app", SMS: "Text message", EMAIL: "Email" };
+const mfaDetails = {
+  TOTP: "A code from an app on your phone",
+  SMS: "A code sent to your phone",
+  EMAIL: "A code sent to your email address",
+};
+
+// nextStep shows the screen for the step a sign-in stopped at (none when signed in:
+// onSession shows the profile).
+function nextStep(res) {
+  state.challenge = res.isSignedIn ? null : res.challenge;
+  const step = res.nextStep;
+  switch (step.signInStep) {
+    case "DONE":
+      notice("");
+      return;
+    case "CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED":
+      showNewPassword(res.challenge);
+      return;
+    case "CONFIRM_SIGN_IN_WITH_TOTP_CODE":
+    case "CONFIRM_SIGN_IN_WITH_SMS_CODE":
+    case "CONFIRM_SIGN_IN_WITH_EMAIL_CODE":
+      showMfaCode(step, res.challenge);
+      return;
+    case "CONTINUE_SIGN_IN_WITH_MFA_SELECTION":
+      showMfaSelect(step.allowedMFATypes);
+      return;
+    case "CONTINUE_SIGN_IN_WITH_TOTP_SETUP":
+      renderTotpSetup($("#totpsetup-box"), step.totpSetupDetails.sharedSecret, state.username);
+      $("#totpsetup-code").value = "";
+      alertIn($("#form-totpsetup"), null);
+      show("totpsetup", { focus: false });
+      $("#totpsetup-code").focus();
+      return;
+    default:
+      throw Object.assign(new Error(`The server asked for ${step.signInStep}, which this app cannot answer.`), { code: "ChallengeNotSupportedException" });
+  }
+}
+
+function showMfaCode(step, challenge) {
+  const d = step.codeDeliveryDetails;
+  if (step.signInStep === "CONFIRM_SIGN_IN_WITH_TOTP_CODE") {
+    $("#mfa-title").textContent = "Enter your authenticator code";
+    $("#mfa-hint").textContent = challenge.deviceName
+      ? `Open ${challenge.deviceName} and enter the 6-digit code it shows for this account.`
+      : "Open your authenticator app and enter the 6-digit code it shows for this account.";
+  } else {
+    const sms = step.signInStep === "CONFIRM_SIGN_IN_WITH_SMS_CODE";
+    $("#mfa-title").textContent = sms ? "Check your phone" : "Check your email";
+    $("#mfa-hint").textContent = deliveryText(d, "a sign-in code") + " Enter it within a few minutes.";
+  }
+  $("#mfa-code").value = "";
+  alertIn($("#form-mfa"), null);
+  show("mfa", { focus: false });
+  $("#mfa-code").focus();
+}
+
+function showMfaSelect(types) {
+  const box = $("#mfaselect-options");
+  box.replaceChildren(...types.map((t, i) => {
+    const label = document.createElement("label");
+    label.className = "choice";
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = "method";
+    input.value = t;
+    input.id = `mfaselect-${t}`;
+    input.checked = i === 0;
+    const text = document.createElement("span");
+    const name = document.createElement("strong");
+    name.textContent = mfaNames[t] || t;
+    const detail = document.createElement("span");
+    detail.className = "detail";
+    detail.textContent = mfaDetails[t] || "";
+    text.append(name, detail);
+    label.append(input, text);
+    return label;
+  }));
+  alertIn($("#form-mfaselect"), null);
+  show("mfaselect", { focus: false });
+  box.querySelector("input:checked")?.focus();
+}
+
+onSubmit($("#form-mfa"), async (data) => {
+  nextStep(await state.client.confirmSignIn({ challengeResponse: data.get("code").trim() }));
+});
+
+onSubmit($("#form-mfaselect"), async (data) => {
+  nextStep(await state.client.confirmSignIn({ challengeResponse: data.get("method") }));
+});
+
+onSubmit($("#form-totpsetup"), async (data) => {
+  const friendlyDeviceName = String(data.get("device") || "").trim();
+  nextStep(await state.client.confirmSignIn({ challengeResponse: data.get("code").trim(), options: { friendlyDeviceName } }));
+});
+
+// renderTotpSetup fills box with the QR code of the otpauth:// URI for sharedSecret (drawn by
+// the SDK, on this page) and the secret itself for typing into the app by hand.
+function renderTotpSetup(box, sharedSecret, account) {
+  const issuer = state.config.userPoolName || "poolgate";
+  const uri = state.client.setupUri(sharedSecret, issuer, account || state.session?.idTokenClaims?.email || "");
+  const svg = new DOMParser().parseFromString(state.client.qrCodeSVG(uri), "image/svg+xml").documentElement;
+  svg.setAttribute("aria-label", `QR code for adding ${account || "this account"} to an authenticator app`);
+  svg.classList.add("qr");
+  const key = document.createElement("details");
+  key.className = "totp-key";
+  const summary = document.createElement("summary");
+  summary.textContent = "Can't scan it? Enter a setup key instead";
+  const code = document.createElement("code");
+  code.className = "secret-key";
+  code.textContent = sharedSecret.match(/.{1,4}/g).join(" ");
+  const how = document.createElement("p");
+  how.className = "hint";
+  how.textContent = `Account: ${account || "your account"} · Type: time-based · Issuer: ${issuer}`;
+  key.append(summary, code, how);
+  box.replaceChildren(document.importNode(svg, true), key);
+}
 
 onSubmit($("#form-signup"), async (data) => {
   const username = signUpUsername(data);
@@ -480,6 +603,121 @@ onSubmit($("#form-password"), async (data) => {
   alertIn($("#form-password"), "Your password was changed.", { ok: true });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Two-step verification on the profile: which factors are on, the preferred one, and setting
+// up an authenticator app.
+
+async function loadMfa() {
+  const types = state.config.mfaTypes || [];
+  $("#mfa-card").hidden = types.length === 0;
+  $("#totp-start").hidden = !types.includes("TOTP");
+  if (types.length === 0) return;
+  try {
+    state.mfa = await state.client.fetchMFAPreference();
+    renderMfa(types);
+    alertIn($("#form-mfaprefs"), null);
+  } catch (err) {
+    alertIn($("#form-mfaprefs"), err);
+  }
+}
+
+function renderMfa(types) {
+  const { enabled, preferred } = state.mfa;
+  const rows = types.map((t) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("th");
+    name.scope = "row";
+    name.id = `mfa-name-${t}`;
+    name.textContent = mfaNames[t] || t;
+    const detail = document.createElement("span");
+    detail.className = "detail";
+    detail.textContent = mfaDetails[t] || "";
+    name.append(detail);
+    const on = document.createElement("input");
+    on.type = "checkbox";
+    on.id = `mfa-on-${t}`;
+    on.name = `on:${t}`;
+    on.checked = enabled.includes(t);
+    on.setAttribute("aria-labelledby", `mfa-on-label mfa-name-${t}`);
+    const pref = document.createElement("input");
+    pref.type = "radio";
+    pref.name = "preferred";
+    pref.value = t;
+    pref.id = `mfa-pref-${t}`;
+    pref.checked = preferred === t;
+    pref.setAttribute("aria-label", `Prefer ${mfaNames[t] || t}`);
+    on.addEventListener("change", () => { if (!on.checked) pref.checked = false; });
+    pref.addEventListener("change", () => { if (pref.checked) on.checked = true; });
+    const c1 = document.createElement("td");
+    c1.append(on);
+    const c2 = document.createElement("td");
+    c2.append(pref);
+    tr.append(name, c1, c2);
+    return tr;
+  });
+  $("#mfa-methods").replaceChildren(...rows);
+  $("#totp-start").textContent = enabled.includes("TOTP") ? "Move to another authenticator app" : "Set up an authenticator app";
+  const required = state.config.mfaConfiguration === "ON";
+  $("#mfa-status").textContent = enabled.length === 0
+    ? (required ? "Off. This app requires a second step: you will set one up when you next sign in." : "Off: you sign in with your password only.")
+    : `On: ${enabled.map((t) => (mfaNames[t] || t).toLowerCase() + (t === preferred ? " (preferred)" : "")).join(", ")}.`;
+}
+
+onSubmit($("#form-mfaprefs"), async (data) => {
+  const was = state.mfa || { enabled: [], preferred: null };
+  const preferred = data.get("preferred");
+  const change = {};
+  for (const t of state.config.mfaTypes) {
+    const on = data.get(`on:${t}`) === "on";
+    const now = on ? (preferred === t ? "PREFERRED" : "NOT_PREFERRED") : "DISABLED";
+    const before = was.enabled.includes(t) ? (was.preferred === t ? "PREFERRED" : "NOT_PREFERRED") : "DISABLED";
+    if (now !== before) change[t.toLowerCase()] = now;
+  }
+  if (Object.keys(change).length === 0) {
+    alertIn($("#form-mfaprefs"), "Nothing to change.", { ok: true });
+    return;
+  }
+  await state.client.updateMFAPreference(change);
+  await loadMfa();
+  alertIn($("#form-mfaprefs"), "Saved.", { ok: true });
+});
+
+$("#totp-start").addEventListener("click", async (ev) => {
+  const container = ev.currentTarget.parentElement;
+  await busy(ev.currentTarget, async () => {
+    try {
+      const { sharedSecret } = await state.client.setUpTOTP();
+      const c = state.session.idTokenClaims;
+      renderTotpSetup($("#totp-box"), sharedSecret, c.email || c.phone_number || state.session.username);
+      $("#totp-code").value = "";
+      alertIn($("#form-totp"), null);
+      alertIn(container, null);
+      $("#totp-panel").hidden = false;
+      $("#totp-start").hidden = true;
+      $("#totp-code").focus();
+    } catch (err) {
+      alertIn(container, err);
+    }
+  });
+});
+
+function closeTotpPanel() {
+  $("#totp-panel").hidden = true;
+  $("#totp-box").replaceChildren();
+  $("#totp-start").hidden = !(state.config.mfaTypes || []).includes("TOTP");
+}
+$("#totp-cancel").addEventListener("click", () => { closeTotpPanel(); $("#totp-start").focus(); });
+
+onSubmit($("#form-totp"), async (data) => {
+  const friendlyDeviceName = String(data.get("device") || "").trim();
+  await state.client.verifyTOTPSetup({ code: data.get("code").trim(), options: { friendlyDeviceName } });
+  // The app is proven: turn it on, preferred unless another factor already is.
+  await state.client.updateMFAPreference({ totp: state.mfa?.preferred && state.mfa.preferred !== "TOTP" ? "NOT_PREFERRED" : "PREFERRED" });
+  closeTotpPanel();
+  await loadMfa();
+  alertIn($("#form-mfaprefs"), "Your authenticator app is set up and on.", { ok: true });
+});
+
 async function signOut(button, global) {
   const card = button.closest(".card");
   await busy(button, async () => {
@@ -554,6 +792,12 @@ function onSession(session) {
         ? "Temporary credentials for your identity, from the identity pool."
         : "This app has no identity pool configured.";
       $("#creds-submit").disabled = !state.config.identityPoolId;
+      // Another user's factors must not show while this one's load.
+      $("#mfa-methods").replaceChildren();
+      $("#mfa-status").textContent = "Checking your sign-in methods…";
+      state.mfa = null;
+      closeTotpPanel();
+      loadMfa();
       history.replaceState(null, "", "#profile");
       show("profile", { focus: false });
       $("#refresh-submit").focus();

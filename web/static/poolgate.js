@@ -5,7 +5,9 @@
 //
 //   import { createClient } from "./poolgate.js";
 //   const auth = await createClient({ endpoint, userPoolId, clientId, identityPoolId, storage: "local" });
-//   const { session, challenge } = await auth.signIn({ username, password });
+//   let { isSignedIn, nextStep } = await auth.signIn({ username, password });
+//   if (nextStep.signInStep === "CONFIRM_SIGN_IN_WITH_TOTP_CODE")
+//     ({ isSignedIn, nextStep } = await auth.confirmSignIn({ challengeResponse: code }));
 //
 // Errors reject as Error objects whose `name` and `code` are Cognito's error type (e.g.
 // "NotAuthorizedException") or the SDK's own ("NetworkError", "UserUnAuthenticatedException"),
@@ -102,10 +104,31 @@ export async function createClient(config) {
     refreshMarginSeconds: config.refreshMarginSeconds ?? 120,
     crypto: config.crypto || "bigint",
   }, storage, modexp);
-  return new Client(inner, config.autoRefresh !== false, (config.refreshMarginSeconds ?? 120) * 1000);
+  if (inner instanceof Error) throw inner;
+  return new Client(sdk, inner, config.autoRefresh !== false, (config.refreshMarginSeconds ?? 120) * 1000);
+}
+
+// signInOutput gives the Go side's answer ({session} or {challenge}) Amplify v6's shape as
+// well: {isSignedIn, nextStep: {signInStep, ...}}, keeping session and challenge.
+function signInOutput(sdk, out) {
+  if (out.session) return { ...out, isSignedIn: true, nextStep: { signInStep: "DONE" } };
+  const ch = out.challenge;
+  const nextStep = { signInStep: ch.step };
+  if (ch.codeDelivery) nextStep.codeDeliveryDetails = ch.codeDelivery;
+  if (ch.name === "SELECT_MFA_TYPE") nextStep.allowedMFATypes = ch.allowedMFATypes;
+  if (ch.name === "NEW_PASSWORD_REQUIRED") nextStep.missingAttributes = ch.requiredAttributes;
+  if (ch.totpSetup) {
+    const { sharedSecret } = ch.totpSetup;
+    nextStep.totpSetupDetails = {
+      sharedSecret,
+      getSetupUri: (appName, accountName) => new URL(sdk.setupURI(sharedSecret, appName, accountName)),
+    };
+  }
+  return { ...out, isSignedIn: false, nextStep };
 }
 
 class Client {
+  #sdk;
   #inner;
   #listeners = new Set();
   #timer = null;
@@ -115,7 +138,8 @@ class Client {
   #lastAccess = null;
   #scheduled = null;
 
-  constructor(inner, autoRefresh, marginMs) {
+  constructor(sdk, inner, autoRefresh, marginMs) {
+    this.#sdk = sdk;
     this.#inner = inner;
     this.#autoRefresh = autoRefresh;
     this.#marginMs = marginMs;
@@ -151,8 +175,8 @@ class Client {
   }
 
   async #withSession(p) {
-    const out = await p;
-    if (out && out.session) this.#emit(out.session);
+    const out = signInOutput(this.#sdk, await p);
+    if (out.session) this.#emit(out.session);
     return out;
   }
 
@@ -163,6 +187,49 @@ class Client {
   completeNewPassword({ newPassword, attributes = {} }) {
     return this.#withSession(this.#inner.completeNewPassword(newPassword, attributes));
   }
+
+  // confirmSignIn answers the step signIn (or the previous confirmSignIn) ended on, as
+  // Amplify v6's confirmSignIn does: challengeResponse is the TOTP, SMS or email code, the
+  // chosen MFA type ("TOTP" | "SMS" | "EMAIL") at CONTINUE_SIGN_IN_WITH_MFA_SELECTION, the
+  // authenticator app's first code at CONTINUE_SIGN_IN_WITH_TOTP_SETUP (options.friendlyDeviceName
+  // names it), or the new password at CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED
+  // (options.userAttributes: the missing attributes).
+  confirmSignIn({ challengeResponse, options = {} }) {
+    return this.#withSession(this.#inner.confirmSignIn(String(challengeResponse ?? ""),
+      options.userAttributes || {}, options.friendlyDeviceName || ""));
+  }
+
+  // setUpTOTP gives the signed-in user a new authenticator-app secret: {sharedSecret,
+  // getSetupUri(appName, accountName) → URL (otpauth://)}. verifyTOTPSetup proves it.
+  async setUpTOTP() {
+    const { sharedSecret } = await this.#inner.setUpTOTP();
+    return { sharedSecret, getSetupUri: (appName, accountName) => new URL(this.#sdk.setupURI(sharedSecret, appName, accountName)) };
+  }
+  verifyTOTPSetup({ code, options = {} }) { return this.#inner.verifyTOTPSetup(String(code ?? ""), options.friendlyDeviceName || ""); }
+
+  // updateMFAPreference({totp, sms, email}): each "ENABLED" | "DISABLED" | "PREFERRED" |
+  // "NOT_PREFERRED", or left out to keep it. fetchMFAPreference → {enabled: ["TOTP", ...],
+  // preferred: "TOTP" | "SMS" | "EMAIL" | null}.
+  updateMFAPreference({ totp, sms, email } = {}) {
+    const pref = {};
+    if (totp) pref.TOTP = totp;
+    if (sms) pref.SMS = sms;
+    if (email) pref.EMAIL = email;
+    return this.#inner.updateMFAPreference(pref);
+  }
+  fetchMFAPreference() { return this.#inner.fetchMFAPreference(); }
+
+  // setupUri is the otpauth:// URI (a string) for sharedSecret, as getSetupUri builds it.
+  // qrCodeSVG draws text (an otpauth:// URI) as a QR code: an SVG document as a string, drawn
+  // here from the code's modules only. It throws InvalidParameterException for empty text or
+  // text over 1,024 bytes.
+  setupUri(sharedSecret, appName, accountName) { return this.#sdk.setupURI(String(sharedSecret), String(appName ?? ""), String(accountName ?? "")); }
+  qrCodeSVG(text) {
+    const svg = this.#sdk.qrCodeSVG(String(text));
+    if (typeof svg !== "string") throw svg;
+    return svg;
+  }
+
   forgotPassword({ username }) { return this.#inner.forgotPassword(username); }
   confirmForgotPassword({ username, code, newPassword }) {
     return this.#inner.confirmForgotPassword(username, code, newPassword);

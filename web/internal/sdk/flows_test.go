@@ -483,6 +483,8 @@ func TestBadServerAnswers(t *testing.T) {
 		"zero B":             {Status: 200, Body: []byte(`{"ChallengeName":"PASSWORD_VERIFIER","ChallengeParameters":{"USER_ID_FOR_SRP":"u","SRP_B":"0","SALT":"01","SECRET_BLOCK":"AA=="}}`)},
 		"bad tokens":         {Status: 200, Body: []byte(`{"AuthenticationResult":{"IdToken":"x","AccessToken":"y"}}`)},
 		"bad new password":   {Status: 200, Body: []byte(`{"ChallengeName":"NEW_PASSWORD_REQUIRED","Session":"s","ChallengeParameters":{"requiredAttributes":"[oops"}}`)},
+		"bad mfa choice":     {Status: 200, Body: []byte(`{"ChallengeName":"SELECT_MFA_TYPE","Session":"s","ChallengeParameters":{"MFAS_CAN_CHOOSE":"[oops"}}`)},
+		"mfa no session":     {Status: 200, Body: []byte(`{"ChallengeName":"SOFTWARE_TOKEN_MFA","ChallengeParameters":{}}`)},
 	} {
 		c, err := New(Config{UserPoolID: testPool, ClientID: testClient, Transport: canned(resp)})
 		if err != nil {
@@ -493,7 +495,7 @@ func TestBadServerAnswers(t *testing.T) {
 		_ = name
 	}
 	c, _ := New(Config{UserPoolID: testPool, ClientID: testClient,
-		Transport: canned{Status: 200, Body: []byte(`{"ChallengeName":"SMS_MFA","Session":"s","ChallengeParameters":{}}`)}})
+		Transport: canned{Status: 200, Body: []byte(`{"ChallengeName":"CUSTOM_CHALLENGE","Session":"s","ChallengeParameters":{}}`)}})
 	_, err := c.SignIn(context.Background(), "a@example.com", password)
 	wantCode(t, err, CodeUnsupported)
 }

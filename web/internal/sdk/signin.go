@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,17 +19,29 @@ type SignInResult struct {
 }
 
 // Challenge is a step the server asks for before it issues tokens. The SDK answers
-// PASSWORD_VERIFIER itself; NEW_PASSWORD_REQUIRED is answered with CompleteNewPassword.
+// PASSWORD_VERIFIER itself; the others are answered with ConfirmSignIn (mfa.go), or
+// NEW_PASSWORD_REQUIRED with CompleteNewPassword.
 type Challenge struct {
-	Name string
+	Name string // the server's challenge name (NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA, ...)
+	Step string // what the user does next, in Amplify v6's words (CONFIRM_SIGN_IN_WITH_TOTP_CODE, ...)
 	// RequiredAttributes are the attributes (without the "userAttributes." prefix) the user
 	// must supply with the new password; UserAttributes are the ones the user has.
 	RequiredAttributes []string
 	UserAttributes     map[string]string
+	// CodeDelivery is where an SMS or email code went (masked).
+	CodeDelivery *CodeDelivery
+	// AllowedMFATypes are the factors to choose from ("TOTP", "SMS", "EMAIL") at
+	// CONTINUE_SIGN_IN_WITH_MFA_SELECTION, or to set up at CONTINUE_SIGN_IN_WITH_TOTP_SETUP.
+	AllowedMFATypes []string
+	// TOTPSetup is the new secret for the authenticator app at CONTINUE_SIGN_IN_WITH_TOTP_SETUP.
+	TOTPSetup *TOTPSetup
+	// DeviceName is the name the user gave their authenticator app, if any.
+	DeviceName string
 }
 
 type pendingChallenge struct {
 	name, session, username string
+	allowed                 []string // SELECT_MFA_TYPE's choices, as MFA types
 }
 
 type initiateOutput struct {
@@ -61,7 +74,7 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*SignIn
 		return nil, err
 	}
 	if first.ChallengeName != "PASSWORD_VERIFIER" {
-		return c.outcome(&first, username)
+		return c.outcome(ctx, &first, username)
 	}
 	p := first.ChallengeParameters
 	userID := p["USER_ID_FOR_SRP"]
@@ -94,11 +107,12 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*SignIn
 	if err := c.call(ctx, "RespondToAuthChallenge", in, &next); err != nil {
 		return nil, err
 	}
-	return c.outcome(&next, userID)
+	return c.outcome(ctx, &next, userID)
 }
 
-// outcome stores tokens or remembers the challenge the server asked for.
-func (c *Client) outcome(out *initiateOutput, username string) (*SignInResult, error) {
+// outcome stores tokens or remembers the challenge the server asked for. For MFA_SETUP it
+// first asks for the software token's secret, so the page can show it.
+func (c *Client) outcome(ctx context.Context, out *initiateOutput, username string) (*SignInResult, error) {
 	if out.AuthenticationResult != nil {
 		c.clearCredentials()
 		sess, err := c.saveTokens(out.AuthenticationResult, "")
@@ -110,30 +124,48 @@ func (c *Client) outcome(out *initiateOutput, username string) (*SignInResult, e
 		c.mu.Unlock()
 		return &SignInResult{Session: sess}, nil
 	}
+	var ch *Challenge
+	var err error
+	session := out.Session
 	switch out.ChallengeName {
 	case "":
 		return nil, badResponse("sign-in", fmt.Errorf("neither tokens nor a challenge"))
-	case "NEW_PASSWORD_REQUIRED":
-		ch, err := newPasswordChallenge(out.ChallengeParameters)
-		if err != nil {
-			return nil, badResponse("sign-in", err)
-		}
-		if u := out.ChallengeParameters["USER_ID_FOR_SRP"]; u != "" {
-			username = u
-		}
-		c.mu.Lock()
-		c.pending = &pendingChallenge{name: out.ChallengeName, session: out.Session, username: username}
-		c.mu.Unlock()
-		return &SignInResult{Challenge: ch}, nil
+	case challengeNewPassword:
+		ch, err = newPasswordChallenge(out.ChallengeParameters)
+	case challengeTOTP, challengeSMS, challengeEmail, challengeSelect, challengeSetup:
+		ch, err = mfaChallenge(out.ChallengeName, out.ChallengeParameters)
 	default:
 		return nil, &Error{Code: CodeUnsupported, Message: fmt.Sprintf("The server asked for %s, which this app cannot answer yet.", out.ChallengeName)}
 	}
+	if err != nil {
+		return nil, badResponse("sign-in", err)
+	}
+	if session == "" {
+		return nil, badResponse("sign-in", fmt.Errorf("%s without a Session", out.ChallengeName))
+	}
+	if ch.Name == challengeSetup {
+		if !slices.Contains(ch.AllowedMFATypes, mfaTypeTOTP) {
+			return nil, &Error{Code: CodeUnsupported, Message: "The server asks to set up a second factor this app cannot set up."}
+		}
+		secret, next, err := c.associateForSetup(ctx, session)
+		if err != nil {
+			return nil, err
+		}
+		ch.TOTPSetup, session = &TOTPSetup{SharedSecret: secret}, next
+	}
+	if u := out.ChallengeParameters["USER_ID_FOR_SRP"]; u != "" {
+		username = u
+	}
+	c.mu.Lock()
+	c.pending = &pendingChallenge{name: ch.Name, session: session, username: username, allowed: ch.AllowedMFATypes}
+	c.mu.Unlock()
+	return &SignInResult{Challenge: ch}, nil
 }
 
 // newPasswordChallenge reads NEW_PASSWORD_REQUIRED's parameters (spec §2.6): requiredAttributes
 // and userAttributes are JSON text.
 func newPasswordChallenge(p map[string]string) (*Challenge, error) {
-	ch := &Challenge{Name: "NEW_PASSWORD_REQUIRED", UserAttributes: map[string]string{}}
+	ch := &Challenge{Name: challengeNewPassword, Step: StepNewPassword, UserAttributes: map[string]string{}}
 	if raw := p["requiredAttributes"]; raw != "" {
 		var req []string
 		if err := json.Unmarshal([]byte(raw), &req); err != nil {
@@ -164,7 +196,7 @@ func (c *Client) CompleteNewPassword(ctx context.Context, newPassword string, at
 	c.mu.Lock()
 	p := c.pending
 	c.mu.Unlock()
-	if p == nil || p.name != "NEW_PASSWORD_REQUIRED" {
+	if p == nil || p.name != challengeNewPassword {
 		return nil, &Error{Code: CodeNoChallenge, Message: "There is no new-password challenge to answer: sign in again."}
 	}
 	if newPassword == "" {
@@ -184,5 +216,5 @@ func (c *Client) CompleteNewPassword(ctx context.Context, newPassword string, at
 	if err != nil {
 		return nil, err
 	}
-	return c.outcome(&out, p.username)
+	return c.outcome(ctx, &out, p.username)
 }
