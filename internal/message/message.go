@@ -16,6 +16,9 @@ const (
 	KindVerifyAttribute    = "VerifyAttribute"    // attribute verification code
 	KindAdminResetPassword = "AdminResetPassword" // reset code after AdminResetUserPassword
 	KindAuthentication     = "Authentication"     // MFA sign-in code (SMS_MFA, EMAIL_OTP)
+	// KindAccountTakeover tells a user of a risky sign-in (threat protection's Notify); its
+	// Code is a feedback token for UpdateAuthEventFeedback.
+	KindAccountTakeover = "AccountTakeoverNotification"
 )
 
 // Message is one message to deliver. Code holds the confirmation code, or the temporary
