@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"reflect"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/store"
@@ -271,4 +272,28 @@ func validateRiskConfiguration(in *RiskConfiguration) error {
 		}
 	}
 	return nil
+}
+
+// applyRiskConfig applies a configuration file's RiskConfiguration to p (nil: left alone).
+// One that matches what is stored is not written again, so applying a file twice changes
+// nothing.
+func (s *Service) applyRiskConfig(ctx context.Context, p *Pool, rc *RiskConfiguration) error {
+	if rc == nil {
+		return nil
+	}
+	want := *rc
+	want.UserPoolId, want.LastModifiedDate = p.Id, nil
+	var have RiskConfiguration
+	err := s.getJSON(ctx, riskConfigKey(p.Id, want.ClientId), &have)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		have.LastModifiedDate = nil
+		if reflect.DeepEqual(&have, &want) {
+			return nil
+		}
+	}
+	_, err = s.setRiskConfiguration(ctx, &want)
+	return err
 }

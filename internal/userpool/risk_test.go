@@ -525,3 +525,40 @@ func FuzzFeedbackToken(f *testing.F) {
 		}
 	})
 }
+
+func TestRiskConfigFile(t *testing.T) {
+	env := newTestEnv(t)
+	var spec ConfigSpec
+	err := json.Unmarshal([]byte(`{"UserPools": [{"Id": "us-east-1_Risk1", "UserPoolAddOns": {"AdvancedSecurityMode": "AUDIT"},
+		"Clients": [{"ClientId": "riskclient1"}],
+		"RiskConfiguration": {"ClientId": "riskclient1", "AccountTakeoverRiskConfiguration": {"Actions": {"HighAction": {"Notify": false, "EventAction": "BLOCK"}}},
+		  "RiskExceptionConfiguration": {"SkippedIPRangeList": ["10.0.0.0/8"]}}}]}`), &spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.svc.Apply(t.Context(), spec); err != nil {
+		t.Fatal(err)
+	}
+	out := env.call("DescribeRiskConfiguration", map[string]any{"UserPoolId": "us-east-1_Risk1", "ClientId": "riskclient1"})
+	rc, _ := out["RiskConfiguration"].(map[string]any)
+	if rc["ClientId"] != "riskclient1" || rc["AccountTakeoverRiskConfiguration"] == nil {
+		t.Fatalf("config file risk configuration: %v", out)
+	}
+	desc := env.call("DescribeUserPool", map[string]any{"UserPoolId": "us-east-1_Risk1"})
+	if fmt.Sprint(desc["UserPool"].(map[string]any)["UserPoolAddOns"]) != "map[AdvancedSecurityMode:AUDIT]" {
+		t.Fatalf("config file add-ons: %v", desc)
+	}
+	before := rc["LastModifiedDate"]
+	env.clock.Advance(time.Minute)
+	if _, err := env.svc.Apply(t.Context(), spec); err != nil {
+		t.Fatal(err)
+	}
+	out = env.call("DescribeRiskConfiguration", map[string]any{"UserPoolId": "us-east-1_Risk1", "ClientId": "riskclient1"})
+	if after := out["RiskConfiguration"].(map[string]any)["LastModifiedDate"]; fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("applying the same file again rewrote the configuration: %v → %v", before, after)
+	}
+	spec.UserPools[0].RiskConfiguration.RiskExceptionConfiguration.SkippedIPRangeList = []string{"10.0.0.0/33"}
+	if _, err := env.svc.Apply(t.Context(), spec); err == nil || !strings.Contains(err.Error(), "not a valid IP address range") {
+		t.Fatalf("a bad range in the file: %v", err)
+	}
+}
