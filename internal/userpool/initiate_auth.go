@@ -258,15 +258,6 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 	return s.adaptiveSignIn(ctx, p, c, u)
 }
 
-// firstFactorPassed goes on with a sign-in whose password (or new password) was right: the
-// second factor when the user has one to give, else tokens.
-func (s *Service) firstFactorPassed(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
-	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
-		return out, err
-	}
-	return s.signInDone(ctx, p, c, u)
-}
-
 // signInDone ends a sign-in of u with tokens and a refresh token of a new authentication.
 func (s *Service) signInDone(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
 	ev, err := s.newAuthEvent(u)

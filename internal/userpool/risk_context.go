@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 
@@ -58,7 +59,7 @@ type signalsKey struct{}
 // an error: Cognito treats it as advisory.
 func (s *Service) withSignInSignals(ctx context.Context, c *Client, userContext, adminContext map[string]any, params map[string]string) context.Context {
 	sig := &signInSignals{}
-	r := awsjson.HTTPRequest(ctx)
+	r := requestOf(ctx)
 	userAgent := ""
 	if r != nil {
 		userAgent = r.Header.Get("User-Agent")
@@ -108,6 +109,32 @@ func signalsOf(ctx context.Context) *signInSignals {
 		return sig
 	}
 	return &signInSignals{}
+}
+
+// signalsFor returns the signals withSignInSignals gathered or, for a sign-in that did not
+// come through the JSON API (the managed-login pages), those of its request alone.
+func (s *Service) signalsFor(ctx context.Context, c *Client) *signInSignals {
+	if sig, ok := ctx.Value(signalsKey{}).(*signInSignals); ok {
+		return sig
+	}
+	return signalsOf(s.withSignInSignals(ctx, c, nil, nil, nil))
+}
+
+type requestKey struct{}
+
+// WithRequest gives a sign-in outside the JSON API (the managed-login pages) its HTTP
+// request, whose address, country and User-Agent threat protection scores it by.
+func WithRequest(ctx context.Context, r *http.Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// requestOf is the request of ctx: the JSON API's, or the one WithRequest gave.
+func requestOf(ctx context.Context) *http.Request {
+	if r := awsjson.HTTPRequest(ctx); r != nil {
+		return r
+	}
+	r, _ := ctx.Value(requestKey{}).(*http.Request)
+	return r
 }
 
 // notePassword keeps a USER_PASSWORD_AUTH sign-in's password in its signals for the

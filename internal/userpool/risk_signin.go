@@ -47,12 +47,24 @@ type riskOutcome struct {
 // adaptiveSignIn goes on with a sign-in of u whose password was right: the assessment and
 // its action, then the pool's second factor or tokens, with the event recorded.
 func (s *Service) adaptiveSignIn(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
+	out, err := s.riskGate(ctx, p, c, u)
+	if err != nil || out != nil {
+		return out, err
+	}
+	return s.signInDone(ctx, p, c, u)
+}
+
+// riskGate is what stands between a right password of u and tokens, for the JSON API and the
+// managed-login pages alike: the assessment and its action, then the pool's second factor.
+// It answers the challenge u must pass (nil: none, tokens may be issued) or the refusal, and
+// records the event (InProgress, Pass or Fail).
+func (s *Service) riskGate(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
 	o, err := s.assessSignIn(ctx, p, c, u)
 	if err != nil {
 		return nil, err
 	}
 	if o == nil {
-		return s.firstFactorPassed(ctx, p, c, u)
+		return s.secondFactor(ctx, p, c, u)
 	}
 	var out *InitiateAuthOutput
 	switch o.action {
@@ -74,10 +86,7 @@ func (s *Service) adaptiveSignIn(ctx context.Context, p *Pool, c *Client, u *Use
 	if out != nil {
 		return out, s.endRiskEvent(ctx, p, u, o, responseInProgress, nil)
 	}
-	if err := s.endRiskEvent(ctx, p, u, o, responsePass, nil); err != nil {
-		return nil, err
-	}
-	return s.signInDone(ctx, p, c, u)
+	return nil, s.endRiskEvent(ctx, p, u, o, responsePass, nil)
 }
 
 // assessSignIn scores u's sign-in and picks its action; nil when the pool has no threat
@@ -95,7 +104,7 @@ func (s *Service) assessSignIn(ctx context.Context, p *Pool, c *Client, u *User)
 	if err != nil {
 		return nil, err
 	}
-	sig := signalsOf(ctx)
+	sig := s.signalsFor(ctx, c)
 	ev, err := s.newEvent(eventSignIn, sig)
 	if err != nil {
 		return nil, err
@@ -208,7 +217,7 @@ func (s *Service) signInFailed(ctx context.Context, p *Pool, t *signInTarget) er
 	if t.u == nil || p.securityMode() == securityOff {
 		return nil
 	}
-	ev, err := s.newEvent(eventSignIn, signalsOf(ctx))
+	ev, err := s.newEvent(eventSignIn, s.signalsFor(ctx, nil))
 	if err != nil {
 		return err
 	}

@@ -562,3 +562,46 @@ func TestRiskConfigFile(t *testing.T) {
 		t.Fatalf("a bad range in the file: %v", err)
 	}
 }
+
+// TestHostedSignInScored: the managed-login pages' sign-in meets the same gate, scored by
+// its own request (address, User-Agent).
+func TestHostedSignInScored(t *testing.T) {
+	a := newAuthSetup(t, riskPool("ENFORCED"), riskClient)
+	a.setRisk(map[string]any{"RiskExceptionConfiguration": map[string]any{"BlockedIPRangeList": []string{"203.0.113.0/24"}}})
+	a.mfaUser("jo", map[string]string{"email": "jo@example.com"})
+	ctx := context.Background()
+	p, err := a.svc.getPool(ctx, a.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.svc.getClient(ctx, a.pool, a.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(addr, ua string) (*HostedSignIn, error) {
+		r, _ := http.NewRequest(http.MethodPost, "http://localhost/login", nil)
+		r.RemoteAddr, r.Header = addr, http.Header{"User-Agent": {ua}}
+		return a.svc.HostedSignIn(WithRequest(ctx, r), p, c, "jo", testPassword)
+	}
+	if res, err := page("198.51.100.7:5000", "Browser/1"); err != nil || res.User == nil {
+		t.Fatalf("first page sign-in: %+v %v", res, err)
+	}
+	if _, err := page("203.0.113.8:5000", "Browser/1"); err == nil || !strings.Contains(err.Error(), "Unable to login because of security reasons.") {
+		t.Fatalf("page sign-in from a blocked range: %v", err)
+	}
+	res, err := page("192.0.2.9:5000", "Other/2")
+	if err != nil || res.Challenge != "EMAIL_OTP" {
+		t.Fatalf("page sign-in from a new device and address: %+v %v, want EMAIL_OTP", res, err)
+	}
+	code := a.lastCode("jo", message.KindAuthentication)
+	if res, err = a.svc.HostedAnswerMFA(ctx, p, c, "EMAIL_OTP", res.Session, map[string]string{"EMAIL_OTP_CODE": code}); err != nil || res.User == nil {
+		t.Fatalf("page MFA answer: %+v %v", res, err)
+	}
+	evs := a.events("jo")
+	if len(evs) != 3 || evs[0]["EventResponse"] != "Pass" || evs[1]["EventResponse"] != "Fail" {
+		t.Fatalf("page events: %v", evs)
+	}
+	if d, l := risk(evs[0]); d != "AccountTakeover" || l != "Medium" || evs[0]["EventContextData"].(map[string]any)["DeviceName"] != "Other/2" {
+		t.Fatalf("page event: %v", evs[0])
+	}
+}
