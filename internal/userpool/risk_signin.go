@@ -270,3 +270,26 @@ func (s *Service) checkCompromisedPassword(ctx context.Context, p *Pool, c *Clie
 	// [est] Cognito's exact wording is not documented.
 	return awsjson.InvalidPassword("Password is compromised; choose a different password.")
 }
+
+// accountEvent records a SignUp, PasswordChange or ForgotPassword (kind) of the user sub that
+// succeeded, under threat protection: NoRisk, with CompromisedCredentialsDetected when the new
+// password is in the breached list and the compromised-credentials configuration filters
+// filter (its BLOCK has refused such a password before this point).
+func (s *Service) accountEvent(ctx context.Context, p *Pool, c *Client, sub, kind, filter, password string) error {
+	if p.securityMode() == securityOff {
+		return nil
+	}
+	cfg, err := s.riskConfigFor(ctx, p, c)
+	if err != nil {
+		return err
+	}
+	ev, err := s.newEvent(kind, s.signalsFor(ctx, c))
+	if err != nil {
+		return err
+	}
+	ev.Response = responsePass
+	if cc := cfg.CompromisedCredentialsRiskConfiguration; cc != nil && cc.filters(filter) && breached.Contains(password) {
+		ev.Compromised = true
+	}
+	return s.addEvent(ctx, p, &User{Sub: sub}, ev, false)
+}

@@ -295,6 +295,9 @@ func TestCompromisedCredentials(t *testing.T) {
 	a.wantErr("ChangePassword", map[string]any{"AccessToken": access, "PreviousPassword": breachedPw, "ProposedPassword": "qwerty123"},
 		"InvalidPasswordException", "Password is compromised; choose a different password.")
 	a.call("ChangePassword", map[string]any{"AccessToken": access, "PreviousPassword": breachedPw, "ProposedPassword": "Xq7vLm2pRt9wZ"})
+	if ev := a.events("dee")[0]; ev["EventType"] != "PasswordChange" || ev["EventResponse"] != "Pass" || ev["EventRisk"].(map[string]any)["CompromisedCredentialsDetected"] != false {
+		t.Fatalf("password change event: %v", ev)
+	}
 	a.tokens(a.riskLogin("dee", "Xq7vLm2pRt9wZ", "198.51.100.7", "laptop"))
 
 	// NO_ACTION records the detection and lets the sign-in through.
@@ -304,6 +307,19 @@ func TestCompromisedCredentials(t *testing.T) {
 	a.tokens(a.riskLogin("dee", breachedPw, "198.51.100.7", "laptop"))
 	if ev := a.events("dee")[0]; ev["EventRisk"].(map[string]any)["CompromisedCredentialsDetected"] != true {
 		t.Fatalf("NO_ACTION event: %v", ev)
+	}
+	// Sign-up and a reset are events too; NO_ACTION lets a breached password through, noted.
+	out := a.call("SignUp", map[string]any{"ClientId": a.client, "Username": "kim", "Password": breachedPw,
+		"UserAttributes": []map[string]any{{"Name": "email", "Value": "kim@example.com"}}})
+	if ev := a.events(out["UserSub"].(string))[0]; ev["EventType"] != "SignUp" || ev["EventRisk"].(map[string]any)["CompromisedCredentialsDetected"] != true {
+		t.Fatalf("sign-up event: %v", ev)
+	}
+	a.call("ConfirmSignUp", map[string]any{"ClientId": a.client, "Username": "kim", "ConfirmationCode": a.lastCode("kim", message.KindSignUp)})
+	a.call("ForgotPassword", map[string]any{"ClientId": a.client, "Username": "kim"})
+	a.call("ConfirmForgotPassword", map[string]any{"ClientId": a.client, "Username": "kim", "Password": "Xq7vLm2pRt9wZ",
+		"ConfirmationCode": a.lastCode("kim", message.KindForgotPassword)})
+	if ev := a.events("kim")[0]; ev["EventType"] != "ForgotPassword" || ev["EventResponse"] != "Pass" {
+		t.Fatalf("reset event: %v", ev)
 	}
 }
 

@@ -80,6 +80,9 @@ func (s *Service) changePassword(ctx context.Context, in *ChangePasswordInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.accountEvent(ctx, p, a.c, u.Sub, eventPasswordChange, filterPasswordChange, in.ProposedPassword); err != nil {
+		return nil, err
+	}
 	return &ChangePasswordOutput{}, nil
 }
 
@@ -193,6 +196,9 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.accountEvent(ctx, p, c, u.Sub, eventForgotPassword, filterPasswordChange, in.Password); err != nil {
 		return nil, err
 	}
 	return &ConfirmForgotPasswordOutput{}, nil

@@ -107,6 +107,9 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if err != nil {
 		return nil, err
 	}
+	if err := s.accountEvent(ctx, p, c, out.UserSub, eventSignUp, filterSignUp, in.Password); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -186,6 +186,12 @@ func scnAdaptiveAuth(t *testing.T, ep *Endpoint) {
 	// Compromised credentials: refused at sign-up, blocked at sign-in.
 	_, err = ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("bob"), Password: aws.String("Password1")})
 	wantErr(t, err, "InvalidPasswordException", "Password is compromised; choose a different password.")
+	call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("carol"), Password: aws.String(pw)},
+		withOrigin(home))).must(t)
+	if evs := f.authEvents(t, "carol"); len(evs) != 1 || evs[0].EventType != types.EventTypeSignUp || evs[0].EventResponse != types.EventResponseTypePass ||
+		evs[0].EventContextData == nil || aws.ToString(evs[0].EventContextData.IpAddress) != home.ip {
+		t.Errorf("sign-up event: %+v", evs)
+	}
 	f.createUser(t, "bob", "Password1")
 	_, err = f.signInFrom("bob", "Password1", home)
 	wantErr(t, err, "NotAuthorizedException", "Unable to login because of security reasons.")
