@@ -32,6 +32,9 @@ type Message struct {
 	Attribute   string    `json:"attribute"`   // "email" or "phone_number"
 	Kind        string    `json:"kind"`
 	Code        string    `json:"code"`
+	// EventID is the auth event a KindAccountTakeover notice is about (UpdateAuthEventFeedback
+	// takes it with the Code).
+	EventID string `json:"eventId,omitempty"`
 }
 
 // Sender delivers messages. Implementations must be safe for concurrent use.

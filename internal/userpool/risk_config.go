@@ -267,7 +267,7 @@ func validateRiskConfiguration(in *RiskConfiguration) error {
 				return awsjson.InvalidParameter("1 validation error detected: Value at 'riskExceptionConfiguration.%s' failed to satisfy constraint: Member must have length less than or equal to %d", l.member, maxIPRanges)
 			}
 			if _, err := parseIPRanges(l.list); err != nil {
-				return awsjson.InvalidParameter("%s", err.Error())
+				return err
 			}
 		}
 	}

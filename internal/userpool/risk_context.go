@@ -274,7 +274,7 @@ func parseIPRanges(list []string) ([]netip.Prefix, error) {
 	for _, r := range list {
 		pfx, err := netip.ParsePrefix(r)
 		if err != nil {
-			return nil, fmt.Errorf("Value '%s' is not a valid IP address range in CIDR notation.", bound.String(r, 64))
+			return nil, awsjson.InvalidParameter("Value '%s' is not a valid IP address range in CIDR notation.", bound.String(r, 64))
 		}
 		out = append(out, pfx.Masked())
 	}

@@ -189,7 +189,7 @@ func (s *Service) endRiskEvent(ctx context.Context, p *Pool, u *User, o *riskOut
 }
 
 // notifyRisk tells u of a risky sign-in through the message sender: to their email address,
-// with a feedback token for UpdateAuthEventFeedback as the message's Code. A failure to send
+// with the event's id and a feedback token for UpdateAuthEventFeedback as the message's Code. A failure to send
 // is logged; it does not change the sign-in's answer.
 func (s *Service) notifyRisk(ctx context.Context, p *Pool, u *User, ev *riskEvent) {
 	dest := u.Attributes["email"]
@@ -202,7 +202,7 @@ func (s *Service) notifyRisk(ctx context.Context, p *Pool, u *User, ev *riskEven
 		return
 	}
 	m := message.Message{Time: s.now(), Pool: p.Id, Username: u.Username, Destination: dest,
-		Medium: "EMAIL", Attribute: "email", Kind: message.KindAccountTakeover, Code: tok}
+		Medium: "EMAIL", Attribute: "email", Kind: message.KindAccountTakeover, Code: tok, EventID: ev.ID}
 	if err := s.d.Sender.Send(ctx, m); err != nil {
 		s.d.Logf("userpool: risk notification for %s/%s: %v", p.Id, u.Username, err)
 	}

@@ -337,6 +337,9 @@ func TestAuthEventFeedback(t *testing.T) {
 	note, _ := a.sender.Last("eve", message.KindAccountTakeover)
 	risky := a.events("eve")[0]
 	id := risky["EventId"].(string)
+	if note.EventID != id {
+		t.Fatalf("notice names event %q, want %q", note.EventID, id)
+	}
 	if risky["EventResponse"] != "InProgress" || !looksLikeUUID(id) {
 		t.Fatalf("risky event: %v", risky)
 	}

@@ -153,6 +153,9 @@ func scnAdaptiveAuth(t *testing.T, ep *Endpoint) {
 		}
 	}
 	blocked, medium := evs[0], evs[2]
+	if notice.EventID != aws.ToString(medium.EventId) {
+		t.Errorf("the notice names event %q, want the Medium one %q", notice.EventID, aws.ToString(medium.EventId))
+	}
 	if c := blocked.EventContextData; c == nil || aws.ToString(c.IpAddress) != abroad.ip || aws.ToString(c.Country) != "FR" ||
 		aws.ToString(c.DeviceName) != abroad.device || aws.ToString(c.Timezone) != "+01:00" {
 		t.Errorf("blocked event's context: %+v", blocked.EventContextData)
