@@ -235,6 +235,9 @@ func (a *app) build() error {
 		// contexts, which workerd refuses.
 		Transport:      fetchTransport{bridge: a.bridge},
 		GatewayChanged: a.bumpEpoch,
+		// Cloudflare writes CF-IPCountry on every request; the caller's address is the
+		// request's RemoteAddr, which httpjs.go takes from CF-Connecting-IP.
+		CountryHeader: "CF-IPCountry",
 	})
 	if err != nil {
 		return err

@@ -102,6 +102,12 @@ type Options struct {
 	// appends it as a JSON line to DataDir/outbox.jsonl.
 	Sender Sender
 
+	// ClientAddressHeader and CountryHeader name request headers trusted for the caller's
+	// address and country (threat protection's signals), for a server behind a proxy that
+	// sets them (e.g. CF-Connecting-IP and CF-IPCountry behind Cloudflare); "" trusts none:
+	// the address is the TCP peer's and the country unknown.
+	ClientAddressHeader, CountryHeader string
+
 	// PureCrypto makes the guest compute modexp and signatures with its own pure-Go code instead
 	// of calling the host's native implementations (slower; for comparison).
 	PureCrypto bool
@@ -299,6 +305,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			AdminSecretAccessKey: s.opts.AdminSecretAccessKey,
 			MasterKey:            s.opts.MasterKey,
 			PureCrypto:           o.PureCrypto,
+			ClientAddressHeader:  o.ClientAddressHeader,
+			CountryHeader:        o.CountryHeader,
 		}),
 	}
 	if err := h.instantiate(ctx, s.rt); err != nil {

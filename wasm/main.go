@@ -37,6 +37,8 @@ func newApp(env guest.Env) (guest.App, error) {
 		Now:                  time.Now,    // WASI clock_time_get: the host's (possibly injected) clock
 		Rand:                 rand.Reader, // WASI random_get: the host's crypto/rand
 		Logf:                 env.Logf,
+		ClientAddressHeader:  c.ClientAddressHeader,
+		CountryHeader:        c.CountryHeader,
 		Transport:            guest.Transport{}, // http_fetch: external JWKS; origins are reached by the host (handoffs)
 	})
 	if err != nil {

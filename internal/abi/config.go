@@ -21,6 +21,10 @@ type RuntimeConfigData struct {
 	// PureCrypto makes the guest use its own pure-Go crypto instead of the host's crypto imports
 	// (for comparing the two, and for hosts without native primitives).
 	PureCrypto bool `json:"pureCrypto"`
+	// ClientAddressHeader and CountryHeader are service.Config's: the request headers the
+	// host's operator trusts for the caller's address and country ("" for none).
+	ClientAddressHeader string `json:"clientAddressHeader,omitempty"`
+	CountryHeader       string `json:"countryHeader,omitempty"`
 }
 
 // EncodeRuntimeConfig encodes c as JSON.

@@ -51,6 +51,7 @@ const (
 	ErrEnableSoftwareTokenMFA           Type = "EnableSoftwareTokenMFAException"
 	ErrSoftwareTokenMFANotFound         Type = "SoftwareTokenMFANotFoundException"
 	ErrMFAMethodNotFound                Type = "MFAMethodNotFoundException"
+	ErrUserPoolAddOnNotEnabled          Type = "UserPoolAddOnNotEnabledException"
 	ErrLimitExceeded                    Type = "LimitExceededException"
 	ErrTooManyRequests                  Type = "TooManyRequestsException"
 	ErrConcurrentModification           Type = "ConcurrentModificationException"

@@ -117,6 +117,12 @@ var memberShapes = func() map[string]*shape {
 		// The model leaves FriendlyDeviceName unbounded; poolgate keeps it in the user record.
 		"FriendlyDeviceName": {maxLen: 256},
 
+		// threat protection
+		"EventId":            {minLen: 1, maxLen: 50, char: isEventIDChar, pattern: `[\w+-]+`},
+		"FeedbackToken":      {minLen: 20, maxLen: 2048},
+		"BlockedIPRangeList": {maxItems: 200, elem: &shape{minLen: 1, maxLen: 64}},
+		"SkippedIPRangeList": {maxItems: 200, elem: &shape{minLen: 1, maxLen: 64}},
+
 		// managed login: domains, resource servers, identity providers
 		"Domain":              {minLen: 1, maxLen: 63, form: isDomainName, pattern: `^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`},
 		"CertificateArn":      arn,
@@ -335,6 +341,8 @@ func isWord(r rune) bool {
 func isAlnum(r rune) bool { return isWord(r) && r != '_' }
 
 func isWordOrPlus(r rune) bool { return isWord(r) || r == '+' }
+
+func isEventIDChar(r rune) bool { return isWord(r) || r == '+' || r == '-' }
 
 func isSecretHashChar(r rune) bool { return isWord(r) || r == '+' || r == '=' || r == '/' }
 

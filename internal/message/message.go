@@ -16,6 +16,9 @@ const (
 	KindVerifyAttribute    = "VerifyAttribute"    // attribute verification code
 	KindAdminResetPassword = "AdminResetPassword" // reset code after AdminResetUserPassword
 	KindAuthentication     = "Authentication"     // MFA sign-in code (SMS_MFA, EMAIL_OTP)
+	// KindAccountTakeover tells a user of a risky sign-in (threat protection's Notify); its
+	// Code is a feedback token for UpdateAuthEventFeedback.
+	KindAccountTakeover = "AccountTakeoverNotification"
 )
 
 // Message is one message to deliver. Code holds the confirmation code, or the temporary
@@ -29,6 +32,9 @@ type Message struct {
 	Attribute   string    `json:"attribute"`   // "email" or "phone_number"
 	Kind        string    `json:"kind"`
 	Code        string    `json:"code"`
+	// EventID is the auth event a KindAccountTakeover notice is about (UpdateAuthEventFeedback
+	// takes it with the Code).
+	EventID string `json:"eventId,omitempty"`
 }
 
 // Sender delivers messages. Implementations must be safe for concurrent use.

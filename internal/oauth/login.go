@@ -34,7 +34,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginPage(w, r, req, http.StatusOK, "Enter your username and password.", username)
 		return
 	}
-	res, err := s.cfg.UserPools.HostedSignIn(r.Context(), req.pool, req.client, username, password)
+	res, err := s.cfg.UserPools.HostedSignIn(userpool.WithRequest(r.Context(), r), req.pool, req.client, username, password)
 	if err != nil {
 		msg, ok := userpoolMessage(err)
 		switch {

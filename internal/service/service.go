@@ -54,6 +54,12 @@ type Config struct {
 	// host's fetch (the wasip1 guest passes its http_fetch import, the Worker its fetch); nil:
 	// none can be reached. Never http.DefaultTransport in the wasm builds (tools/wasmsize).
 	Transport http.RoundTripper
+	// ClientAddressHeader and CountryHeader name the request headers the host trusts for
+	// the caller's address and country, which threat protection scores sign-ins by; "" trusts
+	// none (the address is the request's RemoteAddr, the country unknown). Only a host behind
+	// a proxy that sets them, and strips what clients send, should name them.
+	ClientAddressHeader, CountryHeader string
+
 	// GatewayChanged is the gateway's Changed callback (gateway.Config): hosts that reuse its
 	// decisions drop them when it is called.
 	GatewayChanged func()
@@ -137,6 +143,7 @@ func New(cfg Config) (*Service, error) {
 		Store: cfg.Store, Keys: s.keys, Crypto: cfg.Crypto, Seal: transient, AtRest: atRest,
 		Sender: cfg.Sender, Now: cfg.Now, Rand: cfg.Rand,
 		Region: cfg.Region, AccountID: cfg.AccountID, IssuerBase: cfg.IssuerBase, Logf: cfg.Logf,
+		ClientAddressHeader: cfg.ClientAddressHeader, CountryHeader: cfg.CountryHeader,
 	})
 	s.idp = awsjson.NewDispatcher("AWSCognitoIdentityProviderService.", awsjson.DispatcherConfig{
 		Now:         cfg.Now,

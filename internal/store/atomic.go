@@ -103,6 +103,7 @@ var poolScoped = map[string]bool{
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
 	"urs": true, "uip": true, "uii": true, "oac": true, "ufl": true, "sar": true,
 	"uic": true, "mlb": true, "mlc": true, "mfau": true,
+	"rsk": true, "uae": true, // risk configurations, auth events (userpool risk_config.go, auth_events.go)
 }
 
 // CheckKey enforces the key rules every backend shares (those of Workers KV): non-empty valid

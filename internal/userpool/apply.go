@@ -31,6 +31,9 @@ type PoolSpec struct {
 	UICustomization *UICustomizationSpec `json:"UICustomization,omitempty"`
 	Clients         []ClientSpec         `json:"Clients,omitempty"`
 	Groups          []GroupSpec          `json:"Groups,omitempty"`
+	// RiskConfiguration is SetRiskConfiguration's input (UserPoolId taken from Id; a ClientId
+	// names a client of this pool), applied after the clients.
+	RiskConfiguration *RiskConfiguration `json:"RiskConfiguration,omitempty"`
 }
 
 // DomainSpec declares the pool's domain: CreateUserPoolDomain's members minus UserPoolId, or
@@ -195,6 +198,9 @@ func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) 
 			if err := s.applyClientBranding(ctx, p, cs, out); err != nil {
 				return out, fmt.Errorf("userpool: config: user pool %s: app client %q: %w", p.Id, cs.ClientId, err)
 			}
+		}
+		if err := s.applyRiskConfig(ctx, p, ps.RiskConfiguration); err != nil {
+			return out, fmt.Errorf("userpool: config: user pool %s: RiskConfiguration: %w", p.Id, err)
 		}
 		seenGroups := map[string]bool{}
 		for j := range ps.Groups {

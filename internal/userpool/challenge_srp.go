@@ -153,7 +153,7 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 		ok = false
 	}
 	if !ok || !t.real() {
-		if err := s.recordFailure(ctx, t.lockKey); err != nil {
+		if err := s.signInFailed(ctx, p, t); err != nil {
 			return nil, err
 		}
 		return nil, awsjson.IncorrectCredentials()

@@ -19,7 +19,7 @@ var mfaChallenges = []string{mfaSMS, mfaTOTP, mfaEmail, "SELECT_MFA_TYPE", "MFA_
 // hostedSecondFactor ends a managed-login step whose user is verified: the user, or the
 // second-factor challenge its sign-in needs.
 func (s *Service) hostedSecondFactor(ctx context.Context, p *Pool, c *Client, u *User) (*HostedSignIn, error) {
-	out, err := s.secondFactor(ctx, p, c, u)
+	out, err := s.riskGate(ctx, p, c, u)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,9 @@ func (s *Service) HostedAnswerMFA(ctx context.Context, p *Pool, c *Client, chall
 	}
 	if next != nil {
 		return hostedChallenge(next), nil
+	}
+	if err := s.secondFactorPassed(ctx, p, u); err != nil {
+		return nil, err
 	}
 	return &HostedSignIn{User: u}, nil
 }

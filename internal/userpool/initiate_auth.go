@@ -88,6 +88,7 @@ func (s *Service) initiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
+	ctx = s.withSignInSignals(ctx, c, in.UserContextData, nil, in.AuthParameters)
 	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, false)
 }
 
@@ -100,6 +101,7 @@ func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
+	ctx = s.withSignInSignals(ctx, c, nil, orEmpty(in.ContextData), in.AuthParameters)
 	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, true)
 }
 
@@ -154,6 +156,7 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
 		return nil, err
 	}
+	notePassword(ctx, password)
 	return s.passwordVerified(ctx, p, c, t)
 }
 
@@ -166,7 +169,7 @@ func (s *Service) checkTargetPassword(ctx context.Context, p *Pool, t *signInTar
 		return fmt.Errorf("userpool: password check: %w", err)
 	}
 	if !ok || !t.real() {
-		if err := s.recordFailure(ctx, t.lockKey); err != nil {
+		if err := s.signInFailed(ctx, p, t); err != nil {
 			return err
 		}
 		return awsjson.IncorrectCredentials()
@@ -252,16 +255,7 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 	if err != nil || challenge != nil {
 		return challenge, err
 	}
-	return s.firstFactorPassed(ctx, p, c, u)
-}
-
-// firstFactorPassed goes on with a sign-in whose password (or new password) was right: the
-// second factor when the user has one to give, else tokens.
-func (s *Service) firstFactorPassed(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
-	if out, err := s.secondFactor(ctx, p, c, u); out != nil || err != nil {
-		return out, err
-	}
-	return s.signInDone(ctx, p, c, u)
+	return s.adaptiveSignIn(ctx, p, c, u)
 }
 
 // signInDone ends a sign-in of u with tokens and a refresh token of a new authentication.
@@ -314,6 +308,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 	if err != nil {
 		return nil, err
 	}
+	ctx = s.withSignInSignals(ctx, c, in.UserContextData, nil, in.ChallengeResponses)
 	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
@@ -326,6 +321,7 @@ func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 	if err != nil {
 		return nil, err
 	}
+	ctx = s.withSignInSignals(ctx, c, nil, orEmpty(in.ContextData), in.ChallengeResponses)
 	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 

@@ -204,6 +204,9 @@ func (s *Service) answerMfa(ctx context.Context, p *Pool, c *Client, challenge, 
 	if err != nil || next != nil {
 		return next, err
 	}
+	if err := s.secondFactorPassed(ctx, p, u); err != nil {
+		return nil, err
+	}
 	return s.signInDone(ctx, p, c, u)
 }
 

@@ -44,6 +44,7 @@ type Pool struct {
 	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfig `json:"SoftwareTokenMfaConfiguration,omitempty"`
 	SmsMfaConfiguration           *SmsMfaConfig           `json:"SmsMfaConfiguration,omitempty"`
 	EmailMfaConfiguration         *EmailMfaConfig         `json:"EmailMfaConfiguration,omitempty"`
+	UserPoolAddOns                *UserPoolAddOns         `json:"UserPoolAddOns,omitempty"`
 	// Domain and CustomDomain are the pool's prefix domain and custom domain (domain.go);
 	// the domain index dom/<domain> is what owns a name.
 	Domain       string `json:"Domain,omitempty"`

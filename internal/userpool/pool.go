@@ -35,6 +35,8 @@ type PoolSettings struct {
 	// MFA factors beyond SMS (mfa_config.go; a poolgate extension of these actions).
 	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfig `json:"SoftwareTokenMfaConfiguration,omitempty"`
 	EmailMfaConfiguration         *EmailMfaConfig         `json:"EmailMfaConfiguration,omitempty"`
+	// Threat protection (risk_config.go).
+	UserPoolAddOns *UserPoolAddOns `json:"UserPoolAddOns,omitempty"`
 }
 
 // CreateUserPoolInput is the CreateUserPool request.
@@ -237,6 +239,9 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	p.SmsVerificationMessage = in.SmsVerificationMessage
 	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
 	p.UserPoolTier = in.UserPoolTier
+	if err := applyAddOns(p, in.UserPoolAddOns); err != nil {
+		return err
+	}
 	return applyPoolMfa(p, in)
 }
 

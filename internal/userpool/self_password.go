@@ -30,6 +30,9 @@ func (s *Service) changePassword(ctx context.Context, in *ChangePasswordInput) (
 	if err := checkPasswordPolicy(p.Password(), in.ProposedPassword); err != nil {
 		return nil, err
 	}
+	if err := s.checkCompromisedPassword(ctx, p, a.c, filterPasswordChange, in.ProposedPassword); err != nil {
+		return nil, err
+	}
 	lk := lockKey(p, u.Username)
 	lockVer := store.NoVersion
 	checked := u.Secrets.Password // the password PreviousPassword was checked against
@@ -75,6 +78,9 @@ func (s *Service) changePassword(ctx context.Context, in *ChangePasswordInput) (
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.accountEvent(ctx, p, a.c, u.Sub, eventPasswordChange, filterPasswordChange, in.ProposedPassword); err != nil {
 		return nil, err
 	}
 	return &ChangePasswordOutput{}, nil
@@ -156,7 +162,7 @@ type ConfirmForgotPasswordOutput struct{}
 // confirmForgotPassword sets a new password with a reset code; the user is CONFIRMED and its
 // lockout cleared afterwards.
 func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
-	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	p, c, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +171,9 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	}
 	// The policy first, so a weak password does not use up the code.
 	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
+		return nil, err
+	}
+	if err := s.checkCompromisedPassword(ctx, p, c, filterPasswordChange, in.Password); err != nil {
 		return nil, err
 	}
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
@@ -187,6 +196,9 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.accountEvent(ctx, p, c, u.Sub, eventForgotPassword, filterPasswordChange, in.Password); err != nil {
 		return nil, err
 	}
 	return &ConfirmForgotPasswordOutput{}, nil

@@ -32,6 +32,11 @@ type Deps struct {
 	AccountID  string // for ARNs
 	IssuerBase string // tokens carry iss = IssuerBase + "/" + poolID
 	Logf       func(format string, args ...any)
+
+	// ClientAddressHeader and CountryHeader name the request headers the host trusts for the
+	// caller's address and country (threat protection, risk_context.go); "" trusts none: the
+	// address is then the request's peer and the country unknown.
+	ClientAddressHeader, CountryHeader string
 }
 
 // Service implements the user-pool actions.
@@ -56,7 +61,7 @@ func New(d Deps) *Service {
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
 func (s *Service) Actions() []awsjson.Action {
-	return append(append(s.managementActions(), s.authActions()...), s.mfaActions()...)
+	return append(append(append(s.managementActions(), s.authActions()...), s.mfaActions()...), s.riskActions()...)
 }
 
 // Issuer returns the iss claim of tokens from pool poolID.

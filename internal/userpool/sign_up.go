@@ -53,6 +53,9 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
 		return nil, err
 	}
+	if err := s.checkCompromisedPassword(ctx, p, c, filterSignUp, in.Password); err != nil {
+		return nil, err
+	}
 	// In pools whose username is an email or phone number, the name given becomes that
 	// attribute and the user is known internally by its sub (name == "").
 	name, attrs, err := s.adminCreateName(p, in.Username, in.UserAttributes)
@@ -102,6 +105,9 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		return ts.putUser(ctx, p, u, nil)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.accountEvent(ctx, p, c, out.UserSub, eventSignUp, filterSignUp, in.Password); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -30,6 +30,9 @@ type simOptions struct {
 	Config  []byte // declarative config applied at start
 	Clock   Clock  // nil → a fake clock starting at fakeStart
 	Sender  *message.Recorder
+	// TrustCloudflareHeaders makes the server take the caller's address and country from
+	// CF-Connecting-IP and CF-IPCountry, as a hostsim behind Cloudflare would be configured.
+	TrustCloudflareHeaders bool
 }
 
 // fakeStart is where fake clocks start: a day of month below 10 (so SRP TIMESTAMPs exercise the
@@ -67,7 +70,7 @@ func startSim(t *testing.T, o simOptions) *sim {
 func (s *sim) start(t *testing.T) {
 	t.Helper()
 	begin := time.Now()
-	srv, err := hostsim.Start(context.Background(), hostsim.Options{
+	o := hostsim.Options{
 		ModulePath:           guestPath,
 		CompilationCacheDir:  cacheDir,
 		DataDir:              s.opts.DataDir,
@@ -81,7 +84,11 @@ func (s *sim) start(t *testing.T) {
 		Clock:                s.opts.Clock.Now,
 		Sender:               s.opts.Sender,
 		Logf:                 s.logs.logf,
-	})
+	}
+	if s.opts.TrustCloudflareHeaders {
+		o.ClientAddressHeader, o.CountryHeader = clientIPHeader, countryHeader
+	}
+	srv, err := hostsim.Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("hostsim.Start: %v", err)
 	}

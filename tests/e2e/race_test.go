@@ -36,6 +36,7 @@ var raceScenarios = []scenario{
 	{"IdentityProviderOneName", scnRaceIdentityProvider},
 	{"ResourceServerOneIdentifier", scnRaceResourceServer},
 	{"ProviderLinkOneSource", scnRaceProviderLink},
+	{"AuthEventsOneUser", scnRaceAuthEvents},
 }
 
 const (
@@ -50,6 +51,7 @@ const (
 	brandRacers    = 20
 	codeRacers     = 20
 	providerRacers = 20
+	eventRacers    = 20
 )
 
 // TestRaceHostsim runs the race scenarios on hostsim with raceInstances instances, after

@@ -26,6 +26,7 @@ var scenarios = []scenario{
 	{"OAuthGoClient", scnOAuthGoClient},
 	{"OAuthMfa", scnOAuthMfa},
 	{"Mfa", scnMfa},
+	{"AdaptiveAuth", scnAdaptiveAuth},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -104,7 +105,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, adaptiveActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})
@@ -112,6 +113,6 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 
 // TestHostsim runs the scenarios against the wasm guest under hostsim with a fake clock.
 func TestHostsim(t *testing.T) {
-	s := startSim(t, simOptions{Config: scenarioConfig})
+	s := startSim(t, simOptions{Config: scenarioConfig, TrustCloudflareHeaders: true})
 	runScenarios(t, s.Endpoint)
 }

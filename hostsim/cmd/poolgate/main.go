@@ -38,6 +38,8 @@ type settings struct {
 	opts                 hostsim.Options
 	configName           string
 	keysFromEnv          bool
+	clientIPHeader       string
+	countryHeader        string
 }
 
 func parse(args []string, getenv func(string) string) (*settings, error) {
@@ -50,6 +52,8 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
 	fs.StringVar(&s.assets, "assets", envOr(getenv, "ASSETS", "build/web"), "directory of the sign-in app's static files, served at / when it exists (env ASSETS; make build builds build/web)")
 	fs.IntVar(&s.instances, "instances", 0, "maximum module instances (default 2×GOMAXPROCS)")
+	fs.StringVar(&s.clientIPHeader, "client-ip-header", getenv("CLIENT_IP_HEADER"), "request header trusted for the caller's address, behind a proxy that sets it (env CLIENT_IP_HEADER; e.g. CF-Connecting-IP); default: the TCP peer")
+	fs.StringVar(&s.countryHeader, "country-header", getenv("COUNTRY_HEADER"), "request header trusted for the caller's country, behind a proxy that sets it (env COUNTRY_HEADER; e.g. CF-IPCountry); default: unknown")
 	fs.BoolVar(&s.pureCrypto, "pure-crypto", false, "compute modexp and signatures in the guest's pure Go instead of natively")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: poolgate [flags]\n\nEnvironment: POOLGATE_ADMIN_ACCESS_KEY_ID, POOLGATE_ADMIN_SECRET_ACCESS_KEY, POOLGATE_MASTER_KEY (base64, 32 bytes),\nPOOLGATE_REGION (default us-east-1), POOLGATE_ISSUER_BASE (default http://<addr>). Unset secrets are generated once into DATA/%s.\n\nFlags:\n", hostsim.SecretsFileName)
@@ -72,6 +76,8 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
 		Instances:            s.instances,
 		PureCrypto:           s.pureCrypto,
+		ClientAddressHeader:  s.clientIPHeader,
+		CountryHeader:        s.countryHeader,
 		CompilationCacheDir:  filepath.Join(s.data, "cache"),
 		Logf:                 log.Printf,
 	}
