@@ -113,9 +113,6 @@ type ListDevicesOutput struct {
 	PaginationToken string       `json:"PaginationToken,omitempty"`
 }
 
-// maxDeviceNameLen bounds DeviceName (the model's DeviceNameType: 1 to 1024 characters).
-const maxDeviceNameLen = 1024
-
 // confirmDevice stores the verifier of a device a sign-in of the token's user was given.
 // [est] A device already confirmed is not confirmed again (its verifier never changes, so a
 // DEVICE_SRP_AUTH in flight cannot be switched to another password).
@@ -127,9 +124,6 @@ func (s *Service) confirmDevice(ctx context.Context, in *ConfirmDeviceInput) (*C
 	v, err := parseDeviceVerifier(in.DeviceSecretVerifierConfig)
 	if err != nil {
 		return nil, err
-	}
-	if len([]rune(in.DeviceName)) > maxDeviceNameLen {
-		return nil, awsjson.InvalidParameter("1 validation error detected: Value at 'deviceName' failed to satisfy constraint: Member must have length less than or equal to %d", maxDeviceNameLen)
 	}
 	plain, err := json.Marshal(v)
 	if err != nil {
