@@ -36,6 +36,7 @@ var raceScenarios = []scenario{
 	{"IdentityProviderOneName", scnRaceIdentityProvider},
 	{"ResourceServerOneIdentifier", scnRaceResourceServer},
 	{"ProviderLinkOneSource", scnRaceProviderLink},
+	{"DeviceOneEndState", scnRaceDevice},
 }
 
 const (
