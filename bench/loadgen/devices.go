@@ -116,7 +116,7 @@ func (r *runner) deviceSignIn(ctx context.Context, i int) error {
 	ch, err := r.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: client, ChallengeName: types.ChallengeNameTypeDeviceSrpAuth,
 		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": d.user, "DEVICE_KEY": d.key, "SRP_A": cl.AHex()}})
 	if err != nil {
-		return err
+		return fmt.Errorf("DEVICE_SRP_AUTH: %w", err)
 	}
 	p := ch.ChallengeParameters
 	block, err := base64.StdEncoding.DecodeString(p["SECRET_BLOCK"])
@@ -132,7 +132,7 @@ func (r *runner) deviceSignIn(ctx context.Context, i int) error {
 		Session: ch.Session, ChallengeResponses: map[string]string{"USERNAME": d.user, "DEVICE_KEY": d.key,
 			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": sig}})
 	if err != nil {
-		return err
+		return fmt.Errorf("DEVICE_PASSWORD_VERIFIER: %w", err)
 	}
 	if res.AuthenticationResult == nil || res.AuthenticationResult.AccessToken == nil {
 		return fmt.Errorf("DEVICE_PASSWORD_VERIFIER: no tokens")

@@ -24,7 +24,8 @@ import (
 //     the device key);
 //  2. RespondToAuthChallenge DEVICE_SRP_AUTH {USERNAME, DEVICE_KEY, SRP_A}: the answer is
 //     DEVICE_PASSWORD_VERIFIER {SRP_B, SALT, SECRET_BLOCK} with the same Session; the block
-//     seals A, b, B, the device and the Session it belongs to;
+//     seals A, b, B, the device and the Session it belongs to (not the verifier, which
+//     stays in the device's record);
 //  3. RespondToAuthChallenge DEVICE_PASSWORD_VERIFIER {USERNAME, DEVICE_KEY,
 //     PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE}: one transaction
 //     checks the second-factor lockout, spends the block (srpu/, right or wrong) and, when
@@ -50,7 +51,6 @@ type deviceSRPState struct {
 	A        []byte `json:"A"`
 	B        []byte `json:"B"`
 	Secret   []byte `json:"b"`
-	Verifier []byte `json:"v"`
 	Nonce    []byte `json:"n"`
 }
 
@@ -140,7 +140,7 @@ func (s *Service) answerDeviceSRP(ctx context.Context, p *Pool, c *Client, sessi
 		return nil, fmt.Errorf("userpool: random: %w", err)
 	}
 	plain, err := json.Marshal(&deviceSRPState{Pool: p.Id, Client: c.ClientId, Sub: u.Sub, Device: d.Key, Group: d.GroupKey,
-		Session: st.Nonce, A: A, B: B, Secret: b, Verifier: v.Verifier, Nonce: nonce})
+		Session: st.Nonce, A: A, B: B, Secret: b, Nonce: nonce})
 	if err != nil {
 		return nil, err
 	}
@@ -187,10 +187,16 @@ func (s *Service) answerDevicePasswordVerifier(ctx context.Context, p *Pool, c *
 	if bs.Pool != p.Id || bs.Client != c.ClientId || bs.Sub != u.Sub || bs.Device != d.Key || string(bs.Session) != string(st.Nonce) {
 		return nil, awsjson.IncorrectCredentials()
 	}
+	// The verifier stays in the device's record (sealed at rest); B was made from it, and a
+	// device is confirmed once, so it is the same one.
+	v, err := s.openDeviceVerifier(d)
+	if err != nil {
+		return nil, err
+	}
 	ok := false
 	if ts, err := srp.ParseTimestamp(resp["TIMESTAMP"]); err == nil {
 		if skew := ts.Sub(s.now()); skew <= srpTimestampSkew && skew >= -srpTimestampSkew {
-			ok, err = srp.VerifySignature(s.d.Crypto, bs.A, bs.B, bs.Secret, bs.Verifier, bs.Group, bs.Device,
+			ok, err = srp.VerifySignature(s.d.Crypto, bs.A, bs.B, bs.Secret, v.Verifier, bs.Group, bs.Device,
 				block, resp["TIMESTAMP"], resp["PASSWORD_CLAIM_SIGNATURE"])
 			if err != nil {
 				// Only a degenerate u = H(A‖B) = 0 gets here: a failed proof, not a fault.
