@@ -42,16 +42,16 @@ const deviceSRPChallenge = "DEVICE_SRP_AUTH"
 
 // deviceSRPState is what a DEVICE_PASSWORD_VERIFIER SECRET_BLOCK seals.
 type deviceSRPState struct {
-	Pool     string `json:"p"`
-	Client   string `json:"c"`
-	Sub      string `json:"s"`
-	Device   string `json:"d"`
-	Group    string `json:"g"`
-	Session  []byte `json:"sn"` // the nonce of the Session it continues
-	A        []byte `json:"A"`
-	B        []byte `json:"B"`
-	Secret   []byte `json:"b"`
-	Nonce    []byte `json:"n"`
+	Pool    string `json:"p"`
+	Client  string `json:"c"`
+	Sub     string `json:"s"`
+	Device  string `json:"d"`
+	Group   string `json:"g"`
+	Session []byte `json:"sn"` // the nonce of the Session it continues
+	A       []byte `json:"A"`
+	B       []byte `json:"B"`
+	Secret  []byte `json:"b"`
+	Nonce   []byte `json:"n"`
 }
 
 // deviceInsteadOfSecondFactor answers DEVICE_SRP_AUTH when u's sign-in names a remembered
