@@ -83,7 +83,7 @@ func TestSmoke(t *testing.T) {
 
 	md, js := filepath.Join(dir, "report.md"), filepath.Join(dir, "report.json")
 	var stderr bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute) // a hang guard: building the Worker alone took 85 s on a loaded 2-core machine
 	defer cancel()
 	err := run(ctx, []string{
 		"-systems", strings.Join(systems, ","), "-poolgate", cli, "-module", module, "-cognito-local", cognitoLocal,
