@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.StringVar(&t.cognitoLocal, "cognito-local", "node_modules/cognito-local", "the cognito-local package (npm ci)")
 	fs.StringVar(&t.moto, "moto", "moto_server", "moto's server")
 	fs.StringVar(&t.python, "python", "python3", "the Python moto is installed in (for its version)")
-	ops := fs.String("ops", defaultOps, "operations, comma-separated (SRP and TOTPSignIn are measured on poolgate only)")
+	ops := fs.String("ops", defaultOps, "operations, comma-separated (SRP, TOTPSignIn and DeviceSRPSignIn are measured on poolgate only)")
 	n := fs.Int("n", 200, "requests per measurement")
 	nLoaded := fs.Int("n-loaded", 100, "requests per measurement in the grown pool")
 	warm := fs.Int("warmup", 10, "untimed requests before each measurement (at least 2 per client)")
@@ -427,10 +427,10 @@ func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(con
 			var meas []*measurement
 			var runners []*runner
 			for _, s := range g.systems {
-				if (op == opSRP || op == opTOTP) && !s.srp {
-					continue // the peers verify no SRP and keep no TOTP secrets
+				if (op == opSRP || op == opTOTP || op == opDeviceSRP) && !s.srp {
+					continue // the peers verify no SRP and keep no TOTP secrets or devices
 				}
-				if op == opTOTP && group == groupLoaded {
+				if (op == opTOTP || op == opDeviceSRP) && group == groupLoaded {
 					continue // measured in a pool of its own (mfa.go), never a loaded one
 				}
 				r, err := runnerFor(ctx, s)

@@ -66,42 +66,53 @@ func (r *runner) prepareTOTP(ctx context.Context, n int) error {
 // setUpTOTPUser creates a user of the MFA pool and sets up its software token during its
 // first sign-in (MFA_SETUP).
 func (r *runner) setUpTOTPUser(ctx context.Context) (mfaUser, error) {
-	pool, client, name := r.mfa.poolID, r.mfa.clientID, r.newName()
-	if _, err := r.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &pool, Username: &name, MessageAction: types.MessageActionTypeSuppress}); err != nil {
+	name := r.newName()
+	_, secret, err := r.signInSettingUpTOTP(ctx, r.mfa.poolID, r.mfa.clientID, name)
+	if err != nil {
 		return mfaUser{}, err
 	}
+	return mfaUser{name: name, secret: secret}, nil
+}
+
+// signInSettingUpTOTP creates user name in a pool with MFA ON (software tokens) and signs it
+// in for the first time, setting its token up at MFA_SETUP; it returns that sign-in's tokens
+// and the token's secret.
+func (r *runner) signInSettingUpTOTP(ctx context.Context, pool, client, name string) (*types.AuthenticationResultType, []byte, error) {
+	if _, err := r.api.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &pool, Username: &name, MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		return nil, nil, err
+	}
 	if _, err := r.api.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &pool, Username: &name, Password: aws.String(password), Permanent: true}); err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	out, err := r.api.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &client, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": password}})
 	if err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	if out.ChallengeName != types.ChallengeNameTypeMfaSetup {
-		return mfaUser{}, fmt.Errorf("first sign-in: challenge %q, want MFA_SETUP", out.ChallengeName)
+		return nil, nil, fmt.Errorf("first sign-in: challenge %q, want MFA_SETUP", out.ChallengeName)
 	}
 	as, err := r.api.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: out.Session})
 	if err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	secret, err := totp.Decode(aws.ToString(as.SecretCode))
 	if err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	vs, err := r.api.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: as.Session, UserCode: aws.String(totp.Code(secret, time.Now()))})
 	if err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	res, err := r.api.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: &client, ChallengeName: types.ChallengeNameTypeMfaSetup,
 		Session: vs.Session, ChallengeResponses: map[string]string{"USERNAME": name}})
 	if err != nil {
-		return mfaUser{}, err
+		return nil, nil, err
 	}
 	if res.AuthenticationResult == nil {
-		return mfaUser{}, fmt.Errorf("MFA_SETUP: no tokens")
+		return nil, nil, fmt.Errorf("MFA_SETUP: no tokens")
 	}
-	return mfaUser{name: name, secret: secret}, nil
+	return res.AuthenticationResult, secret, nil
 }
 
 // totpSignIn signs in a user set up beforehand, answering with the code of the next step (the

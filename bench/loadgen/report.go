@@ -273,7 +273,9 @@ func (r *report) markdown(w io.Writer) {
 		"USER_SRP_AUTH + PASSWORD_VERIFIER round trip (client math included; measured on poolgate only, since the peers do not verify SRP), "+
 		"both over %d confirmed users; GetUser uses their access tokens; TOTPSignIn is USER_PASSWORD_AUTH answered with "+
 		"SOFTWARE_TOKEN_MFA, then RespondToAuthChallenge with the code (poolgate only, in a pool with MFA ON of its own, one user "+
-		"set up untimed per sign-in since a code is good once). Server CPU is the server process's user + system time per request "+
+		"set up untimed per sign-in since a code is good once); DeviceSRPSignIn is USER_PASSWORD_AUTH with DEVICE_KEY answered with "+
+		"DEVICE_SRP_AUTH, then DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER (three round trips, client math included; poolgate only, "+
+		"in a pool with MFA ON and remembered devices of its own, over users whose devices were confirmed untimed). Server CPU is the server process's user + system time per request "+
 		"(/proc, 10 ms ticks%s): on a shared machine it is steadier than req/s and latency, whose spread over the repetitions the range "+
 		"column shows.\n\n", cmp.Or(st.SignInUsers, defaultSignInUsers), ifWorkerd("; for the Worker, its two workerd processes, wrangler's proxy and the runtime")))
 	if st.Users > 0 {

@@ -42,7 +42,7 @@ const (
 	opPassword    = "InitiateAuthPassword"
 	opSRP         = "SRP"
 	opGetUser     = "GetUser"
-	defaultOps    = opSignUp + "," + opConfirm + "," + opPassword + "," + opSRP + "," + opGetUser + "," + opTOTP
+	defaultOps    = opSignUp + "," + opConfirm + "," + opPassword + "," + opSRP + "," + opGetUser + "," + opTOTP + "," + opDeviceSRP
 	populateConns = 8
 )
 
@@ -62,7 +62,8 @@ type runner struct {
 	users    []string // confirmed users ready for sign-in
 	pending  []string // signed up, not yet confirmed
 	accessTk []string
-	mfa      *mfaPool // the pool TOTPSignIn is measured in (mfa.go), made on first use
+	mfa      *mfaPool    // the pool TOTPSignIn is measured in (mfa.go), made on first use
+	dev      *devicePool // the pool DeviceSRPSignIn is measured in (devices.go), made on first use
 }
 
 // newAPI is a Cognito client with no retries (every error counts) and its own connections.
@@ -213,6 +214,8 @@ func (r *runner) prepare(ctx context.Context, op string, n int) error {
 		}
 	case opTOTP:
 		return r.prepareTOTP(ctx, n)
+	case opDeviceSRP:
+		return r.prepareDeviceSRP(ctx, n)
 	case opSignUp:
 	default:
 		return fmt.Errorf("unknown operation %q", op)
@@ -244,6 +247,8 @@ func (r *runner) do(ctx context.Context, op string, i int) error {
 		return r.srpSignIn(ctx, r.users[i%len(r.users)])
 	case opTOTP:
 		return r.totpSignIn(ctx)
+	case opDeviceSRP:
+		return r.deviceSignIn(ctx, i)
 	case opGetUser:
 		tk := r.accessTk[i%len(r.accessTk)]
 		_, err := r.api.GetUser(ctx, &cip.GetUserInput{AccessToken: &tk})

@@ -84,6 +84,7 @@ var memberShapes = func() map[string]*shape {
 		"PoolName":                   name(),
 		"ClientName":                 name(),
 		"DeviceKey":                  deviceKey,
+		"DeviceName":                 {minLen: 1, maxLen: 1024},
 		"PaginationToken":            nextToken,
 		"NextToken":                  nextToken,
 		"Filter":                     {maxLen: 256},

@@ -70,3 +70,11 @@ func SaltHex(salt []byte) string { return hexOf(salt) }
 
 // BHex returns the SRP_B challenge parameter for B: lower-case padHex.
 func BHex(B []byte) string { return hexOf(B) }
+
+// CheckVerifier reports whether v, a verifier a client made itself (a remembered device's,
+// spec §3.7), is usable: an integer in [1, N). One outside that range would make every
+// server session of it degenerate.
+func CheckVerifier(v []byte) error {
+	_, err := parseVerifier(v)
+	return err
+}

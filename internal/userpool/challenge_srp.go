@@ -119,6 +119,9 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 	if st.Pool != p.Id || st.Client != c.ClientId || usernameKey(p, resp["USERNAME"]) != usernameKey(p, st.UserID) {
 		return nil, awsjson.IncorrectCredentials()
 	}
+	if err := s.checkSignInDeviceName(ctx, p, st.UserID); err != nil {
+		return nil, err
+	}
 	// One answer per block, right or wrong: the first answer creates the marker, every
 	// other (concurrent or later) finds it there.
 	used := srpUsedKey(p.Id, block)

@@ -129,6 +129,7 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 	if params == nil {
 		params = map[string]string{}
 	}
+	ctx = withSignInDevice(ctx, params["DEVICE_KEY"])
 	switch flow {
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		return s.refreshFlow(ctx, p, c, params)
@@ -260,14 +261,20 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 
 // signInDone ends a sign-in of u with tokens and a refresh token of a new authentication.
 func (s *Service) signInDone(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
+	newDevice, device, err := s.signInDeviceResult(ctx, p, u)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
 		return nil, err
 	}
+	ev.Device = device
 	res, err := s.issueTokens(ctx, p, c, u, ev, true)
 	if err != nil {
 		return nil, err
 	}
+	res.NewDeviceMetadata = newDevice
 	return authenticated(res), nil
 }
 
@@ -329,6 +336,7 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 	if resp == nil {
 		resp = map[string]string{}
 	}
+	ctx = withSignInDevice(ctx, resp["DEVICE_KEY"])
 	switch challenge {
 	case "PASSWORD_VERIFIER":
 		return s.answerPasswordVerifier(ctx, p, c, resp)
@@ -336,6 +344,10 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 		return s.answerNewPassword(ctx, p, c, session, resp)
 	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP":
 		return s.answerMfa(ctx, p, c, challenge, session, resp)
+	case "DEVICE_SRP_AUTH":
+		return s.answerDeviceSRP(ctx, p, c, session, resp)
+	case "DEVICE_PASSWORD_VERIFIER":
+		return s.answerDevicePasswordVerifier(ctx, p, c, session, resp)
 	}
 	return nil, awsjson.InvalidParameter("Challenge %s is not supported by this server.", challenge)
 }

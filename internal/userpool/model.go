@@ -32,7 +32,7 @@ type Pool struct {
 	EmailConfiguration          map[string]any         `json:"EmailConfiguration,omitempty"`
 	SmsConfiguration            map[string]any         `json:"SmsConfiguration,omitempty"`
 	LambdaConfig                map[string]any         `json:"LambdaConfig,omitempty"`
-	DeviceConfiguration         map[string]any         `json:"DeviceConfiguration,omitempty"`
+	DeviceConfiguration         *DeviceConfiguration   `json:"DeviceConfiguration,omitempty"`
 	UserAttributeUpdateSettings map[string]any         `json:"UserAttributeUpdateSettings,omitempty"`
 	UserPoolTags                map[string]string      `json:"UserPoolTags,omitempty"`
 	EmailVerificationMessage    string                 `json:"EmailVerificationMessage,omitempty"`

@@ -154,6 +154,9 @@ func (s *Service) refreshFlow(ctx context.Context, p *Pool, c *Client, params ma
 	if err := checkSecretHash(c, params["SECRET_HASH"], userNames("", u)...); err != nil {
 		return nil, err
 	}
+	if err := s.checkRefreshDevice(ctx, p, u, st.Event); err != nil {
+		return nil, err
+	}
 	res, err := s.issueTokens(ctx, p, c, u, st.Event, false)
 	if err != nil {
 		return nil, err
@@ -188,7 +191,7 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 	if !c.AllowsFlow("REFRESH_TOKEN_AUTH") {
 		return nil, awsjson.InvalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	res, err := s.exchangeRefreshToken(ctx, p, c, in.RefreshToken)
+	res, err := s.exchangeRefreshToken(withSignInDevice(ctx, in.DeviceKey), p, c, in.RefreshToken)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +205,9 @@ func (s *Service) getTokensFromRefreshToken(ctx context.Context, in *GetTokensFr
 func (s *Service) exchangeRefreshToken(ctx context.Context, p *Pool, c *Client, raw string) (*AuthenticationResult, error) {
 	st, u, err := s.checkRefreshToken(ctx, p, c, raw)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkRefreshDevice(ctx, p, u, st.Event); err != nil {
 		return nil, err
 	}
 	rotate := c.RotatesRefreshTokens()

@@ -64,7 +64,7 @@ func (s *Service) riskGate(ctx context.Context, p *Pool, c *Client, u *User) (*I
 		return nil, err
 	}
 	if o == nil {
-		return s.secondFactor(ctx, p, c, u)
+		return s.poolSecondFactor(ctx, p, c, u)
 	}
 	var out *InitiateAuthOutput
 	switch o.action {
@@ -79,7 +79,7 @@ func (s *Service) riskGate(ctx context.Context, p *Pool, c *Client, u *User) (*I
 		}
 	}
 	if out == nil {
-		if out, err = s.secondFactor(ctx, p, c, u); err != nil {
+		if out, err = s.poolSecondFactor(ctx, p, c, u); err != nil {
 			return nil, err
 		}
 	}
@@ -87,6 +87,16 @@ func (s *Service) riskGate(ctx context.Context, p *Pool, c *Client, u *User) (*I
 		return out, s.endRiskEvent(ctx, p, u, o, responseInProgress, nil)
 	}
 	return nil, s.endRiskEvent(ctx, p, u, o, responsePass, nil)
+}
+
+// poolSecondFactor asks for the pool's own second factor, for which a remembered device the
+// sign-in names stands in (DEVICE_SRP_AUTH, device_srp.go). A second factor the assessment
+// requires (riskSecondFactor) is never skipped for a device.
+func (s *Service) poolSecondFactor(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
+	if out, err := s.deviceInsteadOfSecondFactor(ctx, p, c, u); out != nil || err != nil {
+		return out, err
+	}
+	return s.secondFactor(ctx, p, c, u)
 }
 
 // assessSignIn scores u's sign-in and picks its action; nil when the pool has no threat

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +62,7 @@ func New(d Deps) *Service {
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
 func (s *Service) Actions() []awsjson.Action {
-	return append(append(append(s.managementActions(), s.authActions()...), s.mfaActions()...), s.riskActions()...)
+	return slices.Concat(s.managementActions(), s.authActions(), s.mfaActions(), s.riskActions(), s.deviceActions())
 }
 
 // Issuer returns the iss claim of tokens from pool poolID.

@@ -24,6 +24,8 @@ type AuthenticationResult struct {
 	TokenType    string `json:"TokenType"`
 	RefreshToken string `json:"RefreshToken,omitempty"`
 	IdToken      string `json:"IdToken"`
+	// NewDeviceMetadata names the device a sign-in of a device-tracking pool was given (device.go).
+	NewDeviceMetadata *NewDeviceMetadata `json:"NewDeviceMetadata,omitempty"`
 }
 
 // accessScope is the scope of access tokens from API sign-ins (spec §5.3).
@@ -37,6 +39,8 @@ type authEvent struct {
 	// Scopes are the OAuth scopes granted at a managed-login sign-in (nil for the JSON API's
 	// sign-ins): the access token's scope, and an ID token only with openid. Refreshes keep them.
 	Scopes []string `json:"sc,omitempty"`
+	// Device is the remembered device the sign-in came from: refreshes must name it (device.go).
+	Device string `json:"d,omitempty"`
 }
 
 // oauth reports whether ev is a managed-login (OAuth) authentication.

@@ -37,6 +37,7 @@ var raceScenarios = []scenario{
 	{"ResourceServerOneIdentifier", scnRaceResourceServer},
 	{"ProviderLinkOneSource", scnRaceProviderLink},
 	{"AuthEventsOneUser", scnRaceAuthEvents},
+	{"DeviceOneEndState", scnRaceDevice},
 }
 
 const (

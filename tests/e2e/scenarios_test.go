@@ -27,6 +27,7 @@ var scenarios = []scenario{
 	{"OAuthMfa", scnOAuthMfa},
 	{"Mfa", scnMfa},
 	{"AdaptiveAuth", scnAdaptiveAuth},
+	{"Devices", scnDevices},
 	{"Groups", scnGroups},
 	{"AdminUsers", scnAdminUsers},
 	{"AdminCreateUserMessages", scnAdminCreateUserMessages},
@@ -105,7 +106,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, adaptiveActions)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, adaptiveActions, deviceActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})
