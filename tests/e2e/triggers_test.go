@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // triggerScenarios run on hostsim and on the Worker against one adapter.
@@ -214,5 +218,58 @@ func scnTriggerSignUpRace(t *testing.T, ep *Endpoint, a *adapter) {
 	users := call(ep.Admin().ListUsers(ctx, &cip.ListUsersInput{UserPoolId: aws.String(f.pool)})).must(t)
 	if len(users.Users) != 1 {
 		t.Fatalf("%d users", len(users.Users))
+	}
+}
+
+// TestTriggersServiceBindingWorkerd runs a trigger that is another Worker: the Function names
+// the service binding TRIGGERS, bound to a Worker made of the PreSignUp handler module and
+// tools/lambda-adapter/worker.mjs, run by the same wrangler dev. The second Worker has no
+// public URL; poolgate reaches it only through the binding, signed as over HTTP.
+func TestTriggersServiceBindingWorkerd(t *testing.T) {
+	root := repoRoot()
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "triggers.mjs")
+	writeFile(t, entry, fmt.Sprintf("import { handler } from %q;\nimport { lambdaWorker } from %q;\nexport default lambdaWorker(handler);\n",
+		filepath.Join(root, "tests", "e2e", "testdata", "triggers", "pre_signup.mjs"),
+		filepath.Join(root, "tools", "lambda-adapter", "worker.mjs")))
+	aux := filepath.Join(dir, "triggers.toml")
+	writeFile(t, aux, fmt.Sprintf("name = \"poolgate-triggers\"\nmain = %q\ncompatibility_date = \"2026-04-01\"\n\n[vars]\nPOOLGATE_TRIGGER_SECRET = %q\n",
+		entry, triggerSecret))
+	headless, err := os.ReadFile(filepath.Join(root, "wrangler.headless.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainConfig := strings.Replace(string(headless), `main = "edge/worker.mjs"`, fmt.Sprintf("main = %q", filepath.Join(root, "edge", "worker.mjs")), 1)
+	mainConfig += "\n[[services]]\nbinding = \"TRIGGERS\"\nservice = \"poolgate-triggers\"\n"
+	mainPath := filepath.Join(dir, "wrangler.toml")
+	writeFile(t, mainPath, mainConfig)
+
+	config := fmt.Sprintf(`{"Functions": [{"Arn": %q, "Service": "TRIGGERS"}, {"Arn": %q, "Service": "NO_SUCH_BINDING"}]}`,
+		fnArn("bound-pre-signup"), fnArn("unbound"))
+	ep := startWorker(t, []byte(config), time.Time{}, func(o *edgelocal.Options) {
+		o.Config, o.MoreConfigs = mainPath, []string{aux}
+	})
+
+	f := newFixture(t, ep, withTriggers(&types.LambdaConfigType{PreSignUp: aws.String(fnArn("bound-pre-signup"))}), nil)
+	out := call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("nia"),
+		Password: aws.String("Passw0rd-nia"), UserAttributes: []types.AttributeType{attr("email", "nia@example.com")},
+		ValidationData: []types.AttributeType{attr("invite", "yes")}})).must(t)
+	if !out.UserConfirmed {
+		t.Fatal("the bound Worker's PreSignUp did not confirm the user")
+	}
+	_, err = ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("oz"),
+		Password: aws.String("Passw0rd-oz"), UserAttributes: []types.AttributeType{attr("email", "oz@blocked.example")}})
+	wantErr(t, err, "UserLambdaValidationException", "PreSignUp failed with error Domain not allowed.")
+
+	g := newFixture(t, ep, withTriggers(&types.LambdaConfigType{PreSignUp: aws.String(fnArn("unbound"))}), nil)
+	_, err = ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(g.client), Username: aws.String("pat"),
+		Password: aws.String("Passw0rd-pat"), UserAttributes: []types.AttributeType{attr("email", "pat@example.com")}})
+	wantErr(t, err, "UnexpectedLambdaException", "PreSignUp invocation failed due to error ServiceUnavailable.")
+}
+
+func writeFile(t testing.TB, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
