@@ -31,6 +31,8 @@ var triggerFunctions = map[string]string{
 	"post-authentication": "post_authentication.mjs",
 	"malformed":           "malformed.mjs",
 	"slow":                "slow.mjs",
+	"pre-token-v1":        "pre_token_v1.mjs",
+	"pre-token-v2":        "pre_token_v2.cjs",
 	"events":              "events.mjs",
 }
 
