@@ -33,6 +33,7 @@ var triggerFunctions = map[string]string{
 	"slow":                "slow.mjs",
 	"pre-token-v1":        "pre_token_v1.mjs",
 	"pre-token-v2":        "pre_token_v2.cjs",
+	"custom-message":      "custom_message.mjs",
 	"events":              "events.mjs",
 }
 

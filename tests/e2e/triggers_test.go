@@ -25,6 +25,7 @@ var triggerScenarios = []struct {
 	{"PreSignUpAndPostConfirmation", scnTriggerSignUp},
 	{"PreAndPostAuthentication", scnTriggerAuthentication},
 	{"PreTokenGeneration", scnTriggerPreToken},
+	{"CustomMessage", scnTriggerCustomMessage},
 	{"TriggerErrors", scnTriggerErrors},
 	{"PreSignUpRace", scnTriggerSignUpRace},
 }
@@ -205,6 +206,38 @@ func scnTriggerPreToken(t *testing.T, ep *Endpoint, a *adapter) {
 	wantEnvelope(t, ev, "2", "TokenGeneration_Authentication", g.pool, "vera", g.client)
 	if got := jsonText(ev["request"].(map[string]any)["scopes"]); got != `["aws.cognito.signin.user.admin"]` {
 		t.Errorf("V2 request scopes %s", got)
+	}
+}
+
+// scnTriggerCustomMessage: the text and subject CustomMessage answers are what the outbox
+// (hostsim) and the webhook (the Worker) deliver, the code in place.
+func scnTriggerCustomMessage(t *testing.T, ep *Endpoint, a *adapter) {
+	f := newFixture(t, ep, withTriggers(&types.LambdaConfigType{CustomMessage: aws.String(fnArn("custom-message"))}), nil)
+	call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("wyn"), Password: aws.String("Passw0rd-wyn"),
+		UserAttributes: []types.AttributeType{attr("email", "wyn@example.com")}})).must(t)
+	m := lastMessage(t, ep, "wyn@example.com", message.KindSignUp)
+	if m.Message != "Thank you for signing up. "+m.Code+" is your verification code" || m.Subject != "Welcome to the service" {
+		t.Fatalf("sign-up message %+v", m)
+	}
+	ev := a.lastEvent(t, f.pool, "CustomMessage_SignUp")
+	wantEnvelope(t, ev, "1", "CustomMessage_SignUp", f.pool, "wyn", f.client)
+	req := ev["request"].(map[string]any)
+	if req["codeParameter"] != "{####}" || req["usernameParameter"] != nil || req["linkParameter"] != nil {
+		t.Errorf("CustomMessage request %v", req)
+	}
+	call(ep.Admin().AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.pool), Username: aws.String("xan"),
+		UserAttributes: []types.AttributeType{attr("email", "xan@example.com")}})).must(t)
+	m = lastMessage(t, ep, "xan@example.com", message.KindAdminCreateUser)
+	if m.Message != "Welcome xan. Your temporary password is "+m.Code || m.Subject != "Your new account" {
+		t.Fatalf("invitation %+v", m)
+	}
+	// Without a trigger, the pool's default text and subject.
+	g := newFixture(t, ep, withTriggers(nil), nil)
+	call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(g.client), Username: aws.String("yul"), Password: aws.String("Passw0rd-yul"),
+		UserAttributes: []types.AttributeType{attr("email", "yul@example.com")}})).must(t)
+	m = lastMessage(t, ep, "yul@example.com", message.KindSignUp)
+	if m.Message != "Your verification code is "+m.Code+". " || m.Subject != "Your verification code" {
+		t.Fatalf("default message %+v", m)
 	}
 }
 
