@@ -117,3 +117,39 @@ func TestCustomEmailSender(t *testing.T) {
 		t.Fatal("not confirmed")
 	}
 }
+
+// TestCustomMessageSources: attribute codes and MFA codes run CustomMessage with their own
+// sources; the SMS text the handler answers is what is delivered.
+func TestCustomMessageSources(t *testing.T) {
+	a := newAuthSetup(t, map[string]any{"MfaConfiguration": "OPTIONAL",
+		"SmsConfiguration":         map[string]any{"SnsCallerArn": "arn:aws:iam::123456789012:role/sms"},
+		"SmsAuthenticationMessage": "Code {####}",
+		"LambdaConfig":             map[string]any{"CustomMessage": arnOf("cm")}}, passwordClient)
+	tr := a.withTriggers(map[string]lambdaFunc{"cm": func(ev map[string]any) any {
+		code := ev["request"].(map[string]any)["codeParameter"].(string)
+		return respond(ev, map[string]any{"smsMessage": "Acme " + ev["triggerSource"].(string) + " " + code,
+			"emailMessage": "Acme " + ev["triggerSource"].(string) + " " + code})
+	}})
+	a.mfaUser("sam", map[string]string{"email": "sam@example.com", "phone_number": "+12065551234"})
+	access, _, _ := a.tokens(a.passwordLogin("sam", testPassword))
+
+	a.call("UpdateUserAttributes", map[string]any{"AccessToken": access, "UserAttributes": []map[string]any{{"Name": "email", "Value": "sam2@example.com"}}})
+	m, _ := a.sender.Last("sam", message.KindVerifyAttribute)
+	if m.Message != "Acme CustomMessage_UpdateUserAttribute "+m.Code {
+		t.Fatalf("update message %+v", m)
+	}
+	a.call("GetUserAttributeVerificationCode", map[string]any{"AccessToken": access, "AttributeName": "email"})
+	m, _ = a.sender.Last("sam", message.KindVerifyAttribute)
+	if m.Message != "Acme CustomMessage_VerifyUserAttribute "+m.Code {
+		t.Fatalf("verify message %+v", m)
+	}
+	wantEvent(t, tr.last("CustomMessage_VerifyUserAttribute"), "1", "CustomMessage_VerifyUserAttribute", a.pool, "sam", a.client)
+
+	a.call("SetUserMFAPreference", map[string]any{"AccessToken": access, "SMSMfaSettings": map[string]any{"Enabled": true}})
+	a.challenge("sam", "SMS_MFA")
+	m, _ = a.sender.Last("sam", message.KindAuthentication)
+	if m.Medium != message.MediumSMS || m.Message != "Acme CustomMessage_Authentication "+m.Code || m.Subject != "" {
+		t.Fatalf("MFA message %+v", m)
+	}
+	wantEvent(t, tr.last("CustomMessage_Authentication"), "1", "CustomMessage_Authentication", a.pool, "sam", a.client)
+}
