@@ -25,6 +25,8 @@ type RuntimeConfigData struct {
 	// host's operator trusts for the caller's address and country ("" for none).
 	ClientAddressHeader string `json:"clientAddressHeader,omitempty"`
 	CountryHeader       string `json:"countryHeader,omitempty"`
+	// TriggerSecret signs trigger invocations; "" → derived from MasterKey (internal/trigger).
+	TriggerSecret string `json:"triggerSecret,omitempty"`
 }
 
 // EncodeRuntimeConfig encodes c as JSON.

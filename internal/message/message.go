@@ -35,6 +35,10 @@ type Message struct {
 	// EventID is the auth event a KindAccountTakeover notice is about (UpdateAuthEventFeedback
 	// takes it with the Code).
 	EventID string `json:"eventId,omitempty"`
+	// Message and Subject are the text delivered, the code in it: the pool's message
+	// template or what its CustomMessage trigger answered. Subject is for email only.
+	Message string `json:"message"`
+	Subject string `json:"subject,omitempty"`
 }
 
 // Sender delivers messages. Implementations must be safe for concurrent use.

@@ -23,6 +23,7 @@ import (
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/token"
+	"github.com/poolgate/poolgate/internal/trigger"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -60,6 +61,9 @@ type Config struct {
 	// a proxy that sets them, and strips what clients send, should name them.
 	ClientAddressHeader, CountryHeader string
 
+	// TriggerSecret signs trigger invocations (X-Poolgate-Signature, internal/trigger); empty →
+	// trigger.DeriveSecret(MasterKey), so requests are always signed.
+	TriggerSecret string
 	// GatewayChanged is the gateway's Changed callback (gateway.Config): hosts that reuse its
 	// decisions drop them when it is called.
 	GatewayChanged func()
@@ -106,6 +110,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ManagedLoginBase == "" {
 		cfg.ManagedLoginBase = cfg.IssuerBase
 	}
+	if cfg.TriggerSecret == "" {
+		cfg.TriggerSecret = trigger.DeriveSecret(cfg.MasterKey)
+	}
 	if cfg.Crypto == nil {
 		cfg.Crypto = hostcrypto.Pure{}
 	}
@@ -144,6 +151,7 @@ func New(cfg Config) (*Service, error) {
 		Sender: cfg.Sender, Now: cfg.Now, Rand: cfg.Rand,
 		Region: cfg.Region, AccountID: cfg.AccountID, IssuerBase: cfg.IssuerBase, Logf: cfg.Logf,
 		ClientAddressHeader: cfg.ClientAddressHeader, CountryHeader: cfg.CountryHeader,
+		Transport: cfg.Transport, TriggerSecret: []byte(cfg.TriggerSecret),
 	})
 	s.idp = awsjson.NewDispatcher("AWSCognitoIdentityProviderService.", awsjson.DispatcherConfig{
 		Now:         cfg.Now,

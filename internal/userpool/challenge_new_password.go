@@ -152,7 +152,7 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if u, err = s.setChosenPassword(ctx, p, u, resp["NEW_PASSWORD"], attrs); err != nil {
 		return nil, err
 	}
-	return s.adaptiveSignIn(ctx, p, c, u)
+	return s.adaptiveSignIn(withTokenSource(ctx, "TokenGeneration_NewPasswordChallenge"), p, c, u)
 }
 
 // setChosenPassword moves u (opened from a NEW_PASSWORD_REQUIRED session) out of

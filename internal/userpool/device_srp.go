@@ -253,5 +253,6 @@ func (s *Service) answerDevicePasswordVerifier(ctx context.Context, p *Pool, c *
 	if err := s.secondFactorPassed(ctx, p, u); err != nil {
 		return nil, err
 	}
-	return s.signInDone(ctx, p, c, u)
+	// PreTokenGeneration sees a device sign-in as Cognito names it.
+	return s.signInDone(withTokenSource(ctx, "TokenGeneration_AuthenticateDevice"), p, c, u)
 }

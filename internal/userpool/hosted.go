@@ -93,6 +93,9 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 	if err != nil {
 		return nil, err
 	}
+	if err := s.preAuthentication(ctx, p, c, t, username); err != nil {
+		return nil, err
+	}
 	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
 		return nil, err
 	}
@@ -228,6 +231,9 @@ func (s *Service) ClientCredentialsToken(ctx context.Context, p *Pool, c *Client
 		"sub": c.ClientId, "iss": s.Issuer(p.Id), "client_id": c.ClientId, "token_use": "access",
 		"scope": strings.Join(scopes, " "), "auth_time": now, "iat": now, "jti": jti, "version": 2,
 		"exp": now + int64(c.AccessTTL()/time.Second),
+	}
+	if err := s.clientCredentialsTrigger(ctx, p, c, claims); err != nil {
+		return nil, err
 	}
 	access, err := s.d.Keys.Sign(ctx, p.Id, "access", claims)
 	if err != nil {

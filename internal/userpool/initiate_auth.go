@@ -88,7 +88,7 @@ func (s *Service) initiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
-	ctx = s.withSignInSignals(ctx, c, in.UserContextData, nil, in.AuthParameters)
+	ctx = s.withSignInSignals(withCaller(ctx, c.ClientId, in.ClientMetadata), c, in.UserContextData, nil, in.AuthParameters)
 	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, false)
 }
 
@@ -101,7 +101,7 @@ func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
-	ctx = s.withSignInSignals(ctx, c, nil, orEmpty(in.ContextData), in.AuthParameters)
+	ctx = s.withSignInSignals(withCaller(ctx, c.ClientId, in.ClientMetadata), c, nil, orEmpty(in.ContextData), in.AuthParameters)
 	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, true)
 }
 
@@ -152,6 +152,9 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	}
 	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.preAuthentication(ctx, p, c, t, name); err != nil {
 		return nil, err
 	}
 	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
@@ -261,6 +264,9 @@ func (s *Service) passwordVerified(ctx context.Context, p *Pool, c *Client, t *s
 
 // signInDone ends a sign-in of u with tokens and a refresh token of a new authentication.
 func (s *Service) signInDone(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
+	if err := s.postAuthentication(ctx, p, c, u); err != nil {
+		return nil, err
+	}
 	newDevice, device, err := s.signInDeviceResult(ctx, p, u)
 	if err != nil {
 		return nil, err
@@ -315,7 +321,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 	if err != nil {
 		return nil, err
 	}
-	ctx = s.withSignInSignals(ctx, c, in.UserContextData, nil, in.ChallengeResponses)
+	ctx = s.withSignInSignals(withCaller(ctx, c.ClientId, in.ClientMetadata), c, in.UserContextData, nil, in.ChallengeResponses)
 	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
@@ -328,7 +334,7 @@ func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 	if err != nil {
 		return nil, err
 	}
-	ctx = s.withSignInSignals(ctx, c, nil, orEmpty(in.ContextData), in.ChallengeResponses)
+	ctx = s.withSignInSignals(withCaller(ctx, c.ClientId, in.ClientMetadata), c, nil, orEmpty(in.ContextData), in.ChallengeResponses)
 	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 

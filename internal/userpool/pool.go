@@ -23,7 +23,7 @@ type PoolSettings struct {
 	VerificationMessageTemplate map[string]any         `json:"VerificationMessageTemplate,omitempty"`
 	EmailConfiguration          map[string]any         `json:"EmailConfiguration,omitempty"`
 	SmsConfiguration            map[string]any         `json:"SmsConfiguration,omitempty"`
-	LambdaConfig                map[string]any         `json:"LambdaConfig,omitempty"`
+	LambdaConfig                *LambdaConfig          `json:"LambdaConfig,omitempty"`
 	DeviceConfiguration         *DeviceConfiguration   `json:"DeviceConfiguration,omitempty"`
 	UserAttributeUpdateSettings map[string]any         `json:"UserAttributeUpdateSettings,omitempty"`
 	UserPoolTags                map[string]string      `json:"UserPoolTags,omitempty"`
@@ -80,7 +80,7 @@ type ListUserPoolsInput struct {
 type UserPoolDescriptionType struct {
 	Id               string            `json:"Id"`
 	Name             string            `json:"Name"`
-	LambdaConfig     map[string]any    `json:"LambdaConfig,omitempty"`
+	LambdaConfig     *LambdaConfig     `json:"LambdaConfig,omitempty"`
 	Status           string            `json:"Status,omitempty"`
 	CreationDate     awsjson.EpochTime `json:"CreationDate"`
 	LastModifiedDate awsjson.EpochTime `json:"LastModifiedDate"`
@@ -230,7 +230,6 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	p.VerificationMessageTemplate = in.VerificationMessageTemplate
 	p.EmailConfiguration = in.EmailConfiguration
 	p.SmsConfiguration = in.SmsConfiguration
-	p.LambdaConfig = in.LambdaConfig
 	p.DeviceConfiguration = in.DeviceConfiguration
 	p.UserAttributeUpdateSettings = in.UserAttributeUpdateSettings
 	p.UserPoolTags = in.UserPoolTags
@@ -242,6 +241,11 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	if err := applyAddOns(p, in.UserPoolAddOns); err != nil {
 		return err
 	}
+	lc, err := checkLambdaConfig(in.LambdaConfig, p.UserPoolTier)
+	if err != nil {
+		return err
+	}
+	p.LambdaConfig = lc
 	return applyPoolMfa(p, in)
 }
 

@@ -111,6 +111,7 @@ type ForgotPasswordOutput struct {
 
 // forgotPassword sends a password-reset code to the user's verified email or phone number.
 func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
+	ctx = withCaller(ctx, in.ClientId, in.ClientMetadata)
 	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
@@ -176,6 +177,7 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err := s.checkCompromisedPassword(ctx, p, c, filterPasswordChange, in.Password); err != nil {
 		return nil, err
 	}
+	var confirmed *User
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		u, err := ts.reload(ctx, p, u)
 		if err != nil {
@@ -193,12 +195,16 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		if err := ts.d.Store.Delete(ctx, lockKey(p, u.Username)); err != nil { // a new password: no failures yet
 			return err
 		}
+		confirmed = u
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := s.accountEvent(ctx, p, c, u.Sub, eventForgotPassword, filterPasswordChange, in.Password); err != nil {
+		return nil, err
+	}
+	if err := s.postConfirmation(ctx, p, in.ClientId, "PostConfirmation_ConfirmForgotPassword", confirmed, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return &ConfirmForgotPasswordOutput{}, nil
