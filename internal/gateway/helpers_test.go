@@ -306,6 +306,7 @@ func newEnv(t testing.TB) *env {
 		Logf:       e.logf,
 		Pools:      e.pools,
 		APITargets: []string{"AWSCognitoIdentityProviderService."},
+		Transport:  http.DefaultTransport, // the tests' origins and JWKS servers are real listeners
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -242,7 +242,7 @@ func TestReuseChanged(t *testing.T) {
 	}
 
 	// Another instance (same store) changes the routes; this one sees it at its next read.
-	other, err := New(Config{Store: e.gw.cfg.Store, Crypto: e.gw.cfg.Crypto, Now: e.clock.Now, Pools: e.pools})
+	other, err := New(Config{Store: e.gw.cfg.Store, Crypto: e.gw.cfg.Crypto, Now: e.clock.Now, Pools: e.pools, Transport: http.DefaultTransport})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func newSigEnv(t *testing.T, spec *SigV4Spec) *sigEnv {
 		t.Fatal(err)
 	}
 	gw, err := New(Config{Store: memstore.New(e.clock.Now), Crypto: hostcrypto.Pure{}, Now: e.clock.Now, Logf: e.logf,
-		Credentials: is.Verifier()})
+		Credentials: is.Verifier(), Transport: http.DefaultTransport})
 	if err != nil {
 		t.Fatal(err)
 	}
