@@ -62,6 +62,7 @@ const (
 	ErrInvalidOAuthFlow                 Type = "InvalidOAuthFlowException"
 	ErrScopeDoesNotExist                Type = "ScopeDoesNotExistException"
 	ErrResourceConflict                 Type = "ResourceConflictException"
+	ErrPreconditionNotMet               Type = "PreconditionNotMetException"
 	ErrExternalService                  Type = "ExternalServiceException"
 	ErrInvalidIdentityPoolConfiguration Type = "InvalidIdentityPoolConfigurationException"
 	ErrDeveloperUserAlreadyRegistered   Type = "DeveloperUserAlreadyRegisteredException"

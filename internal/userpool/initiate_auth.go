@@ -160,6 +160,9 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 // checkTargetPassword checks password against t: a wrong one (or any, for a decoy) counts
 // toward lockout and is "Incorrect username or password.".
 func (s *Service) checkTargetPassword(ctx context.Context, p *Pool, t *signInTarget, password string) error {
+	if t.imported() {
+		return s.checkImportedPassword(ctx, p, t, password)
+	}
 	// The same exponentiation for a real user and a decoy.
 	ok, err := srp.CheckPassword(s.d.Crypto, srp.PoolName(p.Id), t.userID, password, t.salt, t.verifier)
 	if err != nil {

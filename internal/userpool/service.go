@@ -56,7 +56,7 @@ func New(d Deps) *Service {
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
 func (s *Service) Actions() []awsjson.Action {
-	return append(append(s.managementActions(), s.authActions()...), s.mfaActions()...)
+	return append(append(append(s.managementActions(), s.authActions()...), s.mfaActions()...), s.importActions()...)
 }
 
 // Issuer returns the iss claim of tokens from pool poolID.

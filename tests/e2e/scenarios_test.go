@@ -68,6 +68,7 @@ var scenarios = []scenario{
 	{"FederationLinks", scnFederationLinks},
 	{"FederationSAML", scnFederationSAML},
 	{"FederationRace", scnFederationRace},
+	{"UserImport", scnUserImport},
 }
 
 // scenarioConfig is the configuration the scenario servers start with: the role the
@@ -104,7 +105,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, importActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})
