@@ -38,6 +38,7 @@ const (
 	secretAdminSecretKey = "POOLGATE_ADMIN_SECRET_ACCESS_KEY" // wrangler secret put
 	secretMasterKey      = "POOLGATE_MASTER_KEY"              // wrangler secret put; base64 of 32 bytes
 	secretWebhook        = "POOLGATE_WEBHOOK_SECRET"          // wrangler secret put; needed with POOLGATE_WEBHOOK_URL
+	secretTrigger        = "POOLGATE_TRIGGER_SECRET"          // wrangler secret put; optional: signs trigger requests (default derived from the master key)
 
 	varRegion     = "POOLGATE_REGION"      // default us-east-1
 	varIssuerBase = "POOLGATE_ISSUER_BASE" // the Worker's public URL: iss = <base>/<poolId>
@@ -61,6 +62,7 @@ type settings struct {
 	adminKeyID, adminSecret  string
 	masterKey                []byte
 	webhookURL, webhookToken string
+	triggerKey               string // "" → derived from the master key (internal/trigger)
 	config                   []byte
 	kv                       js.Value // undefined without a KV binding
 	testClock, testCrash     bool
@@ -92,6 +94,7 @@ func readSettings(env js.Value) (*settings, []string) {
 		adminKeyID:  secret(secretAdminKeyID),
 		adminSecret: secret(secretAdminSecretKey),
 		webhookURL:  str(varWebhookURL),
+		triggerKey:  str(secretTrigger),
 		testClock:   str(varTestClock) == "enabled",
 		testCrash:   str(varTestCrash) == "enabled",
 	}
@@ -224,6 +227,7 @@ func (a *app) build() error {
 		AdminAccessKeyID:     a.set.adminKeyID,
 		AdminSecretAccessKey: a.set.adminSecret,
 		MasterKey:            a.set.masterKey,
+		TriggerSecret:        a.set.triggerKey,
 		Store:                st,
 		Crypto:               crypto,
 		Sender:               sender,
@@ -231,8 +235,9 @@ func (a *app) build() error {
 		Rand:                 rand.Reader,
 		Logf:                 log.Printf,
 		// The Worker's fetch, through the glue: identity providers (federated sign-in),
-		// external JWKS. Go's own js/wasm transport reads response streams across request
-		// contexts, which workerd refuses.
+		// external JWKS, trigger functions (an http(s) URL, or a service binding named by a
+		// binding:// URL, see fetchTransport). Go's own js/wasm transport reads response
+		// streams across request contexts, which workerd refuses.
 		Transport:      fetchTransport{bridge: a.bridge},
 		GatewayChanged: a.bumpEpoch,
 	})

@@ -92,6 +92,7 @@ export function makeBridge({ env, instance, register, respond, memoryBytes, goVa
     env, instance, register, respond, memoryBytes, goValueCount, store,
     submit, open, pump, close, setComplete: (fn) => { complete = fn; },
     modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
+    fetchBinding: (name, path, method, headers, body) => fetchBinding(env, name, path, method, headers, body),
   };
 }
 
@@ -276,6 +277,20 @@ export async function rsaGenerate(bits) {
 // fetchAll makes one HTTP request and reads the whole response in this async function, so
 // no stream crosses between request contexts (workerd refuses that). A redirect is answered
 // as it is: Go's http.Client decides whether to follow it (internal/federation never does).
+// fetchBinding is fetchAll through a service binding of the Worker (wrangler.toml
+// [[services]] binding = name): a trigger function that is another Worker, with no public URL.
+// The URL's host is a name of poolgate's own; the bound Worker sees the path.
+export async function fetchBinding(env, name, path, method, headers, body) {
+  const svc = env?.[name];
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || svc === null || typeof svc?.fetch !== "function") {
+    throw new Error(`poolgate: no service binding ${name} (wrangler.toml [[services]])`);
+  }
+  const res = await svc.fetch(new Request(`https://${name.toLowerCase()}.binding.poolgate${path || "/"}`,
+    { method, headers, body: body ?? undefined, redirect: "manual" }));
+  const buf = new Uint8Array(await res.arrayBuffer());
+  return { status: res.status, headers: [...res.headers], body: buf };
+}
+
 export async function fetchAll(url, method, headers, body) {
   const res = await fetch(url, { method, headers, body: body ?? undefined, redirect: "manual" });
   const buf = new Uint8Array(await res.arrayBuffer());

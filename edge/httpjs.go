@@ -17,6 +17,7 @@ import (
 	"github.com/poolgate/poolgate/edge/internal/glue"
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/handoff"
+	"github.com/poolgate/poolgate/internal/trigger"
 )
 
 // maxRequestBody bounds what the glue hands Go; the JSON API accepts 1 MiB (awsjson).
@@ -175,7 +176,15 @@ func (t fetchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if len(body) > 0 {
 		jsBody = bytesToJS(body)
 	}
-	res, err := ioCall(r.Context(), t.bridge, "fetchAll", r.URL.String(), r.Method, headers, jsBody)
+	var res js.Value
+	var err error
+	if r.URL.Scheme == trigger.BindingScheme {
+		// A trigger function that is another Worker: binding://<NAME>/ names the service
+		// binding env.<NAME>; the glue calls its fetch with a URL of its own.
+		res, err = ioCall(r.Context(), t.bridge, "fetchBinding", r.URL.Host, r.URL.Path, r.Method, headers, jsBody)
+	} else {
+		res, err = ioCall(r.Context(), t.bridge, "fetchAll", r.URL.String(), r.Method, headers, jsBody)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("edge: fetch %s: %w", r.URL.Redacted(), err)
 	}

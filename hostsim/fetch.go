@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -99,6 +100,17 @@ func (h *host) fetch(ctx context.Context, raw []byte) ([]byte, abi.Code) {
 	}
 	for k, vs := range in.Header {
 		req.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	if t := req.Header.Get(abi.FetchTimeoutHeader); t != "" {
+		req.Header.Del(abi.FetchTimeoutHeader)
+		ms, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || ms <= 0 || ms > abi.MaxFetchTimeout.Milliseconds() {
+			return nil, abi.CodeInvalid
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+		defer cancel()
+		req = req.WithContext(ctx)
 	}
 	req.Header.Del("Content-Length")
 	req.ContentLength = int64(len(in.Body))

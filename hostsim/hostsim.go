@@ -45,6 +45,7 @@ import (
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/store/memstore"
+	"github.com/poolgate/poolgate/internal/trigger"
 )
 
 // Options configure Start. The zero value of every field but the module has a usable default.
@@ -83,6 +84,9 @@ type Options struct {
 	// DataDir is set (and reused on restart), or per Start when it is not.
 	AdminAccessKeyID, AdminSecretAccessKey string
 	MasterKey                              []byte
+	// TriggerSecret signs the requests that run Lambda triggers (X-Poolgate-Signature, as
+	// the message webhook's); unset, it derives from the master key (Server.TriggerSecret).
+	TriggerSecret string
 
 	// Config is a declarative configuration file (JSON) applied at start.
 	Config []byte
@@ -298,6 +302,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			AdminAccessKeyID:     s.opts.AdminAccessKeyID,
 			AdminSecretAccessKey: s.opts.AdminSecretAccessKey,
 			MasterKey:            s.opts.MasterKey,
+			TriggerSecret:        s.opts.TriggerSecret,
 			PureCrypto:           o.PureCrypto,
 		}),
 	}
@@ -463,6 +468,16 @@ func (s *Server) Region() string { return s.opts.Region }
 // AdminCredentials returns the admin key pair SigV4-signed calls must use.
 func (s *Server) AdminCredentials() (accessKeyID, secretAccessKey string) {
 	return s.opts.AdminAccessKeyID, s.opts.AdminSecretAccessKey
+}
+
+// TriggerSecret is the secret trigger invocations are signed with: Options.TriggerSecret, or
+// the one derived from the master key. A trigger endpoint verifies requests with it (the
+// Node adapter reads it from POOLGATE_TRIGGER_SECRET).
+func (s *Server) TriggerSecret() string {
+	if s.opts.TriggerSecret != "" {
+		return s.opts.TriggerSecret
+	}
+	return trigger.DeriveSecret(s.opts.MasterKey)
 }
 
 // Applied is the summary of applying Options.Config ("" when none was given).

@@ -31,6 +31,7 @@ func newApp(env guest.Env) (guest.App, error) {
 		AdminAccessKeyID:     c.AdminAccessKeyID,
 		AdminSecretAccessKey: c.AdminSecretAccessKey,
 		MasterKey:            c.MasterKey,
+		TriggerSecret:        c.TriggerSecret,
 		Store:                env.Store,
 		Crypto:               env.Crypto,
 		Sender:               env.Sender,

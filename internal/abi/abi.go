@@ -48,6 +48,8 @@
 // (clock_time_get, random_get), which the host wires to its clock and to crypto/rand.
 package abi
 
+import "time"
+
 // ImportModule is the module name of every poolgate host function.
 const ImportModule = "poolgate"
 
@@ -131,6 +133,15 @@ const (
 	// -CodeInvalid for out_cap 0 or a buffer outside memory.
 	BodyRead = "body_read"
 )
+
+// FetchTimeoutHeader, on an HTTPFetch request, is the time left to the guest's deadline for
+// it, in whole milliseconds (a trigger's 5 s): the host stops waiting then and the call
+// fails with -CodeCanceled. The host removes it before sending the request. The guest's
+// context deadline cannot cross the import otherwise.
+const FetchTimeoutHeader = "X-Poolgate-Fetch-Timeout-Ms"
+
+// MaxFetchTimeout bounds what FetchTimeoutHeader may ask for.
+const MaxFetchTimeout = 60 * time.Second
 
 // MaxFetchBody bounds the body of an HTTPFetch response (and the body a guest sends with
 // one): hosts without streaming buffer whole bodies.

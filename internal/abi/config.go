@@ -21,6 +21,8 @@ type RuntimeConfigData struct {
 	// PureCrypto makes the guest use its own pure-Go crypto instead of the host's crypto imports
 	// (for comparing the two, and for hosts without native primitives).
 	PureCrypto bool `json:"pureCrypto"`
+	// TriggerSecret signs trigger invocations; "" → derived from MasterKey (internal/trigger).
+	TriggerSecret string `json:"triggerSecret,omitempty"`
 }
 
 // EncodeRuntimeConfig encodes c as JSON.

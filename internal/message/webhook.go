@@ -67,7 +67,7 @@ func (w Webhook) Send(ctx context.Context, m Message) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "poolgate-webhook/1")
 	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, "v1="+hex.EncodeToString(webhookMAC(w.Secret, ts, body)))
+	req.Header.Set(HeaderSignature, Sign(w.Secret, ts, body))
 
 	client := w.Client
 	if client == nil {
@@ -84,6 +84,13 @@ func (w Webhook) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("message: webhook answered %s: %q", resp.Status, strings.TrimSpace(string(snippet)))
 	}
 	return nil
+}
+
+// Sign returns the X-Poolgate-Signature value of body sent at timestamp (unix seconds, as in
+// X-Poolgate-Timestamp): "v1=" + hex HMAC-SHA256(secret, timestamp + "." + body). Trigger
+// invocations (internal/trigger) are signed the same way, so one verifier serves both.
+func Sign(secret []byte, timestamp string, body []byte) string {
+	return "v1=" + hex.EncodeToString(webhookMAC(secret, timestamp, body))
 }
 
 func webhookMAC(secret []byte, timestamp string, body []byte) []byte {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/identitypool"
+	"github.com/poolgate/poolgate/internal/trigger"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -15,6 +16,9 @@ import (
 // unknown top-level members are an error so that typos do not pass silently.
 type File struct {
 	UserPools []userpool.PoolSpec `json:"UserPools"`
+	// Functions map Lambda ARNs to where poolgate runs them (internal/trigger): a Url, or on
+	// the Worker a service binding. Present (even empty), they replace the stored table.
+	Functions []trigger.Function `json:"Functions"`
 	// Routes, when present (even empty), replace the gateway's route table (gateway.RouteSpec).
 	Routes []gateway.RouteSpec `json:"Routes"`
 	// Roles, OpenIDConnectProviders and IdentityPools (identity.go).
@@ -63,7 +67,7 @@ func (s *Service) ApplyConfig(ctx context.Context, file []byte) (*Applied, error
 	if err != nil {
 		return nil, err
 	}
-	up, err := s.userPools.Apply(ctx, userpool.ConfigSpec{UserPools: f.UserPools})
+	up, err := s.userPools.Apply(ctx, userpool.ConfigSpec{UserPools: f.UserPools, Functions: f.Functions})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/token"
+	"github.com/poolgate/poolgate/internal/trigger"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// Transport reaches gateway origins and external JWKS endpoints; nil → http.DefaultTransport
 	// (the wasip1 guest passes its http_fetch import, the Worker its fetch).
 	Transport http.RoundTripper
+	// TriggerSecret signs trigger invocations (X-Poolgate-Signature, internal/trigger); empty →
+	// trigger.DeriveSecret(MasterKey), so requests are always signed.
+	TriggerSecret string
 	// GatewayChanged is the gateway's Changed callback (gateway.Config): hosts that reuse its
 	// decisions drop them when it is called.
 	GatewayChanged func()
@@ -99,6 +103,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ManagedLoginBase == "" {
 		cfg.ManagedLoginBase = cfg.IssuerBase
 	}
+	if cfg.TriggerSecret == "" {
+		cfg.TriggerSecret = trigger.DeriveSecret(cfg.MasterKey)
+	}
 	if cfg.Crypto == nil {
 		cfg.Crypto = hostcrypto.Pure{}
 	}
@@ -136,6 +143,7 @@ func New(cfg Config) (*Service, error) {
 		Store: cfg.Store, Keys: s.keys, Crypto: cfg.Crypto, Seal: transient, AtRest: atRest,
 		Sender: cfg.Sender, Now: cfg.Now, Rand: cfg.Rand,
 		Region: cfg.Region, AccountID: cfg.AccountID, IssuerBase: cfg.IssuerBase, Logf: cfg.Logf,
+		Transport: cfg.Transport, TriggerSecret: []byte(cfg.TriggerSecret),
 	})
 	s.idp = awsjson.NewDispatcher("AWSCognitoIdentityProviderService.", awsjson.DispatcherConfig{
 		Now:         cfg.Now,

@@ -119,6 +119,10 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if err != nil {
 		return nil, err
 	}
+	pre, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", username, clientNotApplicable, values, in.ValidationData, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
 	var u *User
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		if _, err := ts.getUser(ctx, p, username); err == nil {
@@ -129,6 +133,7 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 		now := ts.now()
 		u = &User{Username: username, Sub: sub, Attributes: maps.Clone(values), Enabled: true,
 			Status: StatusForceChangePassword, Created: now, Modified: now}
+		pre.apply(u, false)
 		if err := ts.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
 			return err
 		}
@@ -351,14 +356,24 @@ func (s *Service) adminDeleteUser(ctx context.Context, in *AdminUserRef) (*struc
 }
 
 func (s *Service) adminConfirmSignUp(ctx context.Context, in *AdminUserRef) (*struct{}, error) {
-	return s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
+	var pool *Pool
+	var confirmed *User
+	out, err := s.modifyAdminUser(ctx, in.UserPoolId, in.Username, func(s *Service, p *Pool, u, prev *User) error {
 		if u.Status != StatusUnconfirmed {
 			return awsjson.NotAuthorized("User cannot be confirmed. Current status is %s", u.Status)
 		}
 		u.Status = StatusConfirmed
 		delete(u.Secrets.Codes, purposeSignUp)
+		pool, confirmed = p, u
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.postConfirmation(ctx, pool, clientNotApplicable, "PostConfirmation_ConfirmSignUp", confirmed, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (s *Service) adminSetUserPassword(ctx context.Context, in *AdminSetUserPasswordInput) (*struct{}, error) {

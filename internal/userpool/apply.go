@@ -10,11 +10,15 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/trigger"
 )
 
 // ConfigSpec is the user-pool part of poolgate's declarative configuration file.
 type ConfigSpec struct {
 	UserPools []PoolSpec `json:"UserPools"`
+	// Functions map the Lambda ARNs of pools' LambdaConfig to where poolgate runs them
+	// (trigger_functions.go); present (even empty), they replace the stored table.
+	Functions []trigger.Function `json:"Functions"`
 }
 
 // PoolSpec declares one pool: its id (required, so that applying the file twice names the
@@ -103,6 +107,7 @@ type Applied struct {
 	Branding          Changes `json:"Branding"`
 	Clients           Changes `json:"Clients"`
 	Groups            Changes `json:"Groups"`
+	Functions         Changes `json:"Functions"` // named by ARN
 }
 
 // Changes lists the names of the records Apply created, updated and left as they were.
@@ -138,7 +143,7 @@ func (a *Applied) String() string {
 	for _, k := range []struct {
 		name string
 		c    Changes
-	}{{"domains", a.Domains}, {"resource servers", a.ResourceServers}, {"identity providers", a.IdentityProviders}, {"branding", a.Branding}} {
+	}{{"domains", a.Domains}, {"resource servers", a.ResourceServers}, {"identity providers", a.IdentityProviders}, {"branding", a.Branding}, {"functions", a.Functions}} {
 		if !k.c.empty() {
 			out += "; " + k.name + ": " + k.c.String()
 		}
@@ -162,6 +167,9 @@ const (
 // existing Schema attributes; new custom attributes may be added) are an error.
 func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) {
 	out := &Applied{}
+	if err := s.applyFunctions(ctx, spec.Functions, out); err != nil {
+		return out, err
+	}
 	seenPools := map[string]bool{}
 	seenClients := map[string]bool{}
 	for i := range spec.UserPools {

@@ -74,6 +74,9 @@ func (s *Service) startSRP(ctx context.Context, p *Pool, c *Client, params map[s
 	if err := refuseImportedSRP(c, t); err != nil {
 		return nil, err
 	}
+	if err := s.preAuthentication(ctx, p, c, t, name); err != nil {
+		return nil, err
+	}
 	userID, salt, verifier := t.userID, t.salt, t.verifier
 	b, B, err := srp.NewServerSession(s.d.Crypto, s.d.Rand, verifier)
 	if err != nil {

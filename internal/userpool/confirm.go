@@ -32,6 +32,7 @@ func (s *Service) confirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 	if u == nil {
 		return nil, codeMismatch()
 	}
+	var confirmed *User
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		u, err := ts.reload(ctx, p, u)
 		if err != nil {
@@ -52,9 +53,13 @@ func (s *Service) confirmSignUp(ctx context.Context, in *ConfirmSignUpInput) (*C
 		if err := ts.claimAliases(ctx, p, u, in.ForceAliasCreation); err != nil {
 			return err
 		}
+		confirmed = u
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.postConfirmation(ctx, p, in.ClientId, "PostConfirmation_ConfirmSignUp", confirmed, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return &ConfirmSignUpOutput{}, nil

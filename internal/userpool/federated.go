@@ -127,8 +127,12 @@ func (s *Service) FederatedSignIn(ctx context.Context, p *Pool, c *Client, id *E
 		return nil, err
 	}
 	name := federatedUsername(id.ProviderName, id.UserID)
+	// A first sign-in runs PreSignUp_ExternalProvider, outside the transaction: the step
+	// asks for it (errPreSignUpFirst) when it would create the user and the trigger has not
+	// run, then the step runs again.
+	var pre *preSignUpResponse
 	var out *User
-	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
+	step := func(ts *Service) error {
 		if u, err := ts.linkedUser(ctx, p, id.ProviderName, id.UserID); err != nil {
 			return err
 		} else if u != nil {
@@ -141,7 +145,13 @@ func (s *Service) FederatedSignIn(ctx context.Context, p *Pool, c *Client, id *E
 		u, err := ts.getUser(ctx, p, name)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			out, err = ts.createFederatedUser(ctx, p, id, name, sub, mapped)
+			if pre == nil {
+				if _, ok := p.triggerArn("PreSignUp"); ok {
+					return errPreSignUpFirst
+				}
+				pre = &preSignUpResponse{}
+			}
+			out, err = ts.createFederatedUser(ctx, p, id, name, sub, mapped, *pre)
 			return err
 		case err != nil:
 			return err
@@ -168,15 +178,32 @@ func (s *Service) FederatedSignIn(ctx context.Context, p *Pool, c *Client, id *E
 		}
 		out = u
 		return ts.putUser(ctx, p, u, prev)
-	})
+	}
+	err = s.atomically(ctx, poolShard(p.Id), step)
+	if errors.Is(err, errPreSignUpFirst) {
+		clientID := clientNotApplicable
+		if c != nil {
+			clientID = c.ClientId
+		}
+		r, perr := s.preSignUp(ctx, p, "PreSignUp_ExternalProvider", name, clientID, mapped, nil, nil)
+		if perr != nil {
+			return nil, perr
+		}
+		pre = &r
+		err = s.atomically(ctx, poolShard(p.Id), step)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// errPreSignUpFirst stops a federated sign-in's transaction that would create the user
+// before PreSignUp_ExternalProvider has run.
+var errPreSignUpFirst = errors.New("userpool: run PreSignUp before creating the federated user")
+
 // createFederatedUser creates the user of a provider subject's first sign-in.
-func (s *Service) createFederatedUser(ctx context.Context, p *Pool, id *ExternalIdentity, name, sub string, mapped map[string]string) (*User, error) {
+func (s *Service) createFederatedUser(ctx context.Context, p *Pool, id *ExternalIdentity, name, sub string, mapped map[string]string, pre preSignUpResponse) (*User, error) {
 	var missing []string
 	for _, sa := range p.SchemaAttributes {
 		if sa.Required && sa.Name != "sub" && mapped[sa.Name] == "" {
@@ -194,6 +221,7 @@ func (s *Service) createFederatedUser(ctx context.Context, p *Pool, id *External
 			u.Attributes[k] = v
 		}
 	}
+	pre.apply(u, false)
 	entry := newIdentityEntry(id.ProviderName, id.ProviderType, id.UserID, id.Issuer, true, now.UnixMilli())
 	if err := setIdentities(u, []identityEntry{entry}); err != nil {
 		return nil, err

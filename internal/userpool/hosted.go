@@ -93,6 +93,9 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 	if err != nil {
 		return nil, err
 	}
+	if err := s.preAuthentication(ctx, p, c, t, username); err != nil {
+		return nil, err
+	}
 	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ func (s *Service) hostedSecondFactor(ctx context.Context, p *Pool, c *Client, u 
 	if out != nil {
 		return hostedChallenge(out), nil
 	}
+	if err := s.postAuthentication(ctx, p, c, u); err != nil {
+		return nil, err
+	}
 	return &HostedSignIn{User: u}, nil
 }
 
@@ -50,6 +53,9 @@ func (s *Service) HostedAnswerMFA(ctx context.Context, p *Pool, c *Client, chall
 	}
 	if next != nil {
 		return hostedChallenge(next), nil
+	}
+	if err := s.postAuthentication(ctx, p, c, u); err != nil {
+		return nil, err
 	}
 	return &HostedSignIn{User: u}, nil
 }

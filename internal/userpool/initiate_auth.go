@@ -88,7 +88,7 @@ func (s *Service) initiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, false)
+	return s.initiate(withClientMetadata(ctx, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, false)
 }
 
 func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthInput) (*InitiateAuthOutput, error) {
@@ -100,7 +100,7 @@ func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(ctx, p, c, in.AuthFlow, in.AuthParameters, true)
+	return s.initiate(withClientMetadata(ctx, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, true)
 }
 
 // initiate runs an auth flow; admin is set for AdminInitiateAuth.
@@ -149,6 +149,9 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	}
 	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.preAuthentication(ctx, p, c, t, name); err != nil {
 		return nil, err
 	}
 	if err := s.checkTargetPassword(ctx, p, t, password); err != nil {
@@ -269,6 +272,9 @@ func (s *Service) firstFactorPassed(ctx context.Context, p *Pool, c *Client, u *
 
 // signInDone ends a sign-in of u with tokens and a refresh token of a new authentication.
 func (s *Service) signInDone(ctx context.Context, p *Pool, c *Client, u *User) (*InitiateAuthOutput, error) {
+	if err := s.postAuthentication(ctx, p, c, u); err != nil {
+		return nil, err
+	}
 	ev, err := s.newAuthEvent(u)
 	if err != nil {
 		return nil, err
@@ -317,7 +323,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
+	return s.respond(withClientMetadata(ctx, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
 func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminRespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
@@ -329,7 +335,7 @@ func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(ctx, p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
+	return s.respond(withClientMetadata(ctx, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
 func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, session string, resp map[string]string) (*InitiateAuthOutput, error) {

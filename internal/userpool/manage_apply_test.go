@@ -18,7 +18,7 @@ const applyConfig = `{
     "AutoVerifiedAttributes": ["email"],
     "Policies": {"PasswordPolicy": {"MinimumLength": 12, "RequireLowercase": true}},
     "Schema": [{"Name": "tenant", "AttributeDataType": "String"}],
-    "LambdaConfig": {"PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:f"},
+    "LambdaConfig": {"DefineAuthChallenge": "arn:aws:lambda:us-east-1:123456789012:function:f"},
     "Clients": [
       {"ClientId": "webclient0example000000001", "ClientName": "web",
        "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]},

@@ -111,7 +111,7 @@ func TestManageCreateDescribeUpdatePool(t *testing.T) {
 			{"Name": "level", "AttributeDataType": "Number", "Mutable": false},
 		},
 		"UserPoolTags":       map[string]string{"team": "core"},
-		"LambdaConfig":       map[string]any{"PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:f"},
+		"LambdaConfig":       map[string]any{"DefineAuthChallenge": "arn:aws:lambda:us-east-1:123456789012:function:f"},
 		"DeletionProtection": "ACTIVE",
 	})
 	if !poolIDShape.MatchString(id) {

@@ -31,7 +31,7 @@ type Pool struct {
 	VerificationMessageTemplate map[string]any         `json:"VerificationMessageTemplate,omitempty"`
 	EmailConfiguration          map[string]any         `json:"EmailConfiguration,omitempty"`
 	SmsConfiguration            map[string]any         `json:"SmsConfiguration,omitempty"`
-	LambdaConfig                map[string]any         `json:"LambdaConfig,omitempty"`
+	LambdaConfig                *LambdaConfig          `json:"LambdaConfig,omitempty"`
 	DeviceConfiguration         map[string]any         `json:"DeviceConfiguration,omitempty"`
 	UserAttributeUpdateSettings map[string]any         `json:"UserAttributeUpdateSettings,omitempty"`
 	UserPoolTags                map[string]string      `json:"UserPoolTags,omitempty"`

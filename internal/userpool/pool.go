@@ -24,7 +24,7 @@ type PoolSettings struct {
 	VerificationMessageTemplate map[string]any         `json:"VerificationMessageTemplate,omitempty"`
 	EmailConfiguration          map[string]any         `json:"EmailConfiguration,omitempty"`
 	SmsConfiguration            map[string]any         `json:"SmsConfiguration,omitempty"`
-	LambdaConfig                map[string]any         `json:"LambdaConfig,omitempty"`
+	LambdaConfig                *LambdaConfig          `json:"LambdaConfig,omitempty"`
 	DeviceConfiguration         map[string]any         `json:"DeviceConfiguration,omitempty"`
 	UserAttributeUpdateSettings map[string]any         `json:"UserAttributeUpdateSettings,omitempty"`
 	UserPoolTags                map[string]string      `json:"UserPoolTags,omitempty"`
@@ -79,7 +79,7 @@ type ListUserPoolsInput struct {
 type UserPoolDescriptionType struct {
 	Id               string            `json:"Id"`
 	Name             string            `json:"Name"`
-	LambdaConfig     map[string]any    `json:"LambdaConfig,omitempty"`
+	LambdaConfig     *LambdaConfig     `json:"LambdaConfig,omitempty"`
 	Status           string            `json:"Status,omitempty"`
 	CreationDate     awsjson.EpochTime `json:"CreationDate"`
 	LastModifiedDate awsjson.EpochTime `json:"LastModifiedDate"`
@@ -235,7 +235,6 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	p.VerificationMessageTemplate = in.VerificationMessageTemplate
 	p.EmailConfiguration = in.EmailConfiguration
 	p.SmsConfiguration = in.SmsConfiguration
-	p.LambdaConfig = in.LambdaConfig
 	p.DeviceConfiguration = in.DeviceConfiguration
 	p.UserAttributeUpdateSettings = in.UserAttributeUpdateSettings
 	p.UserPoolTags = in.UserPoolTags
@@ -244,6 +243,11 @@ func applyPoolSettings(p *Pool, name string, in *PoolSettings) error {
 	p.SmsVerificationMessage = in.SmsVerificationMessage
 	p.SmsAuthenticationMessage = in.SmsAuthenticationMessage
 	p.UserPoolTier = in.UserPoolTier
+	lc, err := checkLambdaConfig(in.LambdaConfig, p.UserPoolTier)
+	if err != nil {
+		return err
+	}
+	p.LambdaConfig = lc
 	return applyPoolMfa(p, in)
 }
 

@@ -167,6 +167,7 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 	if err := checkPasswordPolicy(p.Password(), in.Password); err != nil {
 		return nil, err
 	}
+	var confirmed *User
 	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error {
 		u, err := ts.reload(ctx, p, u)
 		if err != nil {
@@ -184,9 +185,13 @@ func (s *Service) confirmForgotPassword(ctx context.Context, in *ConfirmForgotPa
 		if err := ts.d.Store.Delete(ctx, lockKey(p, u.Username)); err != nil { // a new password: no failures yet
 			return err
 		}
+		confirmed = u
 		return ts.putUser(ctx, p, u, prev)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.postConfirmation(ctx, p, in.ClientId, "PostConfirmation_ConfirmForgotPassword", confirmed, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return &ConfirmForgotPasswordOutput{}, nil

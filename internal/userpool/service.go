@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,11 @@ type Deps struct {
 	Sender message.Sender
 	Now    func() time.Time
 	Rand   io.Reader
+
+	// Transport carries trigger invocations (the host's fetch); TriggerSecret signs them
+	// (trigger_invoke.go). With no Transport every configured trigger fails as unreachable.
+	Transport     http.RoundTripper
+	TriggerSecret []byte
 
 	Region     string // e.g. "us-east-1"; pool ids start with it
 	AccountID  string // for ARNs

@@ -70,6 +70,10 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 	if name == "" {
 		name = sub
 	}
+	pre, err := s.preSignUp(ctx, p, "PreSignUp_SignUp", name, c.ClientId, values, in.ValidationData, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
 	// One transaction: the username and every sign-in attribute are claimed together, so of
 	// racing sign-ups for one name exactly one succeeds and no index key is left behind.
 	var out *SignUpOutput
@@ -81,6 +85,7 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 				u.Attributes[k] = v
 			}
 		}
+		pre.apply(u, true)
 		if _, err := ts.getUser(ctx, p, u.Username); err == nil {
 			return awsjson.UsernameExists("User already exists")
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -92,8 +97,8 @@ func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, e
 		if err := ts.setPassword(ctx, p, u, in.Password); err != nil {
 			return err
 		}
-		out = &SignUpOutput{UserSub: sub}
-		if attr := signUpDeliveryAttr(p, u); attr != "" {
+		out = &SignUpOutput{UserSub: sub, UserConfirmed: u.Status == StatusConfirmed}
+		if attr := signUpDeliveryAttr(p, u); attr != "" && !out.UserConfirmed {
 			var err error
 			if out.CodeDeliveryDetails, err = ts.sendCode(ctx, p, u, purposeSignUp, message.KindSignUp, attr); err != nil {
 				return err

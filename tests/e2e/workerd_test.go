@@ -25,7 +25,7 @@ func (c workerClock) Advance(t testing.TB, d time.Duration) {
 // startWorker starts the Worker (edge/) under wrangler dev (workerd) with local Workers KV,
 // config applied and the test clock on (at clockStart, or the Worker's own start when zero),
 // and returns its endpoint; messages arrive through the webhook sender.
-func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
+func startWorker(t testing.TB, config []byte, clockStart time.Time, mod ...func(*edgelocal.Options)) *Endpoint {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts wrangler dev; skipped in -short mode")
@@ -35,7 +35,7 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	w, err := edgelocal.Start(context.Background(), edgelocal.Options{
+	o := edgelocal.Options{
 		Root:                 root,
 		PersistDir:           t.TempDir(),
 		Region:               testRegion,
@@ -47,7 +47,11 @@ func startWorker(t testing.TB, config []byte, clockStart time.Time) *Endpoint {
 		TestClock:            true,
 		ClockStart:           clockStart,
 		Logf:                 logs.logf,
-	})
+	}
+	for _, m := range mod {
+		m(&o)
+	}
+	w, err := edgelocal.Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("starting the Worker: %v\n%s", err, logs.tail(60))
 	}

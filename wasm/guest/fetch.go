@@ -4,11 +4,13 @@ package guest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"github.com/poolgate/poolgate/internal/abi"
@@ -41,6 +43,14 @@ func (Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	header := r.Header.Clone()
 	if header == nil {
 		header = http.Header{}
+	}
+	header.Del(abi.FetchTimeoutHeader)
+	if deadline, ok := r.Context().Deadline(); ok {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("guest: fetch %s: %w", r.URL.Redacted(), context.DeadlineExceeded)
+		}
+		header.Set(abi.FetchTimeoutHeader, strconv.FormatInt(left.Milliseconds()+1, 10))
 	}
 	req := abi.EncodeRequest(&abi.Request{Method: r.Method, URI: r.URL.String(), Host: r.Host, Header: header, Body: body})
 	raw, err := fetch(req)

@@ -52,7 +52,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs.IntVar(&s.instances, "instances", 0, "maximum module instances (default 2×GOMAXPROCS)")
 	fs.BoolVar(&s.pureCrypto, "pure-crypto", false, "compute modexp and signatures in the guest's pure Go instead of natively")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: poolgate [flags]\n\nEnvironment: POOLGATE_ADMIN_ACCESS_KEY_ID, POOLGATE_ADMIN_SECRET_ACCESS_KEY, POOLGATE_MASTER_KEY (base64, 32 bytes),\nPOOLGATE_REGION (default us-east-1), POOLGATE_ISSUER_BASE (default http://<addr>). Unset secrets are generated once into DATA/%s.\n\nFlags:\n", hostsim.SecretsFileName)
+		fmt.Fprintf(fs.Output(), "usage: poolgate [flags]\n\nEnvironment: POOLGATE_ADMIN_ACCESS_KEY_ID, POOLGATE_ADMIN_SECRET_ACCESS_KEY, POOLGATE_MASTER_KEY (base64, 32 bytes),\nPOOLGATE_REGION (default us-east-1), POOLGATE_ISSUER_BASE (default http://<addr>),\nPOOLGATE_TRIGGER_SECRET (signs trigger requests; default: derived from the master key, shown at start). Unset secrets are generated once into DATA/%s.\n\nFlags:\n", hostsim.SecretsFileName)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +70,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		IssuerBase:           getenv("POOLGATE_ISSUER_BASE"),
 		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
+		TriggerSecret:        getenv("POOLGATE_TRIGGER_SECRET"),
 		Instances:            s.instances,
 		PureCrypto:           s.pureCrypto,
 		CompilationCacheDir:  filepath.Join(s.data, "cache"),
@@ -158,6 +159,7 @@ func printBanner(w io.Writer, s *settings, srv *hostsim.Server, startup time.Dur
 	fmt.Fprintf(w, "  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", id, secret, keys)
 	fmt.Fprintf(w, "  data dir:      %s (messages with codes go to the log and %s)\n", s.data, filepath.Join(s.data, "outbox.jsonl"))
 	fmt.Fprintf(w, "  config:        %s: %s\n", s.configName, srv.Applied())
+	fmt.Fprintf(w, "  triggers:      requests signed with POOLGATE_TRIGGER_SECRET=%s\n", srv.TriggerSecret())
 	if s.opts.AssetsDir != "" {
 		fmt.Fprintf(w, "  sign-in app:   %s/ (from %s)\n", srv.URL(), s.opts.AssetsDir)
 	}

@@ -36,6 +36,10 @@ type Options struct {
 	Addr       string // host:port to listen on; "" or port 0 → a free port on 127.0.0.1
 	PersistDir string // wrangler's --persist-to: the store's objects (and KV) survive a restart on the same directory
 
+	// MoreConfigs are the configuration files of more Workers run in the same wrangler dev
+	// (reachable from the first through its service bindings only), e.g. a trigger Worker.
+	MoreConfigs []string
+
 	Region     string // POOLGATE_REGION; "" → the Worker's default
 	IssuerBase string // POOLGATE_ISSUER_BASE; "" → the listening URL
 
@@ -365,15 +369,18 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(node, "--no-warnings", "--experimental-vm-modules", wrangler, "dev",
-		"--config", o.Config,
+	args := []string{"--no-warnings", "--experimental-vm-modules", wrangler, "dev", "--config", o.Config}
+	for _, c := range o.MoreConfigs {
+		args = append(args, "--config", c)
+	}
+	cmd := exec.Command(node, append(args,
 		"--env-file", envFile,
 		"--ip", host, "--port", strconv.Itoa(port),
 		"--inspector-port", strconv.Itoa(inspector), "--inspector-ip", "127.0.0.1",
 		"--persist-to", o.PersistDir,
 		"--show-interactive-dev-session=false", "--live-reload=false",
 		"--log-level", "log",
-	)
+	)...)
 	cmd.Dir = o.Root
 	cmd.Env = append(os.Environ(),
 		"CLOUDFLARE_CF_FETCH_ENABLED=false", // no network here: skip fetching Request.cf

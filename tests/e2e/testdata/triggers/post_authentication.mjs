@@ -1,0 +1,4 @@
+export const handler = async (event) => {
+  (globalThis.events ??= []).push(structuredClone(event));
+  return event;
+};
