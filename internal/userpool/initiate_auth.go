@@ -147,7 +147,7 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	if password == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter PASSWORD")
 	}
-	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
+	t, err := s.signInTargetOrMigrate(ctx, p, c, name, password, params["SECRET_HASH"])
 	if err != nil {
 		return nil, err
 	}

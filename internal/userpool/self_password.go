@@ -105,7 +105,7 @@ type ForgotPasswordOutput struct {
 
 // forgotPassword sends a password-reset code to the user's verified email or phone number.
 func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
-	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	p, _, u, err := s.publicUserOrMigrate(withClientMetadata(ctx, in.ClientMetadata), in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}
