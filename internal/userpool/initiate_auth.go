@@ -118,7 +118,7 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 		if admin {
 			return nil, awsjson.InvalidParameter("Initiate Auth method not supported.")
 		}
-	case "CUSTOM_AUTH", "USER_AUTH":
+	case "USER_AUTH":
 		return nil, awsjson.InvalidParameter("%s flow is not supported by this server.", flow)
 	}
 	if !c.AllowsFlow(flow) {
@@ -133,6 +133,9 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 	}
 	if flow == "USER_SRP_AUTH" {
 		return s.startSRP(ctx, p, c, params)
+	}
+	if flow == "CUSTOM_AUTH" {
+		return s.startCustomAuth(ctx, p, c, params)
 	}
 	return s.passwordFlow(ctx, p, c, params)
 }
@@ -345,6 +348,8 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 	switch challenge {
 	case "PASSWORD_VERIFIER":
 		return s.answerPasswordVerifier(ctx, p, c, resp)
+	case customChallenge:
+		return s.answerCustomChallenge(ctx, p, c, session, resp)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.answerNewPassword(ctx, p, c, session, resp)
 	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP":
