@@ -10,6 +10,7 @@ import (
 	"maps"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/srp"
 	"github.com/poolgate/poolgate/internal/store"
 )
 
@@ -27,8 +28,13 @@ import (
 // so of racing answers one goes on) and for the client's AuthSessionValidity; a sign-in may
 // take customAuthMaxRounds challenges [est], then it fails. With PreventUserExistenceErrors an
 // unknown name runs the same loop with userNotFound true and can never get tokens.
-// CUSTOM_AUTH with SRP_A (a password first) is not offered: it is answered
-// InvalidParameterException.
+//
+// With SRP_A (and CHALLENGE_NAME SRP_A, as identity-js and Amplify's CUSTOM_WITH_SRP send
+// it) the password comes first, as on Cognito: DefineAuthChallenge sees the history
+// [SRP_A] and may name PASSWORD_VERIFIER; the client gets the SRP challenge with a Session and
+// answers it with that Session; a right password adds PASSWORD_VERIFIER (challengeResult
+// true) to the history and DefineAuthChallenge is asked again; a wrong one is "Incorrect
+// username or password." and counts toward lockout, as in USER_SRP_AUTH [est].
 const (
 	purposeCustomSession = "custom-session"
 	customAuthMaxRounds  = 8
@@ -103,12 +109,26 @@ func (s *Service) startCustomAuth(ctx context.Context, p *Pool, c *Client, param
 	if name == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter USERNAME")
 	}
-	if params["SRP_A"] != "" {
-		return nil, awsjson.InvalidParameter("CUSTOM_AUTH with SRP_A is not supported by this server; start CUSTOM_AUTH without SRP_A.")
+	var srpStart *customSRP
+	if aHex := params["SRP_A"]; aHex != "" {
+		if !hexDigits.MatchString(aHex) {
+			return nil, awsjson.InvalidParameter("SRP_A is not a hexadecimal number.")
+		}
+		A, err := srp.ValidateA(aHex)
+		if err != nil {
+			return nil, awsjson.IncorrectCredentials()
+		}
+		srpStart = &customSRP{A: A}
 	}
 	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
 	if err != nil {
 		return nil, err
+	}
+	if srpStart != nil {
+		if err := refuseImportedSRP(c, t); err != nil {
+			return nil, err
+		}
+		srpStart.t = t
 	}
 	if err := s.preAuthentication(ctx, p, c, t, name); err != nil {
 		return nil, err
@@ -120,7 +140,16 @@ func (s *Service) startCustomAuth(ctx context.Context, p *Pool, c *Client, param
 		}
 		st.Username, st.Sub = t.u.Username, t.u.Sub
 	}
-	return s.customStep(ctx, p, c, t.u, st)
+	if srpStart != nil {
+		st.History = append(st.History, challengeResult{ChallengeName: "SRP_A", ChallengeResult: true})
+	}
+	return s.customStep(ctx, p, c, t.u, st, srpStart)
+}
+
+// customSRP is the SRP step a CUSTOM_AUTH started with SRP_A may take first.
+type customSRP struct {
+	t *signInTarget
+	A []byte
 }
 
 // customAuthAdmits refuses users who may not sign in at all, before any challenge.
@@ -137,7 +166,9 @@ func customAuthAdmits(u *User) error {
 }
 
 // customStep asks DefineAuthChallenge what follows the history in st and carries it out.
-func (s *Service) customStep(ctx context.Context, p *Pool, c *Client, u *User, st *customSession) (*InitiateAuthOutput, error) {
+// With srpStart (the flow began with SRP_A and no password was checked yet) DefineAuthChallenge
+// may also name PASSWORD_VERIFIER.
+func (s *Service) customStep(ctx context.Context, p *Pool, c *Client, u *User, st *customSession, srpStart *customSRP) (*InitiateAuthOutput, error) {
 	attrs := map[string]string{}
 	if u != nil {
 		attrs = eventAttributes(u)
@@ -156,6 +187,15 @@ func (s *Service) customStep(ctx context.Context, p *Pool, c *Client, u *User, s
 			return nil, awsjson.IncorrectCredentials()
 		}
 		return s.firstFactorPassed(ctx, p, c, u)
+	case srpStart != nil && def.ChallengeName != nil && *def.ChallengeName == "PASSWORD_VERIFIER":
+		out, err := s.srpChallenge(p, c, srpStart.t, srpStart.A)
+		if err != nil {
+			return nil, err
+		}
+		if out.Session, err = s.sealCustomSession(c, st); err != nil {
+			return nil, err
+		}
+		return out, nil
 	case def.ChallengeName == nil || *def.ChallengeName != customChallenge:
 		return nil, awsjson.New(awsjson.ErrInvalidLambdaResponse, "Invalid lambda response: DefineAuthChallenge must issue tokens, fail authentication or name CUSTOM_CHALLENGE.")
 	case len(st.History) >= customAuthMaxRounds:
@@ -250,7 +290,36 @@ func (s *Service) answerCustomChallenge(ctx context.Context, p *Pool, c *Client,
 	st.History = append(st.History, challengeResult{ChallengeName: customChallenge,
 		ChallengeResult: verdict.AnswerCorrect != nil && *verdict.AnswerCorrect, ChallengeMetadata: st.Metadata})
 	st.Private, st.Metadata = nil, nil
-	return s.customStep(ctx, p, c, u, st)
+	return s.customStep(ctx, p, c, u, st, nil)
+}
+
+// customPasswordVerified goes on with a CUSTOM_AUTH whose PASSWORD_VERIFIER answer (t, with
+// the custom Session) proved the password: the Session is spent, lockout reset, and
+// PASSWORD_VERIFIER joins the history before DefineAuthChallenge is asked again.
+func (s *Service) customPasswordVerified(ctx context.Context, p *Pool, c *Client, t *signInTarget, session string) (*InitiateAuthOutput, error) {
+	st, err := s.openCustomSession(session)
+	if err != nil {
+		return nil, err
+	}
+	if st.Pool != p.Id || st.Client != c.ClientId || st.NotFound || st.Sub != t.u.Sub {
+		return nil, sessionExpired()
+	}
+	n := len(st.History)
+	if n == 0 || st.History[n-1].ChallengeName != "SRP_A" {
+		return nil, sessionExpired()
+	}
+	err = s.atomically(ctx, poolShard(p.Id), func(ts *Service) error { return ts.spendSession(ctx, p, c, st.Nonce) })
+	if err != nil {
+		return nil, err
+	}
+	if err := s.clearFailures(ctx, t.lockKey, t.lockVer); err != nil {
+		return nil, err
+	}
+	if err := customAuthAdmits(t.u); err != nil {
+		return nil, err
+	}
+	st.History = append(st.History, challengeResult{ChallengeName: "PASSWORD_VERIFIER", ChallengeResult: true})
+	return s.customStep(ctx, p, c, t.u, st, nil)
 }
 
 // openCustomSession opens a CUSTOM_CHALLENGE Session; a bad or expired one is sessionExpired.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/srp"
 )
 
 // customTriggers are Define/Create/Verify handlers as AWS's examples write them: up to three
@@ -17,9 +19,11 @@ func customTriggers() map[string]lambdaFunc {
 			session := ev["request"].(map[string]any)["session"].([]any)
 			n := len(session)
 			switch {
-			case n > 0 && session[n-1].(map[string]any)["challengeResult"] == true:
+			case n == 1 && session[0].(map[string]any)["challengeName"] == "SRP_A":
+				return respond(ev, map[string]any{"issueTokens": false, "failAuthentication": false, "challengeName": "PASSWORD_VERIFIER"})
+			case n > 0 && session[n-1].(map[string]any)["challengeName"] == "CUSTOM_CHALLENGE" && session[n-1].(map[string]any)["challengeResult"] == true:
 				return respond(ev, map[string]any{"issueTokens": true, "failAuthentication": false})
-			case n >= 3:
+			case n >= 3 && session[0].(map[string]any)["challengeName"] != "SRP_A":
 				return respond(ev, map[string]any{"issueTokens": false, "failAuthentication": true})
 			}
 			return respond(ev, map[string]any{"issueTokens": false, "failAuthentication": false, "challengeName": "CUSTOM_CHALLENGE"})
@@ -164,4 +168,40 @@ func TestRaceCustomAnswer(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("%d answers went on, want 1", ok)
 	}
+}
+
+// TestCustomAuthWithSRP: CUSTOM_AUTH started with SRP_A: PASSWORD_VERIFIER (with a Session)
+// first, then the custom challenge; the history shows SRP_A and PASSWORD_VERIFIER.
+func TestCustomAuthWithSRP(t *testing.T) {
+	a, tr := newCustomSetup(t, customClient)
+	a.signUpConfirmed("cora", "cora@example.com")
+	start := func() (*srp.Client, map[string]any) {
+		cl, err := srp.NewClient(hostcrypto.Pure{}, a.svc.d.Rand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, out := a.dispatch("InitiateAuth", map[string]any{"AuthFlow": "CUSTOM_AUTH", "ClientId": a.client,
+			"AuthParameters": map[string]string{"USERNAME": "cora", "SRP_A": cl.AHex(), "CHALLENGE_NAME": "SRP_A"}})
+		if status != http.StatusOK || out["ChallengeName"] != "PASSWORD_VERIFIER" || out["Session"] == nil {
+			t.Fatalf("start: %d %v", status, out)
+		}
+		return cl, out
+	}
+	cl, out := start()
+	status, out := a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, out, testPassword, a.clock.Now()), out["Session"].(string))
+	if status != http.StatusOK || out["ChallengeName"] != "CUSTOM_CHALLENGE" {
+		t.Fatalf("after the password: %d %v", status, out)
+	}
+	a.tokens(a.customAnswer("cora", "4242", out["Session"].(string)))
+	history := jsonOf(tr.last("DefineAuthChallenge_Authentication")["request"].(map[string]any)["session"])
+	if history != `[{"challengeMetadata":null,"challengeName":"SRP_A","challengeResult":true},{"challengeMetadata":null,"challengeName":"PASSWORD_VERIFIER","challengeResult":true},{"challengeMetadata":"CODE-III","challengeName":"CUSTOM_CHALLENGE","challengeResult":true}]` {
+		t.Fatalf("history %s", history)
+	}
+	// A wrong password ends the sign-in.
+	cl, out = start()
+	a.want("NotAuthorizedException", "Incorrect username or password.")(a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, out, "Wrong-pass1!", a.clock.Now()), out["Session"].(string)))
+	// The Session of one sign-in does not carry another's proof.
+	cl, out = start()
+	_, other := start()
+	a.want("NotAuthorizedException", "")(a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, out, testPassword, a.clock.Now()), other["Session"].(string)[:40]))
 }

@@ -347,7 +347,7 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 	}
 	switch challenge {
 	case "PASSWORD_VERIFIER":
-		return s.answerPasswordVerifier(ctx, p, c, resp)
+		return s.answerPasswordVerifier(ctx, p, c, session, resp)
 	case customChallenge:
 		return s.answerCustomChallenge(ctx, p, c, session, resp)
 	case "NEW_PASSWORD_REQUIRED":
