@@ -17,7 +17,8 @@ import (
 
 // TestNodeCognitoIdentityJSCustomAuth runs tests/node/cognito_identity_js_custom.mjs: the
 // unmodified amazon-cognito-identity-js signs in with CUSTOM_AUTH (customChallenge →
-// sendCustomChallengeAnswer, a wrong answer then the right one) against the guest under
+// sendCustomChallengeAnswer, a wrong answer then the right one; then with SRP first through
+// authenticateUser) against the guest under
 // hostsim, whose pool's Define/Create/Verify functions are Lambda-style handlers behind the
 // Node adapter.
 func TestNodeCognitoIdentityJSCustomAuth(t *testing.T) {
@@ -43,7 +44,7 @@ func TestNodeCognitoIdentityJSCustomAuth(t *testing.T) {
 	cmd := exec.CommandContext(runCtx, node, filepath.Join("tests", "node", "cognito_identity_js_custom.mjs"))
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "POOLGATE_ENDPOINT="+ep.URL, "POOL_ID="+f.pool, "CLIENT_ID="+f.client,
-		"USERNAME=node-custom", "ANSWER=42")
+		"USERNAME=node-custom", "PASSWORD=Node-Passw0rd", "ANSWER=42")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	raw, runErr := cmd.Output()
@@ -59,6 +60,8 @@ func TestNodeCognitoIdentityJSCustomAuth(t *testing.T) {
 		Username   string              `json:"username"`
 		TokenUse   string              `json:"tokenUse"`
 		Valid      bool                `json:"valid"`
+		SRP        map[string]string   `json:"srpChallenge"`
+		SRPValid   bool                `json:"srpValid"`
 	}
 	if err := json.Unmarshal([]byte(last), &out); err != nil {
 		t.Fatalf("node printed no JSON result (exit: %v): %v", runErr, err)
@@ -71,5 +74,8 @@ func TestNodeCognitoIdentityJSCustomAuth(t *testing.T) {
 	}
 	if out.Username != "node-custom" || out.TokenUse != "id" || !out.Valid {
 		t.Fatalf("session %+v", out)
+	}
+	if out.SRP["hint"] != "what is six times seven?" || !out.SRPValid {
+		t.Fatalf("CUSTOM_AUTH with SRP: challenge %v, session valid %v", out.SRP, out.SRPValid)
 	}
 }

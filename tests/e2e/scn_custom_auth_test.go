@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -9,6 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/srp"
 )
 
 // The migration and custom-auth scenarios run with the trigger scenarios (triggers_test.go),
@@ -155,6 +160,37 @@ func scnCustomAuth(t *testing.T, ep *Endpoint, a *adapter) {
 	}
 	if wins != 1 {
 		t.Fatalf("%d racing answers succeeded, want 1", wins)
+	}
+
+	// SRP first: PASSWORD_VERIFIER with a Session, then the custom challenge.
+	cl, err := srp.NewClient(hostcrypto.Pure{}, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := call(ep.Public().InitiateAuth(ctx, &cip.InitiateAuthInput{AuthFlow: "CUSTOM_AUTH", ClientId: aws.String(f.client),
+		AuthParameters: map[string]string{"USERNAME": "cody", "SRP_A": cl.AHex(), "CHALLENGE_NAME": "SRP_A"}})).must(t)
+	if pv.ChallengeName != "PASSWORD_VERIFIER" || pv.Session == nil {
+		t.Fatalf("CUSTOM_AUTH with SRP_A: %s", pv.ChallengeName)
+	}
+	block, _ := base64.StdEncoding.DecodeString(pv.ChallengeParameters["SECRET_BLOCK"])
+	stamp := srp.FormatTimestamp(ep.Now())
+	userID := pv.ChallengeParameters["USER_ID_FOR_SRP"]
+	sig, err := cl.Signature(srp.PoolName(f.pool), userID, "Passw0rd-cody", pv.ChallengeParameters["SALT"], pv.ChallengeParameters["SRP_B"], block, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := call(ep.Public().RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ChallengeName: "PASSWORD_VERIFIER",
+		ClientId: aws.String(f.client), Session: pv.Session, ChallengeResponses: map[string]string{"USERNAME": userID,
+			"PASSWORD_CLAIM_SECRET_BLOCK": pv.ChallengeParameters["SECRET_BLOCK"], "TIMESTAMP": stamp, "PASSWORD_CLAIM_SIGNATURE": sig}})).must(t)
+	if next.ChallengeName != "CUSTOM_CHALLENGE" {
+		t.Fatalf("after PASSWORD_VERIFIER: %s", next.ChallengeName)
+	}
+	if res := call(answer(next.Session, "42")).must(t); res.AuthenticationResult == nil {
+		t.Fatal("CUSTOM_AUTH with SRP: no tokens")
+	}
+	history, _ = json.Marshal(a.lastEvent(t, f.pool, "DefineAuthChallenge_Authentication")["request"].(map[string]any)["session"])
+	if string(history) != `[{"challengeMetadata":null,"challengeName":"SRP_A","challengeResult":true},{"challengeMetadata":null,"challengeName":"PASSWORD_VERIFIER","challengeResult":true},{"challengeMetadata":"QUESTION-3","challengeName":"CUSTOM_CHALLENGE","challengeResult":true}]` {
+		t.Fatalf("session history with SRP %s", history)
 	}
 
 	// AdminInitiateAuth / AdminRespondToAuthChallenge.

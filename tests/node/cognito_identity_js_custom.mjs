@@ -2,10 +2,11 @@
 // pool has Define/Create/Verify auth challenge functions (tests/e2e/testdata/triggers): the
 // user signs in with authenticationFlowType CUSTOM_AUTH; customChallenge gets the public
 // challenge parameters; sendCustomChallengeAnswer with a wrong answer gets another
-// customChallenge, with the right one the session. Prints one JSON object; exits non-zero on
-// any failure.
+// customChallenge, with the right one the session. Then CUSTOM_AUTH with SRP first
+// (authenticateUser with flow CUSTOM_AUTH: SRP_A, PASSWORD_VERIFIER, then customChallenge).
+// Prints one JSON object; exits non-zero on any failure.
 //
-// Environment: POOLGATE_ENDPOINT, POOL_ID, CLIENT_ID, USERNAME, ANSWER. Run by
+// Environment: POOLGATE_ENDPOINT, POOL_ID, CLIENT_ID, USERNAME, PASSWORD, ANSWER. Run by
 // tests/e2e/node_custom_auth_test.go.
 import identity from "amazon-cognito-identity-js";
 
@@ -41,6 +42,21 @@ try {
   result.username = id["cognito:username"];
   result.tokenUse = id.token_use;
   result.valid = session.isValid();
+
+  const srpUser = new CognitoUser({ Username: username, Pool: pool });
+  srpUser.setAuthenticationFlowType("CUSTOM_AUTH");
+  const srpSession = await new Promise((resolve, reject) => {
+    const callbacks = {
+      onSuccess: resolve,
+      onFailure: reject,
+      customChallenge(params) {
+        result.srpChallenge = params;
+        srpUser.sendCustomChallengeAnswer(env("ANSWER"), callbacks);
+      },
+    };
+    srpUser.authenticateUser(new AuthenticationDetails({ Username: username, Password: env("PASSWORD") }), callbacks);
+  });
+  result.srpValid = srpSession.isValid();
   console.log(JSON.stringify(result));
 } catch (e) {
   result.error = `${e.code ?? e.name}: ${e.message}`;
