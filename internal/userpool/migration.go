@@ -13,7 +13,8 @@ import (
 // signs in with its password (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH,
 // ADMIN_NO_SRP_AUTH) or asks for a password reset (ForgotPassword), and the pool names a
 // UserMigration function, the function is asked about the user (UserMigration_Authentication
-// with the password, UserMigration_ForgotPassword without). If it answers userAttributes, the
+// with the password, UserMigration_ForgotPassword without; the managed-login page's sign-in
+// migrates too). If it answers userAttributes, the
 // user is created from them, in one commit, with the password it checked (Authentication) and
 // finalUserStatus CONFIRMED (the default) or RESET_REQUIRED; a ForgotPassword migration is
 // always RESET_REQUIRED [est] and goes on to send the reset code. The sign-in then goes on as
@@ -44,24 +45,34 @@ type migrationResponse struct {
 // signInTargetOrMigrate is signInTarget for the password flows, which migrate a name nobody
 // has when the pool has a UserMigration function.
 func (s *Service) signInTargetOrMigrate(ctx context.Context, p *Pool, c *Client, name, password, secretHash string) (*signInTarget, error) {
-	t, err := s.signInTarget(ctx, p, c, name, secretHash, false)
+	return s.resolveOrMigrate(ctx, p, c, name, password,
+		func() (*signInTarget, error) { return s.signInTarget(ctx, p, c, name, secretHash, false) },
+		func() error { return checkSecretHash(c, secretHash, name) })
+}
+
+// resolveOrMigrate resolves name with resolve; when it is nobody's and the pool has a
+// UserMigration function, checkClient proves the client (an unknown name's resolve may not
+// have), the function is asked, and the name is resolved again.
+func (s *Service) resolveOrMigrate(ctx context.Context, p *Pool, c *Client, name, password string,
+	resolve func() (*signInTarget, error), checkClient func() error) (*signInTarget, error) {
+	t, err := resolve()
 	if !(errors.Is(err, awsjson.ErrUserNotFound) || (err == nil && t.u == nil)) {
 		return t, err
 	}
 	if _, ok := p.triggerArn("UserMigration"); !ok {
 		return t, err
 	}
-	if err := checkSecretHash(c, secretHash, name); err != nil {
+	if err := checkClient(); err != nil {
 		return nil, err
 	}
 	migrated, merr := s.migrateUser(ctx, p, c, "UserMigration_Authentication", name, password)
-	if merr != nil || !migrated {
-		if merr != nil {
-			return nil, merr
-		}
+	if merr != nil {
+		return nil, merr
+	}
+	if !migrated {
 		return t, err
 	}
-	return s.signInTarget(ctx, p, c, name, secretHash, false)
+	return resolve()
 }
 
 // publicUserOrMigrate is publicUser for ForgotPassword, which migrates a name nobody has.

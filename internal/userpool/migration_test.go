@@ -145,3 +145,24 @@ func TestRaceUserMigration(t *testing.T) {
 		t.Fatal(fmt.Sprint(n, " index keys"))
 	}
 }
+
+// TestUserMigrationHostedSignIn: the managed-login page's sign-in migrates as
+// USER_PASSWORD_AUTH does.
+func TestUserMigrationHostedSignIn(t *testing.T) {
+	a, tr := newMigrationSetup(t)
+	p := a.poolRecord()
+	c, err := a.svc.getClient(t.Context(), a.pool, a.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.HostedSignIn(t.Context(), p, c, "lee", "Wrong-Pass-1"); errType(err) != string(awsjson.ErrUserLambdaValidation) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	in, err := a.svc.HostedSignIn(t.Context(), p, c, "lee", legacyUsers["lee"])
+	if err != nil || in.User == nil {
+		t.Fatalf("right password: %+v, %v", in, err)
+	}
+	if tr.last("UserMigration_Authentication") == nil || a.user(a.pool, "lee").Status != StatusConfirmed {
+		t.Fatal("not migrated")
+	}
+}
