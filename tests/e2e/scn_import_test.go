@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -156,6 +157,29 @@ func scnUserImport(t *testing.T, ep *Endpoint) {
 		if out.AuthenticationResult == nil {
 			t.Fatalf("%s: SRP after the first sign-in gave no tokens", r[0])
 		}
+	}
+
+	// A job longer than one call's budget (1,000 rows) is still InProgress after the start;
+	// StopUserImportJob stops it with the rows imported so far.
+	j = f.createImportJob(t)
+	b.Reset()
+	b.WriteString("cognito:username\n")
+	for i := range 1001 {
+		fmt.Fprintf(&b, "bulk%04d\n", i)
+	}
+	if status := f.putCSV(t, aws.ToString(j.PreSignedUrl), b.Bytes()); status != http.StatusOK {
+		t.Fatalf("PUT CSV: status %d", status)
+	}
+	started = call(ep.Admin().StartUserImportJob(ctx, &cip.StartUserImportJobInput{UserPoolId: aws.String(f.pool), JobId: j.JobId})).must(t).UserImportJob
+	if started.Status != types.UserImportJobStatusTypeInProgress || started.ImportedUsers != 1000 {
+		t.Fatalf("long job after the start: %s, %d imported", started.Status, started.ImportedUsers)
+	}
+	stopped := call(ep.Admin().StopUserImportJob(ctx, &cip.StopUserImportJobInput{UserPoolId: aws.String(f.pool), JobId: j.JobId})).must(t).UserImportJob
+	if stopped.Status != types.UserImportJobStatusTypeStopped || stopped.ImportedUsers != 1000 {
+		t.Fatalf("stopped job: %s, %d imported", stopped.Status, stopped.ImportedUsers)
+	}
+	if got := f.importJob(t, aws.ToString(j.JobId)); got.Status != types.UserImportJobStatusTypeStopped || got.ImportedUsers != 1000 {
+		t.Fatalf("stopped job described: %s, %d imported", got.Status, got.ImportedUsers)
 	}
 
 	// Racing starts of one job: one starts it, the rows are imported once.
