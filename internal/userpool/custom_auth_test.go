@@ -205,3 +205,30 @@ func TestCustomAuthWithSRP(t *testing.T) {
 	_, other := start()
 	a.want("NotAuthorizedException", "")(a.respond("PASSWORD_VERIFIER", a.srpAnswer(cl, out, testPassword, a.clock.Now()), other["Session"].(string)[:40]))
 }
+
+// FuzzCustomSession: a Session from the outside opens only if poolgate sealed it; anything else
+// is "session is expired", never another error or a panic.
+func FuzzCustomSession(f *testing.F) {
+	a := newAuthSetup(f, nil, customClient)
+	c := &Client{ClientId: a.client}
+	good, err := a.svc.sealCustomSession(c, &customSession{Pool: a.pool, Client: a.client, Username: "cora", History: []challengeResult{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add("")
+	f.Add("AAAA" + good[4:])
+	f.Add("not base64!")
+	f.Fuzz(func(t *testing.T, raw string) {
+		st, err := a.svc.openCustomSession(raw)
+		if err != nil {
+			if errType(err) != "NotAuthorizedException" {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if raw != good || st.Username != "cora" {
+			t.Fatalf("opened a Session poolgate did not seal: %q", raw)
+		}
+	})
+}

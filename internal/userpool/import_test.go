@@ -462,3 +462,23 @@ func TestImportHostedSignIn(t *testing.T) {
 	}
 	a.tokens(a.srpLogin("ann", importPassword))
 }
+
+// FuzzImportUploadToken: an upload URL's token opens only the job it was made for; anything
+// else is ErrImportUpload, never another error or a panic.
+func FuzzImportUploadToken(f *testing.F) {
+	a := newAuthSetup(f, nil, nil)
+	_, token := a.newImportJob()
+	f.Add(token)
+	f.Add("")
+	f.Add(token[:len(token)/2])
+	f.Add("%00")
+	f.Fuzz(func(t *testing.T, tok string) {
+		err := a.svc.UploadImportCSV(context.Background(), tok, []byte("cognito:username\nann\n"))
+		if err != nil && !errors.Is(err, ErrImportUpload) {
+			t.Fatalf("error %v", err)
+		}
+		if err == nil && tok != token {
+			t.Fatalf("a token poolgate did not make opened a job: %q", tok)
+		}
+	})
+}
