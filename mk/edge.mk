@@ -36,7 +36,7 @@ test-edge: deps web $(WASM) ## only the Worker's tests: edge's tests inside work
 	GOOS=js GOARCH=wasm $(GO) vet ./edge
 	$(GO) vet ./edge/... ./tests/workerd/ ./bench/edge/
 	$(GO) test -count=1 ./edge/... ./tests/workerd/ ./tests/node/
-	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 -run 'TestWorkerd' ./tests/e2e/
+	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 -run 'TestWorkerd|TestTriggers.*Workerd' ./tests/e2e/
 
 .PHONY: bench-edge
 bench-edge: deps web ## the Worker's figures: p50/p95, CPU, cold start, bundle size, crypto in workerd (vs hostsim)

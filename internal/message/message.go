@@ -29,6 +29,10 @@ type Message struct {
 	Attribute   string    `json:"attribute"`   // "email" or "phone_number"
 	Kind        string    `json:"kind"`
 	Code        string    `json:"code"`
+	// Message and Subject are the text delivered, the code in it: the pool's message
+	// template or what its CustomMessage trigger answered. Subject is for email only.
+	Message string `json:"message"`
+	Subject string `json:"subject,omitempty"`
 }
 
 // Sender delivers messages. Implementations must be safe for concurrent use.

@@ -76,6 +76,7 @@ type AdminDeleteUserAttributesInput struct {
 var usernameRE = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$`)
 
 func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput) (*AdminCreateUserOutput, error) {
+	ctx = withCaller(ctx, clientNotApplicable, in.ClientMetadata)
 	p, err := s.getPool(ctx, in.UserPoolId)
 	if err != nil {
 		return nil, err

@@ -152,7 +152,7 @@ func (s *Service) answerNewPassword(ctx context.Context, p *Pool, c *Client, ses
 	if u, err = s.setChosenPassword(ctx, p, u, resp["NEW_PASSWORD"], attrs); err != nil {
 		return nil, err
 	}
-	return s.firstFactorPassed(ctx, p, c, u)
+	return s.firstFactorPassed(withTokenSource(ctx, "TokenGeneration_NewPasswordChallenge"), p, c, u)
 }
 
 // setChosenPassword moves u (opened from a NEW_PASSWORD_REQUIRED session) out of

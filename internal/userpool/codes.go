@@ -82,7 +82,14 @@ func (s *Service) deliver(ctx context.Context, p *Pool, u *User, kind, attr, cod
 		Medium: medium, Attribute: attr, Kind: kind, Code: code,
 	}
 	logf := s.d.Logf
+	c, out := callerOf(ctx), s.outside()
 	err := s.afterCommit(ctx, func(ctx context.Context) error {
+		if handled, err := out.customSend(ctx, p, u, c, m); handled || err != nil {
+			return err
+		}
+		if err := out.composeMessage(ctx, p, u, c, &m); err != nil {
+			return err
+		}
 		if err := s.d.Sender.Send(ctx, m); err != nil {
 			logf("userpool: delivering %s message for %s/%s: %v", kind, p.Id, m.Username, err)
 			return awsjson.New(awsjson.ErrCodeDeliveryFailure, "Unable to deliver message to the %s.", attr)

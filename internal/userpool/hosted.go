@@ -236,6 +236,9 @@ func (s *Service) ClientCredentialsToken(ctx context.Context, p *Pool, c *Client
 		"scope": strings.Join(scopes, " "), "auth_time": now, "iat": now, "jti": jti, "version": 2,
 		"exp": now + int64(c.AccessTTL()/time.Second),
 	}
+	if err := s.clientCredentialsTrigger(ctx, p, c, claims); err != nil {
+		return nil, err
+	}
 	access, err := s.d.Keys.Sign(ctx, p.Id, "access", claims)
 	if err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func (s *Service) initiateAuth(ctx context.Context, in *InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(withClientMetadata(ctx, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, false)
+	return s.initiate(withCaller(ctx, c.ClientId, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, false)
 }
 
 func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthInput) (*InitiateAuthOutput, error) {
@@ -100,7 +100,7 @@ func (s *Service) adminInitiateAuth(ctx context.Context, in *AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
-	return s.initiate(withClientMetadata(ctx, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, true)
+	return s.initiate(withCaller(ctx, c.ClientId, in.ClientMetadata), p, c, in.AuthFlow, in.AuthParameters, true)
 }
 
 // initiate runs an auth flow; admin is set for AdminInitiateAuth.
@@ -326,7 +326,7 @@ func (s *Service) respondToAuthChallenge(ctx context.Context, in *RespondToAuthC
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(withClientMetadata(ctx, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
+	return s.respond(withCaller(ctx, c.ClientId, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
 func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminRespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
@@ -338,7 +338,7 @@ func (s *Service) adminRespondToAuthChallenge(ctx context.Context, in *AdminResp
 	if err != nil {
 		return nil, err
 	}
-	return s.respond(withClientMetadata(ctx, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
+	return s.respond(withCaller(ctx, c.ClientId, in.ClientMetadata), p, c, in.ChallengeName, in.Session, in.ChallengeResponses)
 }
 
 func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, session string, resp map[string]string) (*InitiateAuthOutput, error) {

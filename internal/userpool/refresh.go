@@ -154,7 +154,7 @@ func (s *Service) refreshFlow(ctx context.Context, p *Pool, c *Client, params ma
 	if err := checkSecretHash(c, params["SECRET_HASH"], userNames("", u)...); err != nil {
 		return nil, err
 	}
-	res, err := s.issueTokens(ctx, p, c, u, st.Event, false)
+	res, err := s.issueTokens(withTokenSource(ctx, "TokenGeneration_RefreshTokens"), p, c, u, st.Event, false)
 	if err != nil {
 		return nil, err
 	}
@@ -224,5 +224,5 @@ func (s *Service) exchangeRefreshToken(ctx context.Context, p *Pool, c *Client, 
 			return nil, err
 		}
 	}
-	return s.issueTokens(ctx, p, c, u, st.Event, rotate)
+	return s.issueTokens(withTokenSource(ctx, "TokenGeneration_RefreshTokens"), p, c, u, st.Event, rotate)
 }

@@ -29,6 +29,7 @@ func (s *Service) updateUserAttributes(ctx context.Context, in *UpdateUserAttrib
 	if err := checkWritable(a.c, attributeNames(in.UserAttributes)); err != nil {
 		return nil, err
 	}
+	ctx = withCaller(ctx, a.c.ClientId, in.ClientMetadata)
 	values, err := s.validateAttributes(a.p, in.UserAttributes, attrSelfUpdate)
 	if err != nil {
 		return nil, err
@@ -118,13 +119,14 @@ func (s *Service) getUserAttributeVerificationCode(ctx context.Context, in *GetU
 	if err := verifiableAttribute(a.u, in.AttributeName); err != nil {
 		return nil, err
 	}
+	ctx = withCaller(ctx, a.c.ClientId, in.ClientMetadata)
 	var d *CodeDeliveryDetails
 	err = s.modifySelf(ctx, a, func(ts *Service, u, prev *User) error {
 		if err := verifiableAttribute(u, in.AttributeName); err != nil {
 			return err
 		}
 		var err error
-		d, err = ts.sendCode(ctx, a.p, u, purposeVerify(in.AttributeName), message.KindVerifyAttribute, in.AttributeName)
+		d, err = ts.sendCode(withMessageSource(ctx, "VerifyUserAttribute"), a.p, u, purposeVerify(in.AttributeName), message.KindVerifyAttribute, in.AttributeName)
 		return err
 	})
 	if err != nil {

@@ -105,7 +105,8 @@ type ForgotPasswordOutput struct {
 
 // forgotPassword sends a password-reset code to the user's verified email or phone number.
 func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
-	p, _, u, err := s.publicUserOrMigrate(withClientMetadata(ctx, in.ClientMetadata), in.ClientId, in.Username, in.SecretHash)
+	ctx = withCaller(ctx, in.ClientId, in.ClientMetadata)
+	p, _, u, err := s.publicUserOrMigrate(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ type Deps struct {
 type Service struct {
 	d     Deps
 	cache *instanceCache // shared by the copies a transaction makes (see atomically)
+	base  store.Store    // Deps.Store, also in a transaction's copy (see outside)
 }
 
 // instanceCache holds what this instance keeps between requests: only values that never
@@ -57,7 +58,7 @@ func New(d Deps) *Service {
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
 	}
-	return &Service{d: d, cache: &instanceCache{}}
+	return &Service{d: d, cache: &instanceCache{}, base: d.Store}
 }
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
@@ -67,6 +68,14 @@ func (s *Service) Actions() []awsjson.Action {
 
 // Issuer returns the iss claim of tokens from pool poolID.
 func (s *Service) Issuer(poolID string) string { return s.d.IssuerBase + "/" + poolID }
+
+// outside is s on the store itself: for work after a transaction's commit (the triggers a
+// message runs), which must not read through the finished transaction.
+func (s *Service) outside() *Service {
+	o := *s
+	o.d.Store = s.base
+	return &o
+}
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }
 

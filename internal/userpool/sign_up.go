@@ -34,6 +34,7 @@ type SignUpOutput struct {
 // signUp registers an UNCONFIRMED user and sends the sign-up code to the first
 // auto-verified contact attribute it has (none: an admin confirms the user).
 func (s *Service) signUp(ctx context.Context, in *SignUpInput) (*SignUpOutput, error) {
+	ctx = withCaller(ctx, in.ClientId, in.ClientMetadata)
 	p, c, err := s.clientByID(ctx, in.ClientId)
 	if err != nil {
 		return nil, err
@@ -129,6 +130,7 @@ type ResendConfirmationCodeOutput struct {
 
 // resendConfirmationCode sends an UNCONFIRMED user a new sign-up code.
 func (s *Service) resendConfirmationCode(ctx context.Context, in *ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
+	ctx = withCaller(ctx, in.ClientId, in.ClientMetadata)
 	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err

@@ -122,6 +122,9 @@ func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, e
 		access["cognito:groups"] = groupNames(groups)
 	}
 
+	if err := s.preTokenGeneration(ctx, p, c, u, ev, groups, id, access); err != nil {
+		return nil, err
+	}
 	res := &AuthenticationResult{TokenType: "Bearer", ExpiresIn: int64(c.AccessTTL() / time.Second)}
 	if res.AccessToken, err = s.d.Keys.Sign(ctx, p.Id, "access", access); err != nil {
 		return nil, err

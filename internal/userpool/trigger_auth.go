@@ -6,22 +6,9 @@ import "context"
 // PostAuthentication (AWS's "Post confirmation", "Pre authentication" and "Post
 // authentication" Lambda triggers).
 
-// clientMetadataKey carries a call's ClientMetadata to the triggers its flow runs, so the
-// sign-in code between the action and the trigger need not pass it along.
-type clientMetadataKey struct{}
-
-// withClientMetadata gives the triggers of the call in ctx the caller's ClientMetadata.
-func withClientMetadata(ctx context.Context, m map[string]string) context.Context {
-	if len(m) == 0 {
-		return ctx
-	}
-	return context.WithValue(ctx, clientMetadataKey{}, m)
-}
-
-func clientMetadata(ctx context.Context) map[string]string {
-	m, _ := ctx.Value(clientMetadataKey{}).(map[string]string)
-	return m
-}
+// clientMetadata is the ClientMetadata of the call in ctx (withCaller), so the sign-in code
+// between the action and the trigger need not pass it along.
+func clientMetadata(ctx context.Context) map[string]string { return callerOf(ctx).meta }
 
 // userEventRequest is the request of the triggers that carry only the user's attributes and
 // the caller's ClientMetadata (PostConfirmation, PostAuthentication with newDeviceUsed).

@@ -169,7 +169,7 @@ func TestInvokeTrigger(t *testing.T) {
 	ev := tr.last("PreSignUp_SignUp")
 	b, _ := json.Marshal(ev)
 	if string(b) != `{"callerContext":{"awsSdkVersion":"aws-sdk-poolgate-1","clientId":"client1"},"region":"eu-west-1",`+
-		`"request":{"userAttributes":{"email":"a@example.com"}},"response":{"autoConfirmUser":true},"triggerSource":"PreSignUp_SignUp",`+
+		`"request":{"userAttributes":{"email":"a@example.com"}},"response":{"autoConfirmUser":false},"triggerSource":"PreSignUp_SignUp",`+
 		`"userName":"alice","userPoolId":"eu-west-1_Abc","version":"1"}` {
 		t.Fatalf("event %s", b)
 	}

@@ -83,8 +83,10 @@ func (tr *triggers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get(trigger.HeaderFunction) != arnOf(name) {
 		tr.env.t.Errorf("function header %q for %s", r.Header.Get(trigger.HeaderFunction), name)
 	}
+	var recorded map[string]any // as received: the handler below may change ev
+	json.Unmarshal(body, &recorded)
 	tr.mu.Lock()
-	tr.events = append(tr.events, ev)
+	tr.events = append(tr.events, recorded)
 	fn := tr.fns[name]
 	tr.mu.Unlock()
 	out := fn(ev)

@@ -31,6 +31,9 @@ var triggerFunctions = map[string]string{
 	"post-authentication": "post_authentication.mjs",
 	"malformed":           "malformed.mjs",
 	"slow":                "slow.mjs",
+	"pre-token-v1":        "pre_token_v1.mjs",
+	"pre-token-v2":        "pre_token_v2.cjs",
+	"custom-message":      "custom_message.mjs",
 	"events":              "events.mjs",
 }
 
@@ -180,4 +183,42 @@ func clockAdvancer(t testing.TB, ep func() *Endpoint) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// TestLambdaAdapterRefusesForgeries: the adapter runs no handler for a request without
+// poolgate's signature, with another secret's, with a changed body, or with a stale or
+// malformed timestamp.
+func TestLambdaAdapterRefusesForgeries(t *testing.T) {
+	a := startAdapter(t, "http://127.0.0.1:1/unused")
+	body := []byte(`{"userPoolId":"us-east-1_Forged"}`)
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	stale := strconv.FormatInt(time.Now().Add(-10*time.Minute).Unix(), 10)
+	for name, c := range map[string]struct {
+		ts, sig string
+		body    []byte
+	}{
+		"no signature":   {now, "", body},
+		"other secret":   {now, message.Sign([]byte("not-the-secret"), now, body), body},
+		"changed body":   {now, message.Sign([]byte(triggerSecret), now, body), []byte(`{"userPoolId":"us-east-1_Other"}`)},
+		"stale":          {stale, message.Sign([]byte(triggerSecret), stale, body), body},
+		"bad timestamp":  {"1e9", message.Sign([]byte(triggerSecret), "1e9", body), body},
+		"truncated hmac": {now, message.Sign([]byte(triggerSecret), now, body)[:40], body},
+	} {
+		t.Run(name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, a.url+"/events", bytes.NewReader(c.body))
+			req.Header.Set(message.HeaderTimestamp, c.ts)
+			req.Header.Set(message.HeaderSignature, c.sig)
+			resp, err := a.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", resp.StatusCode)
+			}
+		})
+	}
+	if got := a.events(t, "us-east-1_Forged"); len(got) != 0 {
+		t.Fatalf("events %v", got)
+	}
 }

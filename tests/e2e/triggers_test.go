@@ -24,6 +24,8 @@ var triggerScenarios = []struct {
 }{
 	{"PreSignUpAndPostConfirmation", scnTriggerSignUp},
 	{"PreAndPostAuthentication", scnTriggerAuthentication},
+	{"PreTokenGeneration", scnTriggerPreToken},
+	{"CustomMessage", scnTriggerCustomMessage},
 	{"TriggerErrors", scnTriggerErrors},
 	{"PreSignUpRace", scnTriggerSignUpRace},
 }
@@ -164,6 +166,79 @@ func scnTriggerAuthentication(t *testing.T, ep *Endpoint, a *adapter) {
 		AuthParameters: f.withSecretHash(map[string]string{"USERNAME": "lea", "PASSWORD": "Passw0rd-lea"}, "lea"),
 		ClientMetadata: map[string]string{"block": "yes"}})
 	wantErr(t, err, "UserLambdaValidationException", "PreAuthentication failed with error Blocked by policy.")
+}
+
+// scnTriggerPreToken: AWS's V1_0 example as is, and a V2_0 handler; the tokens carry what
+// they answered, checked with the pool's JWKS.
+func scnTriggerPreToken(t *testing.T, ep *Endpoint, a *adapter) {
+	f := newFixture(t, ep, withTriggers(&types.LambdaConfigType{PreTokenGeneration: aws.String(fnArn("pre-token-v1"))}), nil)
+	f.createUser(t, "una", "Passw0rd-una", attr("email", "una@example.com"))
+	ok(t, f.adminSetPassword("una", "Passw0rd-una", true))
+	res := f.tokens(t, "una", "Passw0rd-una")
+	id, _ := verifyToken(t, ep, f.pool, aws.ToString(res.IdToken), "id", f.client)
+	if id["my_first_attribute"] != "first_value" || id["my_second_attribute"] != "second_value" || id["email"] != nil || id["sub"] == nil {
+		t.Fatalf("V1 ID token %v", id)
+	}
+	ev := a.lastEvent(t, f.pool, "TokenGeneration_Authentication")
+	wantEnvelope(t, ev, "1", "TokenGeneration_Authentication", f.pool, "una", f.client)
+	if got := jsonText(ev["response"]); got != `{"claimsOverrideDetails":null}` {
+		t.Errorf("V1 response as sent %s", got)
+	}
+	call(ep.Public().InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: aws.String(f.client), AuthFlow: "REFRESH_TOKEN_AUTH",
+		AuthParameters: map[string]string{"REFRESH_TOKEN": aws.ToString(res.RefreshToken)}})).must(t)
+	wantEnvelope(t, a.lastEvent(t, f.pool, "TokenGeneration_RefreshTokens"), "1", "TokenGeneration_RefreshTokens", f.pool, "una", f.client)
+
+	g := newFixture(t, ep, withTriggers(&types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+		LambdaVersion: "V2_0", LambdaArn: aws.String(fnArn("pre-token-v2"))}}), nil)
+	g.createUser(t, "vera", "Passw0rd-vera", attr("email", "vera@example.com"))
+	ok(t, g.adminSetPassword("vera", "Passw0rd-vera", true))
+	res = g.tokens(t, "vera", "Passw0rd-vera")
+	id, _ = verifyToken(t, ep, g.pool, aws.ToString(res.IdToken), "id", g.client)
+	access, _ := verifyToken(t, ep, g.pool, aws.ToString(res.AccessToken), "access", g.client)
+	if id["family_name"] != "Doe" || id["email"] != nil || id["cognito:preferred_role"] != "arn:aws:iam::123456789012:role/new_roleA" {
+		t.Fatalf("V2 ID token %v", id)
+	}
+	if access["my_first_attribute"] != "first_value" || access["scope"] != "openid email solar-system-data/asteroids.add" ||
+		jsonText(access["cognito:groups"]) != `["new-group-A","new-group-B","new-group-C"]` {
+		t.Fatalf("V2 access token %v", access)
+	}
+	ev = a.lastEvent(t, g.pool, "TokenGeneration_Authentication")
+	wantEnvelope(t, ev, "2", "TokenGeneration_Authentication", g.pool, "vera", g.client)
+	if got := jsonText(ev["request"].(map[string]any)["scopes"]); got != `["aws.cognito.signin.user.admin"]` {
+		t.Errorf("V2 request scopes %s", got)
+	}
+}
+
+// scnTriggerCustomMessage: the text and subject CustomMessage answers are what the outbox
+// (hostsim) and the webhook (the Worker) deliver, the code in place.
+func scnTriggerCustomMessage(t *testing.T, ep *Endpoint, a *adapter) {
+	f := newFixture(t, ep, withTriggers(&types.LambdaConfigType{CustomMessage: aws.String(fnArn("custom-message"))}), nil)
+	call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(f.client), Username: aws.String("wyn"), Password: aws.String("Passw0rd-wyn"),
+		UserAttributes: []types.AttributeType{attr("email", "wyn@example.com")}})).must(t)
+	m := lastMessage(t, ep, "wyn@example.com", message.KindSignUp)
+	if m.Message != "Thank you for signing up. "+m.Code+" is your verification code" || m.Subject != "Welcome to the service" {
+		t.Fatalf("sign-up message %+v", m)
+	}
+	ev := a.lastEvent(t, f.pool, "CustomMessage_SignUp")
+	wantEnvelope(t, ev, "1", "CustomMessage_SignUp", f.pool, "wyn", f.client)
+	req := ev["request"].(map[string]any)
+	if req["codeParameter"] != "{####}" || req["usernameParameter"] != nil || req["linkParameter"] != nil {
+		t.Errorf("CustomMessage request %v", req)
+	}
+	call(ep.Admin().AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(f.pool), Username: aws.String("xan"),
+		UserAttributes: []types.AttributeType{attr("email", "xan@example.com")}})).must(t)
+	m = lastMessage(t, ep, "xan@example.com", message.KindAdminCreateUser)
+	if m.Message != "Welcome xan. Your temporary password is "+m.Code || m.Subject != "Your new account" {
+		t.Fatalf("invitation %+v", m)
+	}
+	// Without a trigger, the pool's default text and subject.
+	g := newFixture(t, ep, withTriggers(nil), nil)
+	call(ep.Public().SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(g.client), Username: aws.String("yul"), Password: aws.String("Passw0rd-yul"),
+		UserAttributes: []types.AttributeType{attr("email", "yul@example.com")}})).must(t)
+	m = lastMessage(t, ep, "yul@example.com", message.KindSignUp)
+	if m.Message != "Your verification code is "+m.Code+". " || m.Subject != "Your verification code" {
+		t.Fatalf("default message %+v", m)
+	}
 }
 
 // scnTriggerErrors: a handler that returns nothing, an endpoint that is down, and one that

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/native/edgelocal"
+	"github.com/poolgate/poolgate/internal/trigger"
 )
 
 func main() {
@@ -76,7 +77,16 @@ func run(args []string, getenv func(string) string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	begin := time.Now()
+	// Trigger requests are signed with POOLGATE_TRIGGER_SECRET, or else with the secret the
+	// Worker derives from the master key, as make run's (printed below for the adapter).
+	triggerSecret, vars := getenv("POOLGATE_TRIGGER_SECRET"), map[string]string{}
+	if triggerSecret != "" {
+		vars["POOLGATE_TRIGGER_SECRET"] = triggerSecret
+	} else {
+		triggerSecret = trigger.DeriveSecret(sec.MasterKey)
+	}
 	w, err := edgelocal.Start(ctx, edgelocal.Options{
+		Vars:                 vars,
 		Root:                 root,
 		Addr:                 *addr,
 		PersistDir:           persist,
@@ -114,6 +124,7 @@ func run(args []string, getenv func(string) string) error {
 	fmt.Printf("  admin key:     AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (%s)\n", sec.AdminAccessKeyID, sec.AdminSecretAccessKey, keys)
 	fmt.Printf("  data dir:      %s (the store in %s, messages with codes in %s)\n", *data, persist, outbox)
 	fmt.Printf("  config:        %s (applied on the first request, once per config text)\n", configName)
+	fmt.Printf("  triggers:      requests signed with POOLGATE_TRIGGER_SECRET=%s\n", triggerSecret)
 	fmt.Printf("  started in:    %v\n", time.Since(begin).Round(time.Millisecond))
 	fmt.Printf("  try:           aws cognito-idp list-user-pools --max-results 10 --endpoint-url %s --region %s\n", w.URL(), region)
 	<-ctx.Done()
