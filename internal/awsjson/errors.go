@@ -63,6 +63,7 @@ const (
 	ErrInvalidOAuthFlow                 Type = "InvalidOAuthFlowException"
 	ErrScopeDoesNotExist                Type = "ScopeDoesNotExistException"
 	ErrResourceConflict                 Type = "ResourceConflictException"
+	ErrPreconditionNotMet               Type = "PreconditionNotMetException"
 	ErrExternalService                  Type = "ExternalServiceException"
 	ErrUserLambdaValidation             Type = "UserLambdaValidationException"
 	ErrUnexpectedLambda                 Type = "UnexpectedLambdaException"

@@ -150,6 +150,11 @@ var memberShapes = func() map[string]*shape {
 		"Bytes":                  {maxItems: 1000000},
 		"ResourceId":             {minLen: 1, maxLen: 40, char: isResourceIdChar, pattern: `^[\w\- ]+$`},
 
+		// user import jobs
+		"JobName":               name(),
+		"JobId":                 {minLen: 1, maxLen: 55, form: isImportJobID, pattern: `import-[0-9a-zA-Z-]+`},
+		"CloudWatchLogsRoleArn": arn,
+
 		// identity pools
 		"IdentityPoolId":            {minLen: 1, maxLen: 55, form: isIdentityID, pattern: `[\w-]+:[0-9a-f-]+`},
 		"IdentityId":                identityID,
@@ -374,6 +379,20 @@ func twoPart(v string, sep byte, rest func(rune) bool) bool {
 	}
 	for _, r := range v[i+1:] {
 		if !rest(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// isImportJobID checks import-[0-9a-zA-Z-]+ (JobId).
+func isImportJobID(v string) bool {
+	rest, ok := strings.CutPrefix(v, "import-")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if !isAlnum(r) && r != '-' {
 			return false
 		}
 	}

@@ -177,6 +177,7 @@ func New(cfg Config) (*Service, error) {
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", s.serveDiscovery)
 	mux.HandleFunc("GET "+appConfigPath, s.serveAppConfig)
 	s.routeBranding(mux)
+	s.routeImportUpload(mux)
 	if err := s.initIdentity(mux); err != nil {
 		return nil, fmt.Errorf("service: %w", err)
 	}

@@ -85,7 +85,7 @@ func Remove(key string) Op {
 // the Worker keeps each shard in one Durable Object, which is what makes its commits atomic.
 // A user pool's users, their index keys, groups, memberships, single-use markers, lockout
 // records, signing keys, resource servers, identity providers, provider links, spent SAML
-// assertions, branding and remembered devices form the pool's shard
+// assertions, branding, remembered devices and user import jobs form the pool's shard
 // ("p/<pool id>"); everything else (pools themselves, which ListUserPools lists in one place,
 // the client index, the domain index, identity pools and identities) is in the shard "global".
 func Shard(key string) string {
@@ -102,7 +102,7 @@ var poolScoped = map[string]bool{
 	"upc": true, "uu": true, "ux": true, "ug": true, "ugm": true,
 	"rv": true, "rtu": true, "srpu": true, "lk": true, "cu": true, "key": true,
 	"urs": true, "uip": true, "uii": true, "oac": true, "ufl": true, "sar": true,
-	"uic": true, "mlb": true, "mlc": true, "mfau": true, "dev": true,
+	"uic": true, "mlb": true, "mlc": true, "mfau": true, "dev": true, "uij": true, "uib": true,
 	"rsk": true, "uae": true, // risk configurations, auth events (userpool risk_config.go, auth_events.go)
 }
 

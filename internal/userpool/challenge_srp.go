@@ -68,9 +68,17 @@ func (s *Service) startSRP(ctx context.Context, p *Pool, c *Client, params map[s
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseImportedSRP(c, t); err != nil {
+		return nil, err
+	}
 	if err := s.preAuthentication(ctx, p, c, t, name); err != nil {
 		return nil, err
 	}
+	return s.srpChallenge(p, c, t, A)
+}
+
+// srpChallenge is the PASSWORD_VERIFIER challenge for t's SRP sign-in with the client's A.
+func (s *Service) srpChallenge(p *Pool, c *Client, t *signInTarget, A []byte) (*InitiateAuthOutput, error) {
 	userID, salt, verifier := t.userID, t.salt, t.verifier
 	b, B, err := srp.NewServerSession(s.d.Crypto, s.d.Rand, verifier)
 	if err != nil {
@@ -100,8 +108,9 @@ func (s *Service) startSRP(ctx context.Context, p *Pool, c *Client, params map[s
 	}, nil
 }
 
-// answerPasswordVerifier checks the client's PASSWORD_VERIFIER answer.
-func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client, resp map[string]string) (*InitiateAuthOutput, error) {
+// answerPasswordVerifier checks the client's PASSWORD_VERIFIER answer; session is set when
+// the challenge is a step of CUSTOM_AUTH (custom_auth.go).
+func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client, session string, resp map[string]string) (*InitiateAuthOutput, error) {
 	for _, k := range []string{"USERNAME", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP", "PASSWORD_CLAIM_SIGNATURE"} {
 		if resp[k] == "" {
 			return nil, awsjson.InvalidParameter("Missing required parameter %s", k)
@@ -163,6 +172,9 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 			return nil, err
 		}
 		return nil, awsjson.IncorrectCredentials()
+	}
+	if session != "" {
+		return s.customPasswordVerified(ctx, p, c, t, session)
 	}
 	return s.passwordVerified(ctx, p, c, t)
 }

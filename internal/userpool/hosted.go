@@ -89,7 +89,11 @@ func (s *Service) HostedSignIn(ctx context.Context, p *Pool, c *Client, username
 	if password == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter PASSWORD")
 	}
-	t, err := s.resolveSignIn(ctx, p, c, username, false, func([]string) error { return nil })
+	t, err := s.resolveOrMigrate(ctx, p, c, username, password,
+		func() (*signInTarget, error) {
+			return s.resolveSignIn(ctx, p, c, username, false, func([]string) error { return nil })
+		},
+		func() error { return nil })
 	if err != nil {
 		return nil, err
 	}

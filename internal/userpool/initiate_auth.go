@@ -120,7 +120,7 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 		if admin {
 			return nil, awsjson.InvalidParameter("Initiate Auth method not supported.")
 		}
-	case "CUSTOM_AUTH", "USER_AUTH":
+	case "USER_AUTH":
 		return nil, awsjson.InvalidParameter("%s flow is not supported by this server.", flow)
 	}
 	if !c.AllowsFlow(flow) {
@@ -137,6 +137,9 @@ func (s *Service) initiate(ctx context.Context, p *Pool, c *Client, flow string,
 	if flow == "USER_SRP_AUTH" {
 		return s.startSRP(ctx, p, c, params)
 	}
+	if flow == "CUSTOM_AUTH" {
+		return s.startCustomAuth(ctx, p, c, params)
+	}
 	return s.passwordFlow(ctx, p, c, params)
 }
 
@@ -150,7 +153,7 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 	if password == "" {
 		return nil, awsjson.InvalidParameter("Missing required parameter PASSWORD")
 	}
-	t, err := s.signInTarget(ctx, p, c, name, params["SECRET_HASH"], false)
+	t, err := s.signInTargetOrMigrate(ctx, p, c, name, password, params["SECRET_HASH"])
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +170,9 @@ func (s *Service) passwordFlow(ctx context.Context, p *Pool, c *Client, params m
 // checkTargetPassword checks password against t: a wrong one (or any, for a decoy) counts
 // toward lockout and is "Incorrect username or password.".
 func (s *Service) checkTargetPassword(ctx context.Context, p *Pool, t *signInTarget, password string) error {
+	if t.imported() {
+		return s.checkImportedPassword(ctx, p, t, password)
+	}
 	// The same exponentiation for a real user and a decoy.
 	ok, err := srp.CheckPassword(s.d.Crypto, srp.PoolName(p.Id), t.userID, password, t.salt, t.verifier)
 	if err != nil {
@@ -345,7 +351,9 @@ func (s *Service) respond(ctx context.Context, p *Pool, c *Client, challenge, se
 	ctx = withSignInDevice(ctx, resp["DEVICE_KEY"])
 	switch challenge {
 	case "PASSWORD_VERIFIER":
-		return s.answerPasswordVerifier(ctx, p, c, resp)
+		return s.answerPasswordVerifier(ctx, p, c, session, resp)
+	case customChallenge:
+		return s.answerCustomChallenge(ctx, p, c, session, resp)
 	case "NEW_PASSWORD_REQUIRED":
 		return s.answerNewPassword(ctx, p, c, session, resp)
 	case "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", "SELECT_MFA_TYPE", "MFA_SETUP":

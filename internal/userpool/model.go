@@ -310,6 +310,9 @@ type UserSecrets struct {
 	Codes map[string]*Code `json:"codes,omitempty"`
 	// Totp is the user's software token (mfa_totp.go).
 	Totp *SoftwareToken `json:"totp,omitempty"`
+	// Imported is a password hash made elsewhere, kept until the first sign-in with its
+	// password replaces it by Password (password_import.go).
+	Imported string `json:"imported,omitempty"`
 }
 
 // PasswordVerifier is the SRP salt and verifier of one password (spec §3.3).

@@ -52,6 +52,7 @@ func (s *Service) setPassword(ctx context.Context, p *Pool, u *User, password st
 		u.Secrets.History = nil
 	}
 	u.Secrets.Password = &PasswordVerifier{Salt: salt, Verifier: verifier}
+	u.Secrets.Imported = "" // a hash imported with the user no longer holds (password_import.go)
 	return nil
 }
 

@@ -38,6 +38,8 @@ import (
 //	uic/<pool>/<client id or ALL>   classic hosted UI customization: CSS and logo (ui_customization.go)
 //	mlb/<pool>/<branding id>        managed login branding style (managed_login_branding.go)
 //	mlc/<pool>/<client id>          index: app client → its branding style id (one per client)
+//	uij/<pool>/<job id>             user import job: status, counts, cursor (import_job.go)
+//	uib/<pool>/<job id>/<upload>/<n> a batch of an uploaded import CSV's rows (import_upload.go)
 //
 // A username key, group name or attribute value goes into a key as it is when the key has room
 // for it, and as its fixed-size digest form (store.FitPart) when it would make the key longer

@@ -112,7 +112,7 @@ type ForgotPasswordOutput struct {
 // forgotPassword sends a password-reset code to the user's verified email or phone number.
 func (s *Service) forgotPassword(ctx context.Context, in *ForgotPasswordInput) (*ForgotPasswordOutput, error) {
 	ctx = withCaller(ctx, in.ClientId, in.ClientMetadata)
-	p, _, u, err := s.publicUser(ctx, in.ClientId, in.Username, in.SecretHash)
+	p, _, u, err := s.publicUserOrMigrate(ctx, in.ClientId, in.Username, in.SecretHash)
 	if err != nil {
 		return nil, err
 	}

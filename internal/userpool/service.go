@@ -69,7 +69,7 @@ func New(d Deps) *Service {
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.
 func (s *Service) Actions() []awsjson.Action {
-	return slices.Concat(s.managementActions(), s.authActions(), s.mfaActions(), s.riskActions(), s.deviceActions())
+	return slices.Concat(s.managementActions(), s.authActions(), s.mfaActions(), s.riskActions(), s.deviceActions(), s.importActions())
 }
 
 // Issuer returns the iss claim of tokens from pool poolID.

@@ -70,6 +70,7 @@ var scenarios = []scenario{
 	{"FederationLinks", scnFederationLinks},
 	{"FederationSAML", scnFederationSAML},
 	{"FederationRace", scnFederationRace},
+	{"UserImport", scnUserImport},
 }
 
 // scenarioConfig is the configuration the scenario servers start with: the role the
@@ -106,7 +107,7 @@ func runScenarios(t *testing.T, ep *Endpoint) {
 	}
 	t.Logf("slowest SDK calls: %s", ep.calls.slowest())
 	t.Run("EveryActionSucceeded", func(t *testing.T) {
-		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, adaptiveActions, deviceActions)); len(m) > 0 {
+		if m := ep.calls.missing(slices.Concat(issueActions, managedLoginActions, brandingActions, mfaActions, adaptiveActions, deviceActions, importActions)); len(m) > 0 {
 			t.Fatalf("these actions never returned 200 through the SDK: %v", m)
 		}
 	})
