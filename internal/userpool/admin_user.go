@@ -368,7 +368,7 @@ func (s *Service) adminConfirmSignUp(ctx context.Context, in *AdminUserRef) (*st
 	if err != nil {
 		return nil, err
 	}
-	if err := s.postConfirmation(ctx, pool, clientNotApplicable, "PostConfirmation_ConfirmSignUp", confirmed, nil); err != nil {
+	if err := s.postConfirmation(ctx, pool, clientNotApplicable, "PostConfirmation_ConfirmSignUp", confirmed, in.ClientMetadata); err != nil {
 		return nil, err
 	}
 	return out, nil

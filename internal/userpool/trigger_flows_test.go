@@ -90,6 +90,16 @@ func TestPreSignUpAutoConfirmAndVerify(t *testing.T) {
 		t.Fatalf("response %s", jsonOf(ev["response"]))
 	}
 
+	// AdminConfirmSignUp: the same source, no client, the caller's ClientMetadata.
+	a.call("SignUp", map[string]any{"ClientId": a.client, "Username": "dan", "Password": testPassword,
+		"UserAttributes": []map[string]any{{"Name": "email", "Value": "dan@example.com"}}})
+	a.call("AdminConfirmSignUp", map[string]any{"UserPoolId": a.pool, "Username": "dan", "ClientMetadata": map[string]string{"by": "admin"}})
+	ev = tr.last("PostConfirmation_ConfirmSignUp")
+	wantEvent(t, ev, "1", "PostConfirmation_ConfirmSignUp", a.pool, "dan", "CLIENT_ID_NOT_APPLICABLE")
+	if got := jsonOf(ev["request"].(map[string]any)["clientMetadata"]); got != `{"by":"admin"}` {
+		t.Fatalf("AdminConfirmSignUp's clientMetadata %s", got)
+	}
+
 	// Rejected: Cognito's message, no user.
 	a.wantErr("SignUp", map[string]any{"ClientId": a.client, "Username": "eve", "Password": testPassword,
 		"UserAttributes": []map[string]any{{"Name": "email", "Value": "blocked@example.com"}}},
