@@ -127,7 +127,7 @@ func TestConfigEndToEnd(t *testing.T) {
 	master := make([]byte, 32)
 	svc, err := service.New(service.Config{Region: Region, IssuerBase: "http://harness.test", AdminAccessKeyID: adminID,
 		AdminSecretAccessKey: adminSecret, MasterKey: master, Store: memstore.New(time.Now), Crypto: hostcrypto.Pure{},
-		Sender: new(message.Recorder)})
+		Sender: new(message.Recorder), Transport: http.DefaultTransport})
 	if err != nil {
 		t.Fatal(err)
 	}
