@@ -64,6 +64,8 @@ func heldDevice(t *testing.T, c *Client) *storedDevice {
 	return c.loadDevice(sess.Username)
 }
 
+// wantDevices checks the signed-in user's devices are want, in any order (ListDevices' order
+// is the store's).
 func wantDevices(t *testing.T, c *Client, want ...string) []Device {
 	t.Helper()
 	list, err := c.FetchDevices(context.Background())
@@ -74,6 +76,8 @@ func wantDevices(t *testing.T, c *Client, want ...string) []Device {
 	for _, d := range list {
 		got = append(got, d.Key)
 	}
+	slices.Sort(got)
+	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("devices %v, want %v", got, want)
 	}
