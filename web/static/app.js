@@ -812,8 +812,9 @@ function renderDevices(devices) {
     }
     const detail = document.createElement("span");
     detail.className = "detail";
-    const last = d.lastAuthenticatedDate ?? d.createDate;
-    detail.textContent = `${d.remembered ? "Remembered" : "Not remembered"} · last sign-in ${formatDate(last)}`;
+    // lastAuthenticatedDate is the device's own last sign-in (device SRP); null until then.
+    const when = d.lastAuthenticatedDate ? `signed in ${formatDate(d.lastAuthenticatedDate)}` : `added ${formatDate(d.createDate)}`;
+    detail.textContent = `${d.remembered ? "Remembered" : "Not remembered"} · ${when}`;
     text.append(name, detail);
     const forget = document.createElement("button");
     forget.type = "button";
