@@ -306,3 +306,109 @@ func TestCorruptDeviceRecord(t *testing.T) {
 		first = d
 	}
 }
+
+// FuzzStoredDevice: whatever storage holds under a device key (another script may write it),
+// loadDevice returns a usable record or nil, and removes what it cannot use.
+func FuzzStoredDevice(f *testing.F) {
+	f.Add(`{"deviceKey":"us-east-1_k","deviceGroupKey":"g","devicePassword":"p","confirmed":true}`)
+	f.Add(`{"deviceKey":""}`)
+	f.Add(`[]`)
+	f.Add(`{`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		s := NewMemoryStorage()
+		c, err := New(Config{UserPoolID: testPool, ClientID: testClient, Transport: scripted(nil), Storage: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Set(c.deviceKey("u"), raw); err != nil {
+			t.Fatal(err)
+		}
+		d := c.loadDevice("u")
+		_, kept := s.Get(c.deviceKey("u"))
+		if d == nil && kept || d != nil && (d.Key == "" || d.Group == "" || d.Password == "" || !kept) {
+			t.Fatalf("%q → %+v, kept %v", raw, d, kept)
+		}
+	})
+}
+
+// scripted is a Transport that answers every call with the next of its bodies (status 200).
+type scriptedTransport struct{ bodies []string }
+
+func scripted(bodies []string) *scriptedTransport { return &scriptedTransport{bodies: bodies} }
+
+func (s *scriptedTransport) Call(_ context.Context, _ string, _ []byte) (*Response, error) {
+	if len(s.bodies) == 0 {
+		return &Response{Status: 400, Body: []byte(`{"__type":"NotAuthorizedException","message":"no more answers"}`)}, nil
+	}
+	b := s.bodies[0]
+	s.bodies = s.bodies[1:]
+	return &Response{Status: 200, Body: []byte(b)}, nil
+}
+
+// FuzzDeviceSRPAnswer: a DEVICE_PASSWORD_VERIFIER answer with any SRP_B, SALT and
+// SECRET_BLOCK ends in a result or an *Error, never a panic.
+func FuzzDeviceSRPAnswer(f *testing.F) {
+	f.Add("0", "0", "AA==")
+	f.Add("ffffffff", "1234", "not base64")
+	f.Add("", "", "")
+	f.Fuzz(func(t *testing.T, srpB, salt, block string) {
+		verifier, _ := json.Marshal(map[string]any{"ChallengeName": challengeDeviceVerifier, "Session": "s",
+			"ChallengeParameters": map[string]string{"SRP_B": srpB, "SALT": salt, "SECRET_BLOCK": block}})
+		c, err := New(Config{UserPoolID: testPool, ClientID: testClient, Transport: scripted([]string{string(verifier)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.saveDevice("u", &storedDevice{Key: "us-east-1_k", Group: "g", Password: "p", Confirmed: true}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.deviceSRP(context.Background(), &initiateOutput{ChallengeName: challengeDeviceSRP, Session: "s",
+			ChallengeParameters: map[string]string{"USERNAME": "u"}}, "u")
+		if err == nil && (res == nil || res.Session == nil && res.Challenge == nil) {
+			t.Fatalf("no result and no error")
+		}
+		if _, ok := err.(*Error); err != nil && !ok {
+			t.Fatalf("error %T %v", err, err)
+		}
+	})
+}
+
+// TestConcurrentDeviceSignIns: tabs sharing one device storage sign in at once through the
+// remembered device (each its own device SRP exchange) and all end signed in, while another
+// tab lists the devices.
+func TestConcurrentDeviceSignIns(t *testing.T) {
+	e := newEnv(t, deviceConfig(false))
+	devices := NewMemoryStorage()
+	tab := func() *Client {
+		c, err := New(Config{UserPoolID: testPool, ClientID: testClient, Transport: e, Now: e.clock.Now, DeviceStorage: devices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := tab()
+	e.totpUser(first, "kit@example.com")
+	key := heldDevice(t, first).Key
+	ctx := context.Background()
+	const tabs = 6
+	errs := make(chan error, tabs+1)
+	for range tabs {
+		c := tab()
+		go func() {
+			res, err := c.SignIn(ctx, "kit@example.com", password)
+			if err == nil && res.Session == nil {
+				err = fmt.Errorf("signIn stopped at %+v", res.Challenge)
+			}
+			errs <- err
+		}()
+	}
+	go func() {
+		_, err := first.FetchDevices(ctx)
+		errs <- err
+	}()
+	for range tabs + 1 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantDevices(t, first, key)
+}
