@@ -115,9 +115,11 @@ func (c *Client) respond(ctx context.Context, in map[string]any, resp map[string
 	return &out, nil
 }
 
-// nameDevice adds username's device, if this browser holds one, to a challenge answer.
+// nameDevice adds username's device, if this browser holds a confirmed one, to a challenge
+// answer. An unconfirmed device is no device to the server: the sign-in goes on as from a
+// new browser, and its NewDeviceMetadata replaces the record.
 func (c *Client) nameDevice(resp map[string]string, username string) {
-	if d := c.loadDevice(username); d != nil {
+	if d := c.loadDevice(username); d != nil && d.Confirmed {
 		resp["DEVICE_KEY"] = d.Key
 	}
 }

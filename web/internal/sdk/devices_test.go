@@ -412,3 +412,65 @@ func TestConcurrentDeviceSignIns(t *testing.T) {
 	}
 	wantDevices(t, first, key)
 }
+
+// failFirst is a Transport that refuses the first call of one action (InternalErrorException)
+// and passes everything else to next.
+type failFirst struct {
+	next   Transport
+	action string
+	failed bool
+}
+
+func (f *failFirst) Call(ctx context.Context, target string, body []byte) (*Response, error) {
+	if !f.failed && strings.HasSuffix(target, "."+f.action) {
+		f.failed = true
+		return &Response{Status: 500, Body: []byte(`{"__type":"InternalErrorException","message":"try again"}`)}, nil
+	}
+	return f.next.Call(ctx, target, body)
+}
+
+// TestUnconfirmedDevice: a ConfirmDevice that fails at sign-in leaves the sign-in standing and
+// the device unconfirmed; RememberDevice confirms and remembers it. An unconfirmed device is
+// not named at sign-in: the next sign-in gets a new device.
+func TestUnconfirmedDevice(t *testing.T) {
+	e := newEnv(t, deviceConfig(true))
+	storage := NewMemoryStorage()
+	c, err := New(Config{UserPoolID: testPool, ClientID: testClient, Transport: &failFirst{next: e, action: "ConfirmDevice"}, Now: e.clock.Now, Storage: storage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e.signedUp(c, "lou@example.com", password)
+	if res, err := c.SignIn(ctx, "lou@example.com", password); err != nil || res.Session == nil {
+		t.Fatalf("sign-in with a failing ConfirmDevice: %+v, %v", res, err)
+	}
+	d := heldDevice(t, c)
+	if d == nil || d.Confirmed {
+		t.Fatalf("device %+v", d)
+	}
+	wantDevices(t, c) // unconfirmed devices are not listed
+	if err := c.RememberDevice(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if list := wantDevices(t, c, d.Key); !list[0].Remembered || !heldDevice(t, c).Confirmed {
+		t.Fatalf("after RememberDevice: %+v", list[0])
+	}
+
+	// Unconfirmed again (as if its confirmation had failed): not named, and replaced.
+	sess, _ := c.Session(ctx, false)
+	d.Confirmed = false
+	b, _ := json.Marshal(d)
+	if err := storage.Set(c.deviceKey(sess.Username), string(b)); err != nil {
+		t.Fatal(err)
+	}
+	e.resetCalls()
+	if _, err := c.SignIn(ctx, "lou@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.targets(), []string{"InitiateAuth", "RespondToAuthChallenge", "ConfirmDevice"}; !slices.Equal(got, want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+	if got := heldDevice(t, c); got == nil || got.Key == d.Key || !got.Confirmed {
+		t.Fatalf("device %+v, was %s", got, d.Key)
+	}
+}
