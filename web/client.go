@@ -11,10 +11,11 @@ import (
 	"github.com/poolgate/poolgate/web/internal/sdk"
 )
 
-// create(config, storage, modexp) builds a client. config: {userPoolId, clientId,
-// identityPoolId?, endpoint, identityEndpoint?, refreshMarginSeconds?, crypto?: "bigint"|"go"};
-// storage: an object with getItem/setItem/removeItem; modexp: the BigInt exponentiation
-// (used unless crypto is "go"). A bad config answers an InvalidParameterException Error object,
+// create(config, storage, modexp, deviceStorage) builds a client. config: {userPoolId,
+// clientId, identityPoolId?, endpoint, identityEndpoint?, refreshMarginSeconds?,
+// crypto?: "bigint"|"go", deviceName?}; storage and deviceStorage (remembered devices;
+// default storage): objects with getItem/setItem/removeItem; modexp: the BigInt
+// exponentiation (used unless crypto is "go"). A bad config answers an InvalidParameterException Error object,
 // which poolgate.js throws: a Go panic here would end the Go program, and the page's SDK.
 func create(_ js.Value, args []js.Value) any {
 	cfg := arg0(args)
@@ -34,6 +35,10 @@ func create(_ js.Value, args []js.Value) any {
 	if len(args) > 1 && args[1].Type() == js.TypeObject {
 		storage = webStorage{args[1]}
 	}
+	var deviceStorage sdk.Storage
+	if len(args) > 3 && args[3].Type() == js.TypeObject {
+		deviceStorage = webStorage{args[3]}
+	}
 	margin := time.Duration(0)
 	if m := cfg.Get("refreshMarginSeconds"); m.Type() == js.TypeNumber {
 		margin = time.Duration(m.Float() * float64(time.Second))
@@ -44,6 +49,8 @@ func create(_ js.Value, args []js.Value) any {
 		IdentityPoolID: str(cfg, "identityPoolId"),
 		Transport:      fetchTransport{userPoolEndpoint: endpoint, identityEndpoint: identityEndpoint},
 		Storage:        storage,
+		DeviceStorage:  deviceStorage,
+		DeviceName:     str(cfg, "deviceName"),
 		Crypto:         crypto,
 		RefreshMargin:  margin,
 	})
@@ -103,6 +110,23 @@ func bind(c *sdk.Client) js.Value {
 				preferred = st.Preferred
 			}
 			return map[string]any{"enabled": jsStrings(st.Enabled), "preferred": preferred}, nil
+		},
+		"rememberDevice": func(a []js.Value) (any, error) {
+			return nil, c.RememberDevice(ctx)
+		},
+		"forgetDevice": func(a []js.Value) (any, error) {
+			return nil, c.ForgetDevice(ctx, argStr(a, 0))
+		},
+		"fetchDevices": func(a []js.Value) (any, error) {
+			list, err := c.FetchDevices(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(list))
+			for i, d := range list {
+				out[i] = device(d)
+			}
+			return out, nil
 		},
 		"forgotPassword": func(a []js.Value) (any, error) {
 			d, err := c.ForgotPassword(ctx, argStr(a, 0))
@@ -237,6 +261,25 @@ func session(s *sdk.Session) map[string]any {
 		"idTokenClaims":     s.IDClaims,
 		"accessTokenClaims": s.AccessClaims,
 		"groups":            groups,
+	}
+}
+
+// device is one of FetchDevices' devices as Amplify's fetchDevices shows it ({id, name,
+// attributes, createDate, lastModifiedDate, lastAuthenticatedDate}: dates as milliseconds,
+// lastAuthenticatedDate null when never), with remembered and current beside it.
+func device(d sdk.Device) map[string]any {
+	attrs := map[string]any{}
+	for k, v := range d.Attributes {
+		attrs[k] = v
+	}
+	var lastAuth any
+	if !d.LastAuthenticated.IsZero() {
+		lastAuth = float64(d.LastAuthenticated.UnixMilli())
+	}
+	return map[string]any{
+		"id": d.Key, "name": d.Name, "attributes": attrs, "remembered": d.Remembered, "current": d.Current,
+		"createDate": float64(d.Created.UnixMilli()), "lastModifiedDate": float64(d.Modified.UnixMilli()),
+		"lastAuthenticatedDate": lastAuth,
 	}
 }
 

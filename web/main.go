@@ -2,7 +2,7 @@
 
 // Command web is poolgate's browser client SDK: package sdk compiled to WebAssembly
 // (GOOS=js GOARCH=wasm) and bound to the page. It installs globalThis.poolgateSDK, whose
-// create(config, storage, modexp) returns a client whose methods return promises; the JS
+// create(config, storage, modexp, deviceStorage) returns a client whose methods return promises; the JS
 // module web/static/poolgate.js loads it and is what pages import.
 //
 // Build: GOOS=js GOARCH=wasm go build -o build/web/poolgate-sdk.wasm ./web
@@ -26,4 +26,4 @@ func main() {
 }
 
 // version names the SDK's protocol surface; bump it when the JS API changes.
-const version = "2"
+const version = "3"

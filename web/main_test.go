@@ -33,8 +33,17 @@ const testConfig = `{"UserPools": [{
   "Clients": [{"ClientId": "bindtestclient00000000001", "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "EnableTokenRevocation": true}]
 }]}`
 
-func newServer(t *testing.T) (*service.Service, *message.Recorder, *[]string) {
+// devicesConfig is testConfig with remembered devices that wait for the user's prompt.
+var devicesConfig = strings.Replace(testConfig, `"AutoVerifiedAttributes": ["email"],`,
+	`"AutoVerifiedAttributes": ["email"], "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": true, "DeviceOnlyRememberedOnUserPrompt": true},`, 1)
+
+// newServer serves testConfig, or config[0].
+func newServer(t *testing.T, config ...string) (*service.Service, *message.Recorder, *[]string) {
 	t.Helper()
+	cfgText := testConfig
+	if len(config) > 0 {
+		cfgText = config[0]
+	}
 	outbox := &message.Recorder{}
 	svc, err := service.New(service.Config{
 		IssuerBase: "http://127.0.0.1:8787", AdminAccessKeyID: "AKID", AdminSecretAccessKey: "secret",
@@ -43,7 +52,7 @@ func newServer(t *testing.T) (*service.Service, *message.Recorder, *[]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.ApplyConfig(context.Background(), []byte(testConfig)); err != nil {
+	if _, err := svc.ApplyConfig(context.Background(), []byte(cfgText)); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string
@@ -179,6 +188,41 @@ func TestJSAPIEndToEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJSDevices: the device calls through the JS API, with the devices in their own storage
+// (create's fourth argument) and named by config.deviceName.
+func TestJSDevices(t *testing.T) {
+	_, outbox, _ := newServer(t, devicesConfig)
+	storage, devices := jsMemoryStorage(), jsMemoryStorage()
+	cfg := js.ValueOf(map[string]any{"endpoint": "http://127.0.0.1:8787/", "userPoolId": testPool, "clientId": testClient, "deviceName": "Node test"})
+	c := create(js.Undefined(), []js.Value{cfg, storage, jsModExp, devices}).(js.Value)
+	const email = "devices@example.com"
+	res := mustCall(t, c, "signUp", email, "Passw0rd!Passw0rd", map[string]any{"email": email})
+	m, _ := outbox.Last(res.Get("userSub").String(), message.KindSignUp)
+	mustCall(t, c, "confirmSignUp", email, m.Code)
+	mustCall(t, c, "signIn", email, "Passw0rd!Passw0rd")
+	if storage.Call("size").Int() != 1 || devices.Call("size").Int() != 1 {
+		t.Fatalf("session storage %d items, device storage %d", storage.Call("size").Int(), devices.Call("size").Int())
+	}
+	list := mustCall(t, c, "fetchDevices")
+	d := list.Index(0)
+	if list.Length() != 1 || d.Get("name").String() != "Node test" || !d.Get("current").Bool() || d.Get("remembered").Bool() ||
+		d.Get("attributes").Get("dev:device_remembered_status").String() != "not_remembered" ||
+		d.Get("createDate").Float() <= 0 || !d.Get("lastAuthenticatedDate").IsNull() {
+		t.Fatalf("fetchDevices → %v", js.Global().Get("JSON").Call("stringify", list))
+	}
+	mustCall(t, c, "rememberDevice")
+	if list := mustCall(t, c, "fetchDevices"); !list.Index(0).Get("remembered").Bool() {
+		t.Fatalf("after rememberDevice: %v", js.Global().Get("JSON").Call("stringify", list))
+	}
+	mustCall(t, c, "forgetDevice", "")
+	if devices.Call("size").Int() != 0 || mustCall(t, c, "fetchDevices").Length() != 0 {
+		t.Fatal("forgetDevice left the device")
+	}
+	if _, err := call(t, c, "rememberDevice"); err.Get("name").String() != sdk.CodeNoDevice {
+		t.Fatalf("rememberDevice without a device: %s", err.Get("name"))
 	}
 }
 

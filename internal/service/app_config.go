@@ -54,8 +54,14 @@ type AppConfig struct {
 	MfaConfiguration       string   `json:"mfaConfiguration"`
 	// MfaTypes are the second factors the pool offers, as the SDK names them ("TOTP", "SMS",
 	// "EMAIL"; none when MFA is OFF): the profile page offers these.
-	MfaTypes       []string        `json:"mfaTypes"`
-	PasswordPolicy AppPasswordRule `json:"passwordPolicy"`
+	MfaTypes []string `json:"mfaTypes"`
+	// RememberDevices is the pool's DeviceConfiguration as the app acts on it: "off" (none:
+	// no devices), "always" (every signed-in browser is remembered), "prompt" (the user is
+	// asked: DeviceOnlyRememberedOnUserPrompt). DevicesSkipMfa: a remembered browser skips the
+	// second factor (ChallengeRequiredOnNewDevice).
+	RememberDevices string          `json:"rememberDevices"`
+	DevicesSkipMfa  bool            `json:"devicesSkipMfa"`
+	PasswordPolicy  AppPasswordRule `json:"passwordPolicy"`
 	// Attributes are the ones the sign-up form asks for: the required ones, then the optional
 	// name (when the schema has it).
 	Attributes []AppAttribute `json:"attributes"`
@@ -238,6 +244,13 @@ func appConfigOf(p *userpool.Pool, choice appChoice, region string) *AppConfig {
 		cfg.MfaConfiguration = "OFF"
 	}
 	cfg.MfaTypes = appMfaTypes(p)
+	cfg.RememberDevices = "off"
+	if d := p.DeviceConfiguration; d != nil {
+		cfg.RememberDevices, cfg.DevicesSkipMfa = "always", d.ChallengeRequiredOnNewDevice
+		if d.DeviceOnlyRememberedOnUserPrompt {
+			cfg.RememberDevices = "prompt"
+		}
+	}
 	if p.Policies != nil && p.Policies.PasswordPolicy != nil {
 		pp := p.Policies.PasswordPolicy
 		cfg.PasswordPolicy = AppPasswordRule{

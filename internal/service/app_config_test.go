@@ -83,7 +83,7 @@ func TestAppConfig(t *testing.T) {
 		t.Fatalf("attributes %+v", cfg.Attributes)
 	}
 	if !cfg.SignUpEnabled || cfg.MfaConfiguration != "OFF" || strings.Join(cfg.UsernameAttributes, ",") != "email" ||
-		cfg.MfaTypes == nil || len(cfg.MfaTypes) != 0 {
+		cfg.MfaTypes == nil || len(cfg.MfaTypes) != 0 || cfg.RememberDevices != "off" || cfg.DevicesSkipMfa {
 		t.Fatalf("%+v", cfg)
 	}
 	if strings.Contains(body, "s3cr3t") {
@@ -112,6 +112,23 @@ func TestAppConfig(t *testing.T) {
 	}
 	if _, cfg, _ := getAppConfig(t, s, "127.0.0.1:8787"); cfg.MfaConfiguration != "OPTIONAL" || strings.Join(cfg.MfaTypes, ",") != "TOTP,EMAIL" {
 		t.Fatalf("MFA after re-apply: %q %q", cfg.MfaConfiguration, cfg.MfaTypes)
+	}
+
+	// Remembered devices: which switch, as the app reads it.
+	for _, c := range []struct {
+		config, want string
+		skips        bool
+	}{
+		{`{"ChallengeRequiredOnNewDevice": true, "DeviceOnlyRememberedOnUserPrompt": true}`, "prompt", true},
+		{`{"ChallengeRequiredOnNewDevice": false, "DeviceOnlyRememberedOnUserPrompt": false}`, "always", false},
+	} {
+		withDevices := strings.Replace(withMfa, `"MfaConfiguration": "OPTIONAL",`, `"MfaConfiguration": "OPTIONAL", "DeviceConfiguration": `+c.config+`,`, 1)
+		if _, err := s.ApplyConfig(ctx, []byte(withDevices)); err != nil {
+			t.Fatal(err)
+		}
+		if _, cfg, _ := getAppConfig(t, s, "127.0.0.1:8787"); cfg.RememberDevices != c.want || cfg.DevicesSkipMfa != c.skips {
+			t.Fatalf("%s: rememberDevices %q, devicesSkipMfa %v", c.config, cfg.RememberDevices, cfg.DevicesSkipMfa)
+		}
 	}
 
 	// A file with no public client keeps the previous choice.

@@ -360,6 +360,7 @@ function nextStep(res) {
     case "CONTINUE_SIGN_IN_WITH_TOTP_SETUP":
       renderTotpSetup($("#totpsetup-box"), step.totpSetupDetails.sharedSecret, state.username);
       $("#totpsetup-code").value = "";
+      offerRememberDevice($("#form-totpsetup"));
       alertIn($("#form-totpsetup"), null);
       show("totpsetup", { focus: false });
       $("#totpsetup-code").focus();
@@ -382,6 +383,7 @@ function showMfaCode(step, challenge) {
     $("#mfa-hint").textContent = deliveryText(d, "a sign-in code") + " Enter it within a few minutes.";
   }
   $("#mfa-code").value = "";
+  offerRememberDevice($("#form-mfa"));
   alertIn($("#form-mfa"), null);
   show("mfa", { focus: false });
   $("#mfa-code").focus();
@@ -413,8 +415,36 @@ function showMfaSelect(types) {
   box.querySelector("input:checked")?.focus();
 }
 
+// offerRememberDevice shows form's "Remember this device" box, unticked, when the pool leaves
+// remembering a browser to the user (DeviceOnlyRememberedOnUserPrompt).
+function offerRememberDevice(form) {
+  const box = $(".remember-device", form);
+  box.hidden = state.config.rememberDevices !== "prompt";
+  $("input", box).checked = false;
+  $(".detail", box).textContent = state.config.devicesSkipMfa
+    ? "Skip this step when you sign in on this browser again."
+    : "Keep this browser in your list of devices.";
+}
+
+// confirmAndRemember answers a code screen and, once signed in, remembers this browser if the
+// user ticked the box. The sign-in stands if remembering fails: the profile's Devices card
+// says so and offers it again.
+async function confirmAndRemember(data, input) {
+  const res = await state.client.confirmSignIn(input);
+  if (res.isSignedIn && data.get("rememberDevice") === "on") {
+    try {
+      await state.client.rememberDevice();
+      state.deviceNote = "This browser is remembered.";
+    } catch (err) {
+      state.deviceNote = err;
+    }
+    loadDevices();
+  }
+  nextStep(res);
+}
+
 onSubmit($("#form-mfa"), async (data) => {
-  nextStep(await state.client.confirmSignIn({ challengeResponse: data.get("code").trim() }));
+  await confirmAndRemember(data, { challengeResponse: data.get("code").trim() });
 });
 
 onSubmit($("#form-mfaselect"), async (data) => {
@@ -423,7 +453,7 @@ onSubmit($("#form-mfaselect"), async (data) => {
 
 onSubmit($("#form-totpsetup"), async (data) => {
   const friendlyDeviceName = String(data.get("device") || "").trim();
-  nextStep(await state.client.confirmSignIn({ challengeResponse: data.get("code").trim(), options: { friendlyDeviceName } }));
+  await confirmAndRemember(data, { challengeResponse: data.get("code").trim(), options: { friendlyDeviceName } });
 });
 
 // renderTotpSetup fills box with the QR code of the otpauth:// URI for sharedSecret (drawn by
@@ -718,6 +748,113 @@ onSubmit($("#form-totp"), async (data) => {
   alertIn($("#form-mfaprefs"), "Your authenticator app is set up and on.", { ok: true });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Devices: the browsers the user signed in from (pools with a DeviceConfiguration), this one
+// marked, each with Forget; and remembering this one when the pool leaves it to the user.
+
+// deviceLabel shortens a device's name (the browser's user agent, as the SDK names it) to
+// "Browser on OS"; the full name is the row's tooltip.
+function deviceLabel(name) {
+  if (!name) return "Unnamed device";
+  const browser = [[/Edg\//, "Edge"], [/Firefox\//, "Firefox"], [/Chrome\//, "Chrome"], [/Safari\//, "Safari"]]
+    .find(([re]) => re.test(name))?.[1];
+  const os = [[/Android/, "Android"], [/iPhone|iPad/, "iOS"], [/Windows/, "Windows"], [/Mac OS X/, "macOS"], [/CrOS/, "ChromeOS"], [/Linux/, "Linux"]]
+    .find(([re]) => re.test(name))?.[1];
+  if (browser && os) return `${browser} on ${os}`;
+  return browser || os || name;
+}
+
+function formatDate(ms) {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+// loadDevices fetches and shows the user's devices; a later call wins over an earlier one
+// still in flight.
+async function loadDevices() {
+  const card = $("#devices-card");
+  card.hidden = state.config.rememberDevices === "off";
+  if (card.hidden) return;
+  const seq = (state.devicesSeq = (state.devicesSeq || 0) + 1);
+  try {
+    const devices = await state.client.fetchDevices();
+    if (seq !== state.devicesSeq) return;
+    renderDevices(devices);
+    const note = state.deviceNote;
+    state.deviceNote = null;
+    alertIn(card, note || null, { ok: typeof note === "string" });
+  } catch (err) {
+    if (seq === state.devicesSeq) alertIn(card, err);
+  }
+}
+
+function renderDevices(devices) {
+  const here = devices.find((d) => d.current);
+  const prompt = state.config.rememberDevices === "prompt";
+  $("#devices-status").textContent = !here
+    ? "This browser is not on your list of devices."
+    : here.remembered
+      ? `This browser is remembered${state.config.devicesSkipMfa ? ": signing in here skips the second step" : ""}.`
+      : `This browser is not remembered${state.config.devicesSkipMfa ? ": signing in here asks for the second step" : ""}.`;
+  $("#device-actions").hidden = !(prompt && here && !here.remembered);
+  const rows = devices.map((d) => {
+    const li = document.createElement("li");
+    li.dataset.device = d.id;
+    const text = document.createElement("div");
+    const name = document.createElement("div");
+    name.className = "device-name";
+    name.textContent = deviceLabel(d.name);
+    name.title = d.name || d.id;
+    if (d.current) {
+      const chip = document.createElement("span");
+      chip.className = "chip";
+      chip.textContent = "This browser";
+      name.append(chip);
+    }
+    const detail = document.createElement("span");
+    detail.className = "detail";
+    // lastAuthenticatedDate is the device's own last sign-in (device SRP); null until then.
+    const when = d.lastAuthenticatedDate ? `signed in ${formatDate(d.lastAuthenticatedDate)}` : `added ${formatDate(d.createDate)}`;
+    detail.textContent = `${d.remembered ? "Remembered" : "Not remembered"} · ${when}`;
+    text.append(name, detail);
+    const forget = document.createElement("button");
+    forget.type = "button";
+    forget.className = "danger small";
+    forget.textContent = "Forget";
+    forget.dataset.busy = "Forgetting…";
+    forget.setAttribute("aria-label", `Forget ${deviceLabel(d.name)}${d.current ? " (this browser)" : ""}`);
+    forget.addEventListener("click", () => busy(forget, async () => {
+      try {
+        await state.client.forgetDevice(d.current ? {} : { device: { id: d.id } });
+        state.deviceNote = d.current
+          ? "This browser is forgotten: your next sign-in here asks for every step, and this session ends when its tokens expire."
+          : `${deviceLabel(d.name)} is forgotten.`;
+        await loadDevices();
+      } catch (err) {
+        alertIn($("#devices-card"), err);
+      }
+    }));
+    li.append(text, forget);
+    return li;
+  });
+  if (rows.length === 0) {
+    const li = document.createElement("li");
+    li.className = "empty";
+    li.textContent = "No devices.";
+    rows.push(li);
+  }
+  $("#devices-list").replaceChildren(...rows);
+}
+
+$("#device-remember").addEventListener("click", (ev) => busy(ev.currentTarget, async () => {
+  try {
+    await state.client.rememberDevice();
+    state.deviceNote = "This browser is remembered.";
+    await loadDevices();
+  } catch (err) {
+    alertIn($("#devices-card"), err);
+  }
+}));
+
 async function signOut(button, global) {
   const card = button.closest(".card");
   await busy(button, async () => {
@@ -798,6 +935,10 @@ function onSession(session) {
       state.mfa = null;
       closeTotpPanel();
       loadMfa();
+      $("#devices-list").replaceChildren();
+      $("#devices-status").textContent = "Checking your devices…";
+      $("#device-actions").hidden = true;
+      loadDevices();
       history.replaceState(null, "", "#profile");
       show("profile", { focus: false });
       $("#refresh-submit").focus();

@@ -91,10 +91,16 @@ function pickStorage(storage) {
 // userPoolId, clientId, identityPoolId (optional), identityEndpoint (default endpoint),
 // storage ("memory" | "session" | "local" | an object with getItem/setItem/removeItem;
 // default "memory"), autoRefresh (default true: refresh the tokens shortly before they expire),
-// refreshMarginSeconds (default 120), crypto ("bigint" default, or "go").
+// refreshMarginSeconds (default 120), crypto ("bigint" default, or "go"), deviceStorage (where
+// remembered devices are kept, the same choices as storage; default "local" when the page has
+// localStorage and storage is not "memory", else storage), deviceName (what the user's device
+// list calls this browser; default navigator.userAgent).
 export async function createClient(config) {
   const sdk = await loadSDK(config);
   const storage = pickStorage(config.storage);
+  const persistent = config.storage !== undefined && config.storage !== "memory";
+  const deviceStorage = config.deviceStorage !== undefined ? pickStorage(config.deviceStorage)
+    : persistent && globalThis.localStorage ? globalThis.localStorage : storage;
   const inner = sdk.create({
     endpoint: config.endpoint,
     identityEndpoint: config.identityEndpoint || config.endpoint,
@@ -103,7 +109,8 @@ export async function createClient(config) {
     identityPoolId: config.identityPoolId || "",
     refreshMarginSeconds: config.refreshMarginSeconds ?? 120,
     crypto: config.crypto || "bigint",
-  }, storage, modexp);
+    deviceName: String(config.deviceName ?? globalThis.navigator?.userAgent ?? ""),
+  }, storage, modexp, deviceStorage);
   if (inner instanceof Error) throw inner;
   return new Client(sdk, inner, config.autoRefresh !== false, (config.refreshMarginSeconds ?? 120) * 1000);
 }
@@ -229,6 +236,16 @@ class Client {
     if (typeof svg !== "string") throw svg;
     return svg;
   }
+
+  // Remembered devices (pools with a DeviceConfiguration): a sign-in from a new browser gets a
+  // device, which the SDK confirms and keeps in deviceStorage. rememberDevice() marks it
+  // remembered, so sign-ins from it skip the second factor (signIn then answers
+  // DEVICE_SRP_AUTH itself and resolves DONE); forgetDevice() forgets it ({device: {id}}:
+  // another device of the user); fetchDevices() lists the user's devices: [{id, name,
+  // attributes, createDate, lastModifiedDate, lastAuthenticatedDate, remembered, current}].
+  rememberDevice() { return this.#inner.rememberDevice(); }
+  forgetDevice({ device } = {}) { return this.#inner.forgetDevice(String(device?.id ?? "")); }
+  fetchDevices() { return this.#inner.fetchDevices(); }
 
   forgotPassword({ username }) { return this.#inner.forgotPassword(username); }
   confirmForgotPassword({ username, code, newPassword }) {

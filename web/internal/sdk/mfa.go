@@ -185,17 +185,16 @@ func (c *Client) ConfirmSignIn(ctx context.Context, answer string, attributes ma
 	default:
 		return nil, &Error{Code: CodeUnsupported, Message: fmt.Sprintf("The server asked for %s, which this app cannot answer.", p.name)}
 	}
-	var out initiateOutput
-	err := c.call(ctx, "RespondToAuthChallenge", map[string]any{
-		"ChallengeName":      p.name,
-		"ClientId":           c.cfg.ClientID,
-		"Session":            p.session,
-		"ChallengeResponses": resp,
-	}, &out)
+	c.nameDevice(resp, p.username)
+	out, err := c.respond(ctx, map[string]any{
+		"ChallengeName": p.name,
+		"ClientId":      c.cfg.ClientID,
+		"Session":       p.session,
+	}, resp, p.username)
 	if err != nil {
 		return nil, err
 	}
-	return c.outcome(ctx, &out, p.username)
+	return c.outcome(ctx, out, p.username)
 }
 
 // associateForSetup asks for the software-token secret of an MFA_SETUP challenge with its

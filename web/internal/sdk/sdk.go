@@ -24,10 +24,18 @@ type Config struct {
 	IdentityPoolID string // optional: enables GuestCredentials and Credentials
 
 	Transport Transport
-	Storage   Storage          // nil → a MemoryStorage
-	Crypto    ModExper         // nil → BigMath{}
-	Now       func() time.Time // nil → time.Now
-	Rand      io.Reader        // nil → crypto/rand
+	Storage   Storage // nil → a MemoryStorage
+
+	// DeviceStorage keeps this browser's remembered devices (devices.go), which outlive
+	// sessions; nil → Storage.
+	DeviceStorage Storage
+	// DeviceName is the name ConfirmDevice gives this browser's devices (the page's user
+	// agent); "" sends none.
+	DeviceName string
+
+	Crypto ModExper         // nil → BigMath{}
+	Now    func() time.Time // nil → time.Now
+	Rand   io.Reader        // nil → crypto/rand
 
 	// RefreshMargin is how long before the tokens expire Session refreshes them.
 	// Zero means DefaultRefreshMargin.
@@ -71,6 +79,10 @@ func isAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
+// maxDeviceName bounds Config.DeviceName: ConfirmDevice's DeviceName is at most 1,024
+// characters, more than any user agent needs.
+const maxDeviceName = 1024
+
 // New checks cfg and returns a Client.
 func New(cfg Config) (*Client, error) {
 	if !validPoolID(cfg.UserPoolID) {
@@ -87,6 +99,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Storage == nil {
 		cfg.Storage = NewMemoryStorage()
+	}
+	if cfg.DeviceStorage == nil {
+		cfg.DeviceStorage = cfg.Storage
+	}
+	if len(cfg.DeviceName) > maxDeviceName {
+		cfg.DeviceName = cfg.DeviceName[:maxDeviceName]
 	}
 	if cfg.Crypto == nil {
 		cfg.Crypto = BigMath{}

@@ -53,6 +53,8 @@ type authResult struct {
 	TokenType    string `json:"TokenType"`
 	RefreshToken string `json:"RefreshToken"`
 	IdToken      string `json:"IdToken"`
+
+	NewDeviceMetadata *newDeviceMetadata `json:"NewDeviceMetadata"`
 }
 
 // saveTokens stores a fresh AuthenticationResult. refresh is kept when the result carries no
@@ -189,7 +191,7 @@ func (c *Client) Session(ctx context.Context, force bool) (*Session, error) {
 }
 
 // refresh exchanges the refresh token for new tokens (GetTokensFromRefreshToken, which also
-// hands out a new refresh token when the client rotates them).
+// hands out a new refresh token when the client rotates them), naming this browser's device.
 func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 	if st.RefreshToken == "" {
 		c.clear()
@@ -198,9 +200,14 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 	var out struct {
 		AuthenticationResult *authResult `json:"AuthenticationResult"`
 	}
-	err := c.call(ctx, "GetTokensFromRefreshToken", map[string]any{
-		"ClientId": c.cfg.ClientID, "RefreshToken": st.RefreshToken,
-	}, &out)
+	in := map[string]any{"ClientId": c.cfg.ClientID, "RefreshToken": st.RefreshToken}
+	// Tokens of a sign-in from a known device refresh only with its key; others ignore it.
+	if sess, err := c.session(st); err == nil {
+		if d := c.loadDevice(sess.Username); d != nil && d.Confirmed {
+			in["DeviceKey"] = d.Key
+		}
+	}
+	err := c.call(ctx, "GetTokensFromRefreshToken", in, &out)
 	if err != nil {
 		if HasCode(err, CodeNotAuthorized) {
 			c.clear()

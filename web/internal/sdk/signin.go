@@ -90,28 +90,27 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*SignIn
 	if err != nil {
 		return nil, badResponse("InitiateAuth", err)
 	}
-	in := map[string]any{
-		"ChallengeName": "PASSWORD_VERIFIER",
-		"ClientId":      c.cfg.ClientID,
-		"ChallengeResponses": map[string]string{
-			"USERNAME":                    userID,
-			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
-			"TIMESTAMP":                   timestamp,
-			"PASSWORD_CLAIM_SIGNATURE":    sig,
-		},
-	}
+	in := map[string]any{"ChallengeName": "PASSWORD_VERIFIER", "ClientId": c.cfg.ClientID}
 	if first.Session != "" {
 		in["Session"] = first.Session
 	}
-	var next initiateOutput
-	if err := c.call(ctx, "RespondToAuthChallenge", in, &next); err != nil {
+	resp := map[string]string{
+		"USERNAME":                    userID,
+		"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
+		"TIMESTAMP":                   timestamp,
+		"PASSWORD_CLAIM_SIGNATURE":    sig,
+	}
+	c.nameDevice(resp, userID)
+	next, err := c.respond(ctx, in, resp, userID)
+	if err != nil {
 		return nil, err
 	}
-	return c.outcome(ctx, &next, userID)
+	return c.outcome(ctx, next, userID)
 }
 
-// outcome stores tokens or remembers the challenge the server asked for. For MFA_SETUP it
-// first asks for the software token's secret, so the page can show it.
+// outcome stores tokens (and keeps a new device) or remembers the challenge the server asked
+// for. For MFA_SETUP it first asks for the software token's secret, so the page can show it;
+// DEVICE_SRP_AUTH it answers itself.
 func (c *Client) outcome(ctx context.Context, out *initiateOutput, username string) (*SignInResult, error) {
 	if out.AuthenticationResult != nil {
 		c.clearCredentials()
@@ -122,7 +121,13 @@ func (c *Client) outcome(ctx context.Context, out *initiateOutput, username stri
 		c.mu.Lock()
 		c.pending = nil
 		c.mu.Unlock()
+		if md := out.AuthenticationResult.NewDeviceMetadata; md != nil {
+			c.keepNewDevice(ctx, sess.Username, sess.AccessToken, md)
+		}
 		return &SignInResult{Session: sess}, nil
+	}
+	if out.ChallengeName == challengeDeviceSRP {
+		return c.deviceSRP(ctx, out, username)
 	}
 	var ch *Challenge
 	var err error
@@ -206,15 +211,14 @@ func (c *Client) CompleteNewPassword(ctx context.Context, newPassword string, at
 	for k, v := range attributes {
 		resp["userAttributes."+k] = v
 	}
-	var out initiateOutput
-	err := c.call(ctx, "RespondToAuthChallenge", map[string]any{
-		"ChallengeName":      "NEW_PASSWORD_REQUIRED",
-		"ClientId":           c.cfg.ClientID,
-		"Session":            p.session,
-		"ChallengeResponses": resp,
-	}, &out)
+	c.nameDevice(resp, p.username)
+	out, err := c.respond(ctx, map[string]any{
+		"ChallengeName": "NEW_PASSWORD_REQUIRED",
+		"ClientId":      c.cfg.ClientID,
+		"Session":       p.session,
+	}, resp, p.username)
 	if err != nil {
 		return nil, err
 	}
-	return c.outcome(ctx, &out, p.username)
+	return c.outcome(ctx, out, p.username)
 }
