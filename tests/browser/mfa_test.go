@@ -27,12 +27,15 @@ var mfaAppConfig = strings.Replace(appConfig, `"UsernameAttributes": ["email"],`
     "EmailMfaConfiguration": {"Message": "Your sign-in code is {####}", "Subject": "Your sign-in code"},`, 1)
 
 // scanQR photographs the page's QR code (the first svg.qr) and reads it with ZXing's decoder,
-// as a phone's authenticator app would from the screen.
+// as a phone's authenticator app would from the screen. The photograph is taken at three
+// device pixels per CSS pixel, as a phone sees a laptop's or a phone's screen: at one, the
+// code's 57 modules fall on 188 pixels, about 3 each, and ZXing sometimes misreads the
+// rounded module edges (a failure of the test's camera, not of the code).
 func (p *page) scanQR() string {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 	defer cancel()
-	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("svg.qr")))
+	shot, err := chromedp.Run(ctx, chromedp.ScreenshotScale(chromedp.CSS("svg.qr"), 3))
 	if err != nil {
 		p.t.Fatalf("photographing the QR code: %v", err)
 	}
