@@ -67,8 +67,14 @@ func (t *Tx) GetEntry(ctx context.Context, key string) (store.Entry, error) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return e, err
 	}
-	if _, seen := t.read[key]; !seen {
+	if v, seen := t.read[key]; !seen {
 		t.read[key] = e.Version // NoVersion when absent
+	} else if v != e.Version {
+		// The key changed since this attempt first read it: what the step decided from that
+		// read is stale, and an error it would answer from the two reads together (a user
+		// "already exists" that a moment ago did not) is not the caller's. The attempt starts
+		// again, as its commit would have.
+		return store.Entry{}, store.ErrConflict
 	}
 	return e, err
 }

@@ -223,3 +223,36 @@ func TestRetriesTakeTurns(t *testing.T) {
 		t.Fatalf("%d commits for %d racers, want %d (one round of conflicts, then turns)", c, n, 2*n-1)
 	}
 }
+
+// TestRereadOfAChangedKeyRetries: a step that reads a key twice and finds it changed in
+// between (a racing writer created it) starts again instead of answering from the two reads,
+// as the racing first sign-ins of one federated user did ("User already exists").
+func TestRereadOfAChangedKeyRetries(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New(nil)
+	runs := 0
+	errExists := errors.New("already exists")
+	err := Run(ctx, st, shard, func(tx *Tx) error {
+		runs++
+		if _, err := tx.Get(ctx, "lk/pool1/ada"); err == nil {
+			return nil // the retry finds the user the racer made, and uses it
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if runs == 1 {
+			put(t, st, "lk/pool1/ada", "racer") // created between this attempt's two reads
+		}
+		if _, err := tx.Get(ctx, "lk/pool1/ada"); err == nil {
+			return errExists
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return tx.Put(ctx, "lk/pool1/ada", []byte("mine"), store.PutOptions{})
+	})
+	if err != nil || runs != 2 {
+		t.Fatalf("Run: err %v after %d runs, want the retry to use the racer's record", err, runs)
+	}
+	if b, _ := st.Get(ctx, "lk/pool1/ada"); string(b) != "racer" {
+		t.Fatalf("value %q, want the racer's", b)
+	}
+}
