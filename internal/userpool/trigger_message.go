@@ -12,10 +12,10 @@ import (
 // "Custom message Lambda trigger") and the custom senders (CustomEmailSender,
 // CustomSMSSender). Both run after the commit that made the code, with the message.
 
-// Placeholders in message templates, as Cognito names them.
+// The markers a message template fills in, as Cognito spells them.
 const (
-	codePlaceholder     = "{####}"
-	usernamePlaceholder = "{username}"
+	codeMarker     = "{####}"
+	usernameMarker = "{username}"
 )
 
 // Bounds of what a CustomMessage handler may answer (Cognito's template limits).
@@ -72,7 +72,7 @@ func messageSource(c caller, kind string) string {
 }
 
 // defaultText is the message and subject of kind by medium: the pool's templates, else
-// Cognito's defaults; placeholders not yet filled.
+// Cognito's defaults; the markers not yet filled.
 func defaultText(p *Pool, kind, medium string) (msg, subject string) {
 	tmpl := func(m map[string]any, key string) string {
 		v, _ := m[key].(string)
@@ -141,9 +141,9 @@ type customMessageResponse struct {
 func (s *Service) composeMessage(ctx context.Context, p *Pool, u *User, c caller, m *message.Message) error {
 	msg, subject := defaultText(p, m.Kind, m.Medium)
 	if _, ok := p.triggerArn("CustomMessage"); ok {
-		req := customMessageRequest{UserAttributes: eventAttributes(u), CodeParameter: codePlaceholder, ClientMetadata: c.meta}
+		req := customMessageRequest{UserAttributes: eventAttributes(u), CodeParameter: codeMarker, ClientMetadata: c.meta}
 		if m.Kind == message.KindAdminCreateUser {
-			up := usernamePlaceholder
+			up := usernameMarker
 			req.UsernameParameter = &up
 		}
 		var out customMessageResponse
@@ -159,10 +159,10 @@ func (s *Service) composeMessage(ctx context.Context, p *Pool, u *User, c caller
 		case answered == nil || *answered == "":
 		case len(*answered) > max || (out.EmailSubject != nil && len(*out.EmailSubject) > maxEmailSubject):
 			return awsjson.New(awsjson.ErrInvalidLambdaResponse, "Unrecognizable lambda output")
-		case !strings.Contains(*answered, codePlaceholder):
+		case !strings.Contains(*answered, codeMarker):
 			// [est] Cognito documents that a custom message must carry the code; poolgate
 			// then sends the pool's own text rather than a message without it.
-			s.d.Logf("userpool: CustomMessage of pool %s answered a message without %s; the pool's text is sent", p.Id, codePlaceholder)
+			s.d.Logf("userpool: CustomMessage of pool %s answered a message without %s; the pool's text is sent", p.Id, codeMarker)
 		default:
 			msg = *answered
 			if m.Medium == "EMAIL" && out.EmailSubject != nil && *out.EmailSubject != "" {
@@ -170,7 +170,7 @@ func (s *Service) composeMessage(ctx context.Context, p *Pool, u *User, c caller
 			}
 		}
 	}
-	fill := strings.NewReplacer(codePlaceholder, m.Code, usernamePlaceholder, u.Username)
+	fill := strings.NewReplacer(codeMarker, m.Code, usernameMarker, u.Username)
 	m.Message = fill.Replace(msg)
 	if m.Medium == "EMAIL" {
 		m.Subject = fill.Replace(subject)
