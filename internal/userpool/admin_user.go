@@ -93,25 +93,9 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	if !validUsername(in.Username) {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+")
 	}
-	username, attrs, err := s.adminCreateName(p, in.Username, in.UserAttributes)
+	username, sub, values, err := s.newUserIdentity(p, in.Username, in.UserAttributes)
 	if err != nil {
 		return nil, err
-	}
-	values, err := s.validateAttributes(p, attrs, attrAdminCreate)
-	if err != nil {
-		return nil, err
-	}
-	for _, attr := range []string{"email", "phone_number"} {
-		if values[attr+"_verified"] == "true" && values[attr] == "" {
-			return nil, awsjson.InvalidParameter("%s_verified cannot be true without %s.", attr, attr)
-		}
-	}
-	sub, err := s.newUUID()
-	if err != nil {
-		return nil, err
-	}
-	if username == "" {
-		username = sub
 	}
 	password, err := s.temporaryPassword(p, in.TemporaryPassword)
 	if err != nil {
@@ -163,6 +147,31 @@ func (s *Service) adminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 // them: it becomes that attribute and the stored username will be the sub (spec §2.1), so
 // the returned username is "". In a pool with email or phone aliases the username may not
 // look like one.
+// newUserIdentity is what a user created on the administrator's side (AdminCreateUser, an
+// import row, a migrated user) is named: its username (the new sub when the pool signs in by
+// email or phone), its checked attribute values, and its new sub.
+func (s *Service) newUserIdentity(p *Pool, name string, attrs []AttributeType) (username, sub string, values map[string]string, err error) {
+	username, attrs, err = s.adminCreateName(p, name, attrs)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if values, err = s.validateAttributes(p, attrs, attrAdminCreate); err != nil {
+		return "", "", nil, err
+	}
+	for _, attr := range []string{"email", "phone_number"} {
+		if values[attr+"_verified"] == "true" && values[attr] == "" {
+			return "", "", nil, awsjson.InvalidParameter("%s_verified cannot be true without %s.", attr, attr)
+		}
+	}
+	if sub, err = s.newUUID(); err != nil {
+		return "", "", nil, err
+	}
+	if username == "" {
+		username = sub
+	}
+	return username, sub, values, nil
+}
+
 func (s *Service) adminCreateName(p *Pool, username string, attrs []AttributeType) (string, []AttributeType, error) {
 	if len(p.UsernameAttributes) == 0 {
 		if p.UsesAlias("email") && validEmail(username) {

@@ -213,25 +213,9 @@ func (s *Service) importedUser(p *Pool, header, row []string) (*User, error) {
 	if !validUsername(name) {
 		return nil, awsjson.InvalidParameter("%s does not satisfy the username pattern [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+ of at most 128 characters.", importUsernameColumn)
 	}
-	username, attrs, err := s.adminCreateName(p, name, attrs)
+	username, sub, values, err := s.newUserIdentity(p, name, attrs)
 	if err != nil {
 		return nil, err
-	}
-	values, err := s.validateAttributes(p, attrs, attrAdminCreate)
-	if err != nil {
-		return nil, err
-	}
-	for _, attr := range []string{"email", "phone_number"} {
-		if values[attr+"_verified"] == "true" && values[attr] == "" {
-			return nil, awsjson.InvalidParameter("%s_verified cannot be true without %s.", attr, attr)
-		}
-	}
-	sub, err := s.newUUID()
-	if err != nil {
-		return nil, err
-	}
-	if username == "" {
-		username = sub
 	}
 	now := s.now()
 	u := &User{Username: username, Sub: sub, Attributes: maps.Clone(values), Enabled: true,

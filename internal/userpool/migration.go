@@ -179,20 +179,9 @@ func (s *Service) migratedUser(p *Pool, name, password string, resp *migrationRe
 		}
 		attrs = append(attrs, AttributeType{Name: k, Value: &v})
 	}
-	username, attrs, err := s.adminCreateName(p, name, attrs)
+	username, sub, values, err := s.newUserIdentity(p, name, attrs)
 	if err != nil {
 		return nil, err
-	}
-	values, err := s.validateAttributes(p, attrs, attrAdminCreate)
-	if err != nil {
-		return nil, err
-	}
-	sub, err := s.newUUID()
-	if err != nil {
-		return nil, err
-	}
-	if username == "" {
-		username = sub
 	}
 	now := s.now()
 	u := &User{Username: username, Sub: sub, Attributes: maps.Clone(values), Enabled: true,
