@@ -332,7 +332,7 @@ func makeMany[T any](k int, create func() (T, error)) ([]T, error) {
 // populate signs up users from populateConns workers until the pool holds target users.
 // It stops at the first error.
 func (r *runner) populate(ctx context.Context, target int) error {
-	todo := int64(target) - r.created.Load()
+	remaining := int64(target) - r.created.Load()
 	var claimed atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
@@ -340,7 +340,7 @@ func (r *runner) populate(ctx context.Context, target int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for first.Load() == nil && claimed.Add(1) <= todo {
+			for first.Load() == nil && claimed.Add(1) <= remaining {
 				if _, err := r.signUpRetry(ctx); err != nil {
 					first.CompareAndSwap(nil, err)
 					return
