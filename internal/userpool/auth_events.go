@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -279,16 +278,8 @@ func (s *Service) sealEventPage(pg *eventPage) (string, error) {
 
 func (s *Service) openEventPage(tok string, p *Pool, u *User) (*eventPage, error) {
 	bad := awsjson.InvalidParameter("Invalid pagination token.")
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return nil, bad
-	}
-	plain, err := s.d.Seal.Open(purposeEventPage, raw, s.now())
-	if err != nil {
-		return nil, bad
-	}
 	var pg eventPage
-	if err := json.Unmarshal(plain, &pg); err != nil || pg.Pool != p.Id || pg.Sub != u.Sub {
+	if _, err := s.unseal(purposeEventPage, base64.RawURLEncoding, tok, &pg); err != nil || pg.Pool != p.Id || pg.Sub != u.Sub {
 		return nil, bad
 	}
 	return &pg, nil
@@ -402,17 +393,11 @@ func (s *Service) feedbackToken(p *Pool, u *User, id string) (string, error) {
 // openFeedbackToken checks that tok was made for u's event id.
 func (s *Service) openFeedbackToken(tok string, p *Pool, u *User, id string) error {
 	bad := awsjson.NotAuthorized("Invalid feedback token.") // [est]
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return bad
-	}
-	plain, err := s.d.Seal.Open(purposeFeedback, raw, s.now())
-	if err != nil {
-		return bad
-	}
 	var c feedbackClaim
-	if err := json.Unmarshal(plain, &c); err != nil {
-		return fmt.Errorf("userpool: sealed feedback claim: %w", err)
+	if _, err := s.unseal(purposeFeedback, base64.RawURLEncoding, tok, &c); errors.Is(err, errBadSeal) {
+		return bad
+	} else if err != nil {
+		return err
 	}
 	if c.Pool != p.Id || c.Sub != u.Sub || c.Event != id {
 		return bad

@@ -50,17 +50,11 @@ func (s *Service) newSession(p *Pool, c *Client, u *User, challenge string) (str
 // openSession opens a Session for challenge, checks its pool and client and loads its user.
 func (s *Service) openSession(ctx context.Context, p *Pool, c *Client, raw, challenge string) (*User, error) {
 	invalid := func() error { return awsjson.NotAuthorized("Invalid session for the user, session is expired.") }
-	sealed, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || raw == "" {
-		return nil, invalid()
-	}
-	plain, err := s.d.Seal.Open(purposeSession, sealed, s.now())
-	if err != nil {
-		return nil, invalid()
-	}
 	var st sessionState
-	if err := json.Unmarshal(plain, &st); err != nil {
-		return nil, fmt.Errorf("userpool: sealed session: %w", err)
+	if _, err := s.unseal(purposeSession, base64.StdEncoding, raw, &st); errors.Is(err, errBadSeal) {
+		return nil, invalid()
+	} else if err != nil {
+		return nil, err
 	}
 	if st.Pool != p.Id || st.Client != c.ClientId || st.Challenge != challenge {
 		return nil, invalid()

@@ -116,17 +116,12 @@ func (s *Service) answerPasswordVerifier(ctx context.Context, p *Pool, c *Client
 			return nil, awsjson.InvalidParameter("Missing required parameter %s", k)
 		}
 	}
-	block, err := base64.StdEncoding.DecodeString(resp["PASSWORD_CLAIM_SECRET_BLOCK"])
-	if err != nil {
-		return nil, awsjson.IncorrectCredentials()
-	}
-	plain, err := s.d.Seal.Open(purposeSRP, block, s.now())
-	if err != nil {
-		return nil, awsjson.IncorrectCredentials()
-	}
 	var st srpState
-	if err := json.Unmarshal(plain, &st); err != nil {
-		return nil, fmt.Errorf("userpool: sealed srp state: %w", err)
+	block, err := s.unseal(purposeSRP, base64.StdEncoding, resp["PASSWORD_CLAIM_SECRET_BLOCK"], &st)
+	if errors.Is(err, errBadSeal) {
+		return nil, awsjson.IncorrectCredentials()
+	} else if err != nil {
+		return nil, err
 	}
 	if st.Pool != p.Id || st.Client != c.ClientId || usernameKey(p, resp["USERNAME"]) != usernameKey(p, st.UserID) {
 		return nil, awsjson.IncorrectCredentials()

@@ -324,17 +324,11 @@ func (s *Service) customPasswordVerified(ctx context.Context, p *Pool, c *Client
 
 // openCustomSession opens a CUSTOM_CHALLENGE Session; a bad or expired one is sessionExpired.
 func (s *Service) openCustomSession(raw string) (*customSession, error) {
-	sealed, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || raw == "" {
-		return nil, sessionExpired()
-	}
-	plain, err := s.d.Seal.Open(purposeCustomSession, sealed, s.now())
-	if err != nil {
-		return nil, sessionExpired()
-	}
 	var st customSession
-	if err := json.Unmarshal(plain, &st); err != nil {
-		return nil, fmt.Errorf("userpool: sealed custom session: %w", err)
+	if _, err := s.unseal(purposeCustomSession, base64.StdEncoding, raw, &st); errors.Is(err, errBadSeal) {
+		return nil, sessionExpired()
+	} else if err != nil {
+		return nil, err
 	}
 	return &st, nil
 }

@@ -172,17 +172,12 @@ func (s *Service) answerDevicePasswordVerifier(ctx context.Context, p *Pool, c *
 	if err != nil {
 		return nil, err
 	}
-	block, err := base64.StdEncoding.DecodeString(resp["PASSWORD_CLAIM_SECRET_BLOCK"])
-	if err != nil {
-		return nil, awsjson.IncorrectCredentials()
-	}
-	plain, err := s.d.Seal.Open(purposeDeviceSRP, block, s.now())
-	if err != nil {
-		return nil, awsjson.IncorrectCredentials()
-	}
 	var bs deviceSRPState
-	if err := json.Unmarshal(plain, &bs); err != nil {
-		return nil, fmt.Errorf("userpool: sealed device srp state: %w", err)
+	block, err := s.unseal(purposeDeviceSRP, base64.StdEncoding, resp["PASSWORD_CLAIM_SECRET_BLOCK"], &bs)
+	if errors.Is(err, errBadSeal) {
+		return nil, awsjson.IncorrectCredentials()
+	} else if err != nil {
+		return nil, err
 	}
 	if bs.Pool != p.Id || bs.Client != c.ClientId || bs.Sub != u.Sub || bs.Device != d.Key || string(bs.Session) != string(st.Nonce) {
 		return nil, awsjson.IncorrectCredentials()

@@ -56,16 +56,8 @@ func (s *Service) UploadImportCSV(ctx context.Context, token string, data []byte
 	if len(data) > importMaxCSV {
 		return ErrImportTooLarge
 	}
-	sealed, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil {
-		return fmt.Errorf("%w: malformed token", ErrImportUpload)
-	}
-	plain, err := s.d.Seal.Open(purposeImportUpload, sealed, s.now())
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrImportUpload, err)
-	}
 	var tok importUploadToken
-	if err := json.Unmarshal(plain, &tok); err != nil {
+	if _, err := s.unseal(purposeImportUpload, base64.RawURLEncoding.Strict(), token, &tok); err != nil {
 		return fmt.Errorf("%w: %v", ErrImportUpload, err)
 	}
 	p, err := s.getPool(ctx, tok.Pool)

@@ -101,17 +101,11 @@ func (s *Service) openMfaSession(ctx context.Context, p *Pool, c *Client, raw, c
 
 // readMfaSession opens a Session's seal (any pool's); a bad or expired one is sessionExpired.
 func (s *Service) readMfaSession(raw string) (*mfaSession, error) {
-	sealed, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || raw == "" {
-		return nil, sessionExpired()
-	}
-	plain, err := s.d.Seal.Open(purposeMfaSession, sealed, s.now())
-	if err != nil {
-		return nil, sessionExpired()
-	}
 	var st mfaSession
-	if err := json.Unmarshal(plain, &st); err != nil {
-		return nil, fmt.Errorf("userpool: sealed mfa session: %w", err)
+	if _, err := s.unseal(purposeMfaSession, base64.StdEncoding, raw, &st); errors.Is(err, errBadSeal) {
+		return nil, sessionExpired()
+	} else if err != nil {
+		return nil, err
 	}
 	return &st, nil
 }

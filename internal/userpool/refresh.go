@@ -57,20 +57,15 @@ func (s *Service) newRefreshToken(p *Pool, c *Client, u *User, ev authEvent, iss
 // openRefreshToken opens a refresh token presented to client c of pool p (its authenticity,
 // expiry, pool and client), without checking the user or revocation.
 func (s *Service) openRefreshToken(p *Pool, c *Client, raw string) (*refreshState, error) {
-	sealed, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, awsjson.NotAuthorized("Invalid Refresh Token")
-	}
-	plain, err := s.d.Seal.Open(purposeRefresh, sealed, s.now())
-	if errors.Is(err, seal.ErrExpired) {
-		return nil, awsjson.NotAuthorized("Refresh Token has expired")
-	}
-	if err != nil {
-		return nil, awsjson.NotAuthorized("Invalid Refresh Token")
-	}
 	var st refreshState
-	if err := json.Unmarshal(plain, &st); err != nil {
-		return nil, fmt.Errorf("userpool: sealed refresh token: %w", err)
+	_, err := s.unseal(purposeRefresh, base64.RawURLEncoding, raw, &st)
+	switch {
+	case errors.Is(err, seal.ErrExpired):
+		return nil, awsjson.NotAuthorized("Refresh Token has expired")
+	case errors.Is(err, errBadSeal):
+		return nil, awsjson.NotAuthorized("Invalid Refresh Token")
+	case err != nil:
+		return nil, err
 	}
 	if st.Pool != p.Id || st.Client != c.ClientId {
 		return nil, awsjson.NotAuthorized("Invalid Refresh Token")
