@@ -109,7 +109,7 @@ func (s *Service) Apply(ctx context.Context, spec ConfigSpec) (*Applied, error) 
 }
 
 func (s *Service) applyRole(ctx context.Context, r RoleSpec) (existed, changed bool, err error) {
-	if !roleArnRE.MatchString(r.Arn) {
+	if !validRoleArn(r.Arn) {
 		return false, false, errors.New("Arn must be arn:aws:iam::<12-digit account>:role/<name>")
 	}
 	if len(bytes.TrimSpace(r.Policy)) == 0 {
@@ -183,7 +183,7 @@ func (s *Service) applyPool(ctx context.Context, ps PoolSpec) (existed, changed 
 		return false, false, wireMessage(err)
 	}
 	for _, arn := range ps.OpenIdConnectProviderARNs {
-		if _, err := s.oidcProvider(ctx, oidcArnRE.FindStringSubmatch(arn)[1]); err != nil {
+		if _, err := s.oidcProvider(ctx, oidcProviderName(arn)); err != nil {
 			return false, false, fmt.Errorf("OpenIdConnectProviderARNs: %s is not declared in OpenIDConnectProviders", arn)
 		}
 	}

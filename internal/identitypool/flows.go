@@ -25,7 +25,7 @@ type GetIdOutput struct {
 // getID returns the identity of the logins (creating it on first sight), or a new guest
 // identity when there are none and the pool allows guests (spec §7.4).
 func (s *Service) getID(ctx context.Context, in *GetIdInput) (*GetIdOutput, error) {
-	if in.AccountId != "" && !accountIDRE.MatchString(in.AccountId) {
+	if in.AccountId != "" && !validAccountID(in.AccountId) {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'accountId' failed to satisfy constraint: Member must satisfy regular expression pattern: \\d+", clip(in.AccountId))
 	}
 	p, err := s.getPool(ctx, in.IdentityPoolId)
@@ -129,7 +129,7 @@ type GetCredentialsForIdentityOutput struct {
 
 // getCredentialsForIdentity vends credentials for the identity's role (enhanced flow).
 func (s *Service) getCredentialsForIdentity(ctx context.Context, in *GetCredentialsForIdentityInput) (*GetCredentialsForIdentityOutput, error) {
-	if in.CustomRoleArn != "" && !roleArnRE.MatchString(in.CustomRoleArn) {
+	if in.CustomRoleArn != "" && !validRoleArn(in.CustomRoleArn) {
 		return nil, awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'customRoleArn' failed to satisfy constraint: Member must be a role ARN", clip(in.CustomRoleArn))
 	}
 	c, err := s.resolveCaller(ctx, in.IdentityId, in.Logins)

@@ -152,7 +152,7 @@ func loginKey(pool, provider, user string) string {
 // roleKey is the key of a role. An ARN can be longer than a key (arn:aws…:role/ and a
 // 512-character name; CustomRoleArn takes up to 2048): such an ARN is digested
 // (store.FitPart), which leaves the key of every declared ARN that fits as it was (a declared
-// ARN matches roleArnRE, so it holds no space and cannot look like a digest form).
+// ARN passes validRoleArn, so it holds no space and cannot look like a digest form).
 func roleKey(arn string) string { return "ir/" + store.FitPart(arn, store.MaxKeyLen-len("ir/")) }
 
 // oidcRecordKey is the key of a declared OpenID Connect provider. Declared names and Logins

@@ -69,8 +69,8 @@ func stripScheme(u string) string {
 // (spec §7.3): cognito-idp.<region>.amazonaws.com/<poolId>, or the pool's issuer without its
 // scheme (what Amplify derives from the ID token's iss).
 func (s *Service) userPoolOf(key string) (string, bool) {
-	if m := userPoolKeyRE.FindStringSubmatch(key); m != nil {
-		return m[2], strings.HasPrefix(m[2], m[1]+"_") // the key's region is the pool's
+	if region, poolID, ok := userPoolKey(key); ok {
+		return poolID, strings.HasPrefix(poolID, region+"_") // the key's region is the pool's
 	}
 	if rest, ok := strings.CutPrefix(key, stripScheme(s.d.IssuerBase)+"/"); ok && rest != "" && !strings.Contains(rest, "/") {
 		return rest, true
@@ -254,7 +254,7 @@ func (s *Service) validateOIDCLogin(ctx context.Context, p *storedPool, key, raw
 	var issuers, audiences []string
 	jwksURI := ""
 	for _, arn := range p.OpenIdConnectProviderARNs {
-		if oidcArnRE.FindStringSubmatch(arn)[1] != key {
+		if oidcProviderName(arn) != key {
 			continue
 		}
 		prov, err := s.oidcProvider(ctx, key)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/poolgate/poolgate/internal/listing"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -22,25 +21,13 @@ const (
 	maxListResults    = 60
 )
 
-var (
-	poolNameRE      = regexp.MustCompile(`^[\w\s+=,.@-]{1,128}$`)
-	devProviderRE   = regexp.MustCompile(`^[\w._-]{1,128}$`)
-	clientIDRE      = regexp.MustCompile(`^[\w_]{1,128}$`)
-	userPoolKeyRE   = regexp.MustCompile(`^cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9a-zA-Z]+)$`)
-	oidcArnRE       = regexp.MustCompile(`^arn:aws:iam::\d{12}:oidc-provider/(.{1,1000})$`)
-	roleArnRE       = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	accountIDRE     = regexp.MustCompile(`^\d{1,15}$`)
-	samlArnRE       = regexp.MustCompile(`^arn:aws:iam::\d{12}:saml-provider/[\w+=,.@-]{1,128}$`)
-	loginProviderRE = regexp.MustCompile(`^[\w.;_/-]{1,128}$`)
-)
-
 // validateSettings checks CreateIdentityPool/UpdateIdentityPool members.
 func validateSettings(ps *PoolSettings) error {
-	if !poolNameRE.MatchString(ps.IdentityPoolName) {
+	if !validPoolName(ps.IdentityPoolName) {
 		return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+", clip(ps.IdentityPoolName))
 	}
 	if ps.DeveloperProviderName != "" {
-		if !devProviderRE.MatchString(ps.DeveloperProviderName) {
+		if !validDeveloperProviderName(ps.DeveloperProviderName) {
 			return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'developerProviderName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+", clip(ps.DeveloperProviderName))
 		}
 		if isReservedProvider(ps.DeveloperProviderName) {
@@ -51,32 +38,33 @@ func validateSettings(ps *PoolSettings) error {
 		return awsjson.InvalidParameter("SupportedLoginProviders holds more than %d providers.", maxLoginProviders)
 	}
 	for name, client := range ps.SupportedLoginProviders {
-		if !loginProviderRE.MatchString(name) || client == "" || len(client) > 128 {
+		if !validLoginProvider(name) || client == "" || len(client) > 128 {
 			return awsjson.InvalidParameter("Invalid SupportedLoginProviders entry %q.", clip(name))
 		}
-		if userPoolKeyRE.MatchString(name) || name == CognitoIdentityProviderName {
+		if isUserPoolKey(name) || name == CognitoIdentityProviderName {
 			return awsjson.InvalidParameter("SupportedLoginProviders entry %q names a Cognito provider; use CognitoIdentityProviders.", clip(name))
 		}
 	}
 	for _, arn := range ps.OpenIdConnectProviderARNs {
-		if !oidcArnRE.MatchString(arn) {
+		if !validOIDCArn(arn) {
 			return awsjson.InvalidParameter("Invalid OpenIdConnectProviderARN %q.", clip(arn))
 		}
 	}
 	for _, arn := range ps.SamlProviderARNs {
-		if !samlArnRE.MatchString(arn) {
+		if !validSamlArn(arn) {
 			return awsjson.InvalidParameter("Invalid SamlProviderARN %q.", clip(arn))
 		}
 	}
 	seen := map[string]bool{}
 	for i, p := range ps.CognitoIdentityProviders {
-		if !userPoolKeyRE.MatchString(p.ProviderName) {
+		region, poolID, ok := userPoolKey(p.ProviderName)
+		if !ok {
 			return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'cognitoIdentityProviders.%d.member.providerName' failed to satisfy constraint: Member must be cognito-idp.<region>.amazonaws.com/<userPoolId>", clip(p.ProviderName), i+1)
 		}
-		if m := userPoolKeyRE.FindStringSubmatch(p.ProviderName); !strings.HasPrefix(m[2], m[1]+"_") {
+		if !strings.HasPrefix(poolID, region+"_") {
 			return awsjson.InvalidParameter("Provider %s names a user pool of another region.", p.ProviderName)
 		}
-		if !clientIDRE.MatchString(p.ClientId) {
+		if !validClientID(p.ClientId) {
 			return awsjson.InvalidParameter("1 validation error detected: Value '%s' at 'cognitoIdentityProviders.%d.member.clientId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w_]+", clip(p.ClientId), i+1)
 		}
 		k := p.ProviderName + ":" + p.ClientId
@@ -317,7 +305,7 @@ func (s *Service) checkRoles(ctx context.Context, roles map[string]string) error
 
 // checkDeclaredRole requires a role ARN that the configuration declares.
 func (s *Service) checkDeclaredRole(ctx context.Context, arn string) error {
-	if !roleArnRE.MatchString(arn) {
+	if !validRoleArn(arn) {
 		return awsjson.InvalidParameter("Invalid role ARN %q.", clip(arn))
 	}
 	if _, err := s.role(ctx, arn); err != nil {
@@ -383,7 +371,7 @@ func mappingProviders(p *storedPool) []string {
 		out = append(out, c.ProviderName+":"+c.ClientId)
 	}
 	for _, arn := range p.OpenIdConnectProviderARNs {
-		out = append(out, oidcArnRE.FindStringSubmatch(arn)[1])
+		out = append(out, oidcProviderName(arn))
 	}
 	for name := range p.SupportedLoginProviders {
 		out = append(out, name)
