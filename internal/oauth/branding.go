@@ -3,9 +3,9 @@ package oauth
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"strings"
 
+	"github.com/poolgate/poolgate/internal/markup"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -24,6 +24,14 @@ func (s *Server) brand(ctx context.Context, req *authRequest, p *page) {
 		s.cfg.Logf("oauth: branding of %s/%s: %v", req.pool.Id, req.client.ClientId, err)
 		return
 	}
+	css := brandCSS(b)
+	if markup.EndsEarly("style", css) {
+		// userpool's check keeps markup out of branding CSS: a stored one holding an end tag
+		// did not come through it.
+		s.cfg.Logf("oauth: branding of %s/%s: its CSS holds a </style> tag", req.pool.Id, req.client.ClientId)
+		return
+	}
+	p.Brand = markup.CSS(css)
 	p.LogoURL = b.LogoURL
 	switch b.ColorScheme {
 	case "LIGHT":
@@ -31,7 +39,6 @@ func (s *Server) brand(ctx context.Context, req *authRequest, p *page) {
 	case "DARK":
 		p.Scheme = "dark"
 	}
-	p.Brand = template.CSS(brandCSS(b))
 }
 
 // brandCSS is the style sheet of b: colour variables first, the classic CSS after (so its

@@ -2,13 +2,13 @@ package oauth
 
 import (
 	"encoding/json"
-	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/poolgate/poolgate/internal/bound"
+	"github.com/poolgate/poolgate/internal/markup"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -44,7 +44,7 @@ type mfaView struct {
 	// MFA_SETUP: the secret as given, grouped for reading, and as an otpauth:// URI.
 	Secret       string
 	SecretGroups string
-	OTPAuthURI   template.URL
+	OTPAuthURI   markup.URL
 }
 
 // serveMFA answers POST /mfa.
@@ -167,7 +167,7 @@ func (v *mfaView) setSecret(req *authRequest, secret, username string) {
 	issuer := req.pool.Name
 	label := url.PathEscape(issuer + ":" + bound.String(username, 128))
 	q := url.Values{"secret": {secret}, "issuer": {issuer}}
-	v.OTPAuthURI = template.URL("otpauth://totp/" + label + "?" + q.Encode())
+	v.OTPAuthURI = markup.URL("otpauth://totp/" + label + "?" + q.Encode())
 }
 
 // mfaPage renders the second-factor page.

@@ -1,13 +1,13 @@
 package oauth
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"fmt"
-	"html/template"
 	"net/http"
+
+	"github.com/poolgate/poolgate/internal/markup"
 )
 
 // The pages are server-rendered and work without script. Their one style sheet and their one
@@ -15,7 +15,7 @@ import (
 // by their hashes, so the Content-Security-Policy allows nothing else: no other script, no
 // outside style, no framing (clickjacking), no <base>.
 
-//go:embed assets/*.html assets/pages.css assets/rules.js
+//go:embed assets/pages.css assets/rules.js
 var assets embed.FS
 
 var (
@@ -24,19 +24,12 @@ var (
 	// pageCSP is the policy of every page: the inline style sheet and script by their SHA-256.
 	pageCSP = "default-src 'none'; style-src " + hashSource(pageCSS) + "%s; script-src " + hashSource(pageJS) +
 		"; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
-	pages = map[string]*template.Template{}
 )
 
 // hashSource is a CSP hash source for an inline element's text.
 func hashSource(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}
-
-func init() {
-	for _, name := range []string{"login", "new_password", "mfa", "error", "signup", "confirm", "forgot", "reset"} {
-		pages[name] = template.Must(template.ParseFS(assets, "assets/layout.html", "assets/"+name+".html"))
-	}
 }
 
 func mustRead(name string) []byte {
@@ -53,11 +46,9 @@ type page struct {
 	ClientName string
 	Notice     string
 	Error      string
-	CSS        template.CSS
-	JS         template.JS
 	// Brand is the pool's branding style sheet (branding.go), LogoURL its logo (root-relative)
 	// and Scheme "light" or "dark" when the branding fixes the colour scheme.
-	Brand   template.CSS
+	Brand   markup.CSS
 	LogoURL string
 	Scheme  string
 
@@ -99,8 +90,6 @@ func setPageHeaders(h http.Header, brandHash string) {
 // render writes page name with status, branded for req's client (req nil, r may be nil: the
 // default look).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, req *authRequest, status int, name string, p *page) {
-	p.CSS = template.CSS(pageCSS)
-	p.JS = template.JS(pageJS)
 	if req != nil {
 		s.brand(r.Context(), req, p)
 	}
@@ -108,14 +97,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, req *authRequest
 	if p.Brand != "" {
 		brandHash = " " + hashSource([]byte(p.Brand))
 	}
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	body, err := renderPage(name, p)
+	if err != nil {
 		s.cfg.Logf("oauth: rendering %s: %v", name, err)
-		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("The page could not be rendered.")
+		status, body = http.StatusInternalServerError, []byte("The page could not be rendered.")
 	}
 	setPageHeaders(w.Header(), brandHash)
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 // errorPage answers a request whose redirect URI cannot be trusted (RFC 6749 §4.1.2.1:
