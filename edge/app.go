@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/federation/samlxml"
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/message"
@@ -239,6 +240,7 @@ func (a *app) build() error {
 		// binding:// URL, see fetchTransport). Go's own js/wasm transport reads response
 		// streams across request contexts, which workerd refuses.
 		Transport:      fetchTransport{bridge: a.bridge},
+		SAML:           samlxml.Engine{},
 		GatewayChanged: a.bumpEpoch,
 		// Cloudflare writes CF-IPCountry on every request; the caller's address is the
 		// request's RemoteAddr, which httpjs.go takes from CF-Connecting-IP.
