@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"html"
 	"net/http"
@@ -350,7 +352,19 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 		t.Fatalf("a tampered RelayState: %v %v %+v", err, cb, p)
 	}
 	pending := b.cookies["poolgate-federation"]
-	cb, p, err := b.finish(back)
+	// The IdP's signed response with its subject changed (on the Worker it is verified by
+	// the SAML companion Worker): refused, and the genuine one is still accepted after it.
+	raw, err := base64.StdEncoding.DecodeString(back.form.Get("SAMLResponse"))
+	if err != nil || !bytes.Contains(raw, []byte("carol@corp.example")) {
+		t.Fatalf("the IdP's SAMLResponse: %v", err)
+	}
+	altered := base64.StdEncoding.EncodeToString(bytes.ReplaceAll(raw, []byte("carol@corp.example"), []byte("mallory@corp.example")))
+	cb, p, err := b.finish(fedStep{u: back.u, form: url.Values{"SAMLResponse": {altered}, "RelayState": back.form["RelayState"]}})
+	if err != nil || cb.Get("error") != "invalid_request" || cb.Get("code") != "" || !strings.Contains(cb.Get("error_description"), "SAML response refused") {
+		t.Fatalf("an altered SAML response: %v %v %+v", err, cb, p)
+	}
+	b.cookies["poolgate-federation"] = pending
+	cb, p, err = b.finish(back)
 	if err != nil || cb == nil {
 		t.Fatalf("SAML response: %v %+v", err, p)
 	}
