@@ -44,7 +44,7 @@ func TestSAMLRemote(t *testing.T) {
 	defer func() { testSAML = samlxml.Engine{} }()
 	for name, test := range map[string]func(*testing.T){
 		"RoundTrip": TestSAMLRoundTrip, "MetadataURL": TestSAMLMetadataURL, "Forgeries": TestSAMLForgeries,
-		"RaceReplay": TestSAMLRaceReplay, "MetadataRefusals": TestSAMLMetadataRefusals,
+		"RaceReplay": TestSAMLRaceReplay, "MetadataRefusals": TestSAMLMetadataRefusals, "SPMetadata": TestSAMLSPMetadata,
 	} {
 		t.Run(name, test)
 	}
@@ -97,8 +97,9 @@ func TestSAMLRemoteSameAnswers(t *testing.T) {
 			t.Errorf("%s: remote %+v, in-process %+v", name, got, want)
 		}
 	}
-	lm, lerr := local.SPMetadata(ctx, sp)
-	rm, rerr := remote.SPMetadata(ctx, sp)
+	mr := samlengine.MetadataRequest{SP: sp, Now: c.Now()}
+	lm, lerr := local.SPMetadata(ctx, mr)
+	rm, rerr := remote.SPMetadata(ctx, mr)
 	if lerr != nil || rerr != nil || !bytes.Equal(lm, rm) {
 		t.Errorf("SP metadata: remote %v %q, in-process %v %q", rerr, rm, lerr, lm)
 	}

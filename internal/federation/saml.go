@@ -234,7 +234,8 @@ func (f *Federation) SPMetadata(poolID, acsURL string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	md, err := eng.SPMetadata(context.Background(), samlengine.SP{EntityID: SPEntityID(poolID), ACSURL: acsURL})
+	md, err := eng.SPMetadata(context.Background(), samlengine.MetadataRequest{
+		SP: samlengine.SP{EntityID: SPEntityID(poolID), ACSURL: acsURL}, Now: f.cfg.Now()})
 	if err != nil {
 		return nil, engineErr(err)
 	}

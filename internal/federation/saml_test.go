@@ -452,3 +452,26 @@ func TestSAMLMetadataRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestSAMLSPMetadata: the SP metadata names the pool's entity ID and ACS URL (HTTP-POST), wants
+// signed assertions, and is valid for crewjam's two days from the injected clock's now.
+func TestSAMLSPMetadata(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC)}
+	e := newEnv(t, c.Now)
+	md, err := e.fed.SPMetadata(e.pool.Id, acsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ed saml.EntityDescriptor
+	if err := xml.Unmarshal(md, &ed); err != nil {
+		t.Fatalf("%v\n%s", err, md)
+	}
+	if ed.EntityID != SPEntityID(e.pool.Id) || !ed.ValidUntil.Equal(c.Now().Add(saml.DefaultValidDuration)) || len(ed.SPSSODescriptors) != 1 {
+		t.Fatalf("metadata %s", md)
+	}
+	sp := ed.SPSSODescriptors[0]
+	if acs := sp.AssertionConsumerServices; len(acs) != 1 || acs[0].Location != acsURL || acs[0].Binding != saml.HTTPPostBinding ||
+		sp.WantAssertionsSigned == nil || !*sp.WantAssertionsSigned {
+		t.Fatalf("SP descriptor %s", md)
+	}
+}

@@ -32,14 +32,20 @@ type Engine interface {
 	// audience, Destination and Recipient, validity window, InResponseTo == RequestID. It
 	// does not check replay: the caller consumes Assertion.ID until AcceptableUntil.
 	VerifyResponse(ctx context.Context, req Verify) (*Assertion, error)
-	// SPMetadata is the service provider's metadata XML.
-	SPMetadata(ctx context.Context, sp SP) ([]byte, error)
+	// SPMetadata is the service provider's metadata XML, valid for two days from Now.
+	SPMetadata(ctx context.Context, req MetadataRequest) ([]byte, error)
 }
 
 // SP names the service provider: the pool's entity ID and its ACS URL (absolute).
 type SP struct {
 	EntityID string `json:"entityId"`
 	ACSURL   string `json:"acsUrl"`
+}
+
+// MetadataRequest is what SPMetadata needs.
+type MetadataRequest struct {
+	SP
+	Now time.Time `json:"now"` // validUntil is two days later
 }
 
 // AuthnRequest is what AuthnRequest needs.

@@ -62,9 +62,9 @@ func (c Client) VerifyResponse(ctx context.Context, req samlengine.Verify) (*sam
 }
 
 // SPMetadata implements samlengine.Engine.
-func (c Client) SPMetadata(ctx context.Context, sp samlengine.SP) ([]byte, error) {
+func (c Client) SPMetadata(ctx context.Context, req samlengine.MetadataRequest) ([]byte, error) {
 	var out samlwire.SPMetadataAnswer
-	if err := c.call(ctx, samlwire.OpSPMetadata, sp, &out); err != nil {
+	if err := c.call(ctx, samlwire.OpSPMetadata, req, &out); err != nil {
 		return nil, err
 	}
 	return out.Metadata, nil

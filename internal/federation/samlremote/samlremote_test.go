@@ -35,8 +35,8 @@ func (r *recorder) VerifyResponse(_ context.Context, req samlengine.Verify) (*sa
 	r.got = append(r.got, req)
 	return &r.asserted, r.err
 }
-func (r *recorder) SPMetadata(_ context.Context, sp samlengine.SP) ([]byte, error) {
-	r.got = append(r.got, sp)
+func (r *recorder) SPMetadata(_ context.Context, req samlengine.MetadataRequest) ([]byte, error) {
+	r.got = append(r.got, req)
 	return []byte(`<?xml version="1.0"?><md/>`), r.err
 }
 
@@ -78,11 +78,12 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(a.Attributes, eng.asserted.Attributes) || !a.AcceptableUntil.Equal(until) || a.NameID != "alice <a@b>" || a.ID != "a1" {
 		t.Fatalf("VerifyResponse: %+v %v", a, err)
 	}
-	smd, err := c.SPMetadata(ctx, sp)
+	smd, err := c.SPMetadata(ctx, samlengine.MetadataRequest{SP: sp, Now: until})
 	if err != nil || string(smd) != `<?xml version="1.0"?><md/>` {
 		t.Fatalf("SPMetadata: %q %v", smd, err)
 	}
-	if len(eng.got) != 4 || !bytes.Equal(eng.got[0].([]byte), md) || eng.got[3] != sp {
+	if len(eng.got) != 4 || !bytes.Equal(eng.got[0].([]byte), md) || eng.got[3].(samlengine.MetadataRequest).SP != sp ||
+		!eng.got[3].(samlengine.MetadataRequest).Now.Equal(until) {
 		t.Fatalf("engine saw %+v", eng.got)
 	}
 	if g := eng.got[1].(samlengine.AuthnRequest); !bytes.Equal(g.Metadata, md) || g.RelayState != "state" || !g.Now.Equal(until) || g.SP != sp {

@@ -96,11 +96,11 @@ func Serve(ctx context.Context, eng samlengine.Engine, op string, body []byte) (
 		}
 		result, err = eng.VerifyResponse(ctx, in)
 	case OpSPMetadata:
-		var in samlengine.SP
+		var in samlengine.MetadataRequest
 		if err := decode(body, &in); err != nil {
 			return refuse(400, err.Error())
 		}
-		if err := checkSP(in); err != nil {
+		if err := errors.Join(checkSP(in.SP), checkNow(in.Now)); err != nil {
 			return refuse(400, err.Error())
 		}
 		var md []byte

@@ -27,8 +27,8 @@ func (e *echo) VerifyResponse(_ context.Context, r samlengine.Verify) (*samlengi
 	e.got = r
 	return &samlengine.Assertion{ID: "a1", NameID: "alice", Attributes: []samlengine.Attribute{{Name: "n", Values: []string{"<&>"}}}}, e.err
 }
-func (e *echo) SPMetadata(_ context.Context, sp samlengine.SP) ([]byte, error) {
-	e.got = sp
+func (e *echo) SPMetadata(_ context.Context, r samlengine.MetadataRequest) ([]byte, error) {
+	e.got = r
 	return []byte("<md/>"), e.err
 }
 
@@ -54,8 +54,10 @@ func TestServeStatuses(t *testing.T) {
 		{"refused", OpVerifyResponse, verify, samlengine.Errorf("SAML response refused: no"), 422},
 		{"engine failure", OpVerifyResponse, verify, errors.New("boom"), 500},
 		{"unknown op", "nope", verify, nil, 400},
-		{"unknown member", OpSPMetadata, []byte(`{"entityId":"e","acsUrl":"a","x":1}`), nil, 400},
-		{"two values", OpSPMetadata, []byte(`{"entityId":"e","acsUrl":"a"} {}`), nil, 400},
+		{"sp metadata", OpSPMetadata, mustJSON(t, samlengine.MetadataRequest{SP: sp, Now: now}), nil, 200},
+		{"sp metadata, no time", OpSPMetadata, mustJSON(t, sp), nil, 400},
+		{"unknown member", OpSPMetadata, []byte(`{"entityId":"e","acsUrl":"a","now":"2026-12-07T14:00:00Z","x":1}`), nil, 400},
+		{"two values", OpSPMetadata, []byte(`{"entityId":"e","acsUrl":"a","now":"2026-12-07T14:00:00Z"} {}`), nil, 400},
 		{"no request id", OpVerifyResponse, mustJSON(t, samlengine.Verify{SP: sp, Metadata: []byte("m"), Response: []byte("r"), Now: now}), nil, 400},
 		{"no time", OpAuthnRequest, mustJSON(t, samlengine.AuthnRequest{SP: sp, Metadata: []byte("m")}), nil, 400},
 		{"no metadata", OpCheckMetadata, []byte(`{}`), nil, 400},
@@ -80,7 +82,7 @@ func FuzzServe(f *testing.F) {
 	now := time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC)
 	f.Add(OpVerifyResponse, mustJSON(f, samlengine.Verify{SP: sp, Metadata: []byte("<md/>"), RequestID: "id-1", Response: []byte("<r/>"), Now: now}))
 	f.Add(OpAuthnRequest, mustJSON(f, samlengine.AuthnRequest{SP: sp, Metadata: []byte("<md/>"), RelayState: "rs", Now: now}))
-	f.Add(OpSPMetadata, mustJSON(f, sp))
+	f.Add(OpSPMetadata, mustJSON(f, samlengine.MetadataRequest{SP: sp, Now: now}))
 	f.Add(OpCheckMetadata, []byte(`{"metadata":"PG1kLz4="}`))
 	f.Add(OpCheckMetadata, []byte(`{"metadata":"%%%"}`))
 	f.Add("", []byte(`null`))

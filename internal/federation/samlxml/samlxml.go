@@ -112,8 +112,8 @@ func (c *recorder) Consume(assertionID string, expiresAt time.Time) error {
 }
 
 // SPMetadata implements samlengine.Engine.
-func (Engine) SPMetadata(_ context.Context, s samlengine.SP) ([]byte, error) {
-	sp, err := serviceProvider(s, nil, time.Time{})
+func (Engine) SPMetadata(_ context.Context, r samlengine.MetadataRequest) ([]byte, error) {
+	sp, err := serviceProvider(r.SP, nil, r.Now)
 	if err != nil {
 		return nil, err
 	}
