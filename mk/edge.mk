@@ -47,7 +47,7 @@ deploy: deps edge ## deploy the SAML companion, then the Worker, with wrangler d
 
 .PHONY: test-edge
 test-edge: deps web $(WASM) ## only the Worker's tests: edge's tests inside workerd, restart, soak, scenarios on workerd
-	GOOS=js GOARCH=wasm $(GO) vet ./edge
+	GOOS=js GOARCH=wasm $(GO) vet ./edge ./edge/saml
 	$(GO) vet ./edge/... ./tests/workerd/ ./bench/edge/
 	$(GO) test -count=1 ./edge/... ./tests/workerd/ ./tests/node/
 	POOLGATE_WASM=$(abspath $(WASM)) $(GO) test -count=1 -run 'TestWorkerd|TestTriggers.*Workerd' ./tests/e2e/
