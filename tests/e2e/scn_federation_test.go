@@ -325,7 +325,8 @@ func scnFederationLinks(t *testing.T, ep *Endpoint) {
 }
 
 // scnFederationSAML: sign-in through crewjam/saml's IdP, which knows poolgate by its published
-// SP metadata; a SAML response posted twice is refused the second time.
+// SP metadata; a SAML response altered or posted twice is refused; the same IdP configured by
+// its MetadataURL (fetched through the host's fetch) signs in too.
 func scnFederationSAML(t *testing.T, ep *Endpoint) {
 	var idp *testIdP
 	f := newFedFixture(t, ep, func(pool string) []*cip.CreateIdentityProviderInput {
@@ -333,7 +334,10 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 			UserEmail: "carol@corp.example", CreateTime: ep.Now(), ExpireTime: ep.Now().Add(8 * time.Hour)})
 		return []*cip.CreateIdentityProviderInput{{ProviderName: aws.String("CorpSAML"), ProviderType: types.IdentityProviderTypeTypeSaml,
 			ProviderDetails:  map[string]string{"MetadataFile": string(idp.metadata)},
-			AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}}}
+			AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}},
+			{ProviderName: aws.String("CorpSAMLByURL"), ProviderType: types.IdentityProviderTypeTypeSaml,
+				ProviderDetails:  map[string]string{"MetadataURL": idp.srv.URL + "/metadata"},
+				AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}}}
 	})
 	idp.syncClock(ep)
 	const username = "CorpSAML_carol@corp.example"
@@ -384,6 +388,24 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 	cb, p, err = b.finish(back)
 	if err != nil || cb.Get("error") != "invalid_request" || cb.Get("code") != "" {
 		t.Fatalf("a replayed SAML response: %v %v %+v", err, cb, p)
+	}
+
+	// The IdP named by its MetadataURL: poolgate fetches the metadata and signs carol in as
+	// that provider's user.
+	b = newFedBrowser(ep)
+	back, err = b.atProviderSAML(fedAuthorize(f, "identity_provider", "CorpSAMLByURL", "saml-url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, p, err = b.finish(back)
+	if err != nil || cb == nil {
+		t.Fatalf("SAML response (MetadataURL): %v %+v", err, p)
+	}
+	if id, _ := fedTokens(t, f, cb, "saml-url"); id["cognito:username"] != "CorpSAMLByURL_carol@corp.example" {
+		t.Fatalf("ID token (MetadataURL) %v", id)
+	}
+	if idp.fetches.Load() == 0 {
+		t.Fatal("the IdP's metadata was never fetched")
 	}
 }
 
