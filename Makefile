@@ -50,7 +50,7 @@ check: ## gofmt, vet, cross-builds for wasip1 and js, go.mod tidiness, the wasm 
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./wasm
-	GOOS=js GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./web ./edge
+	GOOS=js GOARCH=wasm $(GO) build $$($(GO) list ./internal/... | grep -v /internal/native/) ./web ./edge ./edge/saml
 	$(GO) mod tidy -diff
 	$(GO) run ./tools/wasmsize
 

@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/federation/samlremote"
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/handoff"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/trigger"
 )
 
 // Names of the Worker's bindings, secrets and variables.
@@ -33,6 +35,7 @@ const (
 	bindingStore = "POOLGATE_STORE" // [[durable_objects.bindings]]: the store (class PoolgateStore, edge/store_do.mjs)
 	storeClass   = "PoolgateStore"  // the Durable Object class the Worker exports (worker.mjs)
 	bindingKV    = "POOLGATE_KV"    // [[kv_namespaces]], optional: a KV-era deployment's records, copied once (migrate.go)
+	bindingSAML  = "SAML"           // [[services]]: the SAML companion Worker (edge/saml); without it SAML sign-in is refused
 
 	secretAdminKeyID     = "POOLGATE_ADMIN_ACCESS_KEY_ID"     // wrangler secret put
 	secretAdminSecretKey = "POOLGATE_ADMIN_SECRET_ACCESS_KEY" // wrangler secret put
@@ -238,7 +241,10 @@ func (a *app) build() error {
 		// external JWKS, trigger functions (an http(s) URL, or a service binding named by a
 		// binding:// URL, see fetchTransport). Go's own js/wasm transport reads response
 		// streams across request contexts, which workerd refuses.
-		Transport:      fetchTransport{bridge: a.bridge},
+		Transport: fetchTransport{bridge: a.bridge},
+		// SAML's XML work runs in the companion Worker (edge/saml), through the service
+		// binding SAML: this Worker's wasm links no XML, XML signature or X.509 code.
+		SAML:           samlremote.Client{Transport: fetchTransport{bridge: a.bridge}, Base: trigger.BindingScheme + "://" + bindingSAML},
 		GatewayChanged: a.bumpEpoch,
 		// Cloudflare writes CF-IPCountry on every request; the caller's address is the
 		// request's RemoteAddr, which httpjs.go takes from CF-Connecting-IP.

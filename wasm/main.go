@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/federation/samlxml"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/wasm/guest"
 )
@@ -41,6 +42,7 @@ func newApp(env guest.Env) (guest.App, error) {
 		ClientAddressHeader:  c.ClientAddressHeader,
 		CountryHeader:        c.CountryHeader,
 		Transport:            guest.Transport{}, // http_fetch: external JWKS; origins are reached by the host (handoffs)
+		SAML:                 samlxml.Engine{},  // crewjam/saml in the guest (the Worker calls its companion instead)
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/poolgate/poolgate/internal/federation/samlxml"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/native/boltstore"
 	"github.com/poolgate/poolgate/internal/service"
@@ -48,6 +49,7 @@ func serveNative(getenv func(string) string) error {
 		AdminAccessKeyID:     getenv("POOLGATE_ADMIN_ACCESS_KEY_ID"),
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
 		MasterKey:            master, Store: st, Crypto: hostcrypto.Pure{}, Transport: http.DefaultTransport,
+		SAML: samlxml.Engine{},
 	})
 	if err != nil {
 		return err

@@ -66,7 +66,7 @@ func newEnv(t *testing.T, now func() time.Time) *env {
 		Seal: transient, AtRest: atRest, Sender: &message.Recorder{}, Now: now, Rand: rand.Reader,
 		Region: "us-east-1", AccountID: "123456789012", IssuerBase: "https://cognito-idp.us-east-1.amazonaws.com"})
 	e := &env{t: t, store: st, users: users, now: now,
-		fed: New(Config{Transport: http.DefaultTransport.(*http.Transport).Clone(), Store: st, Crypto: crypto, Now: now, Rand: rand.Reader})}
+		fed: New(Config{Transport: http.DefaultTransport.(*http.Transport).Clone(), Store: st, SAML: testSAML, Crypto: crypto, Now: now, Rand: rand.Reader})}
 	var pool struct{ UserPool *userpool.Pool }
 	e.action("CreateUserPool", map[string]any{"PoolName": "fed",
 		"Schema": []map[string]any{{"Name": "dept", "AttributeDataType": "String", "Mutable": true}}}, &pool)

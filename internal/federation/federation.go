@@ -1,7 +1,8 @@
 // Package federation signs users in at external identity providers for managed login: the
 // OAuth 2.0 / OpenID Connect code flow toward OIDC providers, Google, Sign in with Apple and
 // Login with Amazon, Facebook's Graph API flow, and SAML 2.0 as a service provider
-// (github.com/crewjam/saml). It turns a provider's verified answer into a
+// (the XML side behind samlengine.Engine: github.com/crewjam/saml in-process, or in the
+// Worker's companion). It turns a provider's verified answer into a
 // userpool.ExternalIdentity, attributes mapped through the provider's AttributeMapping;
 // internal/userpool's FederatedSignIn makes the user of it, and internal/oauth runs the browser
 // flow around both.
@@ -30,6 +31,7 @@ import (
 	"time"
 
 	"github.com/poolgate/poolgate/internal/bound"
+	"github.com/poolgate/poolgate/internal/federation/samlengine"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/userpool"
@@ -43,9 +45,12 @@ var ErrProvider = errors.New("federation: identity provider error")
 type Config struct {
 	Transport http.RoundTripper // the host's fetch; never http.DefaultTransport
 	Store     store.Store       // SAML replay cache (consume-once marker keys)
-	Crypto    hostcrypto.Provider
-	Now       func() time.Time
-	Rand      io.Reader
+	// SAML does SAML's XML work: samlxml in-process, or samlremote toward the Worker's
+	// companion. nil: SAML sign-in is refused (ErrProvider).
+	SAML   samlengine.Engine
+	Crypto hostcrypto.Provider
+	Now    func() time.Time
+	Rand   io.Reader
 }
 
 // Federation runs sign-ins at external identity providers. It is safe for concurrent use.

@@ -22,7 +22,7 @@ import (
 // pending request the fuzzed copies do not match once altered, and which is consumed once).
 func FuzzFinishSAML(f *testing.F) {
 	c := &clock{t: time.Now().Truncate(time.Second)}
-	fed := New(Config{Transport: http.DefaultTransport, Store: memstore.New(c.Now), Crypto: hostcrypto.Pure{}, Now: c.Now, Rand: rand.Reader})
+	fed := New(Config{Transport: http.DefaultTransport, Store: memstore.New(c.Now), SAML: testSAML, Crypto: hostcrypto.Pure{}, Now: c.Now, Rand: rand.Reader})
 	const pool = "us-east-1_fuzz"
 	ti := newIdP(f, fed, pool, c)
 	ip := samlProvider(map[string]string{"MetadataFile": string(ti.metadata)})

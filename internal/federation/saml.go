@@ -1,33 +1,27 @@
 package federation
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/xml"
 	"errors"
-	"io"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/crewjam/saml"
-	dsig "github.com/russellhaering/goxmldsig"
-
+	"github.com/poolgate/poolgate/internal/federation/samlengine"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
-// SAML 2.0, poolgate as the service provider, through github.com/crewjam/saml: SP-initiated
-// sign-in only, the AuthnRequest sent with the HTTP-Redirect binding, the Response posted
-// back to the ACS URL (/saml2/idpresponse). crewjam checks the XML signature (the Response's
-// or else every Assertion's, by a certificate of the IdP's metadata; SHA-1 refused), the
-// audience (the SP entity ID urn:amazon:cognito:sp:<poolId>), the Destination and the bearer
-// confirmation's Recipient (the ACS URL), the validity window, and InResponseTo against the
-// request ID Begin made; its ReplayCache here is the store, so an assertion ID is accepted
-// once across instances. No XML signature code lives in poolgate.
+// SAML 2.0, poolgate as the service provider: SP-initiated sign-in only, the AuthnRequest
+// sent with the HTTP-Redirect binding, the Response posted back to the ACS URL
+// (/saml2/idpresponse). The XML work (the request, the Response's signature, audience,
+// Destination and Recipient, validity window and InResponseTo, metadata) is done by the
+// host's samlengine.Engine: crewjam/saml in-process (samlxml), or on the Worker the same code
+// in a companion Worker (samlremote). What has state stays here: fetched metadata and its
+// cache, the pending request ID (in the caller's sealed state), and the replay cache, which
+// is the store, so that an assertion ID is accepted once across instances.
 //
 // Not supported [est: Cognito does these]: signing AuthnRequests (RequestSigningAlgorithm),
 // encrypted assertions (EncryptedResponses) and IdP-initiated sign-in (IDPInit): poolgate has
@@ -47,15 +41,34 @@ const (
 func SPEntityID(poolID string) string { return spEntityPrefix + poolID }
 
 type cachedMetadata struct {
-	entity  *saml.EntityDescriptor
+	doc     []byte // checked by the engine
 	fetched time.Time
 }
 
-// idpMetadata returns the IdP's metadata: MetadataFile, or MetadataURL fetched through the
-// host's transport (cached for metadataTTL).
-func (f *Federation) idpMetadata(ctx context.Context, ip *userpool.IdentityProvider) (*saml.EntityDescriptor, error) {
+// samlEngine is the host's engine, or an error saying there is none.
+func (f *Federation) samlEngine() (samlengine.Engine, error) {
+	if f.cfg.SAML == nil {
+		return nil, providerErr("this host has no SAML engine")
+	}
+	return f.cfg.SAML, nil
+}
+
+// engineErr is an engine's error as this package reports it: a refusal keeps its message,
+// a failure to reach the engine says so.
+func engineErr(err error) error {
+	var refused *samlengine.Error
+	if errors.As(err, &refused) {
+		return providerErr("%s", refused.Msg)
+	}
+	return providerErr("SAML engine: %v", err)
+}
+
+// idpMetadata returns the IdP's metadata document: MetadataFile (checked by the engine where
+// it is used), or MetadataURL fetched through the host's transport, checked, and cached for
+// metadataTTL.
+func (f *Federation) idpMetadata(ctx context.Context, eng samlengine.Engine, ip *userpool.IdentityProvider) ([]byte, error) {
 	if file := ip.ProviderDetails["MetadataFile"]; file != "" {
-		return parseIDPMetadata([]byte(file))
+		return []byte(file), nil
 	}
 	mdURL := ip.ProviderDetails["MetadataURL"]
 	if _, err := checkEndpoint("MetadataURL", mdURL); err != nil {
@@ -66,7 +79,7 @@ func (f *Federation) idpMetadata(ctx context.Context, ip *userpool.IdentityProvi
 	c, ok := f.metadata[mdURL]
 	f.mu.Unlock()
 	if ok && now.Sub(c.fetched) < metadataTTL {
-		return c.entity, nil
+		return c.doc, nil
 	}
 	req, err := newGet(ctx, mdURL)
 	if err != nil {
@@ -76,79 +89,13 @@ func (f *Federation) idpMetadata(ctx context.Context, ip *userpool.IdentityProvi
 	if err != nil {
 		return nil, err
 	}
-	entity, err := parseIDPMetadata(body)
-	if err != nil {
-		return nil, err
+	if err := eng.CheckMetadata(ctx, body); err != nil {
+		return nil, engineErr(err)
 	}
 	f.mu.Lock()
-	f.metadata[mdURL] = cachedMetadata{entity: entity, fetched: now}
+	f.metadata[mdURL] = cachedMetadata{doc: body, fetched: now}
 	f.mu.Unlock()
-	return entity, nil
-}
-
-// parseIDPMetadata reads an EntityDescriptor, or the one entity with an IDPSSODescriptor of
-// an EntitiesDescriptor, into crewjam's types.
-func parseIDPMetadata(b []byte) (*saml.EntityDescriptor, error) {
-	root, err := rootElement(b)
-	if err != nil {
-		return nil, providerErr("SAML metadata: %v", err)
-	}
-	var idps []*saml.EntityDescriptor
-	switch root {
-	case "EntityDescriptor":
-		var e saml.EntityDescriptor
-		if err := xml.Unmarshal(b, &e); err != nil {
-			return nil, providerErr("SAML metadata: %v", err)
-		}
-		idps = append(idps, &e)
-	case "EntitiesDescriptor":
-		var es saml.EntitiesDescriptor
-		if err := xml.Unmarshal(b, &es); err != nil {
-			return nil, providerErr("SAML metadata: %v", err)
-		}
-		for i := range es.EntityDescriptors {
-			if len(es.EntityDescriptors[i].IDPSSODescriptors) > 0 {
-				idps = append(idps, &es.EntityDescriptors[i])
-			}
-		}
-	default:
-		return nil, providerErr("SAML metadata: root element %s", root)
-	}
-	if len(idps) != 1 || len(idps[0].IDPSSODescriptors) == 0 {
-		return nil, providerErr("SAML metadata: want one identity provider, found %d", len(idps))
-	}
-	return idps[0], nil
-}
-
-// rootElement is the local name of the document's first element.
-func rootElement(b []byte) (string, error) {
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", err
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se.Name.Local, nil
-		}
-	}
-}
-
-// serviceProvider is pool poolID's SP toward idp, its clock the injected one.
-func (f *Federation) serviceProvider(poolID, acsURL string, idp *saml.EntityDescriptor) (*saml.ServiceProvider, error) {
-	acs, err := url.Parse(acsURL)
-	if err != nil || !acs.IsAbs() {
-		return nil, providerErr("the ACS URL is not absolute")
-	}
-	return &saml.ServiceProvider{
-		EntityID:                         SPEntityID(poolID),
-		AcsURL:                           *acs,
-		IDPMetadata:                      idp,
-		Clock:                            dsig.NewFakeClockAt(f.cfg.Now()),
-		AssertionConsumerServiceBindings: []string{saml.HTTPPostBinding},
-		RejectSHA1Signatures:             true,
-		RejectUnknownConditions:          true,
-	}, nil
+	return body, nil
 }
 
 // beginSAML makes an AuthnRequest and returns its HTTP-Redirect URL.
@@ -156,35 +103,32 @@ func (f *Federation) beginSAML(ctx context.Context, poolID string, ip *userpool.
 	if ip.ProviderDetails["EncryptedResponses"] == "true" || ip.ProviderDetails["RequestSigningAlgorithm"] != "" {
 		return "", Pending{}, providerErr("poolgate neither signs SAML requests nor decrypts SAML responses yet")
 	}
-	idp, err := f.idpMetadata(ctx, ip)
+	eng, err := f.samlEngine()
 	if err != nil {
 		return "", Pending{}, err
 	}
-	sp, err := f.serviceProvider(poolID, acsURL, idp)
+	md, err := f.idpMetadata(ctx, eng, ip)
 	if err != nil {
 		return "", Pending{}, err
 	}
-	loc := sp.GetSSOBindingLocation(saml.HTTPRedirectBinding)
-	if loc == "" {
-		return "", Pending{}, providerErr("SAML metadata: the IdP has no HTTP-Redirect SingleSignOnService")
+	r, err := eng.AuthnRequest(ctx, samlengine.AuthnRequest{SP: samlengine.SP{EntityID: SPEntityID(poolID), ACSURL: acsURL},
+		Metadata: md, RelayState: state, Now: f.cfg.Now()})
+	if err != nil {
+		return "", Pending{}, engineErr(err)
 	}
-	if _, err := checkEndpoint("SingleSignOnService", loc); err != nil {
+	if _, err := checkEndpoint("SingleSignOnService", r.URL); err != nil {
 		return "", Pending{}, err
 	}
-	req, err := sp.MakeAuthenticationRequest(loc, saml.HTTPRedirectBinding, saml.HTTPPostBinding)
-	if err != nil {
-		return "", Pending{}, providerErr("SAML request: %v", err)
+	if r.RequestID == "" {
+		return "", Pending{}, providerErr("SAML request: no request ID")
 	}
-	u, err := req.Redirect(state, sp)
-	if err != nil {
-		return "", Pending{}, providerErr("SAML request: %v", err)
-	}
-	return u.String(), Pending{RequestID: req.ID}, nil
+	return r.URL, Pending{RequestID: r.RequestID}, nil
 }
 
 // FinishSAML validates a SAMLResponse (the base64 form value posted to /saml2/idpresponse)
-// with a maintained SAML library: signature, audience (SP entity ID urn:amazon:cognito:sp:<poolId>),
-// recipient (acsURL), NotOnOrAfter, InResponseTo == p.RequestID, replay cache.
+// with the host's engine: signature, audience (SP entity ID urn:amazon:cognito:sp:<poolId>),
+// recipient (acsURL), NotOnOrAfter, InResponseTo == p.RequestID; then consumes the
+// assertion's ID in the store (the replay cache).
 func (f *Federation) FinishSAML(ctx context.Context, poolID string, ip *userpool.IdentityProvider, acsURL, samlResponse string, p Pending) (*userpool.ExternalIdentity, error) {
 	if ip == nil || ip.ProviderType != "SAML" {
 		return nil, providerErr("not a SAML identity provider")
@@ -202,27 +146,32 @@ func (f *Federation) FinishSAML(ctx context.Context, poolID string, ip *userpool
 	if err != nil {
 		return nil, providerErr("SAMLResponse is not base64")
 	}
-	idp, err := f.idpMetadata(ctx, ip)
+	if len(raw) == 0 {
+		return nil, providerErr("SAMLResponse is empty")
+	}
+	eng, err := f.samlEngine()
 	if err != nil {
 		return nil, err
 	}
-	sp, err := f.serviceProvider(poolID, acsURL, idp)
+	md, err := f.idpMetadata(ctx, eng, ip)
 	if err != nil {
 		return nil, err
 	}
-	sp.ReplayCache = &replayCache{ctx: ctx, f: f, pool: poolID}
-	assertion, err := sp.ParseXMLResponse(raw, []string{p.RequestID}, sp.AcsURL)
+	a, err := eng.VerifyResponse(ctx, samlengine.Verify{SP: samlengine.SP{EntityID: SPEntityID(poolID), ACSURL: acsURL},
+		Metadata: md, RequestID: p.RequestID, Response: raw, Now: f.cfg.Now()})
 	if err != nil {
-		var ire *saml.InvalidResponseError
-		if errors.As(err, &ire) && ire.PrivateErr != nil {
-			err = ire.PrivateErr
-		}
-		return nil, providerErr("SAML response refused: %v", err)
+		return nil, engineErr(err)
 	}
-	if assertion.Subject == nil || assertion.Subject.NameID == nil || assertion.Subject.NameID.Value == "" {
+	if a.ID == "" {
+		return nil, providerErr("SAML response refused: assertion has no ID to check for replay")
+	}
+	if err := f.consumeAssertion(ctx, poolID, a); err != nil {
+		return nil, err
+	}
+	if a.NameID == "" {
 		return nil, providerErr("SAML assertion names no subject")
 	}
-	return identity(ip, samlAttributes(assertion), assertion.Subject.NameID.Value, assertion.Issuer.Value)
+	return identity(ip, samlAttributes(a.Attributes), a.NameID, a.Issuer)
 }
 
 func dropSpace(r rune) rune {
@@ -236,23 +185,17 @@ func dropSpace(r rune) rune {
 // samlAttributes are an assertion's attributes by Name (and by FriendlyName where no
 // attribute has that Name); several values are joined with commas [est: Cognito's rendering
 // of multi-valued attributes].
-func samlAttributes(a *saml.Assertion) map[string]string {
+func samlAttributes(attrs []samlengine.Attribute) map[string]string {
 	out := map[string]string{}
 	friendly := map[string]string{}
-	for _, st := range a.AttributeStatements {
-		for _, attr := range st.Attributes {
-			if len(out) == maxClaims {
-				return out
-			}
-			vals := make([]string, 0, len(attr.Values))
-			for _, v := range attr.Values {
-				vals = append(vals, v.Value)
-			}
-			joined := strings.Join(vals, ",")
-			out[attr.Name] = joined
-			if attr.FriendlyName != "" {
-				friendly[attr.FriendlyName] = joined
-			}
+	for _, attr := range attrs {
+		if len(out) == maxClaims {
+			return out
+		}
+		joined := strings.Join(attr.Values, ",")
+		out[attr.Name] = joined
+		if attr.FriendlyName != "" {
+			friendly[attr.FriendlyName] = joined
 		}
 	}
 	for k, v := range friendly {
@@ -263,41 +206,38 @@ func samlAttributes(a *saml.Assertion) map[string]string {
 	return out
 }
 
-// replayCache records accepted assertion IDs as consume-once store keys
+// samlReplayKey is the consume-once store key of an accepted assertion ID:
 // sar/<pool>/<sha256 of the ID>, kept until the assertion could no longer be accepted.
-type replayCache struct {
-	ctx  context.Context
-	f    *Federation
-	pool string
-}
-
 func samlReplayKey(pool, assertionID string) string {
 	sum := sha256.Sum256([]byte(assertionID))
 	return "sar/" + pool + "/" + hex.EncodeToString(sum[:])
 }
 
-func (c *replayCache) Consume(assertionID string, expiresAt time.Time) error {
-	ttl := max(expiresAt.Sub(c.f.cfg.Now()), store.MinTTL)
-	err := c.f.cfg.Store.Commit(c.ctx, []store.Op{store.Create(samlReplayKey(c.pool, assertionID), []byte{1}, ttl)})
+// consumeAssertion records a's ID in the store, refusing an ID recorded before: the replay
+// check crewjam would make last, made here because the engine keeps no state.
+func (f *Federation) consumeAssertion(ctx context.Context, pool string, a *samlengine.Assertion) error {
+	ttl := max(a.AcceptableUntil.Sub(f.cfg.Now()), store.MinTTL)
+	err := f.cfg.Store.Commit(ctx, []store.Op{store.Create(samlReplayKey(pool, a.ID), []byte{1}, ttl)})
 	if errors.Is(err, store.ErrConflict) {
-		return saml.ErrAssertionReplayed
+		return providerErr("SAML response refused: assertion %q: assertion has already been used", a.ID)
 	}
-	return err
+	if err != nil {
+		return providerErr("SAML response refused: assertion %q: %v", a.ID, err)
+	}
+	return nil
 }
 
 // SPMetadata is the pool's SAML service-provider metadata XML (served by oauth at
-// GET /saml2/metadata?client_id=... or /<poolId>/saml2/metadata — oauth helper picks the path).
+// GET /<poolId>/saml2/metadata).
 func (f *Federation) SPMetadata(poolID, acsURL string) ([]byte, error) {
-	sp, err := f.serviceProvider(poolID, acsURL, nil)
+	eng, err := f.samlEngine()
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	io.WriteString(&buf, xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(sp.Metadata()); err != nil {
-		return nil, err
+	md, err := eng.SPMetadata(context.Background(), samlengine.MetadataRequest{
+		SP: samlengine.SP{EntityID: SPEntityID(poolID), ACSURL: acsURL}, Now: f.cfg.Now()})
+	if err != nil {
+		return nil, engineErr(err)
 	}
-	return buf.Bytes(), nil
+	return md, nil
 }

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ import (
 	"github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/poolgate/poolgate/internal/federation/samlengine"
+	"github.com/poolgate/poolgate/internal/federation/samlxml"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -49,6 +52,10 @@ func (c *clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// testSAML is the engine the tests' Federations use; TestSAMLRemote runs them again with the
+// Worker's engine (samlremote) in its place.
+var testSAML samlengine.Engine = samlxml.Engine{}
 
 // testIdP is a crewjam IdentityProvider with one signed-in user.
 type testIdP struct {
@@ -390,7 +397,7 @@ func TestSAMLForgeries(t *testing.T) {
 		t.Fatalf("first use: %v", err)
 	}
 	refuse("replayed", resp, p)
-	second := New(Config{Transport: http.DefaultTransport, Store: e.store, Crypto: e.fed.cfg.Crypto, Now: c.Now, Rand: rand.Reader})
+	second := New(Config{Transport: http.DefaultTransport, Store: e.store, SAML: e.fed.cfg.SAML, Crypto: e.fed.cfg.Crypto, Now: c.Now, Rand: rand.Reader})
 	if _, err := second.FinishSAML(ctx, e.pool.Id, ip, acsURL, resp, p); !errors.Is(err, ErrProvider) {
 		t.Errorf("replayed on another instance: %v", err)
 	}
@@ -430,6 +437,7 @@ func TestSAMLRaceReplay(t *testing.T) {
 }
 
 func TestSAMLMetadataRefusals(t *testing.T) {
+	e := newEnv(t, nil)
 	for name, md := range map[string]string{
 		"not XML":    "garbage",
 		"SP only":    `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`,
@@ -438,8 +446,32 @@ func TestSAMLMetadataRefusals(t *testing.T) {
 			`<EntityDescriptor entityID="a"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>` +
 			`<EntityDescriptor entityID="b"><IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor></EntitiesDescriptor>`,
 	} {
-		if _, err := parseIDPMetadata([]byte(md)); !errors.Is(err, ErrProvider) {
+		ip := samlProvider(map[string]string{"MetadataFile": md})
+		if _, _, err := e.fed.Begin(context.Background(), e.pool.Id, ip, acsURL, "rs"); !errors.Is(err, ErrProvider) || !strings.Contains(err.Error(), "SAML metadata") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestSAMLSPMetadata: the SP metadata names the pool's entity ID and ACS URL (HTTP-POST), wants
+// signed assertions, and is valid for crewjam's two days from the injected clock's now.
+func TestSAMLSPMetadata(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 7, 14, 0, 0, 0, time.UTC)}
+	e := newEnv(t, c.Now)
+	md, err := e.fed.SPMetadata(e.pool.Id, acsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ed saml.EntityDescriptor
+	if err := xml.Unmarshal(md, &ed); err != nil {
+		t.Fatalf("%v\n%s", err, md)
+	}
+	if ed.EntityID != SPEntityID(e.pool.Id) || !ed.ValidUntil.Equal(c.Now().Add(saml.DefaultValidDuration)) || len(ed.SPSSODescriptors) != 1 {
+		t.Fatalf("metadata %s", md)
+	}
+	sp := ed.SPSSODescriptors[0]
+	if acs := sp.AssertionConsumerServices; len(acs) != 1 || acs[0].Location != acsURL || acs[0].Binding != saml.HTTPPostBinding ||
+		sp.WantAssertionsSigned == nil || !*sp.WantAssertionsSigned {
+		t.Fatalf("SP descriptor %s", md)
 	}
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"io"
 	"net"
@@ -69,18 +68,11 @@ func writeS3Error(w http.ResponseWriter, v *sigv4Route, e *s3Error, resource str
 		awsjson.WriteError(w, &awsjson.Error{Type: awsjson.Type(e.jsonTyp), Message: e.message, Status: e.status})
 		return
 	}
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	xml.NewEncoder(&b).Encode(struct {
-		XMLName  xml.Name `xml:"Error"`
-		Code     string   `xml:"Code"`
-		Message  string   `xml:"Message"`
-		Resource string   `xml:"Resource,omitempty"`
-	}{Code: e.code, Message: e.message, Resource: resource})
+	doc := s3ErrorXML(e.code, e.message, resource)
 	h.Set("Content-Type", "application/xml")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(doc)))
 	w.WriteHeader(e.status)
-	w.Write(b.Bytes())
+	w.Write(doc)
 }
 
 // target is the policy action and resource a request asks for.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/federation"
+	"github.com/poolgate/poolgate/internal/federation/samlengine"
 	"github.com/poolgate/poolgate/internal/gateway"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/identitypool"
@@ -55,6 +56,10 @@ type Config struct {
 	// host's fetch (the wasip1 guest passes its http_fetch import, the Worker its fetch); nil:
 	// none can be reached. Never http.DefaultTransport in the wasm builds (tools/wasmsize).
 	Transport http.RoundTripper
+	// SAML does the XML side of SAML sign-in (internal/federation/samlengine): samlxml
+	// in-process, or on the Worker samlremote toward its companion Worker. nil: SAML
+	// sign-in and the SP metadata endpoint answer with an identity-provider error.
+	SAML samlengine.Engine
 	// ClientAddressHeader and CountryHeader name the request headers the host trusts for
 	// the caller's address and country, which threat protection scores sign-ins by; "" trusts
 	// none (the address is the request's RemoteAddr, the country unknown). Only a host behind
@@ -164,7 +169,7 @@ func New(cfg Config) (*Service, error) {
 
 	s.managedLogin, err = oauth.New(oauth.Config{UserPools: s.userPools, Seal: oauthSeal,
 		Now: cfg.Now, Rand: cfg.Rand, Logf: cfg.Logf, Base: cfg.ManagedLoginBase,
-		Federator: federation.New(federation.Config{Transport: cfg.Transport, Store: cfg.Store,
+		Federator: federation.New(federation.Config{Transport: cfg.Transport, Store: cfg.Store, SAML: cfg.SAML,
 			Crypto: cfg.Crypto, Now: cfg.Now, Rand: cfg.Rand}),
 		FederatedSignIn: s.userPools.FederatedSignIn})
 	if err != nil {

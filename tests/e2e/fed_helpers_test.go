@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,8 +141,10 @@ type testIdP struct {
 	idp      *saml.IdentityProvider
 	srv      *httptest.Server
 	metadata []byte // the IdP's metadata, for CreateIdentityProvider's MetadataFile
-	mu       sync.Mutex
-	session  *saml.Session
+	// fetches counts the GETs of its metadata at srv.URL/metadata (for a MetadataURL).
+	fetches atomic.Int32
+	mu      sync.Mutex
+	session *saml.Session
 }
 
 // startIdP fetches GET /{pool}/saml2/metadata and starts an IdP that trusts that SP, on its own
@@ -182,6 +185,11 @@ func startIdP(t testing.TB, ep *Endpoint, pool string, session *saml.Session) *t
 	ti.idp = &saml.IdentityProvider{Key: key, Certificate: cert, MetadataURL: *md, SSOURL: *sso,
 		ServiceProviderProvider: spByID{&sp}, SessionProvider: ti, Clock: dsig.NewFakeClockAt(now)}
 	mux.HandleFunc("/sso", ti.idp.ServeSSO)
+	mux.HandleFunc("GET /metadata", func(w http.ResponseWriter, _ *http.Request) {
+		ti.fetches.Add(1)
+		w.Header().Set("Content-Type", "application/samlmetadata+xml")
+		w.Write(ti.metadata)
+	})
 	if ti.metadata, err = xml.Marshal(ti.idp.Metadata()); err != nil {
 		t.Fatal(err)
 	}

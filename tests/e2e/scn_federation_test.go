@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"html"
 	"net/http"
@@ -323,7 +325,8 @@ func scnFederationLinks(t *testing.T, ep *Endpoint) {
 }
 
 // scnFederationSAML: sign-in through crewjam/saml's IdP, which knows poolgate by its published
-// SP metadata; a SAML response posted twice is refused the second time.
+// SP metadata; a SAML response altered or posted twice is refused; the same IdP configured by
+// its MetadataURL (fetched through the host's fetch) signs in too.
 func scnFederationSAML(t *testing.T, ep *Endpoint) {
 	var idp *testIdP
 	f := newFedFixture(t, ep, func(pool string) []*cip.CreateIdentityProviderInput {
@@ -331,7 +334,10 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 			UserEmail: "carol@corp.example", CreateTime: ep.Now(), ExpireTime: ep.Now().Add(8 * time.Hour)})
 		return []*cip.CreateIdentityProviderInput{{ProviderName: aws.String("CorpSAML"), ProviderType: types.IdentityProviderTypeTypeSaml,
 			ProviderDetails:  map[string]string{"MetadataFile": string(idp.metadata)},
-			AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}}}
+			AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}},
+			{ProviderName: aws.String("CorpSAMLByURL"), ProviderType: types.IdentityProviderTypeTypeSaml,
+				ProviderDetails:  map[string]string{"MetadataURL": idp.srv.URL + "/metadata"},
+				AttributeMapping: map[string]string{"email": "urn:oid:0.9.2342.19200300.100.1.3"}}}
 	})
 	idp.syncClock(ep)
 	const username = "CorpSAML_carol@corp.example"
@@ -350,7 +356,19 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 		t.Fatalf("a tampered RelayState: %v %v %+v", err, cb, p)
 	}
 	pending := b.cookies["poolgate-federation"]
-	cb, p, err := b.finish(back)
+	// The IdP's signed response with its subject changed (on the Worker it is verified by
+	// the SAML companion Worker): refused, and the genuine one is still accepted after it.
+	raw, err := base64.StdEncoding.DecodeString(back.form.Get("SAMLResponse"))
+	if err != nil || !bytes.Contains(raw, []byte("carol@corp.example")) {
+		t.Fatalf("the IdP's SAMLResponse: %v", err)
+	}
+	altered := base64.StdEncoding.EncodeToString(bytes.ReplaceAll(raw, []byte("carol@corp.example"), []byte("mallory@corp.example")))
+	cb, p, err := b.finish(fedStep{u: back.u, form: url.Values{"SAMLResponse": {altered}, "RelayState": back.form["RelayState"]}})
+	if err != nil || cb.Get("error") != "invalid_request" || cb.Get("code") != "" || !strings.Contains(cb.Get("error_description"), "SAML response refused") {
+		t.Fatalf("an altered SAML response: %v %v %+v", err, cb, p)
+	}
+	b.cookies["poolgate-federation"] = pending
+	cb, p, err = b.finish(back)
 	if err != nil || cb == nil {
 		t.Fatalf("SAML response: %v %+v", err, p)
 	}
@@ -370,6 +388,24 @@ func scnFederationSAML(t *testing.T, ep *Endpoint) {
 	cb, p, err = b.finish(back)
 	if err != nil || cb.Get("error") != "invalid_request" || cb.Get("code") != "" {
 		t.Fatalf("a replayed SAML response: %v %v %+v", err, cb, p)
+	}
+
+	// The IdP named by its MetadataURL: poolgate fetches the metadata and signs carol in as
+	// that provider's user.
+	b = newFedBrowser(ep)
+	back, err = b.atProviderSAML(fedAuthorize(f, "identity_provider", "CorpSAMLByURL", "saml-url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, p, err = b.finish(back)
+	if err != nil || cb == nil {
+		t.Fatalf("SAML response (MetadataURL): %v %+v", err, p)
+	}
+	if id, _ := fedTokens(t, f, cb, "saml-url"); id["cognito:username"] != "CorpSAMLByURL_carol@corp.example" {
+		t.Fatalf("ID token (MetadataURL) %v", id)
+	}
+	if idp.fetches.Load() == 0 {
+		t.Fatal("the IdP's metadata was never fetched")
 	}
 }
 

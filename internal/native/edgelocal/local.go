@@ -38,6 +38,7 @@ type Options struct {
 
 	// MoreConfigs are the configuration files of more Workers run in the same wrangler dev
 	// (reachable from the first through its service bindings only), e.g. a trigger Worker.
+	// The SAML companion (SAMLCompanion) is added by Start whenever Config binds it.
 	MoreConfigs []string
 
 	Region     string // POOLGATE_REGION; "" → the Worker's default
@@ -160,7 +161,64 @@ func Build(ctx context.Context, root string) error {
 	if err := CopyAssets(filepath.Join(root, "build", "web"), assets); err != nil {
 		return err
 	}
-	return WriteAssetManifest(assets, filepath.Join(out, AssetManifest))
+	if err := WriteAssetManifest(assets, filepath.Join(out, AssetManifest)); err != nil {
+		return err
+	}
+	return buildCompanion(ctx, root, tmp)
+}
+
+// SAMLCompanion is the SAML companion Worker's configuration (edge/saml), relative to the
+// repository root, and SAMLService the name the main Worker's service binding SAML names.
+const (
+	SAMLCompanion = "edge/saml/wrangler.toml"
+	SAMLService   = "poolgate-saml"
+)
+
+// buildCompanion compiles the SAML companion Worker (./edge/saml, GOOS=js) into
+// Root/edge/saml/build with its wasm_exec.js, as `make edge` does.
+func buildCompanion(ctx context.Context, root, tmp string) error {
+	out := filepath.Join(root, "edge", "saml", "build")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s", "-o", filepath.Join(tmp, "saml.wasm"), "./edge/saml")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("local: GOOS=js GOARCH=wasm go build ./edge/saml: %v\n%s", err, b)
+	}
+	wasm, err := os.ReadFile(filepath.Join(tmp, "saml.wasm"))
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	if err := WriteIfChanged(filepath.Join(out, "saml.wasm"), wasm); err != nil {
+		return err
+	}
+	return CopyWasmExec(ctx, root, out)
+}
+
+// withCompanion adds the SAML companion's configuration to more when the main configuration
+// binds it (a [[services]] entry with service = "poolgate-saml", as wrangler.toml has) and
+// more does not hold it yet: wrangler dev then runs both Workers in one session, the
+// companion reachable only through the binding.
+func withCompanion(root, config string, more []string) ([]string, error) {
+	text, err := os.ReadFile(config)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	if !bytes.Contains(text, []byte(`service = "`+SAMLService+`"`)) {
+		return more, nil
+	}
+	companion := filepath.Join(root, SAMLCompanion)
+	for _, c := range more {
+		if c == companion {
+			return more, nil
+		}
+	}
+	if !fileExists(filepath.Join(root, "edge", "saml", "build", "saml.wasm")) {
+		return nil, fmt.Errorf("local: %s binds the SAML companion, which is not built: build the Worker first (make edge)", config)
+	}
+	return append(append([]string(nil), more...), companion), nil
 }
 
 // AssetManifest is the file, beside the Worker's build, that lists the static assets' paths
@@ -369,8 +427,12 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	more, err := withCompanion(o.Root, o.Config, o.MoreConfigs)
+	if err != nil {
+		return nil, err
+	}
 	args := []string{"--no-warnings", "--experimental-vm-modules", wrangler, "dev", "--config", o.Config}
-	for _, c := range o.MoreConfigs {
+	for _, c := range more {
 		args = append(args, "--config", c)
 	}
 	cmd := exec.Command(node, append(args,
