@@ -279,3 +279,13 @@ func checkAttr(t *testing.T, page, v, element string, a html.Attribute) {
 		}
 	}
 }
+
+// BenchmarkRenderPage renders the sign-in page with its links and providers.
+func BenchmarkRenderPage(b *testing.B) {
+	p := pageFixtures()["login"]
+	for b.Loop() {
+		if _, err := renderPage("login", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -30,6 +30,8 @@ func renderPage(name string, p *page) ([]byte, error) {
 		return nil, fmt.Errorf("oauth: no page %q", name)
 	}
 	var w markup.Writer
+	// The style sheets and the script, and a few KB of markup and values.
+	w.Grow(len(pageCSS) + len(p.Brand) + len(pageJS) + 8<<10)
 	w.Print(`<!doctype html>
 <html lang="en"`)
 	if p.Scheme != "" {
