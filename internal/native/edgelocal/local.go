@@ -128,7 +128,8 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // Build compiles the Worker's Go half (GOOS=js GOARCH=wasm) into Root/edge/build, copies the
 // Go toolchain's wasm_exec.js beside it and the sign-in app (Root/build/web, when built) into
-// edge/build/assets, as `make edge` does. A file whose content is unchanged is not rewritten:
+// edge/build/assets, and builds the SAML companion Worker into Root/edge/saml/build, as
+// `make edge` does. A file whose content is unchanged is not rewritten:
 // a running wrangler dev reloads the Worker (a new isolate) when its files change, and
 // several tests and benchmarks build at the same time.
 func Build(ctx context.Context, root string) error {
