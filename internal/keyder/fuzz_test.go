@@ -5,6 +5,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"os"
 	"testing"
 )
 
@@ -12,8 +16,8 @@ import (
 // crypto/x509 reads as the same key.
 
 func FuzzParsePKIX(f *testing.F) {
-	rsaPKIX, _ := x509.MarshalPKIXPublicKey(&testRSAKeys[0].PublicKey)
-	ecPKIX, _ := x509.MarshalPKIXPublicKey(&testECKeys[0].PublicKey)
+	rsaPKIX, _ := x509.MarshalPKIXPublicKey(&fixedRSAKey(f).PublicKey)
+	ecPKIX, _ := x509.MarshalPKIXPublicKey(&testECKeys()[0].PublicKey)
 	f.Add(rsaPKIX)
 	f.Add(ecPKIX)
 	f.Add([]byte{0x30, 0x00})
@@ -44,16 +48,54 @@ func FuzzParsePKIX(f *testing.F) {
 	})
 }
 
+// pkcs1Struct is PKCS #1's RSAPrivateKey for encoding/asn1, the structural oracle of
+// FuzzParsePKCS1RSA (x509.ParsePKCS1PrivateKey also checks the key's arithmetic, which
+// costs seconds per input under the fuzzer's instrumentation).
+type pkcs1Struct struct {
+	Version               int
+	N                     *big.Int
+	E                     int
+	D, P, Q, Dp, Dq, Qinv *big.Int
+}
+
+// fixedRSAKey is testdata/rsa2048.pem, the fuzz targets' RSA seed: generating one per fuzz
+// worker would take most of its time.
+func fixedRSAKey(f *testing.F) *rsa.PrivateKey {
+	b, err := os.ReadFile("testdata/rsa2048.pem")
+	if err != nil {
+		f.Fatal(err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		f.Fatal("testdata/rsa2048.pem: no PEM block")
+	}
+	k, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return k
+}
+
 func FuzzParsePKCS1RSA(f *testing.F) {
-	f.Add(x509.MarshalPKCS1PrivateKey(testRSAKeys[0]))
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(testRSAKeys[0])
+	k := fixedRSAKey(f)
+	f.Add(x509.MarshalPKCS1PrivateKey(k))
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(k)
 	f.Add(pkcs8)
 	f.Fuzz(func(t *testing.T, der []byte) {
-		// Consistency is not checked (see RSAPrivateKey), so x509 may refuse a key parsed
-		// here; a key both accept must read the same.
 		if k, err := ParsePKCS1RSA(der); err == nil {
-			if xk, err := x509.ParsePKCS1PrivateKey(der); err == nil && (xk.N.Cmp(k.N) != 0 || xk.D.Cmp(k.D) != 0 || xk.E != k.E) {
-				t.Fatalf("ParsePKCS1RSA and x509 disagree")
+			var want pkcs1Struct
+			rest, err := asn1.Unmarshal(der, &want)
+			if err != nil || len(rest) != 0 {
+				t.Fatalf("ParsePKCS1RSA accepts what encoding/asn1 refuses: %v, %d bytes left", err, len(rest))
+			}
+			for _, f := range []struct{ got, want *big.Int }{{k.N, want.N}, {k.D, want.D}, {k.P, want.P},
+				{k.Q, want.Q}, {k.Dp, want.Dp}, {k.Dq, want.Dq}, {k.Qinv, want.Qinv}} {
+				if f.got.Cmp(f.want) != 0 {
+					t.Fatalf("ParsePKCS1RSA and encoding/asn1 disagree: %x, %x", f.got, f.want)
+				}
+			}
+			if want.Version != 0 || k.E != want.E {
+				t.Fatalf("ParsePKCS1RSA: version %d, E %d; encoding/asn1: E %d", want.Version, k.E, want.E)
 			}
 		}
 		if inner, k, err := ParsePKCS8RSA(der); err == nil {
@@ -65,9 +107,9 @@ func FuzzParsePKCS1RSA(f *testing.F) {
 }
 
 func FuzzParseP256Private(f *testing.F) {
-	sec1, _ := x509.MarshalECPrivateKey(testECKeys[0])
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(testECKeys[0])
-	d, _ := testECKeys[0].Bytes()
+	sec1, _ := x509.MarshalECPrivateKey(testECKeys()[0])
+	pkcs8, _ := x509.MarshalPKCS8PrivateKey(testECKeys()[0])
+	d, _ := testECKeys()[0].Bytes()
 	f.Add(sec1)
 	f.Add(pkcs8)
 	f.Add((&P256PrivateKey{D: d}).MarshalSEC1())

@@ -8,13 +8,15 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"math/big"
+	"sync"
 	"testing"
 )
 
-// The keys of the round trips: generated once per run, so the encodings vary (leading
-// zeros, high bits) between runs as well as between keys.
+// The keys of the round trips, generated once per process (lazily: a fuzz worker of the EC
+// target need not pay for RSA key generation), so the encodings vary (leading zeros, high
+// bits) between runs as well as between keys.
 var (
-	testRSAKeys = func() []*rsa.PrivateKey {
+	testRSAKeys = sync.OnceValue(func() []*rsa.PrivateKey {
 		var ks []*rsa.PrivateKey
 		for _, bits := range []int{2048, 2048, 3072} {
 			k, err := rsa.GenerateKey(rand.Reader, bits)
@@ -24,8 +26,8 @@ var (
 			ks = append(ks, k)
 		}
 		return ks
-	}()
-	testECKeys = func() []*ecdsa.PrivateKey {
+	})
+	testECKeys = sync.OnceValue(func() []*ecdsa.PrivateKey {
 		var ks []*ecdsa.PrivateKey
 		for range 16 {
 			k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -35,11 +37,11 @@ var (
 			ks = append(ks, k)
 		}
 		return ks
-	}()
+	})
 )
 
 func TestPKIXRSAMatchesX509(t *testing.T) {
-	for _, k := range testRSAKeys {
+	for _, k := range testRSAKeys() {
 		want, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +61,7 @@ func TestPKIXRSAMatchesX509(t *testing.T) {
 }
 
 func TestPKCS1RSAMatchesX509(t *testing.T) {
-	for _, k := range testRSAKeys {
+	for _, k := range testRSAKeys() {
 		der := x509.MarshalPKCS1PrivateKey(k)
 		got, err := ParsePKCS1RSA(der)
 		if err != nil {
@@ -99,7 +101,7 @@ func checkRSAPrivate(t *testing.T, got *RSAPrivateKey, k *rsa.PrivateKey) {
 }
 
 func TestP256MatchesX509(t *testing.T) {
-	for _, k := range testECKeys {
+	for _, k := range testECKeys() {
 		pubBytes, err := k.PublicKey.Bytes()
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +154,7 @@ func TestP256MatchesX509(t *testing.T) {
 // TestP256KeysWithoutPublicPoint: SEC 1 and PKCS #8 may leave the public point out; the
 // key still parses, re-encodes without it, and x509 reads the re-encoding as the same key.
 func TestP256KeysWithoutPublicPoint(t *testing.T) {
-	k := testECKeys[0]
+	k := testECKeys()[0]
 	d, _ := k.Bytes()
 	priv := &P256PrivateKey{D: d}
 	sec1 := priv.MarshalSEC1()
@@ -171,8 +173,8 @@ func TestP256KeysWithoutPublicPoint(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	rsaKey := testRSAKeys[0]
-	ecKey := testECKeys[0]
+	rsaKey := testRSAKeys()[0]
+	ecKey := testECKeys()[0]
 	rsaPKIX, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	ecPKIX, _ := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
 	pkcs1 := x509.MarshalPKCS1PrivateKey(rsaKey)
