@@ -91,7 +91,7 @@ export function makeBridge({ env, instance, register, respond, memoryBytes, goVa
   return {
     env, instance, register, respond, memoryBytes, goValueCount, store,
     submit, open, pump, close, setComplete: (fn) => { complete = fn; },
-    modexp, rsaRawSign, rsaGenerate, fetchAll, readBody,
+    modexp, rsaRawSign, rsaGenerate, ecdsaSign, ecdsaVerify, fetchAll, readBody,
     fetchBinding: (name, path, method, headers, body) => fetchBinding(env, name, path, method, headers, body),
   };
 }
@@ -247,23 +247,45 @@ export function modexp(baseHex, expHex, modHex) {
   return r.toString(16);
 }
 
-// rsaKeys caches imported RSA-RAW CryptoKeys by the SHA-256 of their DER (hex); a deployment
-// signs with a handful of keys, so a full cache is simply emptied.
-const rsaKeys = new Map();
-const maxRSAKeys = 64;
+// importedKeys caches imported CryptoKeys (promises of them) by the id the Go side gives:
+// the hex SHA-256 of the key's kind and DER. A deployment uses a handful of keys, so a full
+// cache is simply emptied; a failed import is forgotten.
+const importedKeys = new Map();
+const maxImportedKeys = 64;
+
+function importCached(id, doImport) {
+  let key = importedKeys.get(id);
+  if (key === undefined) {
+    key = doImport();
+    if (importedKeys.size >= maxImportedKeys) importedKeys.clear();
+    importedKeys.set(id, key);
+    key.catch(() => importedKeys.delete(id));
+  }
+  return key;
+}
 
 // rsaRawSign computes em^d mod n with workerd's "RSA-RAW" WebCrypto algorithm (BoringSSL's
 // raw private-key operation): em is the EMSA-PKCS1-v1_5 encoding the Go side built.
 export async function rsaRawSign(id, jwk, em) {
-  let key = rsaKeys.get(id);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("jwk", JSON.parse(jwk), { name: "RSA-RAW" }, false, ["sign"]);
-    if (rsaKeys.size >= maxRSAKeys) rsaKeys.clear();
-    rsaKeys.set(id, key);
-    key.catch(() => rsaKeys.delete(id));
-  }
+  const key = importCached(id, () => crypto.subtle.importKey("jwk", JSON.parse(jwk), { name: "RSA-RAW" }, false, ["sign"]));
   const sig = await crypto.subtle.sign({ name: "RSA-RAW" }, await key, em);
   return new Uint8Array(sig);
+}
+
+// P-256 ECDSA with SHA-256 (ES256); WebCrypto hashes the message and writes r||s.
+const es256 = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+
+// ecdsaSign signs msg with a P-256 private key given as PKCS#8 DER.
+export async function ecdsaSign(id, pkcs8, msg) {
+  const key = importCached(id, () => crypto.subtle.importKey("pkcs8", pkcs8, es256, false, ["sign"]));
+  return new Uint8Array(await crypto.subtle.sign(es256, await key, msg));
+}
+
+// ecdsaVerify checks an r||s signature of msg with a P-256 public key given as
+// SubjectPublicKeyInfo DER.
+export async function ecdsaVerify(id, spki, msg, sig) {
+  const key = importCached(id, () => crypto.subtle.importKey("spki", spki, es256, false, ["verify"]));
+  return crypto.subtle.verify(es256, await key, sig, msg);
 }
 
 // rsaGenerate returns a new RSA private key of the given size as PKCS#8 DER.

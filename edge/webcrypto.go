@@ -4,11 +4,8 @@ package main
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +16,7 @@ import (
 	"syscall/js"
 
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/keyder"
 )
 
 // runtimeCrypto is the Worker's hostcrypto.Provider: the heavy primitives run in the
@@ -33,23 +31,33 @@ import (
 //   - VerifyRSA: the public operation s^e mod n with JS BigInt, compared in constant time
 //     with the expected encoding.
 //   - GenerateRSA: WebCrypto's generateKey (native; Go's key generation takes hundreds of
-//     milliseconds on wasm), exported as PKCS#8 and re-encoded as PKCS#1 here.
-//   - ECDSA: Go (hostcrypto.Pure); WebCrypto's ECDSA also hashes the message itself, and
-//     poolgate signs nothing with ECDSA on the request path.
+//     milliseconds on wasm), exported as PKCS#8; the PKCS#1 key inside is the result.
+//   - ECDSA (ES256): WebCrypto's ECDSA, which hashes the message itself, through the
+//     hostcrypto.MessageECDSA methods; the digest methods refuse (errECDSADigest). Callers
+//     go through hostcrypto.SignES256 and VerifyES256, which take the message.
 //
-// Every operand rule of the Provider contract is checked here, in Go, before JS sees it.
+// Keys are read with internal/keyder, not crypto/x509: the Worker links no x509, crypto/rsa
+// or crypto/ecdsa. Every operand rule of the Provider contract is checked here, in Go,
+// before JS sees it.
 type runtimeCrypto struct {
 	// modexp(baseHex, expHex, modHex) → hex; rsaRawSign(id, jwk, em) → Promise<Uint8Array>;
-	// rsaGenerate(bits) → Promise<Uint8Array> (PKCS#8 DER).
+	// rsaGenerate(bits) → Promise<Uint8Array> (PKCS#8 DER); ecdsaSign(id, pkcs8, msg) →
+	// Promise<Uint8Array> (r||s); ecdsaVerify(id, spki, msg, sig) → Promise<boolean>.
 	bridge js.Value
-	pure   hostcrypto.Pure
 }
 
-var _ hostcrypto.Provider = (*runtimeCrypto)(nil)
+var (
+	_ hostcrypto.Provider     = (*runtimeCrypto)(nil)
+	_ hostcrypto.MessageECDSA = (*runtimeCrypto)(nil)
+)
+
+// errECDSADigest is the answer of the digest-based ECDSA methods: WebCrypto's ECDSA cannot
+// sign or verify a precomputed digest.
+var errECDSADigest = errors.New("edge: WebCrypto's ECDSA takes the message, not its digest: use hostcrypto.SignES256 and VerifyES256")
 
 // newRuntimeCrypto checks that the glue provides the primitives.
 func newRuntimeCrypto(bridge js.Value) (*runtimeCrypto, error) {
-	for _, fn := range []string{"modexp", "rsaRawSign", "rsaGenerate"} {
+	for _, fn := range []string{"modexp", "rsaRawSign", "rsaGenerate", "ecdsaSign", "ecdsaVerify"} {
 		if bridge.Get(fn).Type() != js.TypeFunction {
 			return nil, fmt.Errorf("edge: the JS glue has no %s function", fn)
 		}
@@ -136,25 +144,19 @@ func (c *runtimeCrypto) SignRSA(privPKCS1 []byte, digest []byte) ([]byte, error)
 		return nil, fmt.Errorf("edge: RSA digest is %d bytes, want %d", len(digest), sha256.Size)
 	}
 	v, err := parsedKeys.get(kindRSAPrivate, privPKCS1, func() (any, error) {
-		key, err := x509.ParsePKCS1PrivateKey(privPKCS1)
+		key, err := keyder.ParsePKCS1RSA(privPKCS1)
 		if err != nil {
 			return nil, err
 		}
-		if len(key.Primes) != 2 {
-			return nil, fmt.Errorf("%d primes, want 2", len(key.Primes))
-		}
-		key.Precompute()
 		jwk, err := json.Marshal(map[string]any{
 			"kty": "RSA", "ext": false,
 			"n": b64(key.N), "e": b64(big.NewInt(int64(key.E))), "d": b64(key.D),
-			"p": b64(key.Primes[0]), "q": b64(key.Primes[1]),
-			"dp": b64(key.Precomputed.Dp), "dq": b64(key.Precomputed.Dq), "qi": b64(key.Precomputed.Qinv),
+			"p": b64(key.P), "q": b64(key.Q), "dp": b64(key.Dp), "dq": b64(key.Dq), "qi": b64(key.Qinv),
 		})
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(privPKCS1)
-		return &rsaSigner{id: hex.EncodeToString(sum[:]), jwk: string(jwk), k: key.Size()}, nil
+		return &rsaSigner{id: keyID(kindRSAPrivate, privPKCS1), jwk: string(jwk), k: byteLen(key.N)}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edge: RSA private key: %w", err)
@@ -190,13 +192,9 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 		return fmt.Errorf("edge: RSA digest is %d bytes, want %d", len(digest), sha256.Size)
 	}
 	v, err := parsedKeys.get(kindRSAPublic, pubPKIX, func() (any, error) {
-		k, err := x509.ParsePKIXPublicKey(pubPKIX)
+		rk, err := keyder.ParsePKIXRSA(pubPKIX)
 		if err != nil {
 			return nil, err
-		}
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("key is %T, not RSA", k)
 		}
 		if rk.N.BitLen() < 1024 || rk.E < 3 || rk.E&1 == 0 {
 			return nil, errors.New("RSA public key is too small or has a bad exponent")
@@ -206,8 +204,8 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 	if err != nil {
 		return fmt.Errorf("edge: RSA public key: %w", err)
 	}
-	key := v.(*rsa.PublicKey)
-	k := key.Size()
+	key := v.(*keyder.RSAPublicKey)
+	k := byteLen(key.N)
 	if len(sig) != k {
 		return hostcrypto.ErrVerify
 	}
@@ -250,25 +248,93 @@ func (c *runtimeCrypto) GenerateRSA(bits int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edge: generating an RSA key: %w", err)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(pkcs8)
+	pkcs1, rk, err := keyder.ParsePKCS8RSA(pkcs8)
 	if err != nil {
 		return nil, fmt.Errorf("edge: generated RSA key: %w", err)
 	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok || rk.N.BitLen() != bits {
-		return nil, fmt.Errorf("edge: generated key is %T, not a %d-bit RSA key", k, bits)
+	if rk.N.BitLen() != bits {
+		return nil, fmt.Errorf("edge: generated RSA key has %d bits, want %d", rk.N.BitLen(), bits)
 	}
-	return x509.MarshalPKCS1PrivateKey(rk), nil
+	return pkcs1, nil
 }
 
-// SignECDSA signs in Go (see the type's comment).
+// SignECDSA refuses: see errECDSADigest.
 func (c *runtimeCrypto) SignECDSA(privSEC1 []byte, digest []byte) ([]byte, error) {
-	return c.pure.SignECDSA(privSEC1, digest)
+	return nil, errECDSADigest
 }
 
-// VerifyECDSA verifies in Go (see the type's comment).
+// VerifyECDSA refuses: see errECDSADigest.
 func (c *runtimeCrypto) VerifyECDSA(pubPKIX []byte, digest, sig []byte) error {
-	return c.pure.VerifyECDSA(pubPKIX, digest, sig)
+	return errECDSADigest
+}
+
+// ecKey is a checked P-256 key and what the JS side needs to import it.
+type ecKey struct {
+	id  string // the JS key cache's index
+	der []byte // PKCS#8 (private) or SubjectPublicKeyInfo (public), as importKey takes them
+}
+
+// SignES256 returns the ES256 signature (r||s) of msg with WebCrypto's ECDSA.
+func (c *runtimeCrypto) SignES256(privSEC1, msg []byte) ([]byte, error) {
+	v, err := parsedKeys.get(kindECPrivate, privSEC1, func() (any, error) {
+		k, err := keyder.ParseSEC1P256(privSEC1)
+		if err != nil {
+			return nil, err
+		}
+		return &ecKey{id: keyID(kindECPrivate, privSEC1), der: k.MarshalPKCS8()}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("edge: ECDSA private key: %w", err)
+	}
+	k := v.(*ecKey)
+	p, err := call(c.bridge, "ecdsaSign", k.id, bytesToJS(k.der), bytesToJS(msg))
+	if err != nil {
+		return nil, fmt.Errorf("edge: ECDSA sign: %w", err)
+	}
+	res, err := await(context.Background(), p)
+	if err != nil {
+		return nil, fmt.Errorf("edge: ECDSA sign: %w", err)
+	}
+	sig, err := bytesFromJS(res)
+	if err != nil {
+		return nil, fmt.Errorf("edge: ECDSA sign: %w", err)
+	}
+	if len(sig) != 2*keyder.P256Size {
+		return nil, fmt.Errorf("edge: ECDSA sign returned %d bytes, want %d", len(sig), 2*keyder.P256Size)
+	}
+	return sig, nil
+}
+
+// VerifyES256 checks an ES256 signature (r||s) of msg with WebCrypto's ECDSA.
+func (c *runtimeCrypto) VerifyES256(pubPKIX, msg, sig []byte) error {
+	v, err := parsedKeys.get(kindECPublic, pubPKIX, func() (any, error) {
+		if _, _, err := keyder.ParsePKIXP256(pubPKIX); err != nil {
+			return nil, err
+		}
+		return &ecKey{id: keyID(kindECPublic, pubPKIX), der: pubPKIX}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("edge: ECDSA public key: %w", err)
+	}
+	if len(sig) != 2*keyder.P256Size {
+		return hostcrypto.ErrVerify
+	}
+	k := v.(*ecKey)
+	p, err := call(c.bridge, "ecdsaVerify", k.id, bytesToJS(k.der), bytesToJS(msg), bytesToJS(sig))
+	if err != nil {
+		return fmt.Errorf("edge: ECDSA verify: %w", err)
+	}
+	res, err := await(context.Background(), p)
+	if err != nil {
+		return fmt.Errorf("edge: ECDSA verify: %w", err)
+	}
+	if res.Type() != js.TypeBoolean {
+		return fmt.Errorf("edge: ECDSA verify returned %s, not a boolean", res.Type())
+	}
+	if !res.Bool() {
+		return hostcrypto.ErrVerify
+	}
+	return nil
 }
 
 // keyKind separates cached parses of the same DER by what it was parsed as.
@@ -277,13 +343,28 @@ type keyKind byte
 const (
 	kindRSAPrivate keyKind = iota + 1
 	kindRSAPublic
+	kindECPrivate
+	kindECPublic
 )
+
+// keyID names a key for the JS side's cache of imported CryptoKeys: the hex SHA-256 of
+// kind||DER, so a DER imported for signing never answers for verifying.
+func keyID(kind keyKind, der []byte) string {
+	h := sha256.New()
+	h.Write([]byte{byte(kind)})
+	h.Write(der)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// byteLen is the length of n in bytes (an RSA key's signature length).
+func byteLen(n *big.Int) int { return (n.BitLen() + 7) / 8 }
 
 // maxParsedKeys bounds the parsed-key cache; a deployment signs with a handful of keys, so
 // a full cache means churn and is simply emptied.
 const maxParsedKeys = 64
 
-// keyCache holds parsed keys by the SHA-256 of kind||DER. Parse failures are not cached.
+// keyCache holds parsed keys by the SHA-256 of kind||DER. Parse failures are not cached;
+// the keyder parsers refuse a key with bytes after it (not the key the caller meant).
 type keyCache struct {
 	mu sync.Mutex
 	m  map[[sha256.Size]byte]any
@@ -303,16 +384,7 @@ func (c *keyCache) get(kind keyKind, der []byte, parse func() (any, error)) (any
 	if ok {
 		return v, nil
 	}
-	// Exactly one DER element: a key with trailing bytes is not the key the caller meant.
-	var raw asn1.RawValue
-	rest, err := asn1.Unmarshal(der, &raw)
-	if err != nil {
-		return nil, err
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%d bytes after the key", len(rest))
-	}
-	v, err = parse()
+	v, err := parse()
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,35 @@ func TestRSASignBadJWKRefused(t *testing.T) {
 	}
 }
 
+// TestECDSADigestMethodsRefuse: WebCrypto cannot sign or verify a digest, so the Provider's
+// digest methods answer an error that is not a verdict (never ErrVerify, never a signature);
+// the ES256 helpers reach the message methods instead and agree with pure Go both ways.
+func TestECDSADigestMethodsRefuse(t *testing.T) {
+	c := testCrypto(t)
+	priv, pub := hostcryptotest.ECKeys()
+	digest := sha256.Sum256([]byte("header.payload"))
+	if sig, err := c.SignECDSA(priv, digest[:]); err == nil || sig != nil {
+		t.Fatalf("SignECDSA(digest) = %x, %v; want an error", sig, err)
+	}
+	if err := c.VerifyECDSA(pub, digest[:], make([]byte, 64)); err == nil || errors.Is(err, hostcrypto.ErrVerify) {
+		t.Fatalf("VerifyECDSA(digest) = %v; want an error other than ErrVerify", err)
+	}
+	msg := []byte("header.payload")
+	sig, err := hostcrypto.SignES256(c, priv, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hostcrypto.VerifyES256(hostcrypto.Pure{}, pub, msg, sig); err != nil {
+		t.Fatalf("pure Go refuses WebCrypto's ES256 signature: %v", err)
+	}
+	if sig, err = hostcrypto.SignES256(hostcrypto.Pure{}, priv, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := hostcrypto.VerifyES256(c, pub, msg, sig); err != nil {
+		t.Fatalf("WebCrypto refuses pure Go's ES256 signature: %v", err)
+	}
+}
+
 // BenchmarkCrypto compares each primitive in the runtime (what the Worker uses) with pure Go
 // compiled to js/wasm (the fallback), in the same isolate.
 func BenchmarkCrypto(b *testing.B) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store/memstore"
@@ -48,6 +49,7 @@ func newServer(t *testing.T, config ...string) (*service.Service, *message.Recor
 	svc, err := service.New(service.Config{
 		IssuerBase: "http://127.0.0.1:8787", AdminAccessKeyID: "AKID", AdminSecretAccessKey: "secret",
 		MasterKey: bytes.Repeat([]byte{3}, 32), Store: memstore.New(time.Now), Sender: outbox,
+		Crypto: hostcrypto.Pure{},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/poolgate/poolgate/bench/internal/harness"
 	"github.com/poolgate/poolgate/hostsim"
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/native/edgelocal"
 	"github.com/poolgate/poolgate/internal/service"
@@ -332,7 +333,7 @@ func report(ts []*target, n, c int, jsonOut string) error {
 func startNative(config []byte, adminID, adminSecret string, master []byte) (string, func(), error) {
 	svc, err := service.New(service.Config{Region: harness.Region, IssuerBase: issuerBase, AdminAccessKeyID: adminID,
 		AdminSecretAccessKey: adminSecret, MasterKey: master, Store: memstore.New(time.Now), Sender: new(message.Recorder),
-		Transport: http.DefaultTransport})
+		Transport: http.DefaultTransport, Crypto: hostcrypto.Pure{}})
 	if err != nil {
 		return "", nil, err
 	}

@@ -48,7 +48,7 @@ type Config struct {
 	// SAML does SAML's XML work: samlxml in-process, or samlremote toward the Worker's
 	// companion. nil: SAML sign-in is refused (ErrProvider).
 	SAML   samlengine.Engine
-	Crypto hostcrypto.Provider
+	Crypto hostcrypto.Provider // required
 	Now    func() time.Time
 	Rand   io.Reader
 }
@@ -63,18 +63,20 @@ type Federation struct {
 	metadata  map[string]cachedMetadata  // SAML IdP metadata by MetadataURL
 }
 
-// New returns a Federation over cfg. Now, Rand and Crypto default to the real clock,
-// crypto/rand and pure-Go crypto; without a Transport no provider can be reached, and without
-// a Store SAML responses are refused (their replay cache is the store).
+// New returns a Federation over cfg. Now and Rand default to the real clock and crypto/rand;
+// Crypto is required (there is no default, so that a build whose host supplies its own
+// provider, the Worker, links no pure-Go public-key code). Without a Transport no provider
+// can be reached, and without a Store SAML responses are refused (their replay cache is the
+// store).
 func New(cfg Config) *Federation {
+	if cfg.Crypto == nil {
+		panic("federation: Config.Crypto is nil")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
-	}
-	if cfg.Crypto == nil {
-		cfg.Crypto = hostcrypto.Pure{}
 	}
 	return &Federation{
 		cfg:       cfg,

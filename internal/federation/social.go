@@ -2,15 +2,14 @@ package federation
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"strings"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/jose"
+	"github.com/poolgate/poolgate/internal/keyder"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -109,8 +108,7 @@ func (f *Federation) appleClientSecret(ip *userpool.IdentityProvider) (string, e
 	claims, _ := json.Marshal(map[string]any{"iss": d["team_id"], "iat": now, "exp": now + int64(appleSecretTTL/time.Second),
 		"aud": appleAudience, "sub": d["client_id"]})
 	input := jose.Encode(header) + "." + jose.Encode(claims)
-	digest := sha256.Sum256([]byte(input))
-	sig, err := f.cfg.Crypto.SignECDSA(der, digest[:])
+	sig, err := hostcrypto.SignES256(f.cfg.Crypto, der, []byte(input))
 	if err != nil {
 		return "", providerErr("Sign in with Apple: signing the client secret: %v", err)
 	}
@@ -124,26 +122,20 @@ func appleKeyDER(pemText string) ([]byte, error) {
 	if block == nil {
 		return nil, providerErr("Sign in with Apple: private_key is not PEM")
 	}
+	var (
+		k   *keyder.P256PrivateKey
+		err error
+	)
 	switch block.Type {
 	case "EC PRIVATE KEY":
-		if _, err := x509.ParseECPrivateKey(block.Bytes); err != nil {
-			return nil, providerErr("Sign in with Apple: private_key: %v", err)
-		}
-		return block.Bytes, nil
+		k, err = keyder.ParseSEC1P256(block.Bytes)
 	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, providerErr("Sign in with Apple: private_key: %v", err)
-		}
-		ec, ok := k.(*ecdsa.PrivateKey)
-		if !ok {
-			return nil, providerErr("Sign in with Apple: private_key is not an EC key")
-		}
-		der, err := x509.MarshalECPrivateKey(ec)
-		if err != nil {
-			return nil, providerErr("Sign in with Apple: private_key: %v", err)
-		}
-		return der, nil
+		k, err = keyder.ParsePKCS8P256(block.Bytes)
+	default:
+		return nil, providerErr("Sign in with Apple: private_key is a PEM %s block", block.Type)
 	}
-	return nil, providerErr("Sign in with Apple: private_key is a PEM %s block", block.Type)
+	if err != nil {
+		return nil, providerErr("Sign in with Apple: private_key is not a P-256 key: %v", err)
+	}
+	return k.MarshalSEC1(), nil
 }

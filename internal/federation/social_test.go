@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/userpool"
 )
 
@@ -71,7 +72,7 @@ func TestFacebookFieldsURL(t *testing.T) {
 }
 
 func TestBeginScopesPerProvider(t *testing.T) {
-	f := New(Config{Now: nil, Rand: strings.NewReader(strings.Repeat("r", 1024))})
+	f := New(Config{Crypto: hostcrypto.Pure{}, Now: nil, Rand: strings.NewReader(strings.Repeat("r", 1024))})
 	for typ, want := range map[string]string{"Facebook": "public_profile,email", "Google": "public_profile email"} {
 		ip := &userpool.IdentityProvider{ProviderName: typ, ProviderType: typ, ProviderDetails: map[string]string{"client_id": "c",
 			"authorize_scopes": "public_profile, email", "authorize_url": "https://idp.example/auth", "token_url": "https://idp.example/token"}}

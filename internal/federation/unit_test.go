@@ -228,7 +228,7 @@ func TestProviderAnswersBounded(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := New(Config{Transport: srv.Client().Transport})
+	f := New(Config{Transport: srv.Client().Transport, Crypto: hostcrypto.Pure{}})
 	for _, path := range []string{"/huge", "/redirect", "/html"} {
 		var v map[string]any
 		err := f.getJSON(context.Background(), "test", srv.URL+path, "", &v)
@@ -239,7 +239,7 @@ func TestProviderAnswersBounded(t *testing.T) {
 	if followed {
 		t.Error("a provider's redirect was followed")
 	}
-	if err := New(Config{}).getJSON(context.Background(), "test", srv.URL, "", nil); !errors.Is(err, ErrProvider) {
+	if err := New(Config{Crypto: hostcrypto.Pure{}}).getJSON(context.Background(), "test", srv.URL, "", nil); !errors.Is(err, ErrProvider) {
 		t.Errorf("no transport: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/store/memstore"
@@ -163,7 +164,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	svc, err := service.New(service.Config{
 		Region: region, IssuerBase: e.issuer, AccountID: account,
 		AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey,
-		Store: st, Now: e.clock.Now,
+		Store: st, Now: e.clock.Now, Crypto: hostcrypto.Pure{},
 		Rand: &lockedReader{r: rand.NewChaCha8([32]byte{9})}, Transport: o.transport,
 	})
 	if err != nil {

@@ -2,15 +2,13 @@ package jose
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/poolgate/poolgate/internal/keyder"
 )
 
 // The algorithms poolgate verifies. Nothing else can pass: there is no code path for "none"
@@ -200,13 +198,9 @@ func parseJWK(raw json.RawMessage) (*Key, error) {
 		if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
 			return nil, errors.New("bad EC coordinates")
 		}
-		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		der, err := keyder.MarshalPKIXP256(x, y)
 		if err != nil {
 			return nil, err // not on the curve
-		}
-		der, err := x509.MarshalPKIXPublicKey(pub)
-		if err != nil {
-			return nil, err
 		}
 		k.DER = der
 	default:
@@ -224,7 +218,7 @@ func rsaKeyDER(n, e *big.Int) ([]byte, error) {
 	if !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31-1 || e.Bit(0) == 0 {
 		return nil, errors.New("bad RSA exponent")
 	}
-	return x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: n, E: int(e.Int64())})
+	return keyder.MarshalPKIXRSA(&keyder.RSAPublicKey{N: n, E: int(e.Int64())}), nil
 }
 
 // decodeB64Int decodes a JWK integer. Trailing "=" padding is tolerated here (some

@@ -36,13 +36,14 @@ func CheckSignature(c hostcrypto.Provider, k *Key, t *JWS) error {
 	if !k.Fits(t.Alg) {
 		return fmt.Errorf("%w: %s does not fit %s key %s", ErrAlgNotAllowed, quote(t.Alg), k.Kty, quote(k.Kid))
 	}
-	digest := sha256.Sum256([]byte(t.SigningInput))
 	var err error
 	switch t.Alg {
 	case RS256:
+		digest := sha256.Sum256([]byte(t.SigningInput))
 		err = c.VerifyRSA(k.DER, digest[:], t.Signature)
 	case ES256:
-		err = c.VerifyECDSA(k.DER, digest[:], t.Signature)
+		// The signing input, not its digest: WebCrypto's ECDSA hashes the message itself.
+		err = hostcrypto.VerifyES256(c, k.DER, []byte(t.SigningInput), t.Signature)
 	}
 	switch {
 	case errors.Is(err, hostcrypto.ErrVerify):

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
@@ -29,7 +30,7 @@ func newAppTestService(t *testing.T) *Service {
 	s, err := New(Config{
 		IssuerBase: "http://127.0.0.1:8787", AdminAccessKeyID: "AKID", AdminSecretAccessKey: "secret",
 		MasterKey: bytes.Repeat([]byte{1}, 32), Store: memstore.New(func() time.Time { return now }),
-		Now: func() time.Time { return now },
+		Now: func() time.Time { return now }, Crypto: hostcrypto.Pure{},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
@@ -16,7 +17,7 @@ func newGatewayTestService(t *testing.T) *Service {
 	t.Helper()
 	now := func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
 	s, err := New(Config{IssuerBase: "http://poolgate.test", AdminAccessKeyID: "AKIATEST", AdminSecretAccessKey: "secret",
-		MasterKey: bytes.Repeat([]byte{1}, 32), Store: memstore.New(now), Now: now})
+		MasterKey: bytes.Repeat([]byte{1}, 32), Store: memstore.New(now), Now: now, Crypto: hostcrypto.Pure{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ type Config struct {
 	MasterKey []byte
 
 	Store  store.Store
-	Crypto hostcrypto.Provider // nil → hostcrypto.Pure{}
+	Crypto hostcrypto.Provider // required: hostcrypto.Pure{} natively, the host's provider in wasm
 	Sender message.Sender      // nil → messages are dropped after logging
 	Now    func() time.Time    // nil → time.Now
 	Rand   io.Reader           // nil → crypto/rand
@@ -119,7 +119,9 @@ func New(cfg Config) (*Service, error) {
 		cfg.TriggerSecret = trigger.DeriveSecret(cfg.MasterKey)
 	}
 	if cfg.Crypto == nil {
-		cfg.Crypto = hostcrypto.Pure{}
+		// No default: a default of hostcrypto.Pure would link Go's RSA, ECDSA and x509 into
+		// the Worker, whose provider is WebCrypto.
+		return nil, errors.New("service: no crypto provider (Config.Crypto)")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

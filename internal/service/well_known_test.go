@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
@@ -21,7 +22,8 @@ func TestDiscoveryNamesManagedLogin(t *testing.T) {
 		{"https://auth.example.com/", "https://auth.example.com"},
 	} {
 		svc, err := New(Config{IssuerBase: "http://issuer.test", ManagedLoginBase: tc.base, MasterKey: bytes.Repeat([]byte{1}, 32),
-			AdminAccessKeyID: "AKIA", AdminSecretAccessKey: "secret", Store: memstore.New(time.Now)})
+			AdminAccessKeyID: "AKIA", AdminSecretAccessKey: "secret", Store: memstore.New(time.Now),
+			Crypto: hostcrypto.Pure{}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,9 +2,7 @@ package token
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/jose"
+	"github.com/poolgate/poolgate/internal/keyder"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
 )
@@ -413,15 +412,11 @@ func (k *Keyring) install(ctx context.Context, s *slot, id slotID, previous []*k
 	if err != nil {
 		return fmt.Errorf("token: generating key: %w", err)
 	}
-	priv, err := x509.ParsePKCS1PrivateKey(der)
-	if err != nil {
-		return fmt.Errorf("token: generated key: %w", err)
-	}
-	return k.installKey(ctx, s, id, priv, previous, first)
+	return k.installKey(ctx, s, id, der, previous, first)
 }
 
-// installKey is install with the key given. s.mu is held.
-func (k *Keyring) installKey(ctx context.Context, s *slot, id slotID, priv *rsa.PrivateKey, previous []*key, first bool) error {
+// installKey is install with the key given as PKCS#1 DER. s.mu is held.
+func (k *Keyring) installKey(ctx context.Context, s *slot, id slotID, privPKCS1 []byte, previous []*key, first bool) error {
 	now := k.now()
 	if first {
 		if err := k.load(ctx, s, id); err != nil {
@@ -431,12 +426,16 @@ func (k *Keyring) installKey(ctx context.Context, s *slot, id slotID, priv *rsa.
 			return nil
 		}
 	}
-	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	priv, err := keyder.ParsePKCS1RSA(privPKCS1)
 	if err != nil {
-		return fmt.Errorf("token: encoding public key: %w", err)
+		return fmt.Errorf("token: generated key: %w", err)
 	}
-	kid := thumbprint(&priv.PublicKey)
-	sealed, err := k.atRest.Seal(sealPurpose(id, kid), x509.MarshalPKCS1PrivateKey(priv), time.Time{})
+	if priv.N.BitLen() != KeyBits {
+		return fmt.Errorf("token: generated key has %d bits, want %d", priv.N.BitLen(), KeyBits)
+	}
+	pub := keyder.MarshalPKIXRSA(&priv.RSAPublicKey)
+	kid := thumbprint(&priv.RSAPublicKey)
+	sealed, err := k.atRest.Seal(sealPurpose(id, kid), privPKCS1, time.Time{})
 	if err != nil {
 		return fmt.Errorf("token: sealing key: %w", err)
 	}
@@ -507,12 +506,11 @@ func (k *Keyring) decodeRecord(b []byte, id slotID) ([]*key, error) {
 		if (i == 0) != (sk.Retired == 0) {
 			return nil, fmt.Errorf("key %d (%s): only the first key may be unretired", i, sk.Kid)
 		}
-		parsed, err := x509.ParsePKIXPublicKey(sk.Public)
+		pub, err := keyder.ParsePKIXRSA(sk.Public)
 		if err != nil {
 			return nil, fmt.Errorf("key %s: %w", sk.Kid, err)
 		}
-		pub, ok := parsed.(*rsa.PublicKey)
-		if !ok || pub.N.BitLen() != KeyBits {
+		if pub.N.BitLen() != KeyBits {
 			return nil, fmt.Errorf("key %s: not an RSA-%d public key", sk.Kid, KeyBits)
 		}
 		if kid := thumbprint(pub); kid != sk.Kid {
@@ -543,7 +541,7 @@ func (k *Keyring) decodeRecord(b []byte, id slotID) ([]*key, error) {
 
 // thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url) of an RSA public key,
 // used as its kid: stable, derived from the key, and checkable by anyone holding the JWK.
-func thumbprint(pub *rsa.PublicKey) string {
+func thumbprint(pub *keyder.RSAPublicKey) string {
 	e := jose.Encode(big.NewInt(int64(pub.E)).Bytes())
 	n := jose.Encode(pub.N.Bytes())
 	sum := sha256.Sum256([]byte(`{"e":"` + e + `","kty":"RSA","n":"` + n + `"}`))

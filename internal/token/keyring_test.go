@@ -891,13 +891,9 @@ func fixedKeyFixture(t testing.TB) *fixture {
 		if blk == nil {
 			t.Fatalf("testdata/fuzz-%s.pem: no PEM block", use)
 		}
-		priv, err := x509.ParsePKCS1PrivateKey(blk.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
 		s := f.kr.slot(pool, use)
 		s.mu.Lock()
-		err = f.kr.installKey(ctx, s, slotID{pool, use}, priv, nil, true)
+		err = f.kr.installKey(ctx, s, slotID{pool, use}, blk.Bytes, nil, true)
 		s.mu.Unlock()
 		if err != nil {
 			t.Fatal(err)

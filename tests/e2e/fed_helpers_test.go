@@ -54,6 +54,13 @@ const (
 // stopped at the server's (tokens it issues are checked against the server's clock).
 func startOP(t testing.TB, ep *Endpoint, account map[string]any) *testOP {
 	t.Helper()
+	return startOPSigning(t, ep, account, "RS256")
+}
+
+// startOPSigning is startOP with the ID tokens signed with alg: RS256, or ES256 with a P-256
+// key as the provider's only key.
+func startOPSigning(t testing.TB, ep *Endpoint, account map[string]any, alg string) *testOP {
+	t.Helper()
 	root := repoRoot()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -67,7 +74,7 @@ func startOP(t testing.TB, ep *Endpoint, account map[string]any) *testOP {
 	acct, _ := json.Marshal(account)
 	cmd := exec.Command(node, filepath.Join("tests", "node", "oidc_op.mjs"))
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "OP_CLIENTS="+string(clients), "OP_ACCOUNT="+string(acct),
+	cmd.Env = append(os.Environ(), "OP_CLIENTS="+string(clients), "OP_ACCOUNT="+string(acct), "OP_ID_TOKEN_ALG="+alg,
 		fmt.Sprintf("OP_NOW=%d", ep.Now().UnixMilli()))
 	cmd.Stderr = opLog{t}
 	stdin, err := cmd.StdinPipe()

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/jose/josetest"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
@@ -57,6 +58,7 @@ func startNative(t testing.TB, config []byte) *Endpoint {
 		Region: testRegion, IssuerBase: testIssuerBase,
 		AdminAccessKeyID: testAdminKeyID, AdminSecretAccessKey: testAdminSecret, MasterKey: testMasterKey,
 		Store: memstore.New(clock.Now), Sender: rec, Now: clock.Now, Logf: t.Logf, Transport: http.DefaultTransport,
+		Crypto: hostcrypto.Pure{},
 	})
 	if err != nil {
 		t.Fatal(err)

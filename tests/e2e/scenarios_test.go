@@ -67,6 +67,7 @@ var scenarios = []scenario{
 	{"ProviderLinks", scnProviderLinks},
 	{"SigV4SignedHeadersAndScope", scnSigV4SignedHeadersAndScope},
 	{"FederationOIDC", scnFederationOIDC},
+	{"FederationOIDCES256", scnFederationOIDCES256},
 	{"FederationLinks", scnFederationLinks},
 	{"FederationSAML", scnFederationSAML},
 	{"FederationRace", scnFederationRace},

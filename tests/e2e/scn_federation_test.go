@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -120,6 +121,34 @@ var providerLink = regexp.MustCompile(`<a class="provider[^"]*" href="([^"]+)">S
 // scnFederationOIDC: sign-in through an OpenID provider from the login page's button and by
 // identity_provider and idp_identifier; the user it makes, updated on the next sign-in; its
 // tokens accepted by an identity pool; forged and replayed provider answers refused.
+// scnFederationOIDCES256: an OpenID provider whose only key is P-256 signs its ID tokens
+// ES256; poolgate verifies them (on the Worker with WebCrypto's ECDSA) and signs the user in.
+func scnFederationOIDCES256(t *testing.T, ep *Endpoint) {
+	op := startOPSigning(t, ep, map[string]any{"sub": "op-user-ec", "email": "ec@corp.example", "email_verified": true, "name": "EC User"}, "ES256")
+	resp, err := op.http.Get(op.issuer + "/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jwks struct{ Keys []map[string]any }
+	err = json.NewDecoder(resp.Body).Decode(&jwks)
+	resp.Body.Close()
+	if err != nil || len(jwks.Keys) != 1 || jwks.Keys[0]["kty"] != "EC" || jwks.Keys[0]["crv"] != "P-256" {
+		t.Fatalf("the provider's JWKS is not one P-256 key: %v %v", err, jwks.Keys)
+	}
+	f := newFedFixture(t, ep, func(string) []*cip.CreateIdentityProviderInput {
+		return []*cip.CreateIdentityProviderInput{oidcProvider("CorpEC", op)}
+	})
+	cb, _, err := newFedBrowser(ep).signIn(fedAuthorize(f, "identity_provider", "CorpEC", "state-ec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := fedTokens(t, f, cb, "state-ec")
+	if id["cognito:username"] != "CorpEC_op-user-ec" || id["email"] != "ec@corp.example" || id["name"] != "EC User" {
+		t.Fatalf("ID token %v", id)
+	}
+	wantIdentity(t, id, "CorpEC", "OIDC", "op-user-ec", op.issuer)
+}
+
 func scnFederationOIDC(t *testing.T, ep *Endpoint) {
 	op := startOP(t, ep, map[string]any{"sub": "op-user-1", "email": "first@corp.example", "email_verified": true, "name": "First Name"})
 	f := newFedFixture(t, ep, func(string) []*cip.CreateIdentityProviderInput {

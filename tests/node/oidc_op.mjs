@@ -11,6 +11,10 @@
 // The current account starts as OP_ACCOUNT (JSON: {"sub", ...claims}); PUT /_test/account
 // with such a body replaces it, so a test can sign in as another user or with changed claims.
 //
+// OP_ID_TOKEN_ALG=ES256 gives the provider a P-256 key as its only key and has every client's
+// ID tokens signed ES256 (a relying party must then verify ECDSA); without it the key is an
+// RSA one and ID tokens are RS256.
+//
 // OP_NOW (milliseconds since the epoch) stops the provider's clock at that instant, for a
 // relying party on a test clock (the end-to-end servers run at a fixed time far from the wall
 // clock); PUT /_test/clock with {"now": ms} moves it. Without OP_NOW the clock is the real one.
@@ -24,11 +28,14 @@ let frozenNow = process.env.OP_NOW ? Number(process.env.OP_NOW) : undefined;
 Date.now = () => (frozenNow === undefined ? realNow() : frozenNow);
 
 let account = JSON.parse(process.env.OP_ACCOUNT || '{"sub":"user-1"}');
-const clients = JSON.parse(process.env.OP_CLIENTS || '[]');
+const es256 = process.env.OP_ID_TOKEN_ALG === 'ES256';
+const clients = JSON.parse(process.env.OP_CLIENTS || '[]')
+  .map((c) => (es256 ? { ...c, id_token_signed_response_alg: 'ES256' } : c));
 const noPKCE = (process.env.OP_NO_PKCE || '').split(',').filter(Boolean);
 
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'op-key-1', use: 'sig', alg: 'RS256' };
+const jwk = es256
+  ? { ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'op-key-ec', use: 'sig', alg: 'ES256' }
+  : { ...crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'op-key-1', use: 'sig', alg: 'RS256' };
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -63,5 +63,6 @@ func TestEdgeInsideWorkerd(t *testing.T) {
 	wantPassed(t, out, "TestDOConformance", "TestListShard", "TestDOListAcrossShards", "TestDORaces",
 		"TestDOImportAndSeal", "TestDOErrors", "TestMigrateConcurrent", "TestMigrateKeepsNewerWrites",
 		"TestKVMissingIsNotFound", "TestKVListExpirations", "TestKVRejectsBadKeysBeforeJS", "TestKVRetriesCrossRequestRefusal",
-		"TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1", "TestRSASignBadJWKRefused")
+		"TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1", "TestRSASignBadJWKRefused",
+		"TestECDSADigestMethodsRefuse")
 }

@@ -85,14 +85,14 @@ func Bench(b *testing.B, p hostcrypto.Provider) {
 	})
 	b.Run("SignECDSAP256", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := p.SignECDSA(ecPriv, digest); err != nil {
+			if _, err := hostcrypto.SignES256(p, ecPriv, []byte(vectorMessage)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("VerifyECDSAP256", func(b *testing.B) {
 		for b.Loop() {
-			if err := p.VerifyECDSA(ecPub, digest, ecSig); err != nil {
+			if err := hostcrypto.VerifyES256(p, ecPub, []byte(vectorMessage), ecSig); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -323,10 +323,23 @@ func testRSAMalformed(t *testing.T, p hostcrypto.Provider) {
 	}
 }
 
+// The ECDSA checks go through hostcrypto.SignES256 and VerifyES256, as every caller does:
+// over the message with a provider that has the MessageECDSA methods, over its SHA-256
+// digest with the Provider methods otherwise.
+
+// es256Sign and es256Verify are p's ES256 as callers reach it.
+func es256Sign(p hostcrypto.Provider) func(key, msg []byte) ([]byte, error) {
+	return func(key, msg []byte) ([]byte, error) { return hostcrypto.SignES256(p, key, msg) }
+}
+
+func es256Verify(p hostcrypto.Provider) func(key, msg, sig []byte) error {
+	return func(key, msg, sig []byte) error { return hostcrypto.VerifyES256(p, key, msg, sig) }
+}
+
 func testECDSAFixed(t *testing.T, p hostcrypto.Provider) {
 	pub := mustDER(ecPubPEM)
-	if err := call3(p.VerifyECDSA, pub, mustHex(vectorDigestHex), mustHex(ecSigHex)); err != nil {
-		t.Errorf("VerifyECDSA(fixed signature) = %v, want nil", err)
+	if err := call3(es256Verify(p), pub, []byte(vectorMessage), mustHex(ecSigHex)); err != nil {
+		t.Errorf("VerifyES256(fixed signature) = %v, want nil", err)
 	}
 }
 
@@ -335,26 +348,26 @@ func testECDSASignVerify(t *testing.T, p hostcrypto.Provider) {
 	stdPub := mustECPublic(pub)
 	for _, msg := range []string{"", "a", "header.payload", strings.Repeat("x", 10000)} {
 		digest := sha256.Sum256([]byte(msg))
-		sig, err := call2(p.SignECDSA, priv, digest[:])
+		sig, err := call2(es256Sign(p), priv, []byte(msg))
 		if err != nil {
-			t.Fatalf("SignECDSA(%.10q): %v", msg, err)
+			t.Fatalf("SignES256(%.10q): %v", msg, err)
 		}
 		if len(sig) != 64 {
-			t.Fatalf("SignECDSA(%.10q) is %d bytes, want 64", msg, len(sig))
+			t.Fatalf("SignES256(%.10q) is %d bytes, want 64", msg, len(sig))
 		}
 		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 		if !ecdsa.Verify(stdPub, digest[:], r, s) {
-			t.Errorf("SignECDSA(%.10q): crypto/ecdsa rejects the signature", msg)
+			t.Errorf("SignES256(%.10q): crypto/ecdsa rejects the signature", msg)
 		}
-		if err := call3(p.VerifyECDSA, pub, digest[:], sig); err != nil {
-			t.Errorf("VerifyECDSA(SignECDSA(%.10q)) = %v, want nil", msg, err)
+		if err := call3(es256Verify(p), pub, []byte(msg), sig); err != nil {
+			t.Errorf("VerifyES256(SignES256(%.10q)) = %v, want nil", msg, err)
 		}
 	}
 }
 
 func testECDSATampered(t *testing.T, p hostcrypto.Provider) {
 	pub := mustDER(ecPubPEM)
-	digest, sig := mustHex(vectorDigestHex), mustHex(ecSigHex)
+	msg, sig := []byte(vectorMessage), mustHex(ecSigHex)
 	bad := tamperedSignatures(sig)
 	order := elliptic.P256().Params().N
 	r, s := sig[:32], sig[32:]
@@ -371,10 +384,24 @@ func testECDSATampered(t *testing.T, p hostcrypto.Provider) {
 	}
 	bad["ASN.1 DER form"] = der
 	for name, b := range bad {
-		if err := call3(p.VerifyECDSA, pub, digest, b); !errors.Is(err, hostcrypto.ErrVerify) {
-			t.Errorf("VerifyECDSA(%s) = %v, want ErrVerify", name, err)
+		if err := call3(es256Verify(p), pub, msg, b); !errors.Is(err, hostcrypto.ErrVerify) {
+			t.Errorf("VerifyES256(%s) = %v, want ErrVerify", name, err)
 		}
 	}
+	for name, m := range map[string][]byte{
+		"message with a byte added": concat(msg, []byte{0}),
+		"message truncated":         msg[:len(msg)-1],
+		"empty message":             nil,
+		"the digest as message":     mustHex(vectorDigestHex),
+	} {
+		if err := call3(es256Verify(p), pub, m, sig); !errors.Is(err, hostcrypto.ErrVerify) {
+			t.Errorf("VerifyES256(%s) = %v, want ErrVerify", name, err)
+		}
+	}
+	if _, ok := p.(hostcrypto.MessageECDSA); ok {
+		return
+	}
+	digest := mustHex(vectorDigestHex)
 	for name, d := range tamperedDigests(digest) {
 		if err := call3(p.VerifyECDSA, pub, d, sig); !errors.Is(err, hostcrypto.ErrVerify) {
 			t.Errorf("VerifyECDSA(%s) = %v, want ErrVerify", name, err)
@@ -384,14 +411,14 @@ func testECDSATampered(t *testing.T, p hostcrypto.Provider) {
 
 func testECDSAMalformed(t *testing.T, p hostcrypto.Provider) {
 	priv, pub := mustDER(ecPrivPEM), mustDER(ecPubPEM)
-	digest, sig := mustHex(vectorDigestHex), mustHex(ecSigHex)
+	msg, sig := []byte(vectorMessage), mustHex(ecSigHex)
 	badPrivs := malformedDER(priv)
 	badPrivs["RSA private key"] = mustDER(rsaPrivPEM)
 	badPrivs["P-384 private key"] = mustDER(ec384PrivPEM)
 	badPrivs["ECDSA public key"] = pub
 	for name, key := range badPrivs {
-		if got, err := call2(p.SignECDSA, key, digest); err == nil {
-			t.Errorf("SignECDSA(%s) = %x, want an error", name, got)
+		if got, err := call2(es256Sign(p), key, msg); err == nil {
+			t.Errorf("SignES256(%s) = %x, want an error", name, got)
 		}
 	}
 	badPubs := malformedDER(pub)
@@ -399,10 +426,14 @@ func testECDSAMalformed(t *testing.T, p hostcrypto.Provider) {
 	badPubs["P-384 public key"] = mustDER(ec384PubPEM)
 	badPubs["ECDSA private key"] = priv
 	for name, key := range badPubs {
-		if err := call3(p.VerifyECDSA, key, digest, sig); err == nil || errors.Is(err, hostcrypto.ErrVerify) {
-			t.Errorf("VerifyECDSA(%s) = %v, want an error other than ErrVerify", name, err)
+		if err := call3(es256Verify(p), key, msg, sig); err == nil || errors.Is(err, hostcrypto.ErrVerify) {
+			t.Errorf("VerifyES256(%s) = %v, want an error other than ErrVerify", name, err)
 		}
 	}
+	if _, ok := p.(hostcrypto.MessageECDSA); ok {
+		return
+	}
+	digest := mustHex(vectorDigestHex)
 	for name, d := range badDigests(digest) {
 		if got, err := call2(p.SignECDSA, priv, d); err == nil {
 			t.Errorf("SignECDSA(%s) = %x, want an error", name, got)
@@ -436,13 +467,13 @@ func testConcurrent(t *testing.T, p hostcrypto.Provider) {
 				if err := call3(p.VerifyRSA, rsaPub, digest, wantRSA); err != nil {
 					errs <- fmt.Errorf("concurrent VerifyRSA = %v", err)
 				}
-				sig, err := call2(p.SignECDSA, ecPriv, digest)
+				sig, err := call2(es256Sign(p), ecPriv, []byte(vectorMessage))
 				if err != nil {
-					errs <- fmt.Errorf("concurrent SignECDSA: %v", err)
+					errs <- fmt.Errorf("concurrent SignES256: %v", err)
 					continue
 				}
-				if err := call3(p.VerifyECDSA, ecPub, digest, sig); err != nil {
-					errs <- fmt.Errorf("concurrent VerifyECDSA = %v", err)
+				if err := call3(es256Verify(p), ecPub, []byte(vectorMessage), sig); err != nil {
+					errs <- fmt.Errorf("concurrent VerifyES256 = %v", err)
 				}
 			}
 		})
@@ -618,3 +649,6 @@ func testRSAGenerate(t *testing.T, p hostcrypto.Provider) {
 		}
 	}
 }
+
+// ECKeys returns the suite's P-256 key pair: SEC 1 private key, PKIX public key.
+func ECKeys() (privSEC1, pubPKIX []byte) { return mustDER(ecPrivPEM), mustDER(ecPubPEM) }

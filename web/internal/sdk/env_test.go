@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store/memstore"
@@ -88,6 +89,7 @@ func newEnv(t *testing.T, extraConfig ...string) *env {
 		AdminSecretAccessKey: adminSecret,
 		MasterKey:            bytes.Repeat([]byte{7}, 32),
 		Store:                memstore.New(e.clock.Now),
+		Crypto:               hostcrypto.Pure{},
 		Sender:               e.outbox,
 		Now:                  e.clock.Now,
 	})
