@@ -31,7 +31,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -95,8 +94,9 @@ type Options struct {
 	// drive expiry and lockout by moving it. nil is the real clock.
 	Clock func() time.Time
 
-	// Instances bounds the module instances (each serves one request at a time); they are
-	// created on demand. Default 2×GOMAXPROCS.
+	// Instances bounds the module instances (each serves one request at a time, and holds its
+	// own linear memory); they are created on demand. Default GOMAXPROCS, at least 2 (see
+	// defaultInstances).
 	Instances int
 
 	// CompilationCacheDir keeps compiled code on disk so a restart does not recompile.
@@ -212,7 +212,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		s.opts.AccountID = "000000000000"
 	}
 	if s.opts.Instances <= 0 {
-		s.opts.Instances = 2 * runtime.GOMAXPROCS(0)
+		s.opts.Instances = defaultInstances()
 	}
 	now := s.opts.Clock
 	if now == nil {
@@ -319,7 +319,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	t0 := time.Now()
-	compiled, err := s.rt.CompileModule(ctx, wasm)
+	compiled, err := s.rt.CompileModule(compileContext(ctx), wasm)
 	if err != nil {
 		return nil, fmt.Errorf("hostsim: compile module: %w", err)
 	}
