@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,19 @@ func TestParseErrors(t *testing.T) {
 		} else if strings.Contains(err.Error(), "wJalr") {
 			t.Errorf("%s: error leaks a secret: %v", name, err)
 		}
+	}
+}
+
+// TestSetHostGC: GOGC defaults to hostGOGC; a GOGC in the environment is left to the runtime.
+func TestSetHostGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	setHostGC(env(nil))
+	if got := debug.SetGCPercent(100); got != hostGOGC {
+		t.Fatalf("GOGC %d after the default, want %d", got, hostGOGC)
+	}
+	setHostGC(env(map[string]string{"GOGC": "200"}))
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GOGC %d with GOGC set in the environment, want the runtime's 100 untouched", got)
 	}
 }
