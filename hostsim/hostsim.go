@@ -319,7 +319,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	t0 := time.Now()
-	compiled, err := s.rt.CompileModule(compileContext(ctx), wasm)
+	compiled, err := s.rt.CompileModule(compileContext(ctx), mergeDataSegments(wasm))
 	if err != nil {
 		return nil, fmt.Errorf("hostsim: compile module: %w", err)
 	}
