@@ -98,6 +98,12 @@ type Options struct {
 	// own linear memory); they are created on demand. Default GOMAXPROCS, at least 2 (see
 	// defaultInstances).
 	Instances int
+	// InstanceMemoryLimit: an instance whose linear memory has grown past this many bytes is
+	// closed when its request ends, and a new one is made when one is needed, so the pages one
+	// large request made the guest touch (an import, a big listing) go back to the OS: Go's
+	// runtime never shrinks a wasm memory. Default 64 MiB (an instance starts at about
+	// 17 MiB); negative: never.
+	InstanceMemoryLimit int64
 
 	// CompilationCacheDir keeps compiled code on disk so a restart does not recompile.
 	CompilationCacheDir string
@@ -329,7 +335,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	mc := moduleConfig(now, o.Clock != nil, s.logf)
-	s.pool = newPool(s.opts.Instances, o.StrictDeadline, func(ctx context.Context) (*instance, error) {
+	s.pool = newPool(s.opts.Instances, o.StrictDeadline, instanceMemoryLimit(o.InstanceMemoryLimit), func(ctx context.Context) (*instance, error) {
 		return newInstance(withGuestMemory(ctx), s.rt, compiled, mc)
 	})
 

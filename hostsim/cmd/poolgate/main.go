@@ -35,6 +35,7 @@ type settings struct {
 	data, config, module string
 	assets               string
 	instances            int
+	instanceMemoryMiB    int64
 	pureCrypto           bool
 	opts                 hostsim.Options
 	configName           string
@@ -53,6 +54,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
 	fs.StringVar(&s.assets, "assets", envOr(getenv, "ASSETS", "build/web"), "directory of the sign-in app's static files, served at / when it exists (env ASSETS; make build builds build/web)")
 	fs.IntVar(&s.instances, "instances", 0, "maximum module instances, each with its own linear memory (default GOMAXPROCS, at least 2)")
+	fs.Int64Var(&s.instanceMemoryMiB, "instance-memory", 0, "MiB of linear memory past which an instance is replaced after its request, returning the memory (default 64; negative: never)")
 	fs.StringVar(&s.clientIPHeader, "client-ip-header", getenv("CLIENT_IP_HEADER"), "request header trusted for the caller's address, behind a proxy that sets it (env CLIENT_IP_HEADER; e.g. CF-Connecting-IP); default: the TCP peer")
 	fs.StringVar(&s.countryHeader, "country-header", getenv("COUNTRY_HEADER"), "request header trusted for the caller's country, behind a proxy that sets it (env COUNTRY_HEADER; e.g. CF-IPCountry); default: unknown")
 	fs.BoolVar(&s.pureCrypto, "pure-crypto", false, "compute modexp and signatures in the guest's pure Go instead of natively")
@@ -77,6 +79,7 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		AdminSecretAccessKey: getenv("POOLGATE_ADMIN_SECRET_ACCESS_KEY"),
 		TriggerSecret:        getenv("POOLGATE_TRIGGER_SECRET"),
 		Instances:            s.instances,
+		InstanceMemoryLimit:  s.instanceMemoryMiB << 20,
 		PureCrypto:           s.pureCrypto,
 		ClientAddressHeader:  s.clientIPHeader,
 		CountryHeader:        s.countryHeader,
