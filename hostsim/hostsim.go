@@ -31,7 +31,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -95,9 +94,16 @@ type Options struct {
 	// drive expiry and lockout by moving it. nil is the real clock.
 	Clock func() time.Time
 
-	// Instances bounds the module instances (each serves one request at a time); they are
-	// created on demand. Default 2×GOMAXPROCS.
+	// Instances bounds the module instances (each serves one request at a time, and holds its
+	// own linear memory); they are created on demand. Default GOMAXPROCS, at least 2 (see
+	// defaultInstances).
 	Instances int
+	// InstanceMemoryLimit: an instance whose linear memory has grown past this many bytes is
+	// closed when its request ends, and a new one is made when one is needed, so the pages one
+	// large request made the guest touch (an import, a big listing) go back to the OS: Go's
+	// runtime never shrinks a wasm memory. Default 64 MiB (an instance starts at about
+	// 17 MiB); negative: never.
+	InstanceMemoryLimit int64
 
 	// CompilationCacheDir keeps compiled code on disk so a restart does not recompile.
 	CompilationCacheDir string
@@ -212,7 +218,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		s.opts.AccountID = "000000000000"
 	}
 	if s.opts.Instances <= 0 {
-		s.opts.Instances = 2 * runtime.GOMAXPROCS(0)
+		s.opts.Instances = defaultInstances()
 	}
 	now := s.opts.Clock
 	if now == nil {
@@ -319,7 +325,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	t0 := time.Now()
-	compiled, err := s.rt.CompileModule(ctx, wasm)
+	compiled, err := s.rt.CompileModule(compileContext(ctx), mergeDataSegments(wasm))
 	if err != nil {
 		return nil, fmt.Errorf("hostsim: compile module: %w", err)
 	}
@@ -329,7 +335,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	mc := moduleConfig(now, o.Clock != nil, s.logf)
-	s.pool = newPool(s.opts.Instances, o.StrictDeadline, func(ctx context.Context) (*instance, error) {
+	s.pool = newPool(s.opts.Instances, o.StrictDeadline, instanceMemoryLimit(o.InstanceMemoryLimit), func(ctx context.Context) (*instance, error) {
 		return newInstance(withGuestMemory(ctx), s.rt, compiled, mc)
 	})
 

@@ -100,14 +100,18 @@ type pool struct {
 	slots   chan struct{}  // one token per busy instance
 	idle    chan *instance // instances ready for a request
 	created atomic.Int64   // instances instantiated so far (for tests and stats)
+	// maxMemory: an instance whose linear memory grew past it is closed when its request
+	// ends (0: never; Options.InstanceMemoryLimit). recycled counts them.
+	maxMemory uint32
+	recycled  atomic.Int64
 	// running counts abandoned instances still executing past their deadline; abandoned
 	// waits for them.
 	running   atomic.Int64
 	abandoned sync.WaitGroup
 }
 
-func newPool(size int, strict bool, create func(ctx context.Context) (*instance, error)) *pool {
-	return &pool{create: create, strict: strict, slots: make(chan struct{}, size), idle: make(chan *instance, size)}
+func newPool(size int, strict bool, maxMemory uint32, create func(ctx context.Context) (*instance, error)) *pool {
+	return &pool{create: create, strict: strict, maxMemory: maxMemory, slots: make(chan struct{}, size), idle: make(chan *instance, size)}
 }
 
 // acquire returns an idle instance or a new one, waiting for a slot until ctx is done.
@@ -131,8 +135,14 @@ func (p *pool) acquire(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
-// release returns in to the pool, or closes it when healthy is false.
+// release returns in to the pool, or closes it when healthy is false or its memory grew past
+// maxMemory: Go's runtime never hands wasm memory back, so a new instance is how the pages one
+// large request touched go back to the OS.
 func (p *pool) release(in *instance, healthy bool) {
+	if healthy && p.maxMemory > 0 && in.mem.Size() > p.maxMemory {
+		healthy = false
+		p.recycled.Add(1)
+	}
 	if healthy {
 		p.idle <- in // never blocks: at most len(slots) instances exist
 	} else {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestParseDefaults(t *testing.T) {
 	o := s.opts
 	if o.Addr != "127.0.0.1:8787" || o.DataDir != ".poolgate" || o.ModulePath != "build/poolgate.wasm" ||
 		o.CompilationCacheDir != filepath.Join(".poolgate", "cache") || o.Region != "" || o.IssuerBase != "" ||
-		o.AdminAccessKeyID != "" || o.MasterKey != nil || o.PureCrypto ||
+		o.AdminAccessKeyID != "" || o.MasterKey != nil || o.PureCrypto || o.Instances != 0 || o.InstanceMemoryLimit != 0 ||
 		o.HTTPSAddr != "127.0.0.1:8443" || o.TLSDir != filepath.Join(".poolgate", "tls") {
 		t.Fatalf("defaults: %+v", o)
 	}
@@ -37,7 +38,7 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	cfg := filepath.Join(dir, "pools.json")
 	os.WriteFile(cfg, []byte(`{"UserPools":[]}`), 0o600)
 	key := bytes.Repeat([]byte{9}, 32)
-	s, err := parse([]string{"-addr", ":9000", "-module", "m.wasm", "-pure-crypto", "-instances", "3"}, env(map[string]string{
+	s, err := parse([]string{"-addr", ":9000", "-module", "m.wasm", "-pure-crypto", "-instances", "3", "-instance-memory", "96"}, env(map[string]string{
 		"DATA":                             dir,
 		"CONFIG":                           cfg,
 		"POOLGATE_REGION":                  "eu-west-1",
@@ -50,7 +51,7 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := s.opts
-	if o.Addr != ":9000" || o.DataDir != dir || o.ModulePath != "m.wasm" || !o.PureCrypto || o.Instances != 3 ||
+	if o.Addr != ":9000" || o.DataDir != dir || o.ModulePath != "m.wasm" || !o.PureCrypto || o.Instances != 3 || o.InstanceMemoryLimit != 96<<20 ||
 		o.Region != "eu-west-1" || o.IssuerBase != "https://auth.example.com" ||
 		o.AdminAccessKeyID != "AKIDEXAMPLE" || o.AdminSecretAccessKey != "wJalrXUtnFEMI" || !bytes.Equal(o.MasterKey, key) {
 		t.Fatalf("parsed %+v", o)
@@ -132,5 +133,19 @@ func TestParseErrors(t *testing.T) {
 		} else if strings.Contains(err.Error(), "wJalr") {
 			t.Errorf("%s: error leaks a secret: %v", name, err)
 		}
+	}
+}
+
+// TestSetHostGC: GOGC defaults to hostGOGC; a GOGC in the environment is left to the runtime.
+func TestSetHostGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	setHostGC(env(nil))
+	if got := debug.SetGCPercent(100); got != hostGOGC {
+		t.Fatalf("GOGC %d after the default, want %d", got, hostGOGC)
+	}
+	setHostGC(env(map[string]string{"GOGC": "200"}))
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("GOGC %d with GOGC set in the environment, want the runtime's 100 untouched", got)
 	}
 }
