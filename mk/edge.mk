@@ -9,10 +9,12 @@ EDGE_BUILD   := edge/build
 EDGE_WASM    := $(EDGE_BUILD)/poolgate.wasm
 EDGE_SOURCES := $(shell find edge internal -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 WRANGLER     := node_modules/.bin/wrangler
+# Both Workers are built without inlining: see edgelocal.WorkerGCFlags, which must match.
+EDGE_GCFLAGS := -gcflags=all=-l
 
 $(EDGE_WASM): $(EDGE_SOURCES)
 	@mkdir -p $(EDGE_BUILD)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $@ ./edge
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s $(EDGE_GCFLAGS) -o $@ ./edge
 
 $(EDGE_BUILD)/wasm_exec.js: go.mod
 	@mkdir -p $(EDGE_BUILD)
@@ -25,7 +27,7 @@ SAML_WASM  := $(SAML_BUILD)/saml.wasm
 
 $(SAML_WASM): $(EDGE_SOURCES)
 	@mkdir -p $(SAML_BUILD)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $@ ./edge/saml
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s $(EDGE_GCFLAGS) -o $@ ./edge/saml
 
 $(SAML_BUILD)/wasm_exec.js: go.mod
 	@mkdir -p $(SAML_BUILD)

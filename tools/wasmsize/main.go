@@ -19,6 +19,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/poolgate/poolgate/internal/native/edgelocal"
 )
 
 // build is one wasm build the guard measures. Without lists packages (and their
@@ -26,16 +28,18 @@ import (
 type build struct {
 	Name, GOOS, Package string
 	Without             []string
+	// GCFlags are the build's compiler flags ("": none), as its Makefile rule gives them.
+	GCFlags string
 }
 
 var builds = []build{
-	{"guest", "wasip1", "./wasm", nil},
+	{"guest", "wasip1", "./wasm", nil, ""},
 	// The Worker leaves SAML's XML work to its companion (internal/federation/samlremote):
 	// together these are about 0.36 MB gzip.
 	{"worker", "js", "./edge", []string{"github.com/crewjam/saml", "github.com/russellhaering/goxmldsig",
-		"github.com/beevik/etree", "encoding/xml"}},
-	{"saml", "js", "./edge/saml", nil},
-	{"sdk", "js", "./web", nil},
+		"github.com/beevik/etree", "encoding/xml"}, edgelocal.WorkerGCFlags},
+	{"saml", "js", "./edge/saml", nil, edgelocal.WorkerGCFlags},
+	{"sdk", "js", "./web", nil, ""},
 }
 
 // forbidden are symbols no wasm build may reach: each drags in net/http's client stack
@@ -112,7 +116,11 @@ func run(budgetPath string, update bool) error {
 // linker reached it from.
 func measure(dir string, b build) (int, map[string]string, error) {
 	out := filepath.Join(dir, b.Name+".wasm")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -dumpdep", "-o", out, b.Package)
+	args := []string{"build", "-trimpath", "-ldflags=-s -dumpdep"}
+	if b.GCFlags != "" {
+		args = append(args, b.GCFlags)
+	}
+	cmd := exec.Command("go", append(args, "-o", out, b.Package)...)
 	cmd.Env = append(os.Environ(), "GOOS="+b.GOOS, "GOARCH=wasm")
 	var deps bytes.Buffer
 	cmd.Stderr = &deps

@@ -60,3 +60,22 @@ func TestListenAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestMakefileBuildsWorkersLikeBuild holds mk/edge.mk's Worker builds to Build's: the same
+// compiler flags, on both Workers' rules, so `make edge`, the tests and the bench measure and
+// ship one module.
+func TestMakefileBuildsWorkersLikeBuild(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "mk", "edge.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := string(b)
+	if !strings.Contains(mk, "\nEDGE_GCFLAGS := "+WorkerGCFlags+"\n") {
+		t.Errorf("mk/edge.mk does not set EDGE_GCFLAGS := %s", WorkerGCFlags)
+	}
+	for _, pkg := range []string{"./edge\n", "./edge/saml\n"} {
+		if !strings.Contains(mk, "build -trimpath -ldflags=-s $(EDGE_GCFLAGS) -o $@ "+pkg) {
+			t.Errorf("mk/edge.mk's rule for %s does not build with $(EDGE_GCFLAGS)", strings.TrimSpace(pkg))
+		}
+	}
+}
