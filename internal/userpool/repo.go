@@ -143,15 +143,24 @@ func (s *Service) putJSON(ctx context.Context, key string, v any) error {
 }
 
 // getPool returns pool id, or ResourceNotFoundException.
+// The record is decoded once per instance while it is unchanged (recordCache); the caller
+// owns the Pool it gets and may modify it.
 func (s *Service) getPool(ctx context.Context, id string) (*Pool, error) {
-	var p Pool
-	if err := s.getJSON(ctx, poolKey(id), &p); err != nil {
+	key := poolKey(id)
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool %s does not exist.", id)
 		}
 		return nil, err
 	}
-	return &p, nil
+	return s.cache.pools.decode(key, b, func(b []byte) (*Pool, error) {
+		var p Pool
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
+		}
+		return &p, nil
+	})
 }
 
 // createPoolRecord writes a new pool only if its id is free (store.ErrConflict otherwise).
@@ -178,23 +187,32 @@ type storedClient struct {
 }
 
 // getClient returns client id of pool, or ResourceNotFoundException.
+// Like getPool's, the record (its secret opened) is decoded once while it is unchanged, and
+// the caller owns the Client it gets.
 func (s *Service) getClient(ctx context.Context, pool, id string) (*Client, error) {
-	var sc storedClient
-	if err := s.getJSON(ctx, clientKey(pool, id), &sc); err != nil {
+	key := clientKey(pool, id)
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool client %s does not exist.", id)
 		}
 		return nil, err
 	}
-	c := sc.Client
-	if len(sc.SealedSecret) > 0 {
-		secret, err := s.d.AtRest.Open(sealPurposeClient, sc.SealedSecret, s.now())
-		if err != nil {
-			return nil, fmt.Errorf("userpool: client %s secret: %w", id, err)
+	return s.cache.clients.decode(key, b, func(b []byte) (*Client, error) {
+		var sc storedClient
+		if err := json.Unmarshal(b, &sc); err != nil {
+			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
 		}
-		c.ClientSecret = string(secret)
-	}
-	return &c, nil
+		c := sc.Client
+		if len(sc.SealedSecret) > 0 {
+			secret, err := s.d.AtRest.Open(sealPurposeClient, sc.SealedSecret, s.now())
+			if err != nil {
+				return nil, fmt.Errorf("userpool: client %s secret: %w", id, err)
+			}
+			c.ClientSecret = string(secret)
+		}
+		return &c, nil
+	})
 }
 
 // clientByID resolves a bare ClientId (public calls) to its pool and client.
@@ -256,6 +274,7 @@ func (s *Service) deleteClient(ctx context.Context, pool, id string) error {
 	if err := s.d.Store.Delete(ctx, clientKey(pool, id)); err != nil {
 		return err
 	}
+	s.cache.clients.forget(clientKey(pool, id))
 	return s.d.Store.Delete(ctx, clientIndexKey(id))
 }
 
