@@ -29,7 +29,7 @@ const benchConfig = `{"UserPools":[{"Id":"us-east-1_EdgeBench1","PoolName":"benc
  "Clients":[{"ClientId":"edgebenchclient0000000001","ClientName":"web",
   "ExplicitAuthFlows":["ALLOW_USER_PASSWORD_AUTH","ALLOW_REFRESH_TOKEN_AUTH","ALLOW_USER_SRP_AUTH"]}]}]}`
 
-func newBenchService(b *testing.B, st store.Store, c hostcrypto.Provider) *benchService {
+func newBenchService(b testing.TB, st store.Store, c hostcrypto.Provider) *benchService {
 	b.Helper()
 	rec := new(message.Recorder)
 	svc, err := service.New(service.Config{

@@ -64,6 +64,14 @@ const (
 	sealPurposeClient = "userpool/client-secret"
 )
 
+// IsConfigRecord reports whether key holds a pool's record, an app client's or the client
+// index: records only the admin API changes, never written with a TTL, that most requests
+// read. A host may keep them for a while between requests (the Worker's per-isolate cache,
+// edge/internal/isocache); the service's own cache (recordCache) needs no such licence.
+func IsConfigRecord(key string) bool {
+	return strings.HasPrefix(key, "up/") || strings.HasPrefix(key, "upc/") || strings.HasPrefix(key, "cl/")
+}
+
 func poolKey(pool string) string           { return "up/" + pool }
 func clientKey(pool, client string) string { return "upc/" + pool + "/" + client }
 func clientIndexKey(client string) string  { return "cl/" + client }
