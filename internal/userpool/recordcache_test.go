@@ -258,3 +258,25 @@ func TestCachedRecordsRace(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestGetUserReadsNoSecrets: GetUser answers from a user read without its secrets, and the
+// reads that may write keep them.
+func TestGetUserReadsNoSecrets(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	pool := env.createPool(nil)
+	name := env.mUser(pool, "alice", "email", "alice@example.com")
+	p, err := env.svc.getPool(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := userKey(pool, usernameKey(p, name))
+	full, err := env.svc.userAt(ctx, p, key)
+	if err != nil || full.Secrets.Password == nil {
+		t.Fatalf("userAt: %+v, %v; want the temporary password's verifier", full, err)
+	}
+	public, err := env.svc.publicUserAt(ctx, p, key)
+	if err != nil || public.Secrets.Password != nil || public.Sub != full.Sub || public.Attr("email") != "alice@example.com" {
+		t.Fatalf("publicUserAt: %+v, %v", public, err)
+	}
+}

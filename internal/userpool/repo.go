@@ -300,12 +300,22 @@ func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*User,
 
 // userAt returns the user record stored at key (a userKey), or store.ErrNotFound.
 func (s *Service) userAt(ctx context.Context, p *Pool, key string) (*User, error) {
+	return s.readUser(ctx, p, key, true)
+}
+
+// publicUserAt is userAt without the user's secrets (Secrets empty): only for reads that
+// never write the user back, which would lose them.
+func (s *Service) publicUserAt(ctx context.Context, p *Pool, key string) (*User, error) {
+	return s.readUser(ctx, p, key, false)
+}
+
+func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets bool) (*User, error) {
 	var su storedUser
 	if err := s.getJSON(ctx, key, &su); err != nil {
 		return nil, err
 	}
 	u := su.User
-	if len(su.Sealed) > 0 {
+	if secrets && len(su.Sealed) > 0 {
 		plain, err := s.d.AtRest.Open(sealPurposeUser+"/"+p.Id+"/"+u.Sub, su.Sealed, s.now())
 		if err != nil {
 			return nil, fmt.Errorf("userpool: user %s secrets: %w", u.Username, err)
