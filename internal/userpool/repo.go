@@ -310,9 +310,13 @@ func (s *Service) publicUserAt(ctx context.Context, p *Pool, key string) (*User,
 }
 
 func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets bool) (*User, error) {
-	var su storedUser
-	if err := s.getJSON(ctx, key, &su); err != nil {
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		return nil, err
+	}
+	var su storedUser
+	if err := decodeStoredUser(b, &su); err != nil {
+		return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
 	}
 	u := su.User
 	if secrets && len(su.Sealed) > 0 {
