@@ -20,6 +20,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/poolgate/poolgate/edge/internal/isocache"
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/federation/samlremote"
 	"github.com/poolgate/poolgate/internal/gateway"
@@ -28,6 +29,7 @@ import (
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/trigger"
+	"github.com/poolgate/poolgate/internal/userpool"
 )
 
 // Names of the Worker's bindings, secrets and variables.
@@ -49,11 +51,18 @@ const (
 	varWebhookURL = "POOLGATE_WEBHOOK_URL" // where messages (codes) are POSTed
 	varTestClock  = "POOLGATE_TEST_CLOCK"  // "enabled": the clock stands still; admin-signed POSTs to clockPath set it
 	varTestCrash  = "POOLGATE_TEST_CRASH"  // "enabled": admin-signed POSTs to crashPath make the instance die
+	// POOLGATE_RECORD_CACHE_SECONDS: how long the isolate serves pool and app client records
+	// from memory (isocache; default 30, 0 reads the store every time, at most 60).
+	varRecordCache = "POOLGATE_RECORD_CACHE_SECONDS"
 )
 
 // requestTimeout bounds the I/O of one request: a store call that never settles fails the
 // request instead of holding it forever.
 const requestTimeout = 30 * time.Second
+
+// maxRecordCacheSeconds bounds POOLGATE_RECORD_CACHE_SECONDS: Workers KV's consistency
+// window, the longest a change made elsewhere may take to be seen.
+const maxRecordCacheSeconds = 60
 
 // appliedConfigPrefix marks a config text as applied (by its SHA-256), so that a new isolate
 // does not apply the same file again: admin API changes made since then stand.
@@ -69,6 +78,7 @@ type settings struct {
 	config                   []byte
 	kv                       js.Value // undefined without a KV binding
 	testClock, testCrash     bool
+	recordCache              time.Duration // isocache's TTL
 }
 
 // readSettings reads env; every problem is reported, each naming what to set and how.
@@ -103,6 +113,14 @@ func readSettings(env js.Value) (*settings, []string) {
 	}
 	if s.region == "" {
 		s.region = "us-east-1"
+	}
+	s.recordCache = isocache.DefaultTTL
+	if v := str(varRecordCache); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxRecordCacheSeconds {
+			problems = append(problems, fmt.Sprintf("variable %s must be a whole number of seconds from 0 to %d, got %q", varRecordCache, maxRecordCacheSeconds, v))
+		}
+		s.recordCache = time.Duration(n) * time.Second
 	}
 	if mk := secret(secretMasterKey); mk != "" {
 		key, err := base64.StdEncoding.DecodeString(mk)
@@ -224,6 +242,10 @@ func (a *app) build() error {
 			return nil
 		})
 	}
+	// Pool and client records are served from the isolate's memory for a while (isocache:
+	// this isolate's own writes are seen at once, others' within the TTL); the wall clock
+	// times them, never the test clock, which may stand still.
+	cached := isocache.New(st, a.set.recordCache, time.Now, userpool.IsConfigRecord)
 	svc, err := service.New(service.Config{
 		Region:               a.set.region,
 		IssuerBase:           a.set.issuerBase,
@@ -231,7 +253,7 @@ func (a *app) build() error {
 		AdminSecretAccessKey: a.set.adminSecret,
 		MasterKey:            a.set.masterKey,
 		TriggerSecret:        a.set.triggerKey,
-		Store:                st,
+		Store:                cached,
 		Crypto:               crypto,
 		Sender:               sender,
 		Now:                  a.now,

@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/edge/internal/isocache"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/service"
 	"github.com/poolgate/poolgate/internal/store"
 	"github.com/poolgate/poolgate/internal/store/memstore"
+	"github.com/poolgate/poolgate/internal/userpool"
 )
 
 // benchService is the service with a user signed in, on st with crypto c.
@@ -29,7 +31,7 @@ const benchConfig = `{"UserPools":[{"Id":"us-east-1_EdgeBench1","PoolName":"benc
  "Clients":[{"ClientId":"edgebenchclient0000000001","ClientName":"web",
   "ExplicitAuthFlows":["ALLOW_USER_PASSWORD_AUTH","ALLOW_REFRESH_TOKEN_AUTH","ALLOW_USER_SRP_AUTH"]}]}]}`
 
-func newBenchService(b *testing.B, st store.Store, c hostcrypto.Provider) *benchService {
+func newBenchService(b testing.TB, st store.Store, c hostcrypto.Provider) *benchService {
 	b.Helper()
 	rec := new(message.Recorder)
 	svc, err := service.New(service.Config{
@@ -95,6 +97,10 @@ func BenchmarkServiceInIsolate(b *testing.B) {
 	}{
 		{"memory", func(*testing.B) store.Store { return memstore.New(time.Now) }},
 		{"do", func(b *testing.B) store.Store { return testDO(b) }},
+		// The Durable Objects behind the per-isolate record cache, as the Worker runs them.
+		{"do-cached", func(b *testing.B) store.Store {
+			return isocache.New(testDO(b), isocache.DefaultTTL, time.Now, userpool.IsConfigRecord)
+		}},
 	}
 	cryptos := []struct {
 		name string

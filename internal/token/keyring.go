@@ -115,21 +115,14 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 	if claims == nil {
 		claims = map[string]any{}
 	}
+	// Check the claims as Verify will see them, so Sign never issues an unverifiable token.
+	// The errors do not wrap jose.ErrInvalid: a caller bug, not a bad token.
+	if err := checkClaims(claims, use); err != nil {
+		return "", fmt.Errorf("token: cannot sign: %w", err)
+	}
 	payload, err := encodeJSON(claims)
 	if err != nil {
 		return "", fmt.Errorf("token: encoding claims: %w", err)
-	}
-	// Check the claims as Verify will see them, so Sign never issues an unverifiable token.
-	// The errors do not wrap jose.ErrInvalid: a caller bug, not a bad token.
-	decoded, err := jose.DecodeClaims(payload)
-	if err != nil {
-		return "", fmt.Errorf("token: cannot sign: %v", err)
-	}
-	if decoded.Expiry == nil {
-		return "", errors.New("token: cannot sign: claims have no numeric exp")
-	}
-	if decoded.TokenUse != "" && decoded.TokenUse != use {
-		return "", fmt.Errorf("token: cannot sign: token_use %q with the %s key", decoded.TokenUse, use)
 	}
 
 	sk, err := k.signingKey(ctx, poolID, use)

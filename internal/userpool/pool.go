@@ -373,6 +373,7 @@ func (s *Service) deleteUserPool(ctx context.Context, in *DeleteUserPoolInput) (
 	if err := s.d.Store.Delete(ctx, poolKey(p.Id)); err != nil {
 		return nil, err
 	}
+	s.cache.pools.forget(poolKey(p.Id))
 	return &struct{}{}, nil
 }
 

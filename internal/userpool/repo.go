@@ -64,6 +64,14 @@ const (
 	sealPurposeClient = "userpool/client-secret"
 )
 
+// IsConfigRecord reports whether key holds a pool's record, an app client's or the client
+// index: records only the admin API changes, never written with a TTL, that most requests
+// read. A host may keep them for a while between requests (the Worker's per-isolate cache,
+// edge/internal/isocache); the service's own cache (recordCache) needs no such licence.
+func IsConfigRecord(key string) bool {
+	return strings.HasPrefix(key, "up/") || strings.HasPrefix(key, "upc/") || strings.HasPrefix(key, "cl/")
+}
+
 func poolKey(pool string) string           { return "up/" + pool }
 func clientKey(pool, client string) string { return "upc/" + pool + "/" + client }
 func clientIndexKey(client string) string  { return "cl/" + client }
@@ -143,15 +151,24 @@ func (s *Service) putJSON(ctx context.Context, key string, v any) error {
 }
 
 // getPool returns pool id, or ResourceNotFoundException.
+// The record is decoded once per instance while it is unchanged (recordCache); the caller
+// owns the Pool it gets and may modify it.
 func (s *Service) getPool(ctx context.Context, id string) (*Pool, error) {
-	var p Pool
-	if err := s.getJSON(ctx, poolKey(id), &p); err != nil {
+	key := poolKey(id)
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool %s does not exist.", id)
 		}
 		return nil, err
 	}
-	return &p, nil
+	return s.cache.pools.decode(key, b, func(b []byte) (*Pool, error) {
+		var p Pool
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
+		}
+		return &p, nil
+	})
 }
 
 // createPoolRecord writes a new pool only if its id is free (store.ErrConflict otherwise).
@@ -178,23 +195,32 @@ type storedClient struct {
 }
 
 // getClient returns client id of pool, or ResourceNotFoundException.
+// Like getPool's, the record (its secret opened) is decoded once while it is unchanged, and
+// the caller owns the Client it gets.
 func (s *Service) getClient(ctx context.Context, pool, id string) (*Client, error) {
-	var sc storedClient
-	if err := s.getJSON(ctx, clientKey(pool, id), &sc); err != nil {
+	key := clientKey(pool, id)
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool client %s does not exist.", id)
 		}
 		return nil, err
 	}
-	c := sc.Client
-	if len(sc.SealedSecret) > 0 {
-		secret, err := s.d.AtRest.Open(sealPurposeClient, sc.SealedSecret, s.now())
-		if err != nil {
-			return nil, fmt.Errorf("userpool: client %s secret: %w", id, err)
+	return s.cache.clients.decode(key, b, func(b []byte) (*Client, error) {
+		var sc storedClient
+		if err := json.Unmarshal(b, &sc); err != nil {
+			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
 		}
-		c.ClientSecret = string(secret)
-	}
-	return &c, nil
+		c := sc.Client
+		if len(sc.SealedSecret) > 0 {
+			secret, err := s.d.AtRest.Open(sealPurposeClient, sc.SealedSecret, s.now())
+			if err != nil {
+				return nil, fmt.Errorf("userpool: client %s secret: %w", id, err)
+			}
+			c.ClientSecret = string(secret)
+		}
+		return &c, nil
+	})
 }
 
 // clientByID resolves a bare ClientId (public calls) to its pool and client.
@@ -256,6 +282,7 @@ func (s *Service) deleteClient(ctx context.Context, pool, id string) error {
 	if err := s.d.Store.Delete(ctx, clientKey(pool, id)); err != nil {
 		return err
 	}
+	s.cache.clients.forget(clientKey(pool, id))
 	return s.d.Store.Delete(ctx, clientIndexKey(id))
 }
 
@@ -273,12 +300,26 @@ func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*User,
 
 // userAt returns the user record stored at key (a userKey), or store.ErrNotFound.
 func (s *Service) userAt(ctx context.Context, p *Pool, key string) (*User, error) {
-	var su storedUser
-	if err := s.getJSON(ctx, key, &su); err != nil {
+	return s.readUser(ctx, p, key, true)
+}
+
+// publicUserAt is userAt without the user's secrets (Secrets empty): only for reads that
+// never write the user back, which would lose them.
+func (s *Service) publicUserAt(ctx context.Context, p *Pool, key string) (*User, error) {
+	return s.readUser(ctx, p, key, false)
+}
+
+func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets bool) (*User, error) {
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
 		return nil, err
 	}
+	var su storedUser
+	if err := decodeStoredUser(b, &su); err != nil {
+		return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
+	}
 	u := su.User
-	if len(su.Sealed) > 0 {
+	if secrets && len(su.Sealed) > 0 {
 		plain, err := s.d.AtRest.Open(sealPurposeUser+"/"+p.Id+"/"+u.Sub, su.Sealed, s.now())
 		if err != nil {
 			return nil, fmt.Errorf("userpool: user %s secrets: %w", u.Username, err)

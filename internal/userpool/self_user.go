@@ -22,7 +22,7 @@ type GetUserOutput struct {
 
 // getUserSelf returns the token's user with the attributes its client may read.
 func (s *Service) getUserSelf(ctx context.Context, in *GetUserInput) (*GetUserOutput, error) {
-	a, err := s.authorizeAccess(ctx, in.AccessToken)
+	a, err := s.authorizeAccessToRead(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}

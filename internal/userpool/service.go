@@ -54,9 +54,12 @@ type Service struct {
 }
 
 // instanceCache holds what this instance keeps between requests: only values that never
-// change once stored, so losing them or holding them in many instances is harmless.
+// change once stored, or decoded records keyed by the bytes they came from (which a change
+// misses), so losing them or holding them in many instances is harmless.
 type instanceCache struct {
 	decoyKey atomic.Pointer[[]byte]
+	pools    *recordCache[Pool]
+	clients  *recordCache[Client]
 }
 
 // New returns a Service over d.
@@ -64,7 +67,8 @@ func New(d Deps) *Service {
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
 	}
-	return &Service{d: d, cache: &instanceCache{}, base: d.Store}
+	cache := &instanceCache{pools: newRecordCache[Pool](maxCachedPools), clients: newRecordCache[Client](maxCachedClients)}
+	return &Service{d: d, cache: cache, base: d.Store}
 }
 
 // Actions returns every user-pool action for the AWSCognitoIdentityProviderService dispatcher.

@@ -261,6 +261,17 @@ type accessCaller struct {
 // token_use, issuer, pool, client and user, the user's sign-out time and the revocation of
 // its refresh-token family.
 func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCaller, error) {
+	return s.authorizeAccessUser(ctx, raw, s.userAt)
+}
+
+// authorizeAccessToRead is authorizeAccess for a call that answers from the user's
+// attributes and state alone and writes nothing (GetUser): the caller's user comes without
+// its secrets (publicUserAt), which spares opening and decoding them on every such call.
+func (s *Service) authorizeAccessToRead(ctx context.Context, raw string) (*accessCaller, error) {
+	return s.authorizeAccessUser(ctx, raw, s.publicUserAt)
+}
+
+func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read func(context.Context, *Pool, string) (*User, error)) (*accessCaller, error) {
 	invalid := func() error { return awsjson.NotAuthorized("Invalid Access Token") }
 	revoked := func() error { return awsjson.NotAuthorized("Access Token has been revoked") }
 
@@ -300,7 +311,7 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 		}
 		return nil, err
 	}
-	u, err := s.getUser(ctx, p, claims.String("username"))
+	u, err := read(ctx, p, userKey(p.Id, usernameKey(p, claims.String("username"))))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, awsjson.UserNotFound()
 	}

@@ -57,12 +57,13 @@ func wantPassed(t *testing.T, output string, names ...string) {
 // TestEdgeInsideWorkerd runs edge's tests in the runtime: the store conformance suite on the
 // Durable Objects (with goroutines racing on one key, listings across shards, the migration's
 // import and seal), the copy of a KV namespace by concurrent migrators, the KV reader, and the
-// hostcrypto conformance suite on the WebCrypto/BigInt provider.
+// hostcrypto conformance suite on the WebCrypto/BigInt provider, and the per-isolate record
+// cache in front of the Durable Objects (warm GetUser reads, a client change seen at once).
 func TestEdgeInsideWorkerd(t *testing.T) {
 	out := runInside(t, "-test.v", "-test.timeout=4m")
 	wantPassed(t, out, "TestDOConformance", "TestListShard", "TestDOListAcrossShards", "TestDORaces",
 		"TestDOImportAndSeal", "TestDOErrors", "TestMigrateConcurrent", "TestMigrateKeepsNewerWrites",
 		"TestKVMissingIsNotFound", "TestKVListExpirations", "TestKVRejectsBadKeysBeforeJS", "TestKVRetriesCrossRequestRefusal",
 		"TestCryptoConformance", "TestModExpAgreesWithMathBig", "TestEMSAPKCS1", "TestRSASignBadJWKRefused",
-		"TestECDSADigestMethodsRefuse")
+		"TestECDSADigestMethodsRefuse", "TestIsolateRecordCache")
 }

@@ -1,0 +1,282 @@
+package userpool
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+// fill sets every exported field reachable from v to a non-zero value (pointers allocated,
+// slices and maps of two elements, interfaces holding a nested map and slice), so that a
+// copy that shares any of it is caught by sharedReferences.
+func fill(v reflect.Value, n *int) {
+	*n++
+	switch v.Kind() {
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem(), n)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Field(i).CanSet() {
+				fill(v.Field(i), n)
+			}
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(v.Index(i), n)
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		for range 2 {
+			k := reflect.New(v.Type().Key()).Elem()
+			fill(k, n)
+			e := reflect.New(v.Type().Elem()).Elem()
+			fill(e, n)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(map[string]any{"nested": []any{fmt.Sprint(*n), map[string]any{"deep": "x"}}}))
+	case reflect.String:
+		v.SetString(fmt.Sprintf("s%d", *n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(*n))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(uint64(*n))
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(float64(*n))
+	}
+}
+
+// references collects the addresses of the memory v reaches through exported fields:
+// pointers' targets, slices' arrays, maps.
+func references(v reflect.Value, into map[uintptr]string, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			into[v.Pointer()] = path
+			references(v.Elem(), into, path)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				references(v.Field(i), into, path+"."+v.Type().Field(i).Name)
+			}
+		}
+	case reflect.Slice:
+		if v.Len() > 0 {
+			into[v.Pointer()] = path
+		}
+		for i := range v.Len() {
+			references(v.Index(i), into, fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if !v.IsNil() {
+			into[v.Pointer()] = path
+		}
+		for it := v.MapRange(); it.Next(); {
+			references(it.Value(), into, fmt.Sprintf("%s[%v]", path, it.Key()))
+		}
+	case reflect.Interface:
+		if !v.IsNil() {
+			references(v.Elem(), into, path)
+		}
+	}
+}
+
+// TestCloneSharesNothing: clone of each cached record type, every field filled, is equal to
+// the original and shares no pointer, slice array or map with it (a field added later is
+// covered too: fill and references walk the type).
+func TestCloneSharesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    any
+		dup  func(any) any
+	}{
+		{"Pool", new(Pool), func(v any) any { return clone(v.(*Pool)) }},
+		{"Client", new(Client), func(v any) any { return clone(v.(*Client)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := 0
+			fill(reflect.ValueOf(tc.v).Elem(), &n)
+			c := tc.dup(tc.v)
+			if !reflect.DeepEqual(tc.v, c) {
+				t.Fatalf("clone differs:\n%+v\n%+v", tc.v, c)
+			}
+			orig, copied := map[uintptr]string{}, map[uintptr]string{}
+			references(reflect.ValueOf(tc.v), orig, tc.name)
+			references(reflect.ValueOf(c), copied, tc.name)
+			if len(orig) < 10 {
+				t.Fatalf("only %d references filled: the walk is broken", len(orig))
+			}
+			for addr, path := range copied {
+				if o, shared := orig[addr]; shared {
+					t.Errorf("%s shares memory with the original's %s", path, o)
+				}
+			}
+		})
+	}
+}
+
+// TestRecordCacheDecodesOnce: the same bytes decode once; other bytes under the key decode
+// again and replace the entry; every caller gets its own copy; the cache stays bounded.
+func TestRecordCacheDecodesOnce(t *testing.T) {
+	c := newRecordCache[Client](2)
+	decodes := 0
+	fresh := func(b []byte) (*Client, error) {
+		decodes++
+		var v Client
+		return &v, json.Unmarshal(b, &v)
+	}
+	a := []byte(`{"ClientId":"a","CallbackURLs":["https://a.example/cb"]}`)
+	first, err := c.decode("k", a, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.CallbackURLs[0] = "https://evil.example/"
+	second, _ := c.decode("k", append([]byte(nil), a...), fresh)
+	if decodes != 1 {
+		t.Fatalf("%d decodes of unchanged bytes, want 1", decodes)
+	}
+	if second.CallbackURLs[0] != "https://a.example/cb" {
+		t.Fatalf("a caller's change reached the cache: %q", second.CallbackURLs[0])
+	}
+	third, _ := c.decode("k", []byte(`{"ClientId":"b"}`), fresh)
+	if decodes != 2 || third.ClientId != "b" {
+		t.Fatalf("changed bytes: %d decodes, client %q", decodes, third.ClientId)
+	}
+	if _, err := c.decode("bad", []byte(`{`), fresh); err == nil {
+		t.Fatal("corrupt record decoded")
+	}
+	for _, k := range []string{"x", "y", "z"} {
+		c.decode(k, a, fresh)
+	}
+	if len(c.entries) > 2 {
+		t.Fatalf("%d entries, bound 2", len(c.entries))
+	}
+}
+
+// TestCachedRecordsNotShared: what one request does to the pool and client it read (as the
+// Update* write paths do before writing) is not what the next request reads.
+func TestCachedRecordsNotShared(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	pool := env.createPool(map[string]any{"AliasAttributes": []string{"email"},
+		"Schema": []map[string]any{{"Name": "team", "AttributeDataType": "String", "Mutable": true}}})
+	clientID, _ := env.createClient(pool, map[string]any{"CallbackURLs": []string{"https://app.example/cb"},
+		"AllowedOAuthFlows": []string{"code"}, "AllowedOAuthScopes": []string{"openid"}, "AllowedOAuthFlowsUserPoolClient": true,
+		"SupportedIdentityProviders": []string{"COGNITO"}})
+
+	for range 2 { // the second round reads from the cache
+		p, err := env.svc.getPool(ctx, pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.AliasAttributes[0] != "email" || p.Name != "test" {
+			t.Fatalf("pool read after a caller's changes: %+v", p)
+		}
+		p.Name = "changed"
+		p.AliasAttributes[0] = "phone_number"
+		p.SchemaAttributes[0].Name = "changed"
+		p.Password() // reads only
+		if p.Policies != nil && p.Policies.PasswordPolicy != nil {
+			p.Policies.PasswordPolicy.MinimumLength = 99
+		}
+		c, err := env.svc.getClient(ctx, pool, clientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.CallbackURLs[0] != "https://app.example/cb" {
+			t.Fatalf("client read after a caller's changes: %+v", c)
+		}
+		c.CallbackURLs[0] = "https://evil.example/cb"
+		c.AllowedOAuthScopes = append(c.AllowedOAuthScopes[:0], "aws.cognito.signin.user.admin")
+	}
+	p, _ := env.svc.getPool(ctx, pool)
+	if p.SchemaAttributes[0].Name == "changed" || (p.Policies != nil && p.Policies.PasswordPolicy != nil && p.Policies.PasswordPolicy.MinimumLength == 99) {
+		t.Fatalf("pool changed through a caller's copy: %+v", p)
+	}
+
+	// A write through the API is what the next read sees.
+	env.call("UpdateUserPoolClient", map[string]any{"UserPoolId": pool, "ClientId": clientID,
+		"CallbackURLs": []string{"https://app.example/new"}, "AllowedOAuthFlows": []string{"code"},
+		"AllowedOAuthScopes": []string{"openid"}, "AllowedOAuthFlowsUserPoolClient": true, "SupportedIdentityProviders": []string{"COGNITO"}})
+	c, err := env.svc.getClient(ctx, pool, clientID)
+	if err != nil || c.CallbackURLs[0] != "https://app.example/new" {
+		t.Fatalf("client after UpdateUserPoolClient: %+v, %v", c, err)
+	}
+}
+
+// TestCachedRecordsRace updates a pool and a client while other goroutines read them
+// through the API: under -race any sharing of a cached record between requests is a report;
+// every read sees one of the written values whole.
+func TestCachedRecordsRace(t *testing.T) {
+	env := newTestEnv(t)
+	pool := env.createPool(nil)
+	clientID, _ := env.createClient(pool, nil)
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				name := fmt.Sprintf("w%d-%d", w, i)
+				if status, out := env.dispatch("UpdateUserPoolClient", map[string]any{"UserPoolId": pool, "ClientId": clientID,
+					"ClientName": name, "ReadAttributes": []string{"email", "name"}}); status != http.StatusOK {
+					t.Errorf("UpdateUserPoolClient: %d %v", status, out)
+				}
+				if status, out := env.dispatch("UpdateUserPool", map[string]any{"UserPoolId": pool,
+					"UserPoolTags": map[string]string{"round": name}}); status != http.StatusOK {
+					t.Errorf("UpdateUserPool: %d %v", status, out)
+				}
+			}
+		}()
+	}
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 40 {
+				status, out := env.dispatch("DescribeUserPoolClient", map[string]any{"UserPoolId": pool, "ClientId": clientID})
+				if status != http.StatusOK {
+					t.Errorf("DescribeUserPoolClient: %d %v", status, out)
+					return
+				}
+				status, out = env.dispatch("DescribeUserPool", map[string]any{"UserPoolId": pool})
+				if status != http.StatusOK {
+					t.Errorf("DescribeUserPool: %d %v", status, out)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestGetUserReadsNoSecrets: GetUser answers from a user read without its secrets, and the
+// reads that may write keep them.
+func TestGetUserReadsNoSecrets(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	pool := env.createPool(nil)
+	name := env.mUser(pool, "alice", "email", "alice@example.com")
+	p, err := env.svc.getPool(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := userKey(pool, usernameKey(p, name))
+	full, err := env.svc.userAt(ctx, p, key)
+	if err != nil || full.Secrets.Password == nil {
+		t.Fatalf("userAt: %+v, %v; want the temporary password's verifier", full, err)
+	}
+	public, err := env.svc.publicUserAt(ctx, p, key)
+	if err != nil || public.Secrets.Password != nil || public.Sub != full.Sub || public.Attr("email") != "alice@example.com" {
+		t.Fatalf("publicUserAt: %+v, %v", public, err)
+	}
+}
