@@ -6,15 +6,18 @@
 // (see hostcryptotest).
 package hostcrypto
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
+)
 
 // ErrVerify is returned by the Verify methods for a signature that does not verify.
 var ErrVerify = errors.New("hostcrypto: signature does not verify")
 
 // MaxOperandBytes is the longest ModExp operand (base, exponent or modulus) a Provider must
-// accept: 8192 bits, far above the 3072-bit SRP group. Implementations reject longer operands
-// with an error, so hostile input cannot buy unbounded work.
-const MaxOperandBytes = 1024
+// accept (modexp.MaxOperandBytes).
+const MaxOperandBytes = modexp.MaxOperandBytes
 
 // Provider is the set of primitives a host supplies. All integers are unsigned big-endian
 // byte strings (no sign byte, leading zeros allowed). Keys are DER: PKCS#1 for RSA private
@@ -32,8 +35,9 @@ const MaxOperandBytes = 1024
 // Implementations must be safe for concurrent use.
 type Provider interface {
 	// ModExp returns base^exp mod mod, big-endian without leading zeros (empty for zero).
-	// mod must be odd (hence non-zero); no operand may exceed MaxOperandBytes.
-	ModExp(base, exp, mod []byte) ([]byte, error)
+	// mod must be odd (hence non-zero); no operand may exceed MaxOperandBytes. It is
+	// modexp.ModExper, all that package srp asks for.
+	modexp.ModExper
 	// SignRSA returns the RSASSA-PKCS1-v1_5 signature over a SHA-256 digest.
 	SignRSA(privPKCS1 []byte, digest []byte) ([]byte, error)
 	// VerifyRSA checks an RSASSA-PKCS1-v1_5 SHA-256 signature; ErrVerify when it does not verify.

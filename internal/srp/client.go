@@ -7,7 +7,7 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
 )
 
 // ClientSecretBytes is the size of the client's ephemeral secret a: 256 bits, for the same
@@ -16,18 +16,18 @@ import (
 const ClientSecretBytes = 32
 
 // maxSaltDigits bounds the SALT a client accepts from a server.
-const maxSaltDigits = 2 * hostcrypto.MaxOperandBytes
+const maxSaltDigits = 2 * modexp.MaxOperandBytes
 
 // Client is the client half of one SRP login: it holds the ephemeral secret a and A = g^a mod N.
 // Use a Client for one login only.
 type Client struct {
-	c    hostcrypto.Provider
+	c    modexp.ModExper
 	a    *big.Int
 	pubA *big.Int
 }
 
 // NewClient draws a (ClientSecretBytes from rand) and computes A.
-func NewClient(c hostcrypto.Provider, rand io.Reader) (*Client, error) {
+func NewClient(c modexp.ModExper, rand io.Reader) (*Client, error) {
 	for range maxSessionAttempts {
 		buf := make([]byte, ClientSecretBytes)
 		if _, err := io.ReadFull(rand, buf); err != nil {

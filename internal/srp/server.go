@@ -8,7 +8,7 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
 )
 
 // ServerSecretBytes is the size of the server's ephemeral secret b: 256 bits. RFC 3526 puts
@@ -41,7 +41,7 @@ func ValidateA(srpAHex string) ([]byte, error) {
 // NewServerSession starts the server half of a login for a user with the given verifier:
 // it draws b (ServerSecretBytes from rand) and returns it with B = (k·v + g^b) mod N, redrawing
 // while B mod N is zero. The caller keeps b secret (sealed in SECRET_BLOCK) and sends BHex(B).
-func NewServerSession(c hostcrypto.Provider, rand io.Reader, verifier []byte) (b, B []byte, err error) {
+func NewServerSession(c modexp.ModExper, rand io.Reader, verifier []byte) (b, B []byte, err error) {
 	v, err := parseVerifier(verifier)
 	if err != nil {
 		return nil, nil, err
@@ -75,7 +75,7 @@ func NewServerSession(c hostcrypto.Provider, rand io.Reader, verifier []byte) (b
 // exact string the client sent; secretBlock is the decoded SECRET_BLOCK. Compare with
 // hmac.Equal, or use VerifySignature. Whether the TIMESTAMP is well-formed and recent enough
 // is the caller's decision (ParseTimestamp).
-func ServerSignature(c hostcrypto.Provider, A, B, b, verifier []byte, poolName, userID string, secretBlock []byte, timestamp string) ([]byte, error) {
+func ServerSignature(c modexp.ModExper, A, B, b, verifier []byte, poolName, userID string, secretBlock []byte, timestamp string) ([]byte, error) {
 	Aint, err := groupElement(A, ErrBadA)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func ServerSignature(c hostcrypto.Provider, A, B, b, verifier []byte, poolName, 
 // VerifySignature is ServerSignature followed by the constant-time comparison with the
 // client's base64 PASSWORD_CLAIM_SIGNATURE. A claim that is not strict standard base64 of
 // 32 bytes is simply false; errors are reserved for bad A, B, b or verifier.
-func VerifySignature(c hostcrypto.Provider, A, B, b, verifier []byte, poolName, userID string, secretBlock []byte, timestamp, claimB64 string) (bool, error) {
+func VerifySignature(c modexp.ModExper, A, B, b, verifier []byte, poolName, userID string, secretBlock []byte, timestamp, claimB64 string) (bool, error) {
 	want, err := ServerSignature(c, A, B, b, verifier, poolName, userID, secretBlock, timestamp)
 	if err != nil {
 		return false, err
@@ -119,7 +119,7 @@ func VerifySignature(c hostcrypto.Provider, A, B, b, verifier []byte, poolName, 
 }
 
 // serverPremaster returns u and S = (A·v^u)^b mod N.
-func serverPremaster(c hostcrypto.Provider, A, B, b, v *big.Int) (u, S *big.Int, err error) {
+func serverPremaster(c modexp.ModExper, A, B, b, v *big.Int) (u, S *big.Int, err error) {
 	u, err = scrambleU(A, B)
 	if err != nil {
 		return nil, nil, err

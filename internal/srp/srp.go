@@ -1,8 +1,9 @@
 // Package srp implements Cognito's SRP-6a password protocol (spec §3): password verifiers,
 // the server and client halves of the PASSWORD_VERIFIER exchange, and its TIMESTAMP format.
 //
-// Every modular exponentiation goes through a hostcrypto.Provider so hosts can accelerate
-// them; the cheap arithmetic (products, sums, reductions) stays in math/big.
+// Every modular exponentiation goes through a modexp.ModExper (any modexp.ModExper is one) so
+// hosts can accelerate them; the cheap arithmetic (products, sums, reductions) stays in
+// math/big.
 //
 // Integers cross the API as unsigned big-endian byte strings (leading zeros allowed) and on
 // the wire as hex. Inside the hashes every integer is encoded as padHex (spec §3.1): its
@@ -18,7 +19,7 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
 )
 
 // Errors returned for values that break the protocol's safety checks. Functions wrap them
@@ -130,7 +131,7 @@ func claimSignature(key []byte, poolName, userID string, secretBlock []byte, tim
 }
 
 // modExpN returns base^exp mod N through the provider, checking the host's answer is in range.
-func modExpN(c hostcrypto.Provider, base, exp *big.Int) (*big.Int, error) {
+func modExpN(c modexp.ModExper, base, exp *big.Int) (*big.Int, error) {
 	out, err := c.ModExp(base.Bytes(), exp.Bytes(), nBytes)
 	if err != nil {
 		return nil, fmt.Errorf("srp: modexp: %w", err)

@@ -7,7 +7,7 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
 )
 
 // SaltBytes is the length of the random salt NewVerifier draws (spec §3.3).
@@ -30,7 +30,7 @@ func PoolName(userPoolID string) string {
 // Both are unsigned big-endian integers; the caller stores them (encrypted) with the user.
 // The same pair checks passwords for the non-SRP flows (CheckPassword), and, with the device
 // group key and device key as poolName and userID, it is a device verifier (spec §3.7).
-func NewVerifier(c hostcrypto.Provider, rand io.Reader, poolName, userID, password string) (salt, verifier []byte, err error) {
+func NewVerifier(c modexp.ModExper, rand io.Reader, poolName, userID, password string) (salt, verifier []byte, err error) {
 	salt = make([]byte, SaltBytes)
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return nil, nil, fmt.Errorf("srp: read salt: %w", err)
@@ -45,7 +45,7 @@ func NewVerifier(c hostcrypto.Provider, rand io.Reader, poolName, userID, passwo
 // CheckPassword reports whether password is the one (salt, verifier) was made from, by
 // recomputing the verifier and comparing in constant time. An error means the inputs or the
 // provider are broken, not that the password is wrong.
-func CheckPassword(c hostcrypto.Provider, poolName, userID, password string, salt, verifier []byte) (bool, error) {
+func CheckPassword(c modexp.ModExper, poolName, userID, password string, salt, verifier []byte) (bool, error) {
 	stored, err := parseVerifier(verifier)
 	if err != nil {
 		return false, err
@@ -60,7 +60,7 @@ func CheckPassword(c hostcrypto.Provider, poolName, userID, password string, sal
 }
 
 // verifierFor returns g^x mod N for the given credentials and salt.
-func verifierFor(c hostcrypto.Provider, poolName, userID, password string, salt []byte) (*big.Int, error) {
+func verifierFor(c modexp.ModExper, poolName, userID, password string, salt []byte) (*big.Int, error) {
 	x := privateX(new(big.Int).SetBytes(salt), passwordInner(poolName, userID, password))
 	return modExpN(c, groupG, x)
 }

@@ -4,15 +4,14 @@ import (
 	"errors"
 	"math/big"
 
-	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/hostcrypto/modexp"
 )
 
-// ModExper computes base^exp mod mod under hostcrypto.Provider's ModExp rules (big-endian
-// unsigned operands of at most hostcrypto.MaxOperandBytes, odd modulus). It is the only heavy
-// primitive the client half needs: SRP's three exponentiations per sign-in.
-type ModExper interface {
-	ModExp(base, exp, mod []byte) ([]byte, error)
-}
+// ModExper computes base^exp mod mod under modexp's rules (big-endian unsigned operands of at
+// most modexp.MaxOperandBytes, odd modulus). It is the only heavy primitive the client half
+// needs: SRP's three exponentiations per sign-in. The SDK must not import hostcrypto, whose
+// RSA, ECDSA and X.509 code would be linked through their package initialisers.
+type ModExper = modexp.ModExper
 
 // BigMath is the ModExper in pure Go (math/big).
 type BigMath struct{}
@@ -27,7 +26,7 @@ func (BigMath) ModExp(base, exp, mod []byte) ([]byte, error) {
 
 // CheckModExp enforces the operand rules every ModExper shares.
 func CheckModExp(base, exp, mod []byte) error {
-	if len(base) > hostcrypto.MaxOperandBytes || len(exp) > hostcrypto.MaxOperandBytes || len(mod) > hostcrypto.MaxOperandBytes {
+	if len(base) > modexp.MaxOperandBytes || len(exp) > modexp.MaxOperandBytes || len(mod) > modexp.MaxOperandBytes {
 		return errors.New("sdk: modexp operand too long")
 	}
 	if len(mod) == 0 || mod[len(mod)-1]&1 == 0 {
@@ -35,12 +34,3 @@ func CheckModExp(base, exp, mod []byte) error {
 	}
 	return nil
 }
-
-// srpCrypto gives srp.Client the hostcrypto.Provider it asks for: ModExp (the only method the
-// client half calls) from the configured ModExper, the rest from the pure-Go implementation.
-type srpCrypto struct {
-	hostcrypto.Pure
-	m ModExper
-}
-
-func (c srpCrypto) ModExp(base, exp, mod []byte) ([]byte, error) { return c.m.ModExp(base, exp, mod) }

@@ -149,7 +149,7 @@ func (c *Client) keepNewDevice(ctx context.Context, username, accessToken string
 // confirmed. It reports the server's UserConfirmationNecessary: true when the pool waits for
 // the user to remember the device.
 func (c *Client) confirmDevice(ctx context.Context, username, accessToken string, d *storedDevice) (bool, error) {
-	salt, verifier, err := srp.NewVerifier(srpCrypto{m: c.cfg.Crypto}, c.cfg.Rand, d.Group, d.Key, d.Password)
+	salt, verifier, err := srp.NewVerifier(c.cfg.Crypto, c.cfg.Rand, d.Group, d.Key, d.Password)
 	if err != nil {
 		return false, fmt.Errorf("sdk: device verifier: %w", err)
 	}
@@ -189,7 +189,7 @@ func (c *Client) deviceSRP(ctx context.Context, out *initiateOutput, username st
 	if d == nil || out.Session == "" {
 		return nil, &Error{Code: CodeUnsupported, Message: "The server asked to prove a device this browser does not hold: sign in again."}
 	}
-	cl, err := srp.NewClient(srpCrypto{m: c.cfg.Crypto}, c.cfg.Rand)
+	cl, err := srp.NewClient(c.cfg.Crypto, c.cfg.Rand)
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/message"
 )
 
@@ -531,14 +533,42 @@ func TestDecodeClaims(t *testing.T) {
 	}
 }
 
+// FuzzDecodeClaims holds DecodeClaims to the reading it replaced (internal/jose's Parse, then
+// encoding/json on the payload): every token that reading accepts it accepts with the same
+// claims, and whatever it accepts, encoding/json reads as it does.
 func FuzzDecodeClaims(f *testing.F) {
 	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMiLCJleHAiOjE3MDAwMDAwMDB9.sig")
 	f.Add("eyJhbGciOiJSUzI1NiJ9.e30.")
+	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJhIjpbMSx7ImIiOjIuNWUzfV19.") // {"a":[1,{"b":2.5e3}]}
+	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJhIjoxLCJhIjoyfQ.")           // a member twice
+	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJhIjoxZTk5OX0.")              // {"a":1e999}
+	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJhIjoxf.")                    // non-canonical trailing bits
+	f.Add("eyJhbGciOjF9.e30.")                                  // alg not a string
 	f.Add("..")
 	f.Fuzz(func(t *testing.T, s string) {
 		claims, err := DecodeClaims(s)
 		if err == nil && claims == nil {
 			t.Fatal("nil claims without an error")
+		}
+		var want map[string]any
+		wantErr := errors.New("jose.Parse refuses the token")
+		if _, jerr := jose.Parse(s); jerr == nil {
+			payload, _ := jose.Decode(strings.Split(s, ".")[1])
+			wantErr = json.Unmarshal(payload, &want)
+		} else if err == nil {
+			// jose is stricter (registered claims' types, crit, kid); encoding/json must
+			// still read the payload as DecodeClaims did.
+			payload, derr := jose.Decode(strings.Split(s, ".")[1])
+			if derr != nil {
+				t.Fatalf("DecodeClaims accepted %q, whose payload does not decode: %v", s, derr)
+			}
+			wantErr = json.Unmarshal(payload, &want)
+			if wantErr != nil {
+				t.Fatalf("DecodeClaims accepted %q, encoding/json refuses its payload: %v", s, wantErr)
+			}
+		}
+		if wantErr == nil && (err != nil || !reflect.DeepEqual(claims, want)) {
+			t.Fatalf("DecodeClaims(%q) = %v, %v; want %v", s, claims, err, want)
 		}
 	})
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // Session is a signed-in user's tokens. Expires is when the earlier of the ID and access
@@ -215,26 +213,6 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 		return nil, err
 	}
 	return c.saveTokens(out.AuthenticationResult, st.RefreshToken)
-}
-
-// DecodeClaims returns a JWT's payload without verifying it: clients read exp, iat and the
-// user's claims; the server verifies every token it is sent.
-// The token is read by internal/jose (the server's own strict parser); the claims are
-// decoded again here with plain numbers (float64), the shape the SDK hands to JavaScript.
-func DecodeClaims(jwt string) (map[string]any, error) {
-	t, err := jose.Parse(jwt)
-	if err != nil {
-		return nil, fmt.Errorf("sdk: a token is not a JWT: %w", err)
-	}
-	payload, err := jose.Decode(t.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("sdk: token payload: %w", err)
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, fmt.Errorf("sdk: token payload: %w", err)
-	}
-	return claims, nil
 }
 
 func numberClaim(claims map[string]any, name string) (int64, bool) {

@@ -60,7 +60,7 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*SignIn
 	if password == "" {
 		return nil, invalidParameter("Password is required.")
 	}
-	cl, err := srp.NewClient(srpCrypto{m: c.cfg.Crypto}, c.cfg.Rand)
+	cl, err := srp.NewClient(c.cfg.Crypto, c.cfg.Rand)
 	if err != nil {
 		return nil, err
 	}
