@@ -86,7 +86,7 @@ func buildWeb(root, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := goBuild(root, filepath.Join(dir, "poolgate-sdk.wasm"), "./web", "GOOS=js", "-ldflags=-s -w"); err != nil {
+	if err := goBuild(root, filepath.Join(dir, "poolgate-sdk.wasm"), "./web", "GOOS=js", "-ldflags=-s -w", "-gcflags=all=-l"); err != nil {
 		return err
 	}
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()

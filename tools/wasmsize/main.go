@@ -39,7 +39,7 @@ var builds = []build{
 	{"worker", "js", "./edge", []string{"github.com/crewjam/saml", "github.com/russellhaering/goxmldsig",
 		"github.com/beevik/etree", "encoding/xml"}, edgelocal.WorkerGCFlags},
 	{"saml", "js", "./edge/saml", nil, edgelocal.WorkerGCFlags},
-	{"sdk", "js", "./web", nil, ""},
+	{"sdk", "js", "./web", nil, "-gcflags=all=-l"}, // mk/web.mk's WEB_GCFLAGS
 }
 
 // forbidden are symbols no wasm build may reach: each drags in net/http's client stack
