@@ -35,6 +35,22 @@ func UniqueObject(b []byte) (map[string]any, error) {
 	return v, nil
 }
 
+// Value decodes exactly one JSON value of any kind (numbers as json.Number), refusing
+// anything after it, as encoding/json's Unmarshal into an any (with Decoder.UseNumber) reads
+// it.
+func Value(b []byte) (any, error) {
+	d := New(b)
+	d.Space()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	if !d.End() {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
+}
+
 // New returns a Reader at the start of b.
 func New(b []byte) *Reader { return &Reader{b: b} }
 

@@ -1,7 +1,11 @@
 package jsonread
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
 	"testing"
 )
 
@@ -49,4 +53,30 @@ func TestReaderPrimitives(t *testing.T) {
 			t.Errorf("%q: encoding/json accepts it", bad)
 		}
 	}
+}
+
+// FuzzValue holds Value to encoding/json's reading of one value into an any with UseNumber:
+// each accepts what the other accepts, with the same value (a member name twice: the last).
+func FuzzValue(f *testing.F) {
+	for _, s := range []string{`null`, `[1,"a",{"b":[true,false,null]}]`, `"\ud800x"`, `-0.5e-3`, ` {"a":1,"a":2} `, `[1] x`, `01`, "\"\xff\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := Value(b)
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var want any
+		jerr := d.Decode(&want)
+		if jerr == nil {
+			if _, tailErr := d.Token(); tailErr != io.EOF {
+				jerr = errors.New("data after the value")
+			}
+		}
+		if (err == nil) != (jerr == nil) {
+			t.Fatalf("%q: Value err %v, encoding/json err %v", b, err, jerr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: Value %#v, encoding/json %#v", b, got, want)
+		}
+	})
 }

@@ -7,31 +7,43 @@ import (
 
 // CodeDelivery says where a code went (masked), as the server reports it.
 type CodeDelivery struct {
-	Destination    string `json:"Destination"`
-	DeliveryMedium string `json:"DeliveryMedium"`
-	AttributeName  string `json:"AttributeName"`
+	Destination    string
+	DeliveryMedium string
+	AttributeName  string
+}
+
+// readCodeDelivery reads a CodeDeliveryDetailsType; nil when o is the zero object.
+func readCodeDelivery(o object) *CodeDelivery {
+	if o.m == nil {
+		return nil
+	}
+	return &CodeDelivery{Destination: o.str("Destination"), DeliveryMedium: o.str("DeliveryMedium"), AttributeName: o.str("AttributeName")}
 }
 
 // SignUpResult is SignUp's answer.
 type SignUpResult struct {
-	UserConfirmed bool          `json:"UserConfirmed"`
-	UserSub       string        `json:"UserSub"`
-	CodeDelivery  *CodeDelivery `json:"CodeDeliveryDetails"`
+	UserConfirmed bool
+	UserSub       string
+	CodeDelivery  *CodeDelivery
 }
 
-// Attribute is one user attribute on the wire.
-type Attribute struct {
-	Name  string `json:"Name"`
-	Value string `json:"Value"`
-}
-
-func attributeList(m map[string]string) []Attribute {
-	list := make([]Attribute, 0, len(m))
+// attributeList is m as the wire's list of AttributeType ({Name, Value}), sorted by name.
+func attributeList(m map[string]string) []map[string]string {
+	list := make([]map[string]string, 0, len(m))
 	for k, v := range m {
-		list = append(list, Attribute{Name: k, Value: v})
+		list = append(list, map[string]string{"Name": k, "Value": v})
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	sort.Slice(list, func(i, j int) bool { return list[i]["Name"] < list[j]["Name"] })
 	return list
+}
+
+// attributeMap reads a list of AttributeType into a map.
+func attributeMap(list []object) map[string]string {
+	m := make(map[string]string, len(list))
+	for _, a := range list {
+		m[a.str("Name")] = a.str("Value")
+	}
+	return m
 }
 
 // SignUp registers a user with a password and attributes (e.g. email).
@@ -43,7 +55,9 @@ func (c *Client) SignUp(ctx context.Context, username, password string, attribut
 	err := c.call(ctx, "SignUp", map[string]any{
 		"ClientId": c.cfg.ClientID, "Username": username, "Password": password,
 		"UserAttributes": attributeList(attributes),
-	}, &out)
+	}, func(o object) {
+		out = SignUpResult{UserConfirmed: o.boolean("UserConfirmed"), UserSub: o.str("UserSub"), CodeDelivery: readCodeDelivery(o.obj("CodeDeliveryDetails"))}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +74,9 @@ func (c *Client) ConfirmSignUp(ctx context.Context, username, code string) error
 	}, nil)
 }
 
-type deliveryOutput struct {
-	CodeDeliveryDetails *CodeDelivery `json:"CodeDeliveryDetails"`
+// readDelivery reads an answer's CodeDeliveryDetails into *d.
+func readDelivery(d **CodeDelivery) func(object) {
+	return func(o object) { *d = readCodeDelivery(o.obj("CodeDeliveryDetails")) }
 }
 
 // ResendCode sends the sign-up confirmation code again.
@@ -69,11 +84,11 @@ func (c *Client) ResendCode(ctx context.Context, username string) (*CodeDelivery
 	if username == "" {
 		return nil, invalidParameter("Username is required.")
 	}
-	var out deliveryOutput
-	if err := c.call(ctx, "ResendConfirmationCode", map[string]any{"ClientId": c.cfg.ClientID, "Username": username}, &out); err != nil {
+	var d *CodeDelivery
+	if err := c.call(ctx, "ResendConfirmationCode", map[string]any{"ClientId": c.cfg.ClientID, "Username": username}, readDelivery(&d)); err != nil {
 		return nil, err
 	}
-	return out.CodeDeliveryDetails, nil
+	return d, nil
 }
 
 // ForgotPassword sends a password-reset code.
@@ -81,11 +96,11 @@ func (c *Client) ForgotPassword(ctx context.Context, username string) (*CodeDeli
 	if username == "" {
 		return nil, invalidParameter("Username is required.")
 	}
-	var out deliveryOutput
-	if err := c.call(ctx, "ForgotPassword", map[string]any{"ClientId": c.cfg.ClientID, "Username": username}, &out); err != nil {
+	var d *CodeDelivery
+	if err := c.call(ctx, "ForgotPassword", map[string]any{"ClientId": c.cfg.ClientID, "Username": username}, readDelivery(&d)); err != nil {
 		return nil, err
 	}
-	return out.CodeDeliveryDetails, nil
+	return d, nil
 }
 
 // ConfirmForgotPassword sets a new password with the reset code.
@@ -124,18 +139,13 @@ func (c *Client) GetUser(ctx context.Context) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Username       string      `json:"Username"`
-		UserAttributes []Attribute `json:"UserAttributes"`
-	}
-	if err := c.call(ctx, "GetUser", map[string]any{"AccessToken": sess.AccessToken}, &out); err != nil {
+	var u User
+	if err := c.call(ctx, "GetUser", map[string]any{"AccessToken": sess.AccessToken}, func(o object) {
+		u = User{Username: o.str("Username"), Attributes: attributeMap(o.objects("UserAttributes"))}
+	}); err != nil {
 		return nil, err
 	}
-	u := &User{Username: out.Username, Attributes: map[string]string{}}
-	for _, a := range out.UserAttributes {
-		u.Attributes[a.Name] = a.Value
-	}
-	return u, nil
+	return &u, nil
 }
 
 // UpdateAttributes changes the signed-in user's attributes; changing a verified email or phone
@@ -148,16 +158,18 @@ func (c *Client) UpdateAttributes(ctx context.Context, attributes map[string]str
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		CodeDeliveryDetailsList []CodeDelivery `json:"CodeDeliveryDetailsList"`
-	}
+	var list []CodeDelivery
 	err = c.call(ctx, "UpdateUserAttributes", map[string]any{
 		"AccessToken": sess.AccessToken, "UserAttributes": attributeList(attributes),
-	}, &out)
+	}, func(o object) {
+		for _, d := range o.objects("CodeDeliveryDetailsList") {
+			list = append(list, CodeDelivery{Destination: d.str("Destination"), DeliveryMedium: d.str("DeliveryMedium"), AttributeName: d.str("AttributeName")})
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	return out.CodeDeliveryDetailsList, nil
+	return list, nil
 }
 
 // SignOut ends the session. Locally, it revokes the refresh token (RevokeToken, which also

@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -39,7 +38,8 @@ const devicePasswordBytes = 40
 // maxDevicePages bounds how many ListDevices pages FetchDevices reads (60 devices each).
 const maxDevicePages = 20
 
-// storedDevice is a device as kept in DeviceStorage.
+// storedDevice is a device as kept in DeviceStorage: a JSON object with these members
+// (encode, readStoredDevice).
 type storedDevice struct {
 	Key      string `json:"deviceKey"`
 	Group    string `json:"deviceGroupKey"`
@@ -48,10 +48,23 @@ type storedDevice struct {
 	Confirmed bool `json:"confirmed"`
 }
 
+func (d *storedDevice) encode() ([]byte, error) {
+	return encodeJSON(map[string]any{"deviceKey": d.Key, "deviceGroupKey": d.Group, "devicePassword": d.Password, "confirmed": d.Confirmed})
+}
+
+func readStoredDevice(b []byte) (*storedDevice, error) {
+	o, err := readObject(b)
+	if err != nil {
+		return nil, err
+	}
+	d := &storedDevice{Key: o.str("deviceKey"), Group: o.str("deviceGroupKey"), Password: o.str("devicePassword"), Confirmed: o.boolean("confirmed")}
+	return d, o.typeError()
+}
+
 // newDeviceMetadata is the wire's AuthenticationResult.NewDeviceMetadata.
 type newDeviceMetadata struct {
-	DeviceKey      string `json:"DeviceKey"`
-	DeviceGroupKey string `json:"DeviceGroupKey"`
+	DeviceKey      string
+	DeviceGroupKey string
 }
 
 func (c *Client) deviceKey(username string) string {
@@ -68,16 +81,16 @@ func (c *Client) loadDevice(username string) *storedDevice {
 	if !ok {
 		return nil
 	}
-	var d storedDevice
-	if err := json.Unmarshal([]byte(raw), &d); err != nil || d.Key == "" || d.Group == "" || d.Password == "" {
+	d, err := readStoredDevice([]byte(raw))
+	if err != nil || d.Key == "" || d.Group == "" || d.Password == "" {
 		c.cfg.DeviceStorage.Remove(c.deviceKey(username))
 		return nil
 	}
-	return &d
+	return d
 }
 
 func (c *Client) saveDevice(username string, d *storedDevice) error {
-	b, err := json.Marshal(d)
+	b, err := d.encode()
 	if err != nil {
 		return fmt.Errorf("sdk: encode device: %w", err)
 	}
@@ -102,12 +115,12 @@ func isUnknownDevice(err error) bool {
 func (c *Client) respond(ctx context.Context, in map[string]any, resp map[string]string, username string) (*initiateOutput, error) {
 	in["ChallengeResponses"] = resp
 	var out initiateOutput
-	err := c.call(ctx, "RespondToAuthChallenge", in, &out)
+	err := c.call(ctx, "RespondToAuthChallenge", in, out.read)
 	if err != nil && resp["DEVICE_KEY"] != "" && isUnknownDevice(err) {
 		c.dropDevice(username)
 		delete(resp, "DEVICE_KEY")
 		out = initiateOutput{}
-		err = c.call(ctx, "RespondToAuthChallenge", in, &out)
+		err = c.call(ctx, "RespondToAuthChallenge", in, out.read)
 	}
 	if err != nil {
 		return nil, err
@@ -164,17 +177,15 @@ func (c *Client) confirmDevice(ctx context.Context, username, accessToken string
 	if c.cfg.DeviceName != "" {
 		in["DeviceName"] = c.cfg.DeviceName
 	}
-	var out struct {
-		UserConfirmationNecessary bool `json:"UserConfirmationNecessary"`
-	}
-	if err := c.call(ctx, "ConfirmDevice", in, &out); err != nil {
+	var necessary bool
+	if err := c.call(ctx, "ConfirmDevice", in, func(o object) { necessary = o.boolean("UserConfirmationNecessary") }); err != nil {
 		if isUnknownDevice(err) {
 			c.dropDevice(username)
 		}
 		return false, err
 	}
 	d.Confirmed = true
-	return out.UserConfirmationNecessary, c.saveDevice(username, d)
+	return necessary, c.saveDevice(username, d)
 }
 
 // deviceSRP answers DEVICE_SRP_AUTH with the device this browser holds for username: SRP_A,
@@ -199,7 +210,7 @@ func (c *Client) deviceSRP(ctx context.Context, out *initiateOutput, username st
 		"ClientId":           c.cfg.ClientID,
 		"Session":            out.Session,
 		"ChallengeResponses": map[string]string{"USERNAME": username, "DEVICE_KEY": d.Key, "SRP_A": cl.AHex()},
-	}, &step)
+	}, step.read)
 	if err != nil {
 		return nil, c.deviceFailed(username, err)
 	}
@@ -232,7 +243,7 @@ func (c *Client) deviceSRP(ctx context.Context, out *initiateOutput, username st
 			"TIMESTAMP":                   timestamp,
 			"PASSWORD_CLAIM_SIGNATURE":    sig,
 		},
-	}, &next)
+	}, next.read)
 	if err != nil {
 		return nil, c.deviceFailed(username, err)
 	}
@@ -314,18 +325,6 @@ type Device struct {
 	LastAuthenticated time.Time // zero when the device never signed in again
 }
 
-// wireDevice is the wire's DeviceType.
-type wireDevice struct {
-	DeviceKey        string `json:"DeviceKey"`
-	DeviceAttributes []struct {
-		Name  string `json:"Name"`
-		Value string `json:"Value"`
-	} `json:"DeviceAttributes"`
-	DeviceCreateDate            float64 `json:"DeviceCreateDate"`
-	DeviceLastModifiedDate      float64 `json:"DeviceLastModifiedDate"`
-	DeviceLastAuthenticatedDate float64 `json:"DeviceLastAuthenticatedDate"`
-}
-
 func epoch(secs float64) time.Time {
 	if secs <= 0 {
 		return time.Time{}
@@ -348,25 +347,25 @@ func (c *Client) FetchDevices(ctx context.Context) ([]Device, error) {
 		if token != "" {
 			in["PaginationToken"] = token
 		}
-		var out struct {
-			Devices         []wireDevice `json:"Devices"`
-			PaginationToken string       `json:"PaginationToken"`
-		}
-		if err := c.call(ctx, "ListDevices", in, &out); err != nil {
+		var page []Device
+		next := ""
+		err := c.call(ctx, "ListDevices", in, func(o object) {
+			next = o.str("PaginationToken")
+			for _, w := range o.objects("Devices") { // DeviceType
+				key := w.str("DeviceKey")
+				d := Device{Key: key, Attributes: attributeMap(w.objects("DeviceAttributes")), Current: own != nil && own.Key == key,
+					Created: epoch(w.float("DeviceCreateDate")), Modified: epoch(w.float("DeviceLastModifiedDate")),
+					LastAuthenticated: epoch(w.float("DeviceLastAuthenticatedDate"))}
+				d.Name = d.Attributes["device_name"]
+				d.Remembered = d.Attributes["dev:device_remembered_status"] == "remembered"
+				page = append(page, d)
+			}
+		})
+		if err != nil {
 			return nil, err
 		}
-		for _, w := range out.Devices {
-			d := Device{Key: w.DeviceKey, Attributes: map[string]string{}, Current: own != nil && own.Key == w.DeviceKey,
-				Created: epoch(w.DeviceCreateDate), Modified: epoch(w.DeviceLastModifiedDate),
-				LastAuthenticated: epoch(w.DeviceLastAuthenticatedDate)}
-			for _, a := range w.DeviceAttributes {
-				d.Attributes[a.Name] = a.Value
-			}
-			d.Name = d.Attributes["device_name"]
-			d.Remembered = d.Attributes["dev:device_remembered_status"] == "remembered"
-			devices = append(devices, d)
-		}
-		if token = out.PaginationToken; token == "" {
+		devices = append(devices, page...)
+		if token = next; token == "" {
 			break
 		}
 	}

@@ -141,16 +141,14 @@ func (c *Client) getID(ctx context.Context, logins map[string]string) (string, e
 	if logins != nil {
 		in["Logins"] = logins
 	}
-	var out struct {
-		IdentityId string `json:"IdentityId"`
-	}
-	if err := call(ctx, c.cfg.Transport, identityPoolTarget+"GetId", in, &out); err != nil {
+	var id string
+	if err := call(ctx, c.cfg.Transport, identityPoolTarget+"GetId", in, func(o object) { id = o.str("IdentityId") }); err != nil {
 		return "", err
 	}
-	if out.IdentityId == "" {
+	if id == "" {
 		return "", badResponse("GetId", errors.New("no IdentityId"))
 	}
-	return out.IdentityId, nil
+	return id, nil
 }
 
 func (c *Client) credentialsFor(ctx context.Context, identityID string, logins map[string]string) (*Credentials, error) {
@@ -158,33 +156,25 @@ func (c *Client) credentialsFor(ctx context.Context, identityID string, logins m
 	if logins != nil {
 		in["Logins"] = logins
 	}
-	var out struct {
-		IdentityId  string `json:"IdentityId"`
-		Credentials *struct {
-			AccessKeyId  string  `json:"AccessKeyId"`
-			SecretKey    string  `json:"SecretKey"`
-			SessionToken string  `json:"SessionToken"`
-			Expiration   float64 `json:"Expiration"`
-		} `json:"Credentials"`
-	}
-	if err := call(ctx, c.cfg.Transport, identityPoolTarget+"GetCredentialsForIdentity", in, &out); err != nil {
+	var cr Credentials
+	var expiration float64
+	err := call(ctx, c.cfg.Transport, identityPoolTarget+"GetCredentialsForIdentity", in, func(o object) {
+		w := o.obj("Credentials")
+		cr = Credentials{IdentityID: o.str("IdentityId"), AccessKeyID: w.str("AccessKeyId"), SecretKey: w.str("SecretKey"), SessionToken: w.str("SessionToken")}
+		expiration = w.float("Expiration")
+	})
+	if err != nil {
 		return nil, err
 	}
-	cr := out.Credentials
-	if cr == nil || cr.AccessKeyId == "" || cr.SecretKey == "" || cr.SessionToken == "" {
+	if cr.AccessKeyID == "" || cr.SecretKey == "" || cr.SessionToken == "" {
 		return nil, badResponse("GetCredentialsForIdentity", errors.New("no credentials"))
 	}
-	if out.IdentityId == "" {
-		out.IdentityId = identityID
+	if cr.IdentityID == "" {
+		cr.IdentityID = identityID
 	}
-	sec, frac := math.Modf(cr.Expiration)
-	return &Credentials{
-		IdentityID:   out.IdentityId,
-		AccessKeyID:  cr.AccessKeyId,
-		SecretKey:    cr.SecretKey,
-		SessionToken: cr.SessionToken,
-		Expiration:   time.Unix(int64(sec), int64(frac*1e9)),
-	}, nil
+	sec, frac := math.Modf(expiration)
+	cr.Expiration = time.Unix(int64(sec), int64(frac*1e9))
+	return &cr, nil
 }
 
 func noIdentityPool() *Error {

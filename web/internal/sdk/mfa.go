@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,8 +83,8 @@ func mfaChallenge(name string, p map[string]string) (*Challenge, error) {
 		if name == challengeSetup {
 			param = "MFAS_CAN_SETUP"
 		}
-		var factors []string
-		if err := json.Unmarshal([]byte(p[param]), &factors); err != nil {
+		factors, err := stringList(p[param])
+		if err != nil {
 			return nil, fmt.Errorf("%s: %v", param, err)
 		}
 		for _, f := range factors {
@@ -200,17 +199,15 @@ func (c *Client) ConfirmSignIn(ctx context.Context, answer string, attributes ma
 // associateForSetup asks for the software-token secret of an MFA_SETUP challenge with its
 // Session; the answer's Session is the one VerifySoftwareToken takes.
 func (c *Client) associateForSetup(ctx context.Context, session string) (secret, next string, err error) {
-	var out struct {
-		SecretCode string `json:"SecretCode"`
-		Session    string `json:"Session"`
-	}
-	if err := c.call(ctx, "AssociateSoftwareToken", map[string]any{"Session": session}, &out); err != nil {
+	if err := c.call(ctx, "AssociateSoftwareToken", map[string]any{"Session": session}, func(o object) {
+		secret, next = o.str("SecretCode"), o.str("Session")
+	}); err != nil {
 		return "", "", err
 	}
-	if out.SecretCode == "" || out.Session == "" {
+	if secret == "" || next == "" {
 		return "", "", badResponse("AssociateSoftwareToken", fmt.Errorf("no SecretCode or Session"))
 	}
-	return out.SecretCode, out.Session, nil
+	return secret, next, nil
 }
 
 // verifySetup proves the authenticator app of an MFA_SETUP challenge with one code and
@@ -221,17 +218,14 @@ func (c *Client) verifySetup(ctx context.Context, p *pendingChallenge, code, dev
 	if deviceName != "" {
 		in["FriendlyDeviceName"] = deviceName
 	}
-	var out struct {
-		Status  string `json:"Status"`
-		Session string `json:"Session"`
-	}
-	if err := c.call(ctx, "VerifySoftwareToken", in, &out); err != nil {
+	var status, session string
+	if err := c.call(ctx, "VerifySoftwareToken", in, func(o object) { status, session = o.str("Status"), o.str("Session") }); err != nil {
 		return "", err
 	}
-	if out.Status != "SUCCESS" || out.Session == "" {
-		return "", badResponse("VerifySoftwareToken", fmt.Errorf("status %q", out.Status))
+	if status != "SUCCESS" || session == "" {
+		return "", badResponse("VerifySoftwareToken", fmt.Errorf("status %q", status))
 	}
-	return out.Session, nil
+	return session, nil
 }
 
 // SetUpTOTP gives the signed-in user a new software-token secret (AssociateSoftwareToken).
@@ -242,16 +236,14 @@ func (c *Client) SetUpTOTP(ctx context.Context) (*TOTPSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		SecretCode string `json:"SecretCode"`
-	}
-	if err := c.call(ctx, "AssociateSoftwareToken", map[string]any{"AccessToken": sess.AccessToken}, &out); err != nil {
+	var secret string
+	if err := c.call(ctx, "AssociateSoftwareToken", map[string]any{"AccessToken": sess.AccessToken}, func(o object) { secret = o.str("SecretCode") }); err != nil {
 		return nil, err
 	}
-	if out.SecretCode == "" {
+	if secret == "" {
 		return nil, badResponse("AssociateSoftwareToken", fmt.Errorf("no SecretCode"))
 	}
-	return &TOTPSetup{SharedSecret: out.SecretCode}, nil
+	return &TOTPSetup{SharedSecret: secret}, nil
 }
 
 // VerifyTOTPSetup checks a code from the authenticator app SetUpTOTP's secret went to
@@ -270,14 +262,12 @@ func (c *Client) VerifyTOTPSetup(ctx context.Context, code, deviceName string) e
 	if deviceName != "" {
 		in["FriendlyDeviceName"] = deviceName
 	}
-	var out struct {
-		Status string `json:"Status"`
-	}
-	if err := c.call(ctx, "VerifySoftwareToken", in, &out); err != nil {
+	var status string
+	if err := c.call(ctx, "VerifySoftwareToken", in, func(o object) { status = o.str("Status") }); err != nil {
 		return err
 	}
-	if out.Status != "SUCCESS" {
-		return badResponse("VerifySoftwareToken", fmt.Errorf("status %q", out.Status))
+	if status != "SUCCESS" {
+		return badResponse("VerifySoftwareToken", fmt.Errorf("status %q", status))
 	}
 	return nil
 }
@@ -346,15 +336,15 @@ func (c *Client) FetchMFAPreference(ctx context.Context) (*MFAStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		UserMFASettingList  []string `json:"UserMFASettingList"`
-		PreferredMfaSetting string   `json:"PreferredMfaSetting"`
-	}
-	if err := c.call(ctx, "GetUser", map[string]any{"AccessToken": sess.AccessToken}, &out); err != nil {
+	var list []string
+	var preferred string
+	if err := c.call(ctx, "GetUser", map[string]any{"AccessToken": sess.AccessToken}, func(o object) {
+		list, preferred = o.strings("UserMFASettingList"), o.str("PreferredMfaSetting")
+	}); err != nil {
 		return nil, err
 	}
-	st := &MFAStatus{Enabled: []string{}, Preferred: mfaTypes[out.PreferredMfaSetting]}
-	for _, f := range out.UserMFASettingList {
+	st := &MFAStatus{Enabled: []string{}, Preferred: mfaTypes[preferred]}
+	for _, f := range list {
 		if t, ok := mfaTypes[f]; ok {
 			st.Enabled = append(st.Enabled, t)
 		}

@@ -143,6 +143,6 @@ func (c *Client) region() string {
 }
 
 // call sends one user-pool action.
-func (c *Client) call(ctx context.Context, action string, in, out any) error {
-	return call(ctx, c.cfg.Transport, userPoolTarget+action, in, out)
+func (c *Client) call(ctx context.Context, action string, in map[string]any, read func(object)) error {
+	return call(ctx, c.cfg.Transport, userPoolTarget+action, in, read)
 }

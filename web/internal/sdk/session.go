@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -33,7 +32,7 @@ func (s *Session) Groups() []string {
 	return groups
 }
 
-// stored is a Session as kept in Storage.
+// stored is a Session as kept in Storage: a JSON object with these members (encode, readStored).
 type stored struct {
 	IDToken      string `json:"idToken"`
 	AccessToken  string `json:"accessToken"`
@@ -42,17 +41,43 @@ type stored struct {
 	ClockDrift int64 `json:"clockDrift"`
 }
 
+func (st *stored) encode() ([]byte, error) {
+	return encodeJSON(map[string]any{"idToken": st.IDToken, "accessToken": st.AccessToken, "refreshToken": st.RefreshToken, "clockDrift": st.ClockDrift})
+}
+
+func readStored(b []byte) (*stored, error) {
+	o, err := readObject(b)
+	if err != nil {
+		return nil, err
+	}
+	st := &stored{IDToken: o.str("idToken"), AccessToken: o.str("accessToken"), RefreshToken: o.str("refreshToken"), ClockDrift: o.int("clockDrift")}
+	return st, o.typeError()
+}
+
 func (c *Client) sessionKey() string { return "poolgate." + c.cfg.ClientID + ".session" }
 
 // authResult is the wire's AuthenticationResult.
 type authResult struct {
-	AccessToken  string `json:"AccessToken"`
-	ExpiresIn    int64  `json:"ExpiresIn"`
-	TokenType    string `json:"TokenType"`
-	RefreshToken string `json:"RefreshToken"`
-	IdToken      string `json:"IdToken"`
+	AccessToken  string
+	ExpiresIn    int64
+	TokenType    string
+	RefreshToken string
+	IdToken      string
 
-	NewDeviceMetadata *newDeviceMetadata `json:"NewDeviceMetadata"`
+	NewDeviceMetadata *newDeviceMetadata
+}
+
+// readAuthResult reads an AuthenticationResult; nil when o is the zero object.
+func readAuthResult(o object) *authResult {
+	if o.m == nil {
+		return nil
+	}
+	r := &authResult{AccessToken: o.str("AccessToken"), ExpiresIn: o.int("ExpiresIn"), TokenType: o.str("TokenType"),
+		RefreshToken: o.str("RefreshToken"), IdToken: o.str("IdToken")}
+	if md := o.obj("NewDeviceMetadata"); md.m != nil {
+		r.NewDeviceMetadata = &newDeviceMetadata{DeviceKey: md.str("DeviceKey"), DeviceGroupKey: md.str("DeviceGroupKey")}
+	}
+	return r
 }
 
 // saveTokens stores a fresh AuthenticationResult. refresh is kept when the result carries no
@@ -76,7 +101,7 @@ func (c *Client) saveTokens(res *authResult, refresh string) (*Session, error) {
 	if err != nil {
 		return nil, badResponse("authentication", err)
 	}
-	b, err := json.Marshal(st)
+	b, err := st.encode()
 	if err != nil {
 		return nil, fmt.Errorf("sdk: encode session: %w", err)
 	}
@@ -119,12 +144,12 @@ func (c *Client) load() *stored {
 	if !ok {
 		return nil
 	}
-	var st stored
-	if err := json.Unmarshal([]byte(raw), &st); err != nil || st.IDToken == "" || st.AccessToken == "" {
+	st, err := readStored([]byte(raw))
+	if err != nil || st.IDToken == "" || st.AccessToken == "" {
 		c.cfg.Storage.Remove(c.sessionKey())
 		return nil
 	}
-	return &st
+	return st
 }
 
 // clear forgets the session, the pending challenge and cached credentials.
@@ -195,9 +220,7 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 		c.clear()
 		return nil, unauthenticated()
 	}
-	var out struct {
-		AuthenticationResult *authResult `json:"AuthenticationResult"`
-	}
+	var res *authResult
 	in := map[string]any{"ClientId": c.cfg.ClientID, "RefreshToken": st.RefreshToken}
 	// Tokens of a sign-in from a known device refresh only with its key; others ignore it.
 	if sess, err := c.session(st); err == nil {
@@ -205,14 +228,14 @@ func (c *Client) refresh(ctx context.Context, st *stored) (*Session, error) {
 			in["DeviceKey"] = d.Key
 		}
 	}
-	err := c.call(ctx, "GetTokensFromRefreshToken", in, &out)
+	err := c.call(ctx, "GetTokensFromRefreshToken", in, func(o object) { res = readAuthResult(o.obj("AuthenticationResult")) })
 	if err != nil {
 		if HasCode(err, CodeNotAuthorized) {
 			c.clear()
 		}
 		return nil, err
 	}
-	return c.saveTokens(out.AuthenticationResult, st.RefreshToken)
+	return c.saveTokens(res, st.RefreshToken)
 }
 
 func numberClaim(claims map[string]any, name string) (int64, bool) {

@@ -3,12 +3,12 @@ package sdk
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/poolgate/poolgate/internal/jsonread"
 	"github.com/poolgate/poolgate/internal/srp"
 )
 
@@ -44,11 +44,17 @@ type pendingChallenge struct {
 	allowed                 []string // SELECT_MFA_TYPE's choices, as MFA types
 }
 
+// initiateOutput is InitiateAuth's and RespondToAuthChallenge's answer.
 type initiateOutput struct {
-	ChallengeName        string            `json:"ChallengeName"`
-	Session              string            `json:"Session"`
-	ChallengeParameters  map[string]string `json:"ChallengeParameters"`
-	AuthenticationResult *authResult       `json:"AuthenticationResult"`
+	ChallengeName        string
+	Session              string
+	ChallengeParameters  map[string]string
+	AuthenticationResult *authResult
+}
+
+func (out *initiateOutput) read(o object) {
+	*out = initiateOutput{ChallengeName: o.str("ChallengeName"), Session: o.str("Session"),
+		ChallengeParameters: o.strMap("ChallengeParameters"), AuthenticationResult: readAuthResult(o.obj("AuthenticationResult"))}
 }
 
 // SignIn signs username in with SRP (USER_SRP_AUTH, spec §3.4): the password never leaves
@@ -69,7 +75,7 @@ func (c *Client) SignIn(ctx context.Context, username, password string) (*SignIn
 		"AuthFlow":       "USER_SRP_AUTH",
 		"ClientId":       c.cfg.ClientID,
 		"AuthParameters": map[string]string{"USERNAME": username, "SRP_A": cl.AHex()},
-	}, &first)
+	}, first.read)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +178,8 @@ func (c *Client) outcome(ctx context.Context, out *initiateOutput, username stri
 func newPasswordChallenge(p map[string]string) (*Challenge, error) {
 	ch := &Challenge{Name: challengeNewPassword, Step: StepNewPassword, UserAttributes: map[string]string{}}
 	if raw := p["requiredAttributes"]; raw != "" {
-		var req []string
-		if err := json.Unmarshal([]byte(raw), &req); err != nil {
+		req, err := stringList(raw)
+		if err != nil {
 			return nil, fmt.Errorf("requiredAttributes: %v", err)
 		}
 		for _, r := range req {
@@ -181,9 +187,10 @@ func newPasswordChallenge(p map[string]string) (*Challenge, error) {
 		}
 	}
 	if raw := p["userAttributes"]; raw != "" {
-		var attrs map[string]any
-		if err := json.Unmarshal([]byte(raw), &attrs); err != nil {
-			return nil, fmt.Errorf("userAttributes: %v", err)
+		v, err := jsonread.Value([]byte(raw))
+		attrs, ok := v.(map[string]any)
+		if err != nil || !ok && v != nil {
+			return nil, fmt.Errorf("userAttributes: not a JSON object (%v)", err)
 		}
 		for k, v := range attrs {
 			if s, ok := v.(string); ok {

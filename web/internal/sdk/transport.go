@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -75,9 +74,11 @@ func badResponse(action string, err error) *Error {
 	return &Error{Code: CodeBadResponse, Message: fmt.Sprintf("The server's answer to %s could not be read: %v", action, err)}
 }
 
-// call marshals in, sends it as target and decodes a 2xx answer into out (nil: ignored).
-func call(ctx context.Context, t Transport, target string, in, out any) error {
-	body, err := json.Marshal(in)
+// call sends in as target and hands a 2xx answer's JSON object to read (nil: the answer is
+// ignored). An answer that is not one JSON object, or whose members read has met with the
+// wrong types, is an InvalidResponseException.
+func call(ctx context.Context, t Transport, target string, in map[string]any, read func(object)) error {
+	body, err := encodeJSON(in)
 	if err != nil {
 		return fmt.Errorf("sdk: encode %s: %w", target, err)
 	}
@@ -92,10 +93,15 @@ func call(ctx context.Context, t Transport, target string, in, out any) error {
 	if resp.Status < 200 || resp.Status > 299 {
 		return ParseError(resp)
 	}
-	if out == nil || len(resp.Body) == 0 {
+	if read == nil || len(resp.Body) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
+	o, err := readObject(resp.Body)
+	if err != nil {
+		return badResponse(action, err)
+	}
+	read(o)
+	if err := o.typeError(); err != nil {
 		return badResponse(action, err)
 	}
 	return nil
@@ -105,16 +111,10 @@ func call(ctx context.Context, t Transport, target string, in, out any) error {
 // the body's __type (or code), else the x-amzn-ErrorType header cut at ':', in either case cut
 // after any '#'; the body's message (or Message).
 func ParseError(resp *Response) *Error {
-	var body struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"message"`
-		MessageU string `json:"Message"`
-	}
-	_ = json.Unmarshal(resp.Body, &body) // a non-JSON body leaves every field empty
-	code := body.Type
+	body, _ := readObject(resp.Body) // a non-JSON body has no members; a member of another type reads as ""
+	code := body.str("__type")
 	if code == "" {
-		code = body.Code
+		code = body.str("code")
 	}
 	if code == "" {
 		code, _, _ = strings.Cut(resp.ErrorType, ":")
@@ -129,9 +129,9 @@ func ParseError(resp *Response) *Error {
 			code = "InternalErrorException"
 		}
 	}
-	msg := body.Message
+	msg := body.str("message")
 	if msg == "" {
-		msg = body.MessageU
+		msg = body.str("Message")
 	}
 	if msg == "" {
 		msg = fmt.Sprintf("The server answered with HTTP status %d.", resp.Status)
