@@ -44,3 +44,10 @@ test-web-js: ## the SDK's Go tests compiled to GOOS=js and run in Node (go_js_wa
 .PHONY: test-web
 test-web: deps chromium web $(WASM) test-web-js ## the SDK under Node, then the sign-in app in headless Chromium (screenshots in build/screenshots)
 	POOLGATE_WASM=$(abspath $(WASM)) POOLGATE_WEB=$(abspath $(WEB_DIR)) $(GO) test -count=1 -v ./tests/browser/
+
+# The sign-in app in Chromium against hostsim: cold first load and SRP sign-in p50 (a benchmark:
+# it asserts no times). Compare builds of build/web side by side in one sitting with
+# BENCH_WEB_FLAGS='-web before=/tmp/main-web -web after=build/web' (bench/browser's doc).
+.PHONY: bench-web
+bench-web: chromium web $(WASM) ## the sign-in app in Chromium: cold first load, SRP sign-in p50 (BENCH_WEB_FLAGS: -web label=dir …)
+	$(GO) run ./bench/browser -module $(WASM) $(BENCH_WEB_FLAGS)
