@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,7 +16,9 @@ import (
 // other systems and operations go on. A server that no longer answers is restarted on its
 // data directory for the next operation; one that cannot be restarted (or that loadgen did not
 // start) is down for the rest of the run: its remaining measurements are recorded as failed,
-// and the gateway, identity and OAuth groups leave it out (report.Down says why).
+// and the gateway, identity and OAuth groups leave it out (report.Down says why). A step outside
+// the API groups that fails (the gateway, identity or OAuth group, the start-up measurements,
+// the bundle's size) stops there with a note (report.Notes), and the report is still written.
 
 // reasonBytes bounds a failure's reason in the report.
 const reasonBytes = 200
@@ -78,6 +81,24 @@ func (g *gen) markDown(s *system, why string) {
 	g.logf("%s is down for the rest of the run: %s", s.name, s.down)
 }
 
+// stepFailed records that a step of the run outside the API groups (a group of its own, the
+// start-up measurements, the bundle's size) failed, so that the report is still written;
+// it returns the context's error when the run was interrupted.
+func (g *gen) stepFailed(step string, err error) error {
+	if interrupted(err) {
+		return err
+	}
+	note := fmt.Sprintf("%s failed and stopped there: %s", step, reason(err))
+	g.rep.Notes = append(g.rep.Notes, note)
+	g.logf("%s\n%v", note, err)
+	return nil
+}
+
+// interrupted reports whether err is the run's interruption (a canceled or expired context).
+func interrupted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // fail records that measurement m could not be made, and why.
 func (g *gen) fail(m *measurement, err error) {
 	m.Failed = reason(err)
@@ -93,9 +114,9 @@ type downSystem struct {
 // failedCell is a failed measurement's cell in the report.
 func failedCell(m *measurement) string { return "failed: " + m.Failed }
 
-// downNote is the report's note on the systems that went down.
+// downNotes are the report's notes on the systems that went down and the steps that failed.
 func (r *report) downNotes() []string {
-	var notes []string
+	notes := append([]string(nil), r.Notes...)
 	for _, d := range r.Down {
 		notes = append(notes, fmt.Sprintf("%s went down during the run and was left out from then on: %s", r.label(d.System), d.Reason))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -64,6 +65,7 @@ func (f *fakeCognito) serve(w http.ResponseWriter, r *http.Request) {
 // GetUser's users), another's server dies in a preparation; the run goes on, the other
 // systems and operations are measured, the report shows "failed: <reason>" cells and notes,
 // and the dead server (started elsewhere, so not restartable) is down for the rest of the run.
+// A step outside the API groups that fails leaves a note and the run goes on.
 func TestFailedSystemDoesNotEndRun(t *testing.T) {
 	good, refusing, dying := newFakeCognito(t), newFakeCognito(t), newFakeCognito(t)
 	refusing.refuse = func(w http.ResponseWriter, _ *http.Request) {
@@ -132,6 +134,13 @@ func TestFailedSystemDoesNotEndRun(t *testing.T) {
 		t.Error("a down system is still offered to the gateway, identity and OAuth groups")
 	}
 	calls := dying.calls.Load()
+	// A step outside the API groups that fails leaves a note; an interruption still ends the run.
+	if err := g.stepFailed("the gateway group", errors.New("origin refused\nand a second line")); err != nil {
+		t.Errorf("a failed step ended the run: %v", err)
+	}
+	if err := g.stepFailed("the OAuth group", fmt.Errorf("sign-in: %w", context.Canceled)); !errors.Is(err, context.Canceled) {
+		t.Errorf("an interrupted step gave %v, want context.Canceled", err)
+	}
 
 	var b bytes.Buffer
 	g.rep.markdown(&b)
@@ -142,6 +151,7 @@ func TestFailedSystemDoesNotEndRun(t *testing.T) {
 		"| SignUp | dying | failed: server down: stopped answering",
 		"GetUser refusing, 1 client: not measured, failed: refusing: preparing GetUser",
 		"dying went down during the run and was left out from then on: stopped answering",
+		"- the gateway group failed and stopped there: origin refused\n",
 	} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q:\n%s", s, md)

@@ -212,13 +212,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}()
 
 	if err := g.moduleStartups(ctx); err != nil {
-		return err
+		if err := g.stepFailed("hostsim's in-process start-up", err); err != nil {
+			return err
+		}
 	}
 	if err := g.loadRun(ctx); err != nil {
 		return err
 	}
 	if err := g.startups(ctx); err != nil {
-		return err
+		if err := g.stepFailed("the start-up measurements", err); err != nil {
+			return err
+		}
 	}
 	if raw, gz, err := fileSizes(t.module); err == nil && g.has(kindHostsim) {
 		g.rep.ModuleRaw, g.rep.ModuleGzip = raw, gz
@@ -226,10 +230,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if g.has(kindWorkerd) {
 		raw, gz, summary, err := harness.BundleSize(ctx, t.root, t.workerConfig, filepath.Join(g.root, "bundle"))
 		if err != nil {
-			return err
+			if err := g.stepFailed("the Worker bundle's size", err); err != nil {
+				return err
+			}
+		} else {
+			g.rep.WorkerBundleRaw, g.rep.WorkerBundleGzip = raw, gz
+			g.logf("Worker bundle: %s", summary)
 		}
-		g.rep.WorkerBundleRaw, g.rep.WorkerBundleGzip = raw, gz
-		g.logf("Worker bundle: %s", summary)
 	}
 	g.rep.Env.LoadAtEnd = loadAvg()
 	g.rep.Duration = time.Since(g.t0)
@@ -344,14 +351,15 @@ func (g *gen) loadRun(ctx context.Context) error {
 	if err := g.phase(ctx, groupEmpty, g.st.N, fresh); err != nil {
 		return err
 	}
-	if err := g.gateway(ctx); err != nil {
-		return err
-	}
-	if err := g.identity(ctx); err != nil {
-		return err
-	}
-	if err := g.oauth(ctx); err != nil {
-		return err
+	for _, group := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"the gateway group", g.gateway}, {"the identity group", g.identity}, {"the OAuth group", g.oauth}} {
+		if err := group.run(ctx); err != nil {
+			if err := g.stepFailed(group.name, err); err != nil {
+				return err
+			}
+		}
 	}
 	if g.st.Users > 0 {
 		grown := map[string]*runner{}

@@ -32,8 +32,10 @@ type report struct {
 	Targets          []sysInfo `json:"targets,omitempty"`
 	WorkerBundleRaw  int64     `json:"worker_bundle_bytes,omitempty"`
 	WorkerBundleGzip int64     `json:"worker_bundle_gzip_bytes,omitempty"`
-	// Down are the systems taken out of the run after a failure (failure.go).
-	Down []downSystem `json:"down,omitempty"`
+	// Down are the systems taken out of the run after a failure, Notes the steps outside the
+	// API groups that failed (failure.go).
+	Down  []downSystem `json:"down,omitempty"`
+	Notes []string     `json:"notes,omitempty"`
 	// Pending are groups an earlier version of loadgen could not measure yet (kept so that
 	// -render redraws those reports as they were).
 	Pending []string `json:"pending,omitempty"`
