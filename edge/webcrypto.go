@@ -29,7 +29,8 @@ import (
 //     RSASSA-PKCS1-v1_5 hashes the message itself and cannot sign a precomputed digest.
 //     The imported CryptoKey is cached per key in the isolate.
 //   - VerifyRSA: the public operation s^e mod n with JS BigInt, compared in constant time
-//     with the expected encoding.
+//     with the expected encoding; a signature accepted before is accepted from memory
+//     (verified.go).
 //   - GenerateRSA: WebCrypto's generateKey (native; Go's key generation takes hundreds of
 //     milliseconds on wasm), exported as PKCS#8; the PKCS#1 key inside is the result.
 //   - ECDSA (ES256): WebCrypto's ECDSA, which hashes the message itself, through the
@@ -205,6 +206,10 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 		return fmt.Errorf("edge: RSA public key: %w", err)
 	}
 	key := v.(*keyder.RSAPublicKey)
+	seen := verifiedSig{key: key, digest: string(digest), signature: string(sig)}
+	if acceptedRSA.has(seen) {
+		return nil
+	}
 	k := byteLen(key.N)
 	if len(sig) != k {
 		return hostcrypto.ErrVerify
@@ -228,6 +233,7 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return hostcrypto.ErrVerify
 	}
+	acceptedRSA.add(seen)
 	return nil
 }
 

@@ -40,7 +40,7 @@ func TestCryptoConformance(t *testing.T) {
 func TestModExpAgreesWithMathBig(t *testing.T) {
 	c := testCrypto(t)
 	mods := []string{"07", "0f", "ffffffffffffffc5", strings.Repeat("ab", 100) + "01"}
-	exps := []string{"", "00", "01", "02", "0f", "10", "000100", "ffff", strings.Repeat("5a", 40)}
+	exps := []string{"", "00", "01", "02", "0f", "10", "000100", "ffff", "010001", "ffffffff", "0100000000", strings.Repeat("5a", 40)}
 	bases := []string{"", "00", "01", "02", "ff", strings.Repeat("ff", 130), strings.Repeat("1", 64)}
 	for _, m := range mods {
 		for _, e := range exps {

@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"testing"
@@ -37,7 +39,7 @@ func testDO(t testing.TB) *doStore {
 	if client.Type() != js.TypeObject {
 		t.Fatalf("the test Worker has no %s binding", bindingStore)
 	}
-	prefix := fmt.Sprintf("test%d/", testStores.Add(1))
+	prefix := fmt.Sprintf("test%s-%d/", testRun(), testStores.Add(1))
 	st, err := newDOStore(client.Get("constructor").New(b.Get("env").Get(bindingStore), prefix))
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +49,11 @@ func testDO(t testing.TB) *doStore {
 
 // testStores numbers the stores testDO made.
 var testStores atomic.Int64
+
+// testRun names this run of the test binary: a test Worker may run it more than once on
+// the same Durable Objects (bench/edge -inside runs a benchmark again and again), and each
+// run's stores must start empty.
+var testRun = sync.OnceValue(func() string { return rand.Text()[:8] })
 
 // testKV returns the test Worker's KV namespace binding, emptied.
 func testKV(t testing.TB) js.Value {

@@ -19,6 +19,9 @@
 //
 //     go run ./bench/edge              # what `make bench-edge` runs
 //     go run ./bench/edge -n 50 -crypto=false
+//
+// With -inside, it only runs one of edge's benchmarks inside workerd, timed by Go's benchmark
+// clock and by workerd's CPU time measured outside (see inside.go).
 package main
 
 import (
@@ -66,7 +69,19 @@ func main() {
 	n := flag.Int("n", 200, "requests per operation and server")
 	withCrypto := flag.Bool("crypto", true, "also run edge's crypto benchmarks inside workerd")
 	flag.IntVar(&warmup, "warmup", warmup, "unmeasured runs before each operation's batch")
+	insideBench := flag.String("inside", "", "only run edge's benchmarks matching this -test.bench pattern inside workerd (see inside.go)")
+	count := flag.Int("count", 5, "with -inside: -test.count of the run on Go's benchmark clock (0: none)")
+	n1 := flag.Int("n1", 2000, "with -inside: iterations of the shorter fixed-count run")
+	n2 := flag.Int("n2", 12000, "with -inside: iterations of the longer fixed-count run")
+	reps := flag.Int("reps", 5, "with -inside: pairs of fixed-count runs (0: none)")
 	flag.Parse()
+	if *insideBench != "" {
+		if err := inside(context.Background(), *insideBench, *count, *n1, *n2, *reps, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/edge:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), *n, *withCrypto, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/edge:", err)
 		os.Exit(1)
@@ -569,53 +584,97 @@ func bundleSize(ctx context.Context, root, tmp string) (raw, gz int64, err error
 
 // cryptoInsideWorkerd runs edge's benchmarks in the test Worker (tests/workerd).
 func cryptoInsideWorkerd(ctx context.Context, root, tmp string) (string, error) {
+	if err := buildEdgeTests(ctx, root, tmp); err != nil {
+		return "", err
+	}
+	w, err := startTestWorker(ctx, root, tmp)
+	if err != nil {
+		return "", err
+	}
+	defer w.Close()
+	res, err := runInside(ctx, w, "-test.run=^$", "-test.bench=.", "-test.benchtime=300ms", "-test.timeout=10m")
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	for _, l := range strings.Split(res.output, "\n") {
+		if strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// buildEdgeTests builds edge's test binary for js/wasm where the test Worker
+// (tests/workerd/testworker.mjs) imports it.
+func buildEdgeTests(ctx context.Context, root, tmp string) error {
 	build := filepath.Join(root, "tests", "workerd", "build")
 	if err := os.MkdirAll(build, 0o755); err != nil {
-		return "", err
+		return err
 	}
 	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", filepath.Join(tmp, "edge_test.wasm"), "./edge")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go test -c ./edge: %v\n%s", err, b)
+		return fmt.Errorf("go test -c ./edge: %v\n%s", err, b)
 	}
 	b, err := os.ReadFile(filepath.Join(tmp, "edge_test.wasm"))
 	if err != nil {
-		return "", err
+		return err
 	}
 	if err := edgelocal.WriteIfChanged(filepath.Join(build, "edge_test.wasm"), b); err != nil {
-		return "", err
+		return err
 	}
-	if err := edgelocal.CopyWasmExec(ctx, root, build); err != nil {
-		return "", err
-	}
-	w, err := edgelocal.Start(ctx, edgelocal.Options{Root: root, Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml"),
-		PersistDir: filepath.Join(tmp, "crypto"), AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey})
+	return edgelocal.CopyWasmExec(ctx, root, build)
+}
+
+// startTestWorker starts the test Worker on edge's test binary as buildEdgeTests built it.
+func startTestWorker(ctx context.Context, root, tmp string) (*edgelocal.Worker, error) {
+	return edgelocal.Start(ctx, edgelocal.Options{Root: root, Config: filepath.Join(root, "tests", "workerd", "wrangler.test.toml"),
+		PersistDir: filepath.Join(tmp, "crypto"), AdminAccessKeyID: adminKeyID, AdminSecretAccessKey: adminSecret, MasterKey: masterKey,
+		Logf: wranglerLog.logf})
+}
+
+// insideRun is one run of edge's test binary inside workerd: its output, and the CPU time
+// workerd's processes used and the wall time that passed while it ran, both measured out
+// here (workerd's clock inside the isolate only moves with I/O).
+type insideRun struct {
+	output    string
+	cpu, wall time.Duration
+}
+
+// runInside runs edge's test binary in the test Worker w with args (-test.* flags).
+func runInside(ctx context.Context, w *edgelocal.Worker, args ...string) (insideRun, error) {
+	body, _ := json.Marshal(map[string][]string{"args": args})
+	cpu0, err := w.CPUTime()
 	if err != nil {
-		return "", err
+		return insideRun{}, err
 	}
-	defer w.Close()
-	body, _ := json.Marshal(map[string][]string{"args": {"-test.run=^$", "-test.bench=.", "-test.benchtime=300ms", "-test.timeout=10m"}})
-	resp, err := http.Post(w.URL()+"/", "application/json", bytes.NewReader(body))
+	t0 := time.Now()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.URL()+"/", bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", err
+		return insideRun{}, err
 	}
 	defer resp.Body.Close()
 	var res struct {
 		Code   int    `json:"code"`
 		Output string `json:"output"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return "", err
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return insideRun{}, err
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return insideRun{}, fmt.Errorf("the test Worker answered %s: %.500q\n%s", resp.Status, raw, wranglerLog.tail())
+	}
+	wall := time.Since(t0)
+	cpu1, err := w.CPUTime()
+	if err != nil {
+		return insideRun{}, err
 	}
 	if res.Code != 0 {
-		return "", fmt.Errorf("edge benchmarks failed:\n%s", res.Output)
+		return insideRun{}, fmt.Errorf("edge tests %v failed:\n%s", args, res.Output)
 	}
-	var lines []string
-	for _, l := range strings.Split(res.Output, "\n") {
-		if strings.HasPrefix(l, "Benchmark") {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n") + "\n", nil
+	return insideRun{output: res.Output, cpu: cpu1 - cpu0, wall: wall}, nil
 }

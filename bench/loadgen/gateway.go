@@ -62,7 +62,9 @@ type target struct {
 
 // configured reports whether s is a poolgate this run started with the benchmark's
 // configuration (harness.Config): the gateway and identity groups measure those.
-func (s *system) configured() bool { return s.poolgate && s.kind != kindURL && s.config != "" }
+func (s *system) configured() bool {
+	return s.poolgate && s.kind != kindURL && s.config != "" && s.down == ""
+}
 
 // newHTTPClient is a client with connections of its own for one target.
 func newHTTPClient() *http.Client {

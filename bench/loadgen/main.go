@@ -212,13 +212,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}()
 
 	if err := g.moduleStartups(ctx); err != nil {
-		return err
+		if err := g.stepFailed("hostsim's in-process start-up", err); err != nil {
+			return err
+		}
 	}
 	if err := g.loadRun(ctx); err != nil {
 		return err
 	}
 	if err := g.startups(ctx); err != nil {
-		return err
+		if err := g.stepFailed("the start-up measurements", err); err != nil {
+			return err
+		}
 	}
 	if raw, gz, err := fileSizes(t.module); err == nil && g.has(kindHostsim) {
 		g.rep.ModuleRaw, g.rep.ModuleGzip = raw, gz
@@ -226,10 +230,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if g.has(kindWorkerd) {
 		raw, gz, summary, err := harness.BundleSize(ctx, t.root, t.workerConfig, filepath.Join(g.root, "bundle"))
 		if err != nil {
-			return err
+			if err := g.stepFailed("the Worker bundle's size", err); err != nil {
+				return err
+			}
+		} else {
+			g.rep.WorkerBundleRaw, g.rep.WorkerBundleGzip = raw, gz
+			g.logf("Worker bundle: %s", summary)
 		}
-		g.rep.WorkerBundleRaw, g.rep.WorkerBundleGzip = raw, gz
-		g.logf("Worker bundle: %s", summary)
 	}
 	g.rep.Env.LoadAtEnd = loadAvg()
 	g.rep.Duration = time.Since(g.t0)
@@ -332,7 +339,11 @@ func (g *gen) loadRun(ctx context.Context) error {
 	for _, s := range g.systems {
 		d, err := s.start(ctx)
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			g.markDown(s, "did not start: "+reason(err))
+			continue
 		}
 		g.logf("%s ready at %s after %s", s.name, s.url, d.Round(time.Millisecond))
 	}
@@ -340,31 +351,39 @@ func (g *gen) loadRun(ctx context.Context) error {
 	if err := g.phase(ctx, groupEmpty, g.st.N, fresh); err != nil {
 		return err
 	}
-	if err := g.gateway(ctx); err != nil {
-		return err
-	}
-	if err := g.identity(ctx); err != nil {
-		return err
-	}
-	if err := g.oauth(ctx); err != nil {
-		return err
+	for _, group := range []struct {
+		name string
+		run  func(context.Context) error
+	}{{"the gateway group", g.gateway}, {"the identity group", g.identity}, {"the OAuth group", g.oauth}} {
+		if err := group.run(ctx); err != nil {
+			if err := g.stepFailed(group.name, err); err != nil {
+				return err
+			}
+		}
 	}
 	if g.st.Users > 0 {
 		grown := map[string]*runner{}
+		notGrown := map[string]error{}
 		for _, s := range g.systems {
-			if s.kind == kindWorkerd && g.st.UsersWorkerd == 0 {
-				continue // not measured in a grown pool
+			if s.kind == kindWorkerd && g.st.UsersWorkerd == 0 || s.down != "" {
+				continue // not measured in a grown pool, or down (recorded by phase)
 			}
 			r, err := newRunner(ctx, s, g.st.SignInUsers)
-			if err != nil {
-				return err
+			if err == nil {
+				err = g.grow(ctx, r)
 			}
-			if err := g.grow(ctx, r); err != nil {
-				return err
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				g.logf("%s: growing its pool failed: %v%s", s.name, err, s.diagnose())
+				notGrown[s.name] = fmt.Errorf("growing the pool: %w", err)
+				g.recover(ctx, s)
+				continue
 			}
 			grown[s.name] = r
 		}
-		same := func(_ context.Context, s *system) (*runner, error) { return grown[s.name], nil }
+		same := func(_ context.Context, s *system) (*runner, error) { return grown[s.name], notGrown[s.name] }
 		if err := g.phase(ctx, groupLoaded, g.st.NLoaded, same); err != nil {
 			return err
 		}
@@ -433,21 +452,32 @@ func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(con
 				if (op == opTOTP || op == opDeviceSRP) && group == groupLoaded {
 					continue // measured in a pool of its own (mfa.go), never a loaded one
 				}
+				m := &measurement{Group: group, Op: op, Clients: c, System: s.name}
+				if s.down != "" {
+					m.Failed = "server down: " + s.down
+					g.rep.Measurements = append(g.rep.Measurements, m)
+					continue
+				}
 				r, err := runnerFor(ctx, s)
 				if err != nil {
-					return err
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					g.rep.Measurements = append(g.rep.Measurements, m)
+					g.fail(m, err)
+					g.recover(ctx, s)
+					continue
 				}
 				if r == nil {
 					continue
 				}
-				m := &measurement{Group: group, Op: op, Clients: c, System: s.name}
 				g.rep.Measurements = append(g.rep.Measurements, m)
 				meas, runners = append(meas, m), append(runners, r)
 			}
 			// Up to two more repetitions for a measurement that had errors.
 			for rep := 0; rep < g.st.Reps+2; rep++ {
 				for i, m := range meas {
-					if rep >= g.st.Reps && m.ok(g.st.Reps) {
+					if m.Failed != "" || rep >= g.st.Reps && m.ok(g.st.Reps) {
 						continue
 					}
 					if ctx.Err() != nil {
@@ -456,12 +486,22 @@ func (g *gen) phase(ctx context.Context, group string, n int, runnerFor func(con
 					r := runners[i]
 					smp, err := r.measure(ctx, op, n, warm, c)
 					if err != nil {
-						return fmt.Errorf("%w%s", err, r.sys.diagnose())
+						if ctx.Err() != nil {
+							return ctx.Err()
+						}
+						g.logf("%v%s", err, r.sys.diagnose())
+						g.fail(m, err)
+						g.recover(ctx, r.sys)
+						continue
 					}
 					m.Samples = append(m.Samples, smp)
 					g.logf("%s %-20s %-14s c=%d rep %d: %8.1f req/s p50 %s ms errors %d", group, op, r.sys.name, c, rep+1, smp.RPS, ms(smp.P50), smp.Errors)
 					if smp.Errors > 0 {
 						g.logf("  first error: %s%s", smp.FirstErr, r.sys.diagnose())
+						if !r.sys.answers(ctx) {
+							g.fail(m, fmt.Errorf("the server stopped answering during the measurement; first error: %s", smp.FirstErr))
+							g.recover(ctx, r.sys)
+						}
 					}
 				}
 			}
@@ -482,8 +522,8 @@ func (g *gen) startups(ctx context.Context) error {
 				proto = s
 			}
 		}
-		if proto == nil {
-			continue // a gateway comparison Worker: its peak RSS only
+		if proto == nil || proto.down != "" {
+			continue // a gateway comparison Worker (its peak RSS only), or a system that went down
 		}
 		first, again, err := serverStartups(ctx, proto, g.st.StartupReps)
 		if err != nil {

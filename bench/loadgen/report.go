@@ -32,6 +32,10 @@ type report struct {
 	Targets          []sysInfo `json:"targets,omitempty"`
 	WorkerBundleRaw  int64     `json:"worker_bundle_bytes,omitempty"`
 	WorkerBundleGzip int64     `json:"worker_bundle_gzip_bytes,omitempty"`
+	// Down are the systems taken out of the run after a failure, Notes the steps outside the
+	// API groups that failed (failure.go).
+	Down  []downSystem `json:"down,omitempty"`
+	Notes []string     `json:"notes,omitempty"`
 	// Pending are groups an earlier version of loadgen could not measure yet (kept so that
 	// -render redraws those reports as they were).
 	Pending []string `json:"pending,omitempty"`
@@ -72,6 +76,9 @@ type measurement struct {
 	System   string   `json:"system"`
 	Baseline string   `json:"baseline,omitempty"`
 	Samples  []sample `json:"samples"`
+	// Failed, when set, is why the measurement could not be made (its preparation failed or
+	// its server died; failure.go): it has no samples.
+	Failed string `json:"failed,omitempty"`
 }
 
 // population is how a system's pool was grown to the loaded size.
@@ -232,6 +239,7 @@ func (r *report) markdown(w io.Writer) {
 		"tables give the median of the repetitions. Only error-free repetitions count. "+
 		"The load generator shares the machine's cores with the server it drives.\n\n",
 		r.Started.UTC().Format("15:04"), r.Mode, r.Duration.Round(time.Second), st.N, st.Warmup, st.Reps)
+	writeNotes(w, r.downNotes())
 
 	p("## Machine and versions\n\n| | |\n|---|---|\n")
 	e := r.Env
@@ -421,10 +429,19 @@ func clientsName(c int) string {
 // row writes one table row for m: the lead cells; the median req/s, its range and the median
 // p50, p95 and p99; the extra cells; server CPU per request and the errors. A measurement short
 // of error-free repetitions shows n/a in every measured cell; it, and one whose errors were
-// left out, adds a note about what (which operation, system and concurrency).
+// left out, adds a note about what (which operation, system and concurrency). A measurement
+// that could not be made (Failed, and no samples) shows "failed: <reason>" and a note.
 func (r *report) row(w io.Writer, lead []string, m *measurement, extra []string, what string, notes *[]string) {
 	nerr, first := m.errors()
 	v := m.valid()
+	if m.Failed != "" && len(v) == 0 {
+		fmt.Fprintf(w, "| %s | %s |%s %d |\n", strings.Join(lead, " | "), failedCell(m), strings.Repeat(" - |", 5+len(extra)), nerr)
+		*notes = append(*notes, fmt.Sprintf("%s: not measured, %s", what, failedCell(m)))
+		return
+	}
+	if m.Failed != "" {
+		*notes = append(*notes, fmt.Sprintf("%s: %s after %d repetitions", what, failedCell(m), len(m.Samples)))
+	}
 	if !m.ok(r.Settings.Reps) {
 		na := strings.Repeat(" n/a |", 6+len(extra))
 		fmt.Fprintf(w, "| %s |%s %d |\n", strings.Join(lead, " | "), na, nerr)

@@ -67,6 +67,9 @@ type system struct {
 	worker *edgelocal.Worker // kindWorkerd: the running wrangler dev
 	wlog   *lockedFile       // kindWorkerd: wrangler's output
 
+	// down, when set, is why the system is out of the rest of the run (failure.go).
+	down string
+
 	// peakRSSKiB is the largest VmHWM seen over every process this system ran (for workerd,
 	// the sum over its workerd processes).
 	peakRSSKiB int64
