@@ -9,6 +9,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"github.com/poolgate/poolgate/internal/jsonread"
 )
 
 // Handler adapts a typed action function. It decodes the body into a new In (see Decode),
@@ -69,17 +71,11 @@ func Decode(body []byte, dst any) error {
 	if body[0] != '{' {
 		return New(ErrSerialization, "Request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var tree map[string]any
-	if err := dec.Decode(&tree); err != nil {
-		return serializationError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return New(ErrSerialization, "Request body holds more than one JSON value.")
+	tree, err := decodeTree(body)
+	if err != nil {
+		return err
 	}
 	if stripNulls(tree) {
-		var err error
 		if body, err = json.Marshal(tree); err != nil {
 			return fmt.Errorf("awsjson: re-encoding request: %w", err)
 		}
@@ -104,6 +100,31 @@ func Decode(body []byte, dst any) error {
 	default:
 		return InvalidParameter("%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
 	}
+}
+
+// decodeTree reads body (a JSON object) into the tree validate checks, numbers as
+// json.Number. The reflection-free reader reads what encoding/json reads into the same
+// values (FuzzDecodeTree holds it to that); a body it refuses is read again by encoding/json,
+// whose error is the one the client sees (serializationError words it).
+func decodeTree(body []byte) (map[string]any, error) {
+	if tree, err := jsonread.Object(body); err == nil {
+		return tree, nil
+	}
+	return decodeTreeStd(body)
+}
+
+// decodeTreeStd is decodeTree by encoding/json.
+func decodeTreeStd(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree map[string]any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, serializationError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, New(ErrSerialization, "Request body holds more than one JSON value.")
+	}
+	return tree, nil
 }
 
 func clip(s string) string {
