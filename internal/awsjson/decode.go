@@ -75,13 +75,16 @@ func Decode(body []byte, dst any) error {
 	if err != nil {
 		return err
 	}
-	if stripNulls(tree) {
-		if body, err = json.Marshal(tree); err != nil {
-			return fmt.Errorf("awsjson: re-encoding request: %w", err)
+	stripped := stripNulls(tree)
+	if !fromTree(tree, dst) {
+		if stripped {
+			if body, err = json.Marshal(tree); err != nil {
+				return fmt.Errorf("awsjson: re-encoding request: %w", err)
+			}
 		}
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		return serializationError(err)
+		if err := json.Unmarshal(body, dst); err != nil {
+			return serializationError(err)
+		}
 	}
 	v := reflect.ValueOf(dst)
 	for v.Kind() == reflect.Pointer && !v.IsNil() {
