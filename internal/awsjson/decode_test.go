@@ -43,12 +43,12 @@ type (
 	treeInput struct {
 		AccessToken string            `json:"AccessToken"`
 		Username    string            // no tag: the field's name
-		Meta        map[string]string `json:"ClientMetadata"`
+		Meta        map[string]string `json:"ClientMetadata,omitempty"`
 		Other       map[string]any    `json:"Other"`
 		Count       int               `json:"Count"`
 	}
 	treeInputOptions struct {
-		A string `json:"A,omitempty"`
+		A string `json:"A,omitempty,string"`
 	}
 )
 
@@ -57,7 +57,7 @@ type (
 func FuzzFromTree(f *testing.F) {
 	for _, s := range append(treeSeeds, `{"AccessToken":"t","Username":"u","ClientMetadata":{"k":"v"}}`,
 		`{"accesstoken":"t"}`, `{"AccessToken":"a","ACCESSTOKEN":"b"}`, `{"Count":3}`, `{"Other":{"n":1}}`,
-		`{"ClientMetadata":{"k":1}}`, `{"Username":5}`, `{"A":"x"}`, `{"unknown":[1,{}],"AccessToken":"é\u2028"}`,
+		`{"ClientMetadata":{"k":1}}`, `{"Username":5}`, `{"A":"x"}`, `{"A":"\"x\""}`, `{"unknown":[1,{}],"AccessToken":"é\u2028"}`,
 		`{"UserName":"x"}`, `{"username":"x","Username":"y"}`, `{"ClientMetadata":null,"AccessToken":null}`,
 		`{"ClientMetadata":{"a":null,"b":"c"}}`, "{\"\u212aey\":\"k\"}") {
 		f.Add([]byte(s))
@@ -101,6 +101,6 @@ func TestFromTreeTakesTheHotInputs(t *testing.T) {
 		t.Fatalf("fromTree: %+v", in)
 	}
 	if fromTree(tree, new(treeInputOptions)) {
-		t.Fatal("a tag with options was filled from the tree")
+		t.Fatal("a field with the string option was filled from the tree")
 	}
 }

@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -103,7 +104,8 @@ func (p *treePlan) folds(k string) bool {
 var treePlans sync.Map // reflect.Type → *treePlan, or nil for a type fromTree leaves alone
 
 // treePlanOf returns t's plan, or nil when t has a field whose decoding fromTree cannot
-// follow: an embedded or unexported field, or a json tag with options or "-".
+// follow: an embedded or unexported field, a json tag "-", or the option string (the others,
+// omitempty and omitzero, only change encoding).
 func treePlanOf(t reflect.Type) *treePlan {
 	if p, ok := treePlans.Load(t); ok {
 		return p.(*treePlan)
@@ -111,14 +113,14 @@ func treePlanOf(t reflect.Type) *treePlan {
 	p := &treePlan{exact: map[string]treeField{}}
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		tag, hasTag := sf.Tag.Lookup("json")
-		if sf.Anonymous || !sf.IsExported() || strings.Contains(tag, ",") || tag == "-" {
+		tag, _ := sf.Tag.Lookup("json")
+		name, opts, _ := strings.Cut(tag, ",")
+		if sf.Anonymous || !sf.IsExported() || tag == "-" || slices.Contains(strings.Split(opts, ","), "string") {
 			p = nil
 			break
 		}
-		name := sf.Name
-		if hasTag && tag != "" {
-			name = tag
+		if name == "" {
+			name = sf.Name
 		}
 		if _, dup := p.exact[name]; dup {
 			p = nil
