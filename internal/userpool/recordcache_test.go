@@ -332,3 +332,41 @@ func snapshotCache[T any](c *recordCache[T]) map[string]*T {
 	}
 	return out
 }
+
+// TestViewsRace serves GetUser (shared views of the pool and client) while the pool and
+// client are updated: under -race a write reaching a record a view shares is a report, and
+// every GetUser answers.
+func TestViewsRace(t *testing.T) {
+	a := newAuthSetup(t, nil, map[string]any{"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}})
+	a.signUpConfirmed("wren", "wren@example.com")
+	access, _, _ := a.tokens(a.passwordLogin("wren", testPassword))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 15 {
+			name := fmt.Sprintf("round-%d", i)
+			if status, out := a.dispatch("UpdateUserPoolClient", map[string]any{"UserPoolId": a.pool, "ClientId": a.client, "ClientName": name,
+				"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, "ReadAttributes": []string{"email"}}); status != http.StatusOK {
+				t.Errorf("UpdateUserPoolClient: %d %v", status, out)
+			}
+			if status, out := a.dispatch("UpdateUserPool", map[string]any{"UserPoolId": a.pool, "AutoVerifiedAttributes": []string{"email"},
+				"UserPoolTags": map[string]string{"round": name}}); status != http.StatusOK {
+				t.Errorf("UpdateUserPool: %d %v", status, out)
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 30 {
+				if status, out := a.dispatch("GetUser", map[string]any{"AccessToken": access}); status != http.StatusOK || out["Username"] != "wren" {
+					t.Errorf("GetUser: %d %v", status, out)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
