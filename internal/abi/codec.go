@@ -417,18 +417,60 @@ func (d *decoder) bytes() []byte {
 	return append([]byte(nil), p...)
 }
 
+// header reads a header block. Every request and response crosses with one, so it
+// allocates little: the values share one array (a name's first value is a one-element,
+// full-capacity slice of it, so appending a later value of the name copies rather than
+// overwrites), and the names poolgate's clients and handlers use are the constants of
+// commonHeaderNames rather than new strings.
 func (d *decoder) header() http.Header {
 	n := d.count(2)
 	h := make(http.Header, min(n, 64))
+	var values []string
+	if n > 0 {
+		values = make([]string, n) // n is bounded by the bytes that remain (count)
+	}
 	for i := 0; i < n && d.err == nil; i++ {
-		k := d.string()
+		k := d.headerName()
 		v := d.string()
-		if d.err == nil {
-			h[k] = append(h[k], v)
+		if d.err != nil {
+			break
+		}
+		if cur, ok := h[k]; ok {
+			h[k] = append(cur, v)
+		} else {
+			values[i] = v
+			h[k] = values[i : i+1 : i+1]
 		}
 	}
 	return h
 }
+
+// headerName reads a header name, as d.string does, returning the constant of a common name.
+func (d *decoder) headerName() string {
+	b := d.raw()
+	if name, ok := commonHeaderNames[string(b)]; ok { // the lookup does not allocate
+		return name
+	}
+	return string(b)
+}
+
+// commonHeaderNames are the canonical header names the AWS SDKs, browsers and poolgate's own
+// responses send on every request, mapped to themselves.
+var commonHeaderNames = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"Accept", "Accept-Encoding", "Accept-Language", "Access-Control-Allow-Headers",
+		"Access-Control-Allow-Methods", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+		"Access-Control-Max-Age", "Amz-Sdk-Invocation-Id", "Amz-Sdk-Request", "Authorization",
+		"Cache-Control", "Connection", "Content-Length", "Content-Type", "Cookie", "Date", "Host",
+		"Location", "Origin", "Pragma", "Referer", "Set-Cookie", "User-Agent", "Vary",
+		"X-Amz-Content-Sha256", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Target",
+		"X-Amz-User-Agent", "X-Amzn-Requestid", "X-Forwarded-For", "X-Forwarded-Proto",
+	} {
+		m[k] = k
+	}
+	return m
+}()
 
 func (d *decoder) finish(what string) error {
 	if d.err == nil && len(d.b) != 0 {

@@ -284,3 +284,24 @@ func TestCommitRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderValuesShareNothingVisible: decoded header values share one array, which a caller
+// appending to a name's values (http.Header.Add) must not see through: every other name keeps
+// its values, repeated names keep all of theirs in order.
+func TestHeaderValuesShareNothingVisible(t *testing.T) {
+	in := http.Header{"A": {"1"}, "B": {"2"}, "Set-Cookie": {"x=1", "y=2", "z=3"}, "User-Agent": {"sdk"}, "Z": {"9"}}
+	r, err := DecodeResponse(EncodeResponse(&Response{Status: 200, Header: in}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Header, in) {
+		t.Fatalf("decoded %v, want %v", r.Header, in)
+	}
+	r.Header.Add("A", "appended")
+	r.Header.Add("Set-Cookie", "w=4")
+	r.Header["User-Agent"][0] = "changed"
+	want := http.Header{"A": {"1", "appended"}, "B": {"2"}, "Set-Cookie": {"x=1", "y=2", "z=3", "w=4"}, "User-Agent": {"changed"}, "Z": {"9"}}
+	if !reflect.DeepEqual(r.Header, want) {
+		t.Fatalf("after appending: %v, want %v", r.Header, want)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"github.com/poolgate/poolgate/internal/jsonread"
 )
 
 // Handler adapts a typed action function. It decodes the body into a new In (see Decode),
@@ -69,23 +71,20 @@ func Decode(body []byte, dst any) error {
 	if body[0] != '{' {
 		return New(ErrSerialization, "Request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var tree map[string]any
-	if err := dec.Decode(&tree); err != nil {
-		return serializationError(err)
+	tree, err := decodeTree(body)
+	if err != nil {
+		return err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return New(ErrSerialization, "Request body holds more than one JSON value.")
-	}
-	if stripNulls(tree) {
-		var err error
-		if body, err = json.Marshal(tree); err != nil {
-			return fmt.Errorf("awsjson: re-encoding request: %w", err)
+	stripped := stripNulls(tree)
+	if !fromTree(tree, dst) {
+		if stripped {
+			if body, err = json.Marshal(tree); err != nil {
+				return fmt.Errorf("awsjson: re-encoding request: %w", err)
+			}
 		}
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		return serializationError(err)
+		if err := json.Unmarshal(body, dst); err != nil {
+			return serializationError(err)
+		}
 	}
 	v := reflect.ValueOf(dst)
 	for v.Kind() == reflect.Pointer && !v.IsNil() {
@@ -104,6 +103,31 @@ func Decode(body []byte, dst any) error {
 	default:
 		return InvalidParameter("%d validation errors detected: %s", len(problems), strings.Join(problems, "; "))
 	}
+}
+
+// decodeTree reads body (a JSON object) into the tree validate checks, numbers as
+// json.Number. The reflection-free reader reads what encoding/json reads into the same
+// values (FuzzDecodeTree holds it to that); a body it refuses is read again by encoding/json,
+// whose error is the one the client sees (serializationError words it).
+func decodeTree(body []byte) (map[string]any, error) {
+	if tree, err := jsonread.Object(body); err == nil {
+		return tree, nil
+	}
+	return decodeTreeStd(body)
+}
+
+// decodeTreeStd is decodeTree by encoding/json.
+func decodeTreeStd(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var tree map[string]any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, serializationError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, New(ErrSerialization, "Request body holds more than one JSON value.")
+	}
+	return tree, nil
 }
 
 func clip(s string) string {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -385,6 +386,12 @@ func TestDefaultRequestID(t *testing.T) {
 	}
 	if NewUUID() == NewUUID() {
 		t.Error("two UUIDs are equal")
+	}
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	for range 50 {
+		if id := NewUUID(); !uuid.MatchString(id) {
+			t.Fatalf("NewUUID() = %q, not a lower-case UUID v4", id)
+		}
 	}
 }
 

@@ -18,8 +18,9 @@ import (
 // such as [\p{L}\p{M}\p{S}\p{N}\p{P}] builds megabytes of tables per wasm instance start.
 // pattern is the model's regular expression the functions implement, quoted in the message.
 type shape struct {
-	minLen, maxLen int             // maxLen 0: unbounded
-	char           func(rune) bool // every character must satisfy it; nil: any
+	minLen, maxLen int                  // maxLen 0: unbounded
+	char           func(rune) bool      // every character must satisfy it; nil: any
+	ascii          *[utf8.RuneSelf]bool // char of each ASCII character (withASCII), read instead of calling char
 	form           func(string) bool
 	pattern        string
 
@@ -179,8 +180,31 @@ var memberShapes = func() map[string]*shape {
 			m[parent+"."+k] = s
 		}
 	}
+	for _, s := range m {
+		s.withASCII()
+	}
 	return m
 }()
+
+// withASCII fills s.ascii, and its elements' and entries', from char: member values are
+// mostly ASCII (tokens, ids, names), and a table read costs less than a call per character.
+func (s *shape) withASCII() {
+	if s == nil || (s.char != nil && s.ascii != nil) {
+		return
+	}
+	if s.char != nil {
+		t := new([utf8.RuneSelf]bool)
+		for c := range utf8.RuneSelf {
+			t[c] = s.char(rune(c))
+		}
+		s.ascii = t
+	}
+	s.elem.withASCII()
+	s.key.withASCII()
+	for _, e := range s.entries {
+		e.withASCII()
+	}
+}
 
 // shapeOf returns the shape of field f (JSON name name) inside member parent ("" at the top).
 func shapeOf(f reflect.StructField, parent, name string) *shape {
@@ -296,10 +320,19 @@ func (s *shape) stringProblems(v, member string) []string {
 // matches reports whether a non-empty v has the shape's characters and form.
 func (s *shape) matches(v string) bool {
 	if s.char != nil {
-		for _, r := range v {
+		for i := 0; i < len(v); {
+			if c := v[i]; c < utf8.RuneSelf && s.ascii != nil {
+				if !s.ascii[c] {
+					return false
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(v[i:]) // as range does: bad UTF-8 is U+FFFD, 1 byte
 			if !s.char(r) {
 				return false
 			}
+			i += size
 		}
 	}
 	return s.form == nil || s.form(v)

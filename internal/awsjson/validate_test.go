@@ -384,3 +384,38 @@ func TestBrandingShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeASCIITables: every shape with a character class has its ASCII table, and matches
+// reads the same with it as char alone would, for ASCII, other Unicode and bad UTF-8.
+func TestShapeASCIITables(t *testing.T) {
+	values := []string{"abc", "a b", "A-Z_09=.", "x+y/z", "Zoë", "a\u00a0b", "\xff", "ok\xc3", "{####}", "eyJhbGciOi.e30.sig", "\t"}
+	var check func(name string, s *shape)
+	check = func(name string, s *shape) {
+		if s == nil {
+			return
+		}
+		if s.char != nil {
+			if s.ascii == nil {
+				t.Fatalf("%s: no ASCII table", name)
+			}
+			for _, v := range values {
+				want := true
+				for _, r := range v {
+					want = want && s.char(r)
+				}
+				want = want && (s.form == nil || s.form(v))
+				if got := s.matches(v); got != want {
+					t.Errorf("%s: matches(%q) = %v, want %v", name, v, got, want)
+				}
+			}
+		}
+		check(name+"[]", s.elem)
+		check(name+"{key}", s.key)
+		for k, e := range s.entries {
+			check(name+"."+k, e)
+		}
+	}
+	for name, s := range memberShapes {
+		check(name, s)
+	}
+}

@@ -19,13 +19,19 @@ import (
 // encoding/json reads (with Decoder.UseNumber), into the same values (objects as
 // map[string]any, arrays as []any, strings with invalid UTF-8 and lone surrogates replaced by
 // U+FFFD as encoding/json replaces them), and refuses what it refuses.
-func UniqueObject(b []byte) (map[string]any, error) {
+func UniqueObject(b []byte) (map[string]any, error) { return topObject(b, true) }
+
+// Object is UniqueObject that keeps the last of duplicate member names, as encoding/json
+// does: for request bodies, which encoding/json would read the same way.
+func Object(b []byte) (map[string]any, error) { return topObject(b, false) }
+
+func topObject(b []byte, unique bool) (map[string]any, error) {
 	d := New(b)
 	d.Space()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	v, err := d.object(0, true)
+	v, err := d.object(0, unique)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
@@ -59,7 +60,7 @@ func BenchmarkService(b *testing.B) {
 	rec := new(message.Recorder)
 	svc, err := New(Config{
 		IssuerBase: "http://issuer.native.test", AdminAccessKeyID: "AKIANATIVEBENCH", AdminSecretAccessKey: "secret",
-		MasterKey: bytes.Repeat([]byte{9}, 32), Store: memstore.New(time.Now), Sender: rec, Rand: rand.Reader,
+		MasterKey: bytes.Repeat([]byte{9}, 32), Store: memstore.New(time.Now), Sender: rec, Rand: rand.Reader, Crypto: hostcrypto.Pure{},
 	})
 	if err != nil {
 		b.Fatal(err)

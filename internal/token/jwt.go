@@ -17,8 +17,12 @@ const (
 // Alg is the only JWS algorithm poolgate issues or accepts for its own tokens.
 const Alg = "RS256"
 
-// encodeJSON marshals v without HTML escaping.
+// encodeJSON marshals v without HTML escaping: by appendJSON when it can, else by
+// encoding/json.
 func encodeJSON(v any) ([]byte, error) {
+	if b, ok := appendJSON(make([]byte, 0, 1024), v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

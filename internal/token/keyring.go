@@ -129,13 +129,7 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 	if err != nil {
 		return "", err
 	}
-	header, err := encodeJSON(struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}{Alg, sk.kid})
-	if err != nil {
-		return "", fmt.Errorf("token: encoding header: %w", err)
-	}
+	header := append(appendJSONString(append(appendJSONString([]byte(`{"alg":`), Alg), `,"kid":`...), sk.kid), '}')
 	input := jose.Encode(header) + "." + jose.Encode(payload)
 	digest := sha256.Sum256([]byte(input))
 	sig, err := k.crypto.SignRSA(sk.privDER, digest[:])

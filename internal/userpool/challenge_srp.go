@@ -201,12 +201,20 @@ func (s *Service) decoyFor(ctx context.Context, p *Pool, name string, isUserID b
 	if err != nil {
 		return nil, err
 	}
+	// Block i of a label is HMAC(key, label 0 pool 0 name 0 i). Every sign-in derives about
+	// 13 blocks (the verifier is most of them), so one keyed HMAC is reset for each instead of
+	// keying a new one, and the message's fixed part is built once per label.
+	m := hmac.New(sha256.New, key)
+	tail := "\x00" + p.Id + "\x00" + usernameKey(p, name) + "\x00"
 	derive := func(label string, n int) []byte {
-		var out []byte
+		msg := make([]byte, 0, len(label)+len(tail)+1)
+		msg = append(append(msg, label...), tail...)
+		msg = append(msg, 0)
+		out := make([]byte, 0, (n+sha256.Size-1)/sha256.Size*sha256.Size)
 		for i := byte(0); len(out) < n; i++ {
-			m := hmac.New(sha256.New, key)
-			fmt.Fprintf(m, "%s\x00%s\x00%s\x00", label, p.Id, usernameKey(p, name))
-			m.Write([]byte{i})
+			msg[len(msg)-1] = i
+			m.Reset()
+			m.Write(msg)
 			out = m.Sum(out)
 		}
 		return out[:n]

@@ -19,7 +19,8 @@ const (
 // keyed by content, not time, so it never serves a record the store no longer holds: a write
 // anywhere changes the bytes the next read brings. Callers get their own deep copy (clone),
 // so a request that modifies its record (UpdateUserPool, the write paths) cannot change what
-// another request reads. Safe for concurrent use; at most max entries (a full cache drops an
+// another request reads; a read-only hot path (GetUser) takes the shared record itself
+// (view) and spares the copy. Safe for concurrent use; at most max entries (a full cache drops an
 // arbitrary entry).
 type recordCache[T any] struct {
 	max     int
@@ -29,7 +30,7 @@ type recordCache[T any] struct {
 
 type cachedRecord[T any] struct {
 	raw []byte
-	v   *T // never handed out: callers get clones
+	v   *T // handed out only by view, to callers that do not modify it; others get clones
 }
 
 func newRecordCache[T any](max int) *recordCache[T] {
@@ -49,6 +50,31 @@ func (c *recordCache[T]) decode(key string, raw []byte, fresh func([]byte) (*T, 
 	if err != nil {
 		return nil, err
 	}
+	c.put(key, raw, clone(v))
+	return v, nil
+}
+
+// view is decode for a caller that only reads: it returns the cached record itself, shared
+// with every other view, so the caller must not modify anything it reaches (the cache's
+// entry would change for every later reader). A miss decodes with fresh and caches the
+// result as it is. TestViewsStayUnchanged holds the read paths that take views to this.
+func (c *recordCache[T]) view(key string, raw []byte, fresh func([]byte) (*T, error)) (*T, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.v, nil
+	}
+	v, err := fresh(raw)
+	if err != nil {
+		return nil, err
+	}
+	c.put(key, raw, v)
+	return v, nil
+}
+
+// put makes v the entry for key's bytes raw, dropping an arbitrary entry when full.
+func (c *recordCache[T]) put(key string, raw []byte, v *T) {
 	c.mu.Lock()
 	if _, present := c.entries[key]; !present && len(c.entries) >= c.max {
 		for k := range c.entries {
@@ -56,9 +82,8 @@ func (c *recordCache[T]) decode(key string, raw []byte, fresh func([]byte) (*T, 
 			break
 		}
 	}
-	c.entries[key] = cachedRecord[T]{raw: bytes.Clone(raw), v: clone(v)}
+	c.entries[key] = cachedRecord[T]{raw: bytes.Clone(raw), v: v}
 	c.mu.Unlock()
-	return v, nil
 }
 
 // forget drops key's entry (a deleted record: its memory is not kept for bytes that will

@@ -280,3 +280,93 @@ func TestGetUserReadsNoSecrets(t *testing.T) {
 		t.Fatalf("publicUserAt: %+v, %v", public, err)
 	}
 }
+
+// TestViewsStayUnchanged: GetUser reads the pool and client as the cache's shared records
+// (recordCache.view); serving it must leave them exactly as decoded, or every later request
+// would read what one request changed. The cached records after some GetUser calls (of a
+// client with ReadAttributes, so that path runs too) are compared with copies taken before.
+func TestViewsStayUnchanged(t *testing.T) {
+	a := newAuthSetup(t, map[string]any{"AliasAttributes": []string{"email"}},
+		map[string]any{"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+			"ReadAttributes": []string{"email", "name"}})
+	a.signUpConfirmed("vera", "vera@example.com")
+	access, _, _ := a.tokens(a.passwordLogin("vera", testPassword))
+	getUser := func() {
+		out := a.call("GetUser", map[string]any{"AccessToken": access})
+		if out["Username"] == nil {
+			t.Fatalf("GetUser: %v", out)
+		}
+	}
+	getUser()
+	pools, clients := snapshotCache(a.svc.cache.pools), snapshotCache(a.svc.cache.clients)
+	if len(pools) == 0 || len(clients) == 0 {
+		t.Fatalf("nothing cached after GetUser: %d pools, %d clients", len(pools), len(clients))
+	}
+	for range 3 {
+		getUser()
+	}
+	for key, want := range pools {
+		if got := a.svc.cache.pools.entries[key].v; !reflect.DeepEqual(got, want) {
+			t.Errorf("cached pool %s changed by GetUser:\n got %+v\nwant %+v", key, got, want)
+		}
+	}
+	for key, want := range clients {
+		if got := a.svc.cache.clients.entries[key].v; !reflect.DeepEqual(got, want) {
+			t.Errorf("cached client %s changed by GetUser:\n got %+v\nwant %+v", key, got, want)
+		}
+	}
+	// A view is the cached record itself: no copy was made.
+	p, err := a.svc.poolView(context.Background(), a.pool)
+	if err != nil || p != a.svc.cache.pools.entries[poolKey(a.pool)].v {
+		t.Fatalf("poolView: %p, %v; want the cached record", p, err)
+	}
+}
+
+// snapshotCache returns deep copies of c's records by key.
+func snapshotCache[T any](c *recordCache[T]) map[string]*T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]*T{}
+	for k, e := range c.entries {
+		out[k] = clone(e.v)
+	}
+	return out
+}
+
+// TestViewsRace serves GetUser (shared views of the pool and client) while the pool and
+// client are updated: under -race a write reaching a record a view shares is a report, and
+// every GetUser answers.
+func TestViewsRace(t *testing.T) {
+	a := newAuthSetup(t, nil, map[string]any{"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}})
+	a.signUpConfirmed("wren", "wren@example.com")
+	access, _, _ := a.tokens(a.passwordLogin("wren", testPassword))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range 15 {
+			name := fmt.Sprintf("round-%d", i)
+			if status, out := a.dispatch("UpdateUserPoolClient", map[string]any{"UserPoolId": a.pool, "ClientId": a.client, "ClientName": name,
+				"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}, "ReadAttributes": []string{"email"}}); status != http.StatusOK {
+				t.Errorf("UpdateUserPoolClient: %d %v", status, out)
+			}
+			if status, out := a.dispatch("UpdateUserPool", map[string]any{"UserPoolId": a.pool, "AutoVerifiedAttributes": []string{"email"},
+				"UserPoolTags": map[string]string{"round": name}}); status != http.StatusOK {
+				t.Errorf("UpdateUserPool: %d %v", status, out)
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 30 {
+				if status, out := a.dispatch("GetUser", map[string]any{"AccessToken": access}); status != http.StatusOK || out["Username"] != "wren" {
+					t.Errorf("GetUser: %d %v", status, out)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

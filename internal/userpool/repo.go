@@ -154,6 +154,18 @@ func (s *Service) putJSON(ctx context.Context, key string, v any) error {
 // The record is decoded once per instance while it is unchanged (recordCache); the caller
 // owns the Pool it gets and may modify it.
 func (s *Service) getPool(ctx context.Context, id string) (*Pool, error) {
+	return s.readPool(ctx, id, s.cache.pools.decode)
+}
+
+// poolView is getPool for a caller that only reads the pool: the record it returns is shared
+// (recordCache.view) and must not be modified.
+func (s *Service) poolView(ctx context.Context, id string) (*Pool, error) {
+	return s.readPool(ctx, id, s.cache.pools.view)
+}
+
+// readPool reads pool id's record and decodes it through the cache with decode (a private
+// copy or a shared view).
+func (s *Service) readPool(ctx context.Context, id string, decode func(string, []byte, func([]byte) (*Pool, error)) (*Pool, error)) (*Pool, error) {
 	key := poolKey(id)
 	b, err := s.d.Store.Get(ctx, key)
 	if err != nil {
@@ -162,7 +174,7 @@ func (s *Service) getPool(ctx context.Context, id string) (*Pool, error) {
 		}
 		return nil, err
 	}
-	return s.cache.pools.decode(key, b, func(b []byte) (*Pool, error) {
+	return decode(key, b, func(b []byte) (*Pool, error) {
 		var p Pool
 		if err := json.Unmarshal(b, &p); err != nil {
 			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
@@ -198,6 +210,18 @@ type storedClient struct {
 // Like getPool's, the record (its secret opened) is decoded once while it is unchanged, and
 // the caller owns the Client it gets.
 func (s *Service) getClient(ctx context.Context, pool, id string) (*Client, error) {
+	return s.readClient(ctx, pool, id, s.cache.clients.decode)
+}
+
+// clientView is getClient for a caller that only reads the client: the record it returns is
+// shared (recordCache.view) and must not be modified.
+func (s *Service) clientView(ctx context.Context, pool, id string) (*Client, error) {
+	return s.readClient(ctx, pool, id, s.cache.clients.view)
+}
+
+// readClient reads client id of pool and decodes it through the cache with decode (a private
+// copy or a shared view).
+func (s *Service) readClient(ctx context.Context, pool, id string, decode func(string, []byte, func([]byte) (*Client, error)) (*Client, error)) (*Client, error) {
 	key := clientKey(pool, id)
 	b, err := s.d.Store.Get(ctx, key)
 	if err != nil {
@@ -206,7 +230,7 @@ func (s *Service) getClient(ctx context.Context, pool, id string) (*Client, erro
 		}
 		return nil, err
 	}
-	return s.cache.clients.decode(key, b, func(b []byte) (*Client, error) {
+	return decode(key, b, func(b []byte) (*Client, error) {
 		var sc storedClient
 		if err := json.Unmarshal(b, &sc); err != nil {
 			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)

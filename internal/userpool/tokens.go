@@ -261,17 +261,27 @@ type accessCaller struct {
 // token_use, issuer, pool, client and user, the user's sign-out time and the revocation of
 // its refresh-token family.
 func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCaller, error) {
-	return s.authorizeAccessUser(ctx, raw, s.userAt)
+	return s.authorizeAccessUser(ctx, raw, accessReads{pool: s.getPool, client: s.getClient, user: s.userAt})
 }
 
 // authorizeAccessToRead is authorizeAccess for a call that answers from the user's
 // attributes and state alone and writes nothing (GetUser): the caller's user comes without
-// its secrets (publicUserAt), which spares opening and decoding them on every such call.
+// its secrets (publicUserAt), which spares opening and decoding them on every such call, and
+// the pool and client are the cache's shared records (poolView, clientView), which spares
+// copying them: the caller must modify neither a.p nor a.c.
 func (s *Service) authorizeAccessToRead(ctx context.Context, raw string) (*accessCaller, error) {
-	return s.authorizeAccessUser(ctx, raw, s.publicUserAt)
+	return s.authorizeAccessUser(ctx, raw, accessReads{pool: s.poolView, client: s.clientView, user: s.publicUserAt})
 }
 
-func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read func(context.Context, *Pool, string) (*User, error)) (*accessCaller, error) {
+// accessReads are the reads an access-token check makes: private copies for a caller that
+// may write, shared views and a user without secrets for one that only reads.
+type accessReads struct {
+	pool   func(ctx context.Context, id string) (*Pool, error)
+	client func(ctx context.Context, pool, id string) (*Client, error)
+	user   func(ctx context.Context, p *Pool, key string) (*User, error)
+}
+
+func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read accessReads) (*accessCaller, error) {
 	invalid := func() error { return awsjson.NotAuthorized("Invalid Access Token") }
 	revoked := func() error { return awsjson.NotAuthorized("Access Token has been revoked") }
 
@@ -285,7 +295,7 @@ func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read func
 	if !found || poolID == "" || strings.Contains(poolID, "/") {
 		return nil, invalid()
 	}
-	p, err := s.getPool(ctx, poolID)
+	p, err := read.pool(ctx, poolID)
 	if err != nil {
 		var ae *awsjson.Error
 		if errors.As(err, &ae) {
@@ -303,7 +313,7 @@ func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read func
 	if claims.Check(jose.Expect{Issuers: []string{s.Issuer(p.Id)}, TokenUse: "access"}) != nil {
 		return nil, invalid()
 	}
-	c, err := s.getClient(ctx, p.Id, claims.ClientID)
+	c, err := read.client(ctx, p.Id, claims.ClientID)
 	if err != nil {
 		var ae *awsjson.Error
 		if errors.As(err, &ae) {
@@ -311,7 +321,7 @@ func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read func
 		}
 		return nil, err
 	}
-	u, err := read(ctx, p, userKey(p.Id, usernameKey(p, claims.String("username"))))
+	u, err := read.user(ctx, p, userKey(p.Id, usernameKey(p, claims.String("username"))))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, awsjson.UserNotFound()
 	}
