@@ -1,0 +1,18 @@
+//go:build !linux
+
+package hostsim
+
+import "sync"
+
+// codeMu: see codefile_linux.go.
+var codeMu sync.Mutex
+
+type execRegion struct{ start, end uintptr }
+
+// anonExecRegions: only Linux's /proc/self/maps is read; elsewhere the code stays where wazero
+// put it.
+func anonExecRegions() (map[execRegion]bool, error) { return nil, nil }
+
+func moveCodeToFile(string, map[execRegion]bool) (execRegion, error) { return execRegion{}, nil }
+
+func (execRegion) release() {}

@@ -1,0 +1,93 @@
+package hostsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// minCodeRegion is the smallest executable mapping worth moving to a file: wazero also maps a
+// few pages of trampolines per module, which stay where they are.
+const minCodeRegion = 1 << 20
+
+// size is the region's length in bytes.
+func (r execRegion) size() int { return int(r.end - r.start) }
+
+// runtimeConfig is the wazero configuration of a server: termination checks with
+// strictDeadline, and the compilation cache in cacheDir when it is not "" (the cache is closed
+// by the caller).
+func runtimeConfig(cacheDir string, strictDeadline bool) (wazero.RuntimeConfig, wazero.CompilationCache, error) {
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(strictDeadline)
+	if cacheDir == "" {
+		return rc, nil, nil
+	}
+	// wazero's file cache key is the module hash alone, not whether termination checks were
+	// compiled in, so each mode keeps its own directory.
+	dir := filepath.Join(cacheDir, "default")
+	if strictDeadline {
+		dir = filepath.Join(cacheDir, "strict-deadline")
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hostsim: compilation cache: %w", err)
+	}
+	return rc.WithCompilationCache(cache), cache, nil
+}
+
+// Precompile compiles the module at modulePath into the compilation cache in cacheDir, as
+// Start with that Options.CompilationCacheDir (and Options.StrictDeadline) would, so that a
+// Start on that cache loads the machine code instead of compiling it (7–9 CPU-seconds for
+// poolgate's guest). `make build` runs it through `poolgate -compile-only`.
+func Precompile(ctx context.Context, modulePath, cacheDir string, strictDeadline bool) error {
+	if cacheDir == "" {
+		return errors.New("hostsim: Precompile needs a cache directory")
+	}
+	wasm, err := os.ReadFile(modulePath)
+	if err != nil {
+		return fmt.Errorf("hostsim: read module: %w", err)
+	}
+	rc, cache, err := runtimeConfig(cacheDir, strictDeadline)
+	if err != nil {
+		return err
+	}
+	defer cache.Close(ctx)
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	defer rt.Close(ctx)
+	compiled, err := rt.CompileModule(compileContext(ctx), mergeDataSegments(wasm))
+	if err != nil {
+		return fmt.Errorf("hostsim: compile module: %w", err)
+	}
+	return checkModule(compiled)
+}
+
+// compile compiles the module (or loads it from the compilation cache) and, with
+// Options.FileBackedCode, moves its machine code to a file-backed mapping (codefile_linux.go).
+// The module's bytes are garbage once wazero has decoded them; wasm is the caller's last
+// reference.
+func (s *Server) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	if !s.opts.FileBackedCode || s.opts.CompilationCacheDir == "" {
+		compiled, err := s.rt.CompileModule(compileContext(ctx), wasm)
+		if err != nil {
+			return nil, fmt.Errorf("hostsim: compile module: %w", err)
+		}
+		return compiled, nil
+	}
+	codeMu.Lock()
+	defer codeMu.Unlock()
+	before, err := anonExecRegions()
+	if err != nil {
+		return nil, fmt.Errorf("hostsim: file-backed code: %w", err)
+	}
+	compiled, err := s.rt.CompileModule(compileContext(ctx), wasm)
+	if err != nil {
+		return nil, fmt.Errorf("hostsim: compile module: %w", err)
+	}
+	if s.code, err = moveCodeToFile(s.opts.CompilationCacheDir, before); err != nil {
+		s.logf("hostsim: file-backed code: %v (the code stays in anonymous memory)", err)
+	}
+	return compiled, nil
+}
