@@ -57,7 +57,8 @@ func Precompile(ctx context.Context, modulePath, cacheDir string, strictDeadline
 	defer cache.Close(ctx)
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(ctx)
-	compiled, err := rt.CompileModule(compileContext(ctx), mergeDataSegments(wasm))
+	module, _ := prepareModule(wasm)
+	compiled, err := rt.CompileModule(compileContext(ctx), module)
 	if err != nil {
 		return fmt.Errorf("hostsim: compile module: %w", err)
 	}
