@@ -6,17 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"syscall"
 )
-
-// codeMu serializes the compiles whose machine code is moved to a file (compileToFile), so that
-// the executable mapping a compile adds to the process is that compile's own and no other
-// Start's.
-var codeMu sync.Mutex
-
-// execRegion is an anonymous executable mapping of this process: [start, end).
-type execRegion struct{ start, end uintptr }
 
 // anonExecRegions lists the process's anonymous r-x mappings (wazero's compiled code: it
 // mmaps anonymous memory, copies the code in and makes it read-only and executable).

@@ -2,13 +2,6 @@
 
 package hostsim
 
-import "sync"
-
-// codeMu: see codefile_linux.go.
-var codeMu sync.Mutex
-
-type execRegion struct{ start, end uintptr }
-
 // anonExecRegions: only Linux's /proc/self/maps is read; elsewhere the code stays where wazero
 // put it.
 func anonExecRegions() (map[execRegion]bool, error) { return nil, nil }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -13,6 +14,13 @@ import (
 // minCodeRegion is the smallest executable mapping worth moving to a file: wazero also maps a
 // few pages of trampolines per module, which stay where they are.
 const minCodeRegion = 1 << 20
+
+// codeMu serializes hostsim's compiles (Server.compile, Precompile), so that the executable
+// mapping a compile adds to the process is that compile's own and no other Start's.
+var codeMu sync.Mutex
+
+// execRegion is an anonymous executable mapping of this process: [start, end).
+type execRegion struct{ start, end uintptr }
 
 // size is the region's length in bytes.
 func (r execRegion) size() int { return int(r.end - r.start) }
@@ -58,6 +66,8 @@ func Precompile(ctx context.Context, modulePath, cacheDir string, strictDeadline
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(ctx)
 	module, _ := prepareModule(wasm)
+	codeMu.Lock() // see Server.compile
+	defer codeMu.Unlock()
 	compiled, err := rt.CompileModule(compileContext(ctx), module)
 	if err != nil {
 		return fmt.Errorf("hostsim: compile module: %w", err)
@@ -67,9 +77,12 @@ func Precompile(ctx context.Context, modulePath, cacheDir string, strictDeadline
 
 // compile compiles the module (or loads it from the compilation cache) and, with
 // Options.FileBackedCode, moves its machine code to a file-backed mapping (codefile_linux.go).
-// The module's bytes are garbage once wazero has decoded them; wasm is the caller's last
-// reference.
+// Every Start compiles under codeMu, with FileBackedCode or not, so the executable mapping that
+// appears during a compile is that compile's own (wazero runtimes other than hostsim's, in the
+// same process, are not serialized: see Options.FileBackedCode).
 func (s *Server) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	codeMu.Lock()
+	defer codeMu.Unlock()
 	if !s.opts.FileBackedCode || s.opts.CompilationCacheDir == "" {
 		compiled, err := s.rt.CompileModule(compileContext(ctx), wasm)
 		if err != nil {
@@ -77,8 +90,6 @@ func (s *Server) compile(ctx context.Context, wasm []byte) (wazero.CompiledModul
 		}
 		return compiled, nil
 	}
-	codeMu.Lock()
-	defer codeMu.Unlock()
 	before, err := anonExecRegions()
 	if err != nil {
 		return nil, fmt.Errorf("hostsim: file-backed code: %w", err)

@@ -112,7 +112,10 @@ type Options struct {
 	// anonymous memory wazero copies it into (all of it resident: about 60 MiB for poolgate's
 	// guest) to a private mapping of a file in CompilationCacheDir holding the same bytes, so
 	// that only the code the guest runs stays in memory (see codefile_linux.go). Linux only;
-	// needs CompilationCacheDir on a filesystem that allows executable mappings.
+	// needs CompilationCacheDir on a filesystem that allows executable mappings. hostsim finds
+	// the code as the executable mapping its compile added, so nothing else in the process
+	// may compile wasm with wazero while a Start with FileBackedCode does (hostsim's own
+	// Starts are serialized); the CLI runs one server per process.
 	FileBackedCode bool
 
 	// Sender delivers the guest's messages. Default: the outbox, which logs each message and
