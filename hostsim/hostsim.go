@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -107,6 +108,15 @@ type Options struct {
 
 	// CompilationCacheDir keeps compiled code on disk so a restart does not recompile.
 	CompilationCacheDir string
+	// FileBackedCode moves the module's compiled machine code, after compiling, from the
+	// anonymous memory wazero copies it into (all of it resident: about 60 MiB for poolgate's
+	// guest) to a private mapping of a file in CompilationCacheDir holding the same bytes, so
+	// that only the code the guest runs stays in memory (see codefile_linux.go). Linux only;
+	// needs CompilationCacheDir on a filesystem that allows executable mappings. hostsim finds
+	// the code as the executable mapping its compile added, so nothing else in the process
+	// may compile wasm with wazero while a Start with FileBackedCode does (hostsim's own
+	// Starts are serialized); the CLI runs one server per process.
+	FileBackedCode bool
 
 	// Sender delivers the guest's messages. Default: the outbox, which logs each message and
 	// appends it as a JSON line to DataDir/outbox.jsonl.
@@ -181,11 +191,13 @@ type Server struct {
 	ownedStore interface{ Close() error }
 	assets     *assets
 	applied    string
-	timings    Timings
-	stop       chan struct{}
-	wg         sync.WaitGroup
-	closeOnce  sync.Once
-	closeErr   error
+	// code is the machine code FileBackedCode moved to a file (empty: none).
+	code      execRegion
+	timings   Timings
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // maxRequestBytes bounds a body sent to the guest with its request (poolgate's JSON APIs:
@@ -284,19 +296,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(o.StrictDeadline)
-	if o.CompilationCacheDir != "" {
-		// wazero's file cache key is the module hash alone, not whether termination checks were
-		// compiled in, so each mode keeps its own directory.
-		dir := filepath.Join(o.CompilationCacheDir, "default")
-		if o.StrictDeadline {
-			dir = filepath.Join(o.CompilationCacheDir, "strict-deadline")
-		}
-		if s.cache, err = wazero.NewCompilationCacheWithDir(dir); err != nil {
-			return nil, fmt.Errorf("hostsim: compilation cache: %w", err)
-		}
-		rc = rc.WithCompilationCache(s.cache)
+	rc, cache, err := runtimeConfig(o.CompilationCacheDir, o.StrictDeadline)
+	if err != nil {
+		return nil, err
 	}
+	s.cache = cache
 	s.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, s.rt); err != nil {
 		return nil, fmt.Errorf("hostsim: WASI: %w", err)
@@ -325,9 +329,15 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 
 	t0 := time.Now()
-	compiled, err := s.rt.CompileModule(compileContext(ctx), mergeDataSegments(wasm))
+	module, data := prepareModule(wasm)
+	// The file's bytes and prepareModule's work are garbage now: returned to the OS before
+	// wazero decodes the module, they do not add to the start's peak, when the compiled code
+	// (60 MiB) lands on top of the decoded module.
+	wasm = nil
+	debug.FreeOSMemory()
+	compiled, err := s.compile(ctx, module)
 	if err != nil {
-		return nil, fmt.Errorf("hostsim: compile module: %w", err)
+		return nil, err
 	}
 	s.timings.Compile = time.Since(t0)
 	if err := checkModule(compiled); err != nil {
@@ -336,7 +346,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 
 	mc := moduleConfig(now, o.Clock != nil, s.logf)
 	s.pool = newPool(s.opts.Instances, o.StrictDeadline, instanceMemoryLimit(o.InstanceMemoryLimit), func(ctx context.Context) (*instance, error) {
-		return newInstance(withGuestMemory(ctx), s.rt, compiled, mc)
+		in, err := newInstance(withGuestMemory(ctx, data), s.rt, compiled, mc)
+		if err == nil {
+			s.code.release()
+		}
+		return in, err
 	})
 
 	// The first instance proves the module and its runtime configuration work.

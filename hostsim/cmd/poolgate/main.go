@@ -33,6 +33,8 @@ func main() {
 type settings struct {
 	addr, httpsAddr      string
 	data, config, module string
+	cache                string
+	compileOnly          bool
 	assets               string
 	instances            int
 	instanceMemoryMiB    int64
@@ -52,6 +54,8 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	fs.StringVar(&s.data, "data", envOr(getenv, "DATA", ".poolgate"), "data directory: the store, the outbox, generated secrets, the compilation cache (env DATA)")
 	fs.StringVar(&s.config, "config", getenv("CONFIG"), "declarative configuration file (env CONFIG); none applies the embedded default")
 	fs.StringVar(&s.module, "module", "build/poolgate.wasm", "the wasm module")
+	fs.StringVar(&s.cache, "cache", getenv("CACHE"), "wazero's compilation cache: the module's machine code, loaded instead of compiling it (env CACHE; default DATA/cache; make run uses build/cache, which make build fills)")
+	fs.BoolVar(&s.compileOnly, "compile-only", false, "compile the module into -cache and exit (make build does, so a first start loads the machine code)")
 	fs.StringVar(&s.assets, "assets", envOr(getenv, "ASSETS", "build/web"), "directory of the sign-in app's static files, served at / when it exists (env ASSETS; make build builds build/web)")
 	fs.IntVar(&s.instances, "instances", 0, "maximum module instances, each with its own linear memory (default GOMAXPROCS, at least 2)")
 	fs.Int64Var(&s.instanceMemoryMiB, "instance-memory", 0, "MiB of linear memory past which an instance is replaced after its request, returning the memory (default 64; negative: never)")
@@ -68,6 +72,9 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if s.cache == "" {
+		s.cache = filepath.Join(s.data, "cache")
+	}
 	o := hostsim.Options{
 		ModulePath:           s.module,
 		DataDir:              s.data,
@@ -83,7 +90,8 @@ func parse(args []string, getenv func(string) string) (*settings, error) {
 		PureCrypto:           s.pureCrypto,
 		ClientAddressHeader:  s.clientIPHeader,
 		CountryHeader:        s.countryHeader,
-		CompilationCacheDir:  filepath.Join(s.data, "cache"),
+		CompilationCacheDir:  s.cache,
+		FileBackedCode:       true,
 		Logf:                 log.Printf,
 	}
 	if s.httpsAddr != "off" {
@@ -150,6 +158,13 @@ func run(args []string, getenv func(string) string, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if s.compileOnly {
+		if err := hostsim.Precompile(ctx, s.module, s.cache, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "poolgate: compiled %s into %s in %v\n", s.module, s.cache, time.Since(t0).Round(time.Millisecond))
+		return nil
+	}
 
 	setHostGC(getenv)
 	srv, err := hostsim.Start(ctx, s.opts)

@@ -25,7 +25,7 @@ func TestParseDefaults(t *testing.T) {
 	if o.Addr != "127.0.0.1:8787" || o.DataDir != ".poolgate" || o.ModulePath != "build/poolgate.wasm" ||
 		o.CompilationCacheDir != filepath.Join(".poolgate", "cache") || o.Region != "" || o.IssuerBase != "" ||
 		o.AdminAccessKeyID != "" || o.MasterKey != nil || o.PureCrypto || o.Instances != 0 || o.InstanceMemoryLimit != 0 ||
-		o.HTTPSAddr != "127.0.0.1:8443" || o.TLSDir != filepath.Join(".poolgate", "tls") {
+		o.HTTPSAddr != "127.0.0.1:8443" || o.TLSDir != filepath.Join(".poolgate", "tls") || !o.FileBackedCode || s.compileOnly {
 		t.Fatalf("defaults: %+v", o)
 	}
 	if !bytes.Equal(o.Config, hostsim.DefaultConfig) || s.configName != "embedded default" || s.keysFromEnv {
@@ -58,6 +58,62 @@ func TestParseFlagsAndEnvironment(t *testing.T) {
 	}
 	if string(o.Config) != `{"UserPools":[]}` || s.configName != cfg || !s.keysFromEnv {
 		t.Fatalf("config %q from %q", o.Config, s.configName)
+	}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+	}{{[]string{"-cache", "build/cache"}, nil}, {nil, map[string]string{"CACHE": "build/cache"}}} {
+		s, err := parse(c.args, env(c.env))
+		if err != nil || s.opts.CompilationCacheDir != "build/cache" {
+			t.Fatalf("args %q env %v: cache %q, %v", c.args, c.env, s.opts.CompilationCacheDir, err)
+		}
+	}
+}
+
+// TestCompileOnly: -compile-only fills the cache and exits; a start on that cache then finds
+// the module there and adds nothing to it.
+func TestCompileOnly(t *testing.T) {
+	wasm := os.Getenv("POOLGATE_WASM")
+	if wasm == "" {
+		wasm = filepath.Join(t.TempDir(), "poolgate.wasm")
+		if err := hostsim.BuildModule(context.Background(), "", wasm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := t.TempDir()
+	var out strings.Builder
+	if err := run([]string{"-compile-only", "-module", wasm, "-cache", cache, "-data", t.TempDir()}, env(nil), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "compiled "+wasm+" into "+cache) {
+		t.Fatalf("output %q", out.String())
+	}
+	entries := func() []string {
+		var names []string
+		filepath.WalkDir(cache, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				names = append(names, path)
+			}
+			return err
+		})
+		return names
+	}
+	compiled := entries()
+	if len(compiled) != 1 {
+		t.Fatalf("cache after -compile-only: %v", compiled)
+	}
+	s, err := parse([]string{"-module", wasm, "-cache", cache, "-data", t.TempDir(), "-addr", "127.0.0.1:0", "-https-addr", "off"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.opts.Logf = t.Logf
+	srv, err := hostsim.Start(context.Background(), s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	if got := entries(); len(got) != 1 || got[0] != compiled[0] {
+		t.Fatalf("cache after a start on it: %v, want %v", got, compiled)
 	}
 }
 
