@@ -17,7 +17,7 @@ BENCH_FLAGS ?= -mode default -n 150 -n-loaded 50 -clients-loaded 8 -reps 3 -user
 endif
 
 .PHONY: bench
-bench: deps web $(WASM) $(CLI) ## poolgate (hostsim, native, workerd) vs cognito-local, moto and aws-jwt-verify on this machine (BENCH_FULL=1: longer) → bench/results/<date>.md
+bench: deps web $(WASM) $(CLI) $(COMPILED)/.stamp ## poolgate (hostsim, native, workerd) vs cognito-local, moto and aws-jwt-verify on this machine (BENCH_FULL=1: longer) → bench/results/<date>.md
 	@command -v moto_server >/dev/null || echo "bench: moto_server not found (moto[server] in this machine's Python); run with BENCH_SYSTEMS=hostsim,native,workerd,cognito-local"
-	$(GO) run ./bench/loadgen -systems $(BENCH_SYSTEMS) -poolgate $(CLI) -module $(WASM) $(BENCH_FLAGS) \
+	$(GO) run ./bench/loadgen -systems $(BENCH_SYSTEMS) -poolgate $(CLI) -module $(WASM) -compiled $(COMPILED) $(BENCH_FLAGS) \
 	  -out $(BENCH_OUT) -json $(BENCH_OUT:.md=.json)

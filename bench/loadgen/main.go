@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	var t tools
 	fs.StringVar(&t.poolgate, "poolgate", "build/poolgate", "the hostsim CLI (make build)")
 	fs.StringVar(&t.module, "module", "build/poolgate.wasm", "the wasm module (make build)")
+	fs.StringVar(&t.compiled, "compiled", "", "the module's machine code compiled by make build (build/cache), which hostsim servers start on as make run's does; empty: each compiles into its data directory")
 	fs.StringVar(&t.node, "node", "node", "Node.js, for cognito-local")
 	fs.StringVar(&t.cognitoLocal, "cognito-local", "node_modules/cognito-local", "the cognito-local package (npm ci)")
 	fs.StringVar(&t.moto, "moto", "moto_server", "moto's server")
@@ -149,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	t.self = self
 	t.poolgate, t.module, t.cognitoLocal = absPath(t.poolgate), absPath(t.module), absPath(t.cognitoLocal)
+	if t.compiled != "" {
+		t.compiled = absPath(t.compiled)
+	}
 
 	g := &gen{
 		st: settings{N: *n, NLoaded: *nLoaded, Warmup: *warm, Reps: *reps, SignInUsers: *signIn, Users: *users, UsersWorkerd: *usersWorkerd, StartupReps: *startupReps,
@@ -227,6 +231,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if raw, gz, err := fileSizes(t.module); err == nil && g.has(kindHostsim) {
 		g.rep.ModuleRaw, g.rep.ModuleGzip = raw, gz
 	}
+	g.rep.HostsimPrecompiled = t.compiled != "" && g.has(kindHostsim)
 	if g.has(kindWorkerd) {
 		raw, gz, summary, err := harness.BundleSize(ctx, t.root, t.workerConfig, filepath.Join(g.root, "bundle"))
 		if err != nil {

@@ -25,8 +25,11 @@ type report struct {
 	Resources    []resources     `json:"resources"`
 	HostsimCold  []hostsimTiming `json:"hostsim_start_cold,omitempty"`
 	HostsimWarm  []hostsimTiming `json:"hostsim_start_warm,omitempty"`
-	ModuleRaw    int64           `json:"module_bytes"`
-	ModuleGzip   int64           `json:"module_gzip_bytes"`
+	// HostsimPrecompiled: the hostsim servers started on the machine code `make build` compiled
+	// (as `make run` starts them), not on a compilation of their own.
+	HostsimPrecompiled bool  `json:"hostsim_precompiled,omitempty"`
+	ModuleRaw          int64 `json:"module_bytes"`
+	ModuleGzip         int64 `json:"module_gzip_bytes"`
 	// Targets are what the gateway and identity groups measure besides the systems: the
 	// origin directly and the gateway's comparison Workers.
 	Targets          []sysInfo `json:"targets,omitempty"`
@@ -326,8 +329,9 @@ func (r *report) markdown(w io.Writer) {
 	}
 	if len(r.Resources) > 0 {
 		p("Start: process exec to its first HTTP answer, median of %d; first start on an empty data directory, restart on the one it left "+
-			"(for poolgate hostsim: with wazero's compilation cache filled%s). First API call: ListUserPools right after that start%s. "+
+			"(for poolgate hostsim: %s%s). First API call: ListUserPools right after that start%s. "+
 			"Peak RSS: the largest VmHWM of the server process over the run above%s.\n\n", st.StartupReps,
+			hostsimStartNote(r.HostsimPrecompiled),
 			ifWorkerd("; for poolgate on workerd: `wrangler dev` started until the Worker's JS glue answers, on the KV the first start persisted"),
 			ifWorkerd("; on workerd it starts the Go instance in a fresh isolate (a cold start), and after the first start it also applies "+
 				"the configuration file, which hostsim and native apply before they answer, while after the restart it finds it applied"),
@@ -703,4 +707,13 @@ func medianHT(ts []hostsimTiming, f func(hostsimTiming) time.Duration) time.Dura
 		v[i] = float64(f(t))
 	}
 	return time.Duration(median(v))
+}
+
+// hostsimStartNote says which machine code hostsim's first start and restart ran on.
+func hostsimStartNote(precompiled bool) string {
+	if precompiled {
+		return "started as `make run` starts it, on the machine code `make build` compiled (build/cache), both times; " +
+			"the in-process table below has the start that compiles"
+	}
+	return "the first start compiles the module into the data directory's cache, the restart finds it filled"
 }

@@ -37,6 +37,7 @@ const (
 type tools struct {
 	poolgate     string // the hostsim CLI (build/poolgate)
 	module       string // the wasm module (build/poolgate.wasm)
+	compiled     string // the module's machine code as `make build` compiled it (build/cache); empty: each data directory's own
 	node         string
 	cognitoLocal string // the cognito-local package directory
 	moto         string // moto_server
@@ -153,6 +154,10 @@ func (s *system) command() (*exec.Cmd, error) {
 		args := []string{"-addr", addr, "-https-addr", "off", "-data", s.dir, "-module", s.tools.module}
 		if s.config != "" {
 			args = append(args, "-config", s.config)
+		}
+		if s.tools.compiled != "" {
+			// As `make run` starts it: on the machine code `make build` compiled.
+			args = append(args, "-cache", s.tools.compiled)
 		}
 		cmd := exec.Command(s.tools.poolgate, args...)
 		cmd.Env = env
