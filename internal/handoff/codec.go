@@ -7,7 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/poolgate/poolgate/internal/jsonwrite"
 )
 
 // Decode parses and checks an Upstream's JSON form: a method token, an absolute
@@ -106,12 +107,12 @@ func ValidToken(s string) bool {
 func (u *Upstream) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 512+len(u.URL)+64*len(u.Header)+len(u.Unreachable.Body)+len(u.TimedOut.Body))
 	b = append(b, `{"method":`...)
-	b = appendJSONString(b, u.Method)
+	b = jsonwrite.AppendString(b, u.Method, false)
 	b = append(b, `,"url":`...)
-	b = appendJSONString(b, u.URL)
+	b = jsonwrite.AppendString(b, u.URL, false)
 	if u.Host != "" {
 		b = append(b, `,"host":`...)
-		b = appendJSONString(b, u.Host)
+		b = jsonwrite.AppendString(b, u.Host, false)
 	}
 	b = append(b, `,"header":`...)
 	b = appendPairs(b, u.Header)
@@ -136,7 +137,7 @@ func (u *Upstream) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"drop":`...)
 		b = appendStrings(b, r.Drop)
 		b = append(b, `,"dropPrefix":`...)
-		b = appendJSONString(b, r.DropPrefix)
+		b = jsonwrite.AppendString(b, r.DropPrefix, false)
 		b = append(b, `,"unless":`...)
 		b = appendStrings(b, r.Unless)
 		b = append(b, `,"set":`...)
@@ -155,7 +156,7 @@ func appendStrings(b []byte, list []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = jsonwrite.AppendString(b, s, false)
 	}
 	return append(b, ']')
 }
@@ -166,7 +167,7 @@ func appendAnswer(b []byte, a *Answer) []byte {
 	b = append(b, `,"header":`...)
 	b = appendPairs(b, a.Header)
 	b = append(b, `,"body":`...)
-	b = appendJSONString(b, a.Body)
+	b = jsonwrite.AppendString(b, a.Body, false)
 	return append(b, '}')
 }
 
@@ -180,49 +181,10 @@ func appendPairs(b []byte, pairs [][2]string) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '[')
-		b = appendJSONString(b, kv[0])
+		b = jsonwrite.AppendString(b, kv[0], false)
 		b = append(b, ',')
-		b = appendJSONString(b, kv[1])
+		b = jsonwrite.AppendString(b, kv[1], false)
 		b = append(b, ']')
 	}
 	return append(b, ']')
-}
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
-// escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c < 0x20:
-				switch c {
-				case '\n':
-					b = append(b, '\\', 'n')
-				case '\r':
-					b = append(b, '\\', 'r')
-				case '\t':
-					b = append(b, '\\', 't')
-				default:
-					b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-				}
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }

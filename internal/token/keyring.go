@@ -13,6 +13,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/jose"
+	"github.com/poolgate/poolgate/internal/jsonwrite"
 	"github.com/poolgate/poolgate/internal/keyder"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
@@ -129,7 +130,7 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 	if err != nil {
 		return "", err
 	}
-	header := append(appendJSONString(append(appendJSONString([]byte(`{"alg":`), Alg), `,"kid":`...), sk.kid), '}')
+	header := append(jsonwrite.AppendString(append(jsonwrite.AppendString([]byte(`{"alg":`), Alg, false), `,"kid":`...), sk.kid, false), '}')
 	input := jose.Encode(header) + "." + jose.Encode(payload)
 	digest := sha256.Sum256([]byte(input))
 	sig, err := k.crypto.SignRSA(sk.privDER, digest[:])

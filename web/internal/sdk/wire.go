@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/poolgate/poolgate/internal/jsonread"
+	"github.com/poolgate/poolgate/internal/jsonwrite"
 )
 
 // The SDK's JSON, without encoding/json: requests are maps of the few value types below,
@@ -29,7 +29,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendString(b, v), nil
+		return jsonwrite.AppendString(b, v, true), nil
 	case bool:
 		return strconv.AppendBool(b, v), nil
 	case int:
@@ -61,7 +61,7 @@ func appendObject[V any](b []byte, m map[string]V) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(appendString(b, k), ':')
+		b = append(jsonwrite.AppendString(b, k, true), ':')
 		var err error
 		if b, err = appendJSON(b, m[k]); err != nil {
 			return nil, err
@@ -85,49 +85,6 @@ func appendArray[V any](b []byte, list []V) ([]byte, error) {
 		}
 	}
 	return append(b, ']'), nil
-}
-
-// appendString quotes s as encoding/json does: \" \\ \n \r \t \b \f, other control characters and
-// <, >, & as \u00XX, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c == '\b':
-				b = append(b, '\\', 'b')
-			case c == '\f':
-				b = append(b, '\\', 'f')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
 
 // object reads the members of a decoded JSON object by name. A member of the wrong type reads
