@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/cputime"
 )
 
 // benchAPI sends one public action through s.Handler and decodes its answer.
@@ -25,19 +24,6 @@ func benchAPI(b testing.TB, s *Server, action string, in any) map[string]any {
 		b.Fatalf("%s: %d %s", action, rec.Code, rec.Body.Bytes())
 	}
 	return out
-}
-
-// reportCPU reports the process's CPU time per iteration (cpu-ns/op) when the returned
-// function runs: on a machine shared with other work it is steadier than wall time.
-func reportCPU(b *testing.B) func() {
-	start := processCPU()
-	return func() { b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op") }
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkServiceActions serves the operations the bench harness measures (GetUser, SignUp,
@@ -63,21 +49,21 @@ func BenchmarkServiceActions(b *testing.B) {
 	access := benchAPI(b, s, "InitiateAuth", auth)["AuthenticationResult"].(map[string]any)["AccessToken"].(string)
 
 	b.Run("GetUser", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			benchAPI(b, s, "GetUser", map[string]any{"AccessToken": access})
 		}
 	})
 	n := 0 // across the runs b.Run makes of the function
 	b.Run("SignUp", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			n++
 			benchAPI(b, s, "SignUp", signUp(fmt.Sprintf("user%d@example.com", n)))
 		}
 	})
 	b.Run("PasswordAuth", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			benchAPI(b, s, "InitiateAuth", auth)
 		}

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/hostcrypto"
 	"github.com/poolgate/poolgate/internal/message"
+	"github.com/poolgate/poolgate/internal/native/cputime"
 	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
@@ -37,19 +37,6 @@ func benchCall(b testing.TB, svc *Service, action string, in any) map[string]any
 		b.Fatalf("%s: %d %s", action, w.Code, w.Body.Bytes())
 	}
 	return out
-}
-
-// reportCPU reports the process's CPU time per iteration (cpu-ns/op) when the returned
-// function runs: on a machine shared with other work it is steadier than wall time.
-func reportCPU(b *testing.B) func() {
-	start := processCPU()
-	return func() { b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op") }
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkService serves the operations the bench harness measures (GetUser, SignUp,
@@ -83,21 +70,21 @@ func BenchmarkService(b *testing.B) {
 	access := benchCall(b, svc, "InitiateAuth", auth)["AuthenticationResult"].(map[string]any)["AccessToken"].(string)
 
 	b.Run("GetUser", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			benchCall(b, svc, "GetUser", map[string]any{"AccessToken": access})
 		}
 	})
 	n := 0 // across the runs b.Run makes of the function
 	b.Run("SignUp", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			n++
 			benchCall(b, svc, "SignUp", signUp(fmt.Sprintf("user%d", n)))
 		}
 	})
 	b.Run("PasswordAuth", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer cputime.PerOp(b)()
 		for b.Loop() {
 			benchCall(b, svc, "InitiateAuth", auth)
 		}

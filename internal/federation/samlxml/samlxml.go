@@ -35,11 +35,7 @@ func (Engine) CheckMetadata(_ context.Context, metadata []byte) error {
 
 // AuthnRequest implements samlengine.Engine.
 func (Engine) AuthnRequest(_ context.Context, r samlengine.AuthnRequest) (*samlengine.Redirect, error) {
-	idp, err := parseIDPMetadata(r.Metadata)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := serviceProvider(r.SP, idp, r.Now)
+	sp, err := providerFor(r.Metadata, r.SP, r.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +58,7 @@ func (Engine) AuthnRequest(_ context.Context, r samlengine.AuthnRequest) (*samle
 // recorder that accepts every ID: it is the last check crewjam makes, and the caller makes
 // it for real, in its store, with the ID and time the recorder saw.
 func (Engine) VerifyResponse(_ context.Context, r samlengine.Verify) (*samlengine.Assertion, error) {
-	idp, err := parseIDPMetadata(r.Metadata)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := serviceProvider(r.SP, idp, r.Now)
+	sp, err := providerFor(r.Metadata, r.SP, r.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +117,15 @@ func (Engine) SPMetadata(_ context.Context, r samlengine.MetadataRequest) ([]byt
 		return nil, samlengine.Errorf("SAML metadata: %v", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// providerFor is the pool's SP toward the IdP that metadata describes.
+func providerFor(metadata []byte, s samlengine.SP, now time.Time) (*saml.ServiceProvider, error) {
+	idp, err := parseIDPMetadata(metadata)
+	if err != nil {
+		return nil, err
+	}
+	return serviceProvider(s, idp, now)
 }
 
 // serviceProvider is the pool's SP toward idp (nil when only its own metadata is wanted),
