@@ -34,28 +34,54 @@ type Endpoint struct {
 	LogBytes func() int
 
 	calls *callLog // every SDK call made through this endpoint's clients
+	// KeepsIdle is how long the server keeps an idle keep-alive connection open; 0: Node's
+	// 5 s (wrangler dev's among them). The endpoint's clients close theirs sooner (idleFor).
+	KeepsIdle time.Duration
+
 	// httpc is this endpoint's own HTTP client: its connections are not shared with the
 	// servers of other tests (a shared pool can hand a test a connection another test's
 	// server shutdown is closing).
-	httpc *http.Client
+	httpcMu sync.Mutex
+	httpc   *http.Client
 }
 
-// httpClient returns the endpoint's own HTTP client. Its idle connections close after 2 s,
-// before the server's side does (Node's servers, wrangler dev's among them, close idle
-// keep-alive connections after 5 s): a request sent on a connection the server is closing
-// that moment gets "connection reset" instead of an answer.
+// httpClient returns the endpoint's own HTTP client. Its idle connections close before the
+// server's side does (idleFor): a request sent on a connection the server is closing that
+// moment gets "connection reset" instead of an answer.
 func (ep *Endpoint) httpClient() *http.Client {
+	ep.httpcMu.Lock()
+	defer ep.httpcMu.Unlock()
 	if ep.httpc == nil {
-		ep.httpc = &http.Client{Transport: shortIdleTransport()}
+		tr := shortIdleTransport()
+		tr.IdleConnTimeout = ep.idleFor()
+		ep.httpc = &http.Client{Transport: tr}
 	}
 	return ep.httpc
 }
 
+// setHTTPClient replaces the endpoint's HTTP client (clients made before keep the old one).
+func (ep *Endpoint) setHTTPClient(c *http.Client) {
+	ep.httpcMu.Lock()
+	ep.httpc = c
+	ep.httpcMu.Unlock()
+}
+
+// idleFor is how long the endpoint's clients keep an idle connection: 2 s under Node's 5 s;
+// net/http's default 90 s for a server that keeps connections longer (hostsim: 2 min).
+func (ep *Endpoint) idleFor() time.Duration {
+	if ep.KeepsIdle > 90*time.Second {
+		return 90 * time.Second
+	}
+	return 2 * time.Second
+}
+
 // shortIdleTransport is http.DefaultTransport with idle connections closed after 2 s (see
-// httpClient).
+// httpClient); its connections name their closer in a read error after the close
+// (tracedConn).
 func shortIdleTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.IdleConnTimeout = 2 * time.Second
+	t.DialContext = tracedDial
 	return t
 }
 

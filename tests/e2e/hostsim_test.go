@@ -107,9 +107,13 @@ func (s *sim) start(t *testing.T) {
 		Clock:      s.opts.Clock,
 		Messages:   s.opts.Sender.Messages,
 		LogBytes:   s.logs.size,
+		KeepsIdle:  hostsimKeepsIdle,
 		calls:      newCallLog(),
 	}
 }
+
+// hostsimKeepsIdle is how long hostsim keeps an idle connection (its default IdleTimeout).
+const hostsimKeepsIdle = 2 * time.Minute
 
 // Close stops the server (idempotent).
 func (s *sim) Close() {

@@ -103,10 +103,13 @@ var warmed sync.Map // *Endpoint → true
 func raceReady(t testing.TB, ep *Endpoint, n int) {
 	t.Helper()
 	tr := shortIdleTransport()
-	tr.IdleConnTimeout = 4 * time.Second // still under the server's 5 s (see httpClient)
+	tr.IdleConnTimeout = 4 * time.Second // still under Node's 5 s (see httpClient)
+	if ep.KeepsIdle > 90*time.Second {
+		tr.IdleConnTimeout = ep.idleFor()
+	}
 	tr.MaxIdleConns = 4 * n
 	tr.MaxIdleConnsPerHost = 2 * n
-	ep.httpc = &http.Client{Transport: tr}
+	ep.setHTTPClient(&http.Client{Transport: tr})
 	warmed.Store(ep, true)
 	warm(t, ep, n)
 }
@@ -230,6 +233,7 @@ func startRaceSim(t *testing.T) (*Endpoint, *probeSender) {
 		AdminKey:   testAdminSecret,
 		Clock:      clock,
 		Messages:   ps.Messages,
+		KeepsIdle:  hostsimKeepsIdle,
 		calls:      newCallLog(),
 	}, ps
 }
