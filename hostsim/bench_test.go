@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+
+	"github.com/poolgate/poolgate/internal/native/cputime"
 )
 
 // BenchmarkRequest is the per-request overhead of hostsim: a trivial request to the test guest
@@ -16,6 +18,7 @@ func BenchmarkRequest(b *testing.B) {
 	s := start(b, Options{Instances: 1})
 	h := s.Handler()
 	req := httptest.NewRequest("GET", "/counter", nil)
+	defer cputime.PerOp(b)()
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

@@ -86,21 +86,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		progress.setLimit(deadline)
 	}
 	var resp *abi.Response
+	var overrun func()
+	if pending == nil {
+		// The guest runs on this goroutine; at the deadline the answer is given from another
+		// (the guest reads nothing more of the request, so nothing else touches w meanwhile).
+		overrun = func() { s.writeOverrun(w, r) }
+	}
 	err := s.pool.do(ctx, func(in *instance) error {
 		out, err := in.call(ctx, in.handle, req)
 		if err == nil {
 			resp, err = abi.DecodeResponse(out)
 		}
 		return err
-	})
+	}, overrun)
+	if errors.Is(err, errAnswered) {
+		s.logf("hostsim: %s %s: %v", r.Method, uri, err)
+		return
+	}
 	if err != nil {
 		// A guest abandoned at its deadline may still be blocked reading the body: the
 		// deadline stays so that the read ends.
 		s.logf("hostsim: %s %s: %v", r.Method, uri, err)
 		if ctx.Err() != nil {
-			e := awsjson.Internal("The request timed out.")
-			e.Status = http.StatusGatewayTimeout
-			s.writeError(w, r, e)
+			s.writeError(w, r, timedOut())
 			return
 		}
 		s.writeError(w, r, awsjson.Internal("Internal server error."))
@@ -151,6 +159,23 @@ func (s *Server) serveUpstream(w http.ResponseWriter, r *http.Request, uri strin
 		return
 	}
 	handoff.Serve(w, r, body, u, originTransport, s.logf)
+}
+
+// timedOut is the answer to a request the guest did not finish by its deadline.
+func timedOut() *awsjson.Error {
+	e := awsjson.Internal("The request timed out.")
+	e.Status = http.StatusGatewayTimeout
+	return e
+}
+
+// writeOverrun answers, from a goroutine of its own, a request whose guest is still running
+// past its deadline on the request's goroutine: a 504 sent at once (flushed: the handler has
+// not returned), on a connection closed after it, since the request's goroutine stays busy
+// until the guest returns.
+func (s *Server) writeOverrun(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	s.writeError(w, r, timedOut())
+	_ = http.NewResponseController(w).Flush()
 }
 
 // requestTimeout is the answer to a body that stopped arriving (S3's wording for the same).

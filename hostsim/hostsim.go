@@ -133,8 +133,9 @@ type Options struct {
 	PureCrypto bool
 
 	// RequestTimeout bounds one request inside the guest. Default 30 s. A guest that overruns
-	// it gets a 504 and its instance is replaced: abandoned while it runs on (closed when it
-	// returns), or, with StrictDeadline, stopped at once. A request the guest's gateway hands
+	// it gets a 504 at the deadline and its instance is replaced: abandoned while it runs on
+	// (closed when it returns; a request without a pending body then keeps its connection until
+	// then, and the 504 closes it), or, with StrictDeadline, stopped at once. A request the guest's gateway hands
 	// back is sent to its origin afterwards, outside this bound (the gateway's origin timeout
 	// bounds the wait for the response head; the bodies stream for as long as they last).
 	RequestTimeout time.Duration
@@ -525,7 +526,7 @@ func (s *Server) Apply(ctx context.Context, config []byte) (string, error) {
 			res, err = abi.DecodeResult(out)
 		}
 		return err
-	})
+	}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -546,8 +547,14 @@ func (s *Server) Close() error {
 		}{{s.http, s.listener}, {s.https, s.tlsLn}} {
 			if l.srv != nil {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				errs = append(errs, l.srv.Shutdown(ctx))
+				err := l.srv.Shutdown(ctx)
 				cancel()
+				if err != nil && s.pool != nil && s.pool.running.Load() > 0 {
+					// The requests still open are (or include) ones answered at their deadline
+					// whose guests run on in their goroutines (pool.do): logged below.
+					err = l.srv.Close()
+				}
+				errs = append(errs, err)
 			} else if l.ln != nil {
 				errs = append(errs, l.ln.Close())
 			}

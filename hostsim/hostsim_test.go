@@ -276,30 +276,57 @@ func TestExitReplacesInstance(t *testing.T) {
 }
 
 // TestDeadlineAbandonsOverrunningGuest: a request that overruns the timeout gets a 504 at the
-// deadline; a fresh instance serves the next request; the overrunning one is closed when it
+// deadline, over HTTP, on a connection that closes after it (the guest runs on in the request's
+// goroutine); a fresh instance serves the next request; the overrunning one is closed when it
 // finishes.
 func TestDeadlineAbandonsOverrunningGuest(t *testing.T) {
 	// The deadline leaves a replacement instance room to start and answer /counter on a
 	// loaded machine (200 ms did not, with workerd tests running beside it).
-	s := start(t, Options{Instances: 1, RequestTimeout: time.Second})
+	s := start(t, Options{Instances: 1, RequestTimeout: time.Second, Addr: "127.0.0.1:0"})
 	id := counterID(t, s)
-	t0 := time.Now()
-	code, _, _ := do(t, s, "GET", "/spin?for=6s", "")
-	if code != http.StatusGatewayTimeout {
-		t.Fatalf("overrunning guest: status %d, want 504", code)
-	}
-	if d := time.Since(t0); d > 5*time.Second {
-		t.Fatalf("504 after %v: the handler waited for the guest", d)
-	}
-	if got := counterID(t, s); got == id {
-		t.Fatal("the abandoned instance served again")
-	}
-	if n := s.pool.running.Load(); n != 1 {
-		t.Fatalf("%d abandoned instances running, want 1", n)
-	}
-	s.pool.abandoned.Wait()
-	if n := s.pool.running.Load(); n != 0 {
-		t.Fatalf("%d abandoned instances still running after they finished", n)
+	for _, tc := range []struct {
+		name, method, body string
+		closes             bool // the connection closes after the 504
+	}{
+		{"no body", "GET", "", true},                     // the guest runs on the request's goroutine
+		{"pending body", "PUT", "a pending body", false}, // the guest runs on a goroutine of its own
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t0 := time.Now()
+			req, _ := http.NewRequest(tc.method, s.URL()+"/spin?for=6s", strings.NewReader(tc.body))
+			if tc.body == "" {
+				req.Body = nil
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatalf("reading the 504: %v", err)
+			}
+			if resp.StatusCode != http.StatusGatewayTimeout {
+				t.Fatalf("overrunning guest: status %d %s, want 504", resp.StatusCode, body)
+			}
+			if d := time.Since(t0); d > 5*time.Second {
+				t.Fatalf("504 after %v: the answer waited for the guest", d)
+			}
+			if resp.Close != tc.closes {
+				t.Fatalf("Connection: close on the 504 is %v, want %v", resp.Close, tc.closes)
+			}
+			if got := counterID(t, s); got == id {
+				t.Fatal("the abandoned instance served again")
+			}
+			if n := s.pool.running.Load(); n != 1 {
+				t.Fatalf("%d abandoned instances running, want 1", n)
+			}
+			s.pool.abandoned.Wait()
+			if n := s.pool.running.Load(); n != 0 {
+				t.Fatalf("%d abandoned instances still running after they finished", n)
+			}
+			id = counterID(t, s)
+		})
 	}
 }
 

@@ -151,11 +151,20 @@ func (p *pool) release(in *instance, healthy bool) {
 	<-p.slots
 }
 
-// do runs f on an instance; an error from f discards the instance. When ctx ends first, do
-// returns at once: in strict mode wazero has stopped the guest (f fails); otherwise the
-// instance is abandoned to finish on its own, its slot goes to a new instance, and it is
-// closed when f returns.
-func (p *pool) do(ctx context.Context, f func(in *instance) error) error {
+// errAnswered is do's error when the guest overran its deadline and overrun answered for it.
+var errAnswered = errors.New("hostsim: the guest overran its deadline; the host answered for it")
+
+// do runs f on an instance; an error from f discards the instance. When ctx ends before f
+// returns, in strict mode wazero stops the guest (f fails); otherwise the instance is
+// abandoned: its slot goes to a new instance, and it is closed when f returns.
+//
+// With overrun nil, f runs on a goroutine of its own and do returns at ctx's end, with an
+// error. With overrun set, f runs on the caller's goroutine, which saves the hand-off to
+// another thread (a fifth of a GetUser's CPU under hostsim was the kernel waking one); if ctx
+// ends first, overrun runs at once on a goroutine of its own and gives the caller's answer
+// (the caller's goroutine is inside the guest), and do, when f has returned and overrun too,
+// returns errAnswered. overrun must not wait for f.
+func (p *pool) do(ctx context.Context, f func(in *instance) error, overrun func()) error {
 	in, err := p.acquire(ctx)
 	if err != nil {
 		return err
@@ -164,6 +173,9 @@ func (p *pool) do(ctx context.Context, f func(in *instance) error) error {
 		err = f(in)
 		p.release(in, err == nil)
 		return err
+	}
+	if overrun != nil {
+		return p.runHere(ctx, in, f, overrun)
 	}
 	done := make(chan error, 1)
 	go func() { done <- f(in) }()
@@ -179,14 +191,47 @@ func (p *pool) do(ctx context.Context, f func(in *instance) error) error {
 		return err
 	default:
 	}
+	p.abandon()
+	go func() {
+		<-done
+		p.closeAbandoned(in)
+	}()
+	return fmt.Errorf("hostsim: the guest overran its deadline and was abandoned: %w", ctx.Err())
+}
+
+// runHere is do's path with an overrun answer: f on the calling goroutine, watched by ctx.
+func (p *pool) runHere(ctx context.Context, in *instance, f func(in *instance) error, overrun func()) error {
+	const running, finished, overran = 0, 1, 2
+	var state atomic.Int32
+	answered := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(answered)
+		if state.CompareAndSwap(running, overran) {
+			p.abandon()
+			overrun()
+		}
+	})
+	err := f(in)
+	if state.CompareAndSwap(running, finished) {
+		stop()
+		p.release(in, err == nil)
+		return err
+	}
+	<-answered // the caller's answer is written: it may return now
+	p.closeAbandoned(in)
+	return errAnswered
+}
+
+// abandon gives the slot of an instance still running past its deadline to a new instance.
+func (p *pool) abandon() {
 	p.running.Add(1)
 	p.abandoned.Add(1)
 	<-p.slots
-	go func() {
-		defer p.abandoned.Done()
-		<-done
-		in.close()
-		p.running.Add(-1)
-	}()
-	return fmt.Errorf("hostsim: the guest overran its deadline and was abandoned: %w", ctx.Err())
+}
+
+// closeAbandoned closes an abandoned instance once its call has returned.
+func (p *pool) closeAbandoned(in *instance) {
+	in.close()
+	p.running.Add(-1)
+	p.abandoned.Done()
 }

@@ -77,7 +77,7 @@ func newApp(env guest.Env) (guest.App, error) {
 		panic("testguest: deliberate panic")
 	})
 	a.mux.HandleFunc("GET /exit", func(w http.ResponseWriter, r *http.Request) { os.Exit(3) })
-	a.mux.HandleFunc("GET /spin", func(w http.ResponseWriter, r *http.Request) {
+	a.mux.HandleFunc("/spin", func(w http.ResponseWriter, r *http.Request) {
 		// Spins for the given duration of guest time, or forever without one.
 		d, err := time.ParseDuration(r.URL.Query().Get("for"))
 		if err != nil {
