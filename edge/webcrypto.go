@@ -30,7 +30,7 @@ import (
 //     The imported CryptoKey is cached per key in the isolate.
 //   - VerifyRSA: the public operation s^e mod n with JS BigInt, compared in constant time
 //     with the expected encoding; a signature accepted before is accepted from memory
-//     (verified.go).
+//     (hostcrypto.AcceptedRSA).
 //   - GenerateRSA: WebCrypto's generateKey (native; Go's key generation takes hundreds of
 //     milliseconds on wasm), exported as PKCS#8; the PKCS#1 key inside is the result.
 //   - ECDSA (ES256): WebCrypto's ECDSA, which hashes the message itself, through the
@@ -206,10 +206,14 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 		return fmt.Errorf("edge: RSA public key: %w", err)
 	}
 	key := v.(*keyder.RSAPublicKey)
-	seen := verifiedSig{key: key, digest: string(digest), signature: string(sig)}
-	if acceptedRSA.has(seen) {
-		return nil
-	}
+	return acceptedRSA.Verify(pubPKIX, digest, sig, func() error { return c.verifyRSA(key, digest, sig) })
+}
+
+// acceptedRSA is the isolate's memory of the signatures VerifyRSA accepted.
+var acceptedRSA hostcrypto.AcceptedRSA
+
+// verifyRSA is VerifyRSA's public operation and comparison.
+func (c *runtimeCrypto) verifyRSA(key *keyder.RSAPublicKey, digest, sig []byte) error {
 	k := byteLen(key.N)
 	if len(sig) != k {
 		return hostcrypto.ErrVerify
@@ -233,7 +237,6 @@ func (c *runtimeCrypto) VerifyRSA(pubPKIX []byte, digest, sig []byte) error {
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return hostcrypto.ErrVerify
 	}
-	acceptedRSA.add(seen)
 	return nil
 }
 

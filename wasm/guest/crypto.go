@@ -28,9 +28,15 @@ func (hostCrypto) SignRSA(privPKCS1, digest []byte) ([]byte, error) {
 	return sign(abi.CryptoRSASign, cryptoRSASign, privPKCS1, digest)
 }
 
+// VerifyRSA asks the host, once per triple it accepts (acceptedRSA).
 func (hostCrypto) VerifyRSA(pubPKIX, digest, sig []byte) error {
-	return verify(abi.CryptoRSAVerify, cryptoRSAVerify, pubPKIX, digest, sig)
+	return acceptedRSA.Verify(pubPKIX, digest, sig, func() error {
+		return verify(abi.CryptoRSAVerify, cryptoRSAVerify, pubPKIX, digest, sig)
+	})
 }
+
+// acceptedRSA is the instance's memory of the signatures the host accepted.
+var acceptedRSA hostcrypto.AcceptedRSA
 
 func (hostCrypto) GenerateRSA(bits int) ([]byte, error) {
 	if err := hostcrypto.CheckRSABits(bits); err != nil {
