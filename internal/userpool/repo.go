@@ -528,7 +528,11 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 			return err
 		}
 	}
-	if err := s.putJSON(ctx, userKey(p.Id, ukey), &su); err != nil {
+	rec, err := encodeStoredUser(&su)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Store.Put(ctx, userKey(p.Id, ukey), rec, store.PutOptions{}); err != nil {
 		return err
 	}
 	for _, attr := range indexedAttrs(p) {

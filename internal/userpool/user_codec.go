@@ -4,10 +4,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/poolgate/poolgate/internal/jsonread"
+	"github.com/poolgate/poolgate/internal/jsonwrite"
 )
 
 // decodeStoredUser decodes a user record into su (zero) as json.Unmarshal does. The form poolgate
@@ -175,3 +179,102 @@ func readStringMap(r *jsonread.Reader) (map[string]string, error) {
 
 // errNotRead says a value is not in the form readStoredUser reads (encoding/json reads it).
 var errNotRead = errors.New("userpool: not in the form readStoredUser reads")
+
+// encodeStoredUser encodes su as json.Marshal does, byte for byte, without reflection (the
+// guests write a user on most state changes: sign-up, confirmation, every sign-in's lockout
+// count). FuzzEncodeStoredUser holds the two together.
+func encodeStoredUser(su *storedUser) ([]byte, error) {
+	u := &su.User
+	b := make([]byte, 0, 512)
+	b = append(b, `{"username":`...)
+	b = jsonwrite.AppendString(b, u.Username, true)
+	b = append(b, `,"sub":`...)
+	b = jsonwrite.AppendString(b, u.Sub, true)
+	b = append(b, `,"attributes":`...)
+	b = appendStringMap(b, u.Attributes)
+	b = append(b, `,"enabled":`...)
+	b = strconv.AppendBool(b, u.Enabled)
+	b = append(b, `,"status":`...)
+	b = jsonwrite.AppendString(b, u.Status, true)
+	var err error
+	if b, err = appendTime(b, `,"created":`, u.Created); err != nil {
+		return nil, err
+	}
+	if b, err = appendTime(b, `,"modified":`, u.Modified); err != nil {
+		return nil, err
+	}
+	if len(u.Groups) > 0 {
+		b = append(b, `,"groups":`...)
+		b = appendStrings(b, u.Groups)
+	}
+	if u.FailedAttempts != 0 {
+		b = append(b, `,"failedAttempts":`...)
+		b = strconv.AppendInt(b, int64(u.FailedAttempts), 10)
+	}
+	// omitempty leaves structs, time.Time among them, in.
+	if b, err = appendTime(b, `,"lockedUntil":`, u.LockedUntil); err != nil {
+		return nil, err
+	}
+	if b, err = appendTime(b, `,"tokensValidAfter":`, u.TokensValidAfter); err != nil {
+		return nil, err
+	}
+	if b, err = appendTime(b, `,"tempPasswordExpires":`, u.TempPasswordExpires); err != nil {
+		return nil, err
+	}
+	if u.PreferredMfa != "" {
+		b = append(b, `,"preferredMfa":`...)
+		b = jsonwrite.AppendString(b, u.PreferredMfa, true)
+	}
+	if len(u.MfaEnabled) > 0 {
+		b = append(b, `,"mfaEnabled":`...)
+		b = appendStrings(b, u.MfaEnabled)
+	}
+	if u.LegacySmsMfa {
+		b = append(b, `,"legacySmsMfa":true`...)
+	}
+	if len(su.Sealed) > 0 {
+		b = append(b, `,"sealed":"`...)
+		b = base64.StdEncoding.AppendEncode(b, su.Sealed)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
+}
+
+// appendTime appends member and t as time.Time's MarshalJSON writes it (which refuses years
+// outside 0–9999, as json.Marshal then does).
+func appendTime(b []byte, member string, t time.Time) ([]byte, error) {
+	v, err := t.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("userpool: encoding a user: %w", err)
+	}
+	return append(append(b, member...), v...), nil
+}
+
+// appendStrings appends ss as a JSON array (ss not nil).
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonwrite.AppendString(b, s, true)
+	}
+	return append(b, ']')
+}
+
+// appendStringMap appends m as encoding/json does: null when nil, members sorted by key.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonwrite.AppendString(b, k, true)
+		b = append(b, ':')
+		b = jsonwrite.AppendString(b, m[k], true)
+	}
+	return append(b, '}')
+}

@@ -2,7 +2,9 @@ package userpool
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +77,56 @@ func FuzzDecodeStoredUser(f *testing.F) {
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\nhand-written  %+v\nencoding/json %+v", b, got, want)
 		}
+	})
+}
+
+// TestEncodeStoredUser: the sample users encode as json.Marshal encodes them.
+func TestEncodeStoredUser(t *testing.T) {
+	for i, su := range sampleUsers() {
+		checkEncodeStoredUser(t, fmt.Sprintf("user %d", i), &su)
+	}
+	far := storedUser{User: User{Created: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if _, err := encodeStoredUser(&far); err == nil {
+		t.Fatal("a year past 9999 was encoded (json.Marshal refuses it)")
+	}
+}
+
+func checkEncodeStoredUser(t *testing.T, name string, su *storedUser) {
+	t.Helper()
+	got, err := encodeStoredUser(su)
+	want, wantErr := json.Marshal(su)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("%s: hand-written %v, encoding/json %v", name, err, wantErr)
+	}
+	if err == nil && string(got) != string(want) {
+		t.Fatalf("%s:\nhand-written  %s\nencoding/json %s", name, got, want)
+	}
+}
+
+// FuzzEncodeStoredUser: encodeStoredUser writes every user as json.Marshal does, byte for byte,
+// and refuses what it refuses.
+func FuzzEncodeStoredUser(f *testing.F) {
+	f.Add("alice", "sub", "email\x00a@example.com\x00name\x00<Å>\u2028", true, "CONFIRMED", int64(1796655845), int64(123456789), 3600, "g1\x00ünï", 3, "SOFTWARE_TOKEN_MFA", true, []byte{0, 1, 250})
+	f.Add("", "", "", false, "", int64(0), int64(0), 0, "", 0, "", false, []byte(nil))
+	f.Add("\xff\xed\xa0\x80", "\"\\", "\x00\x00", false, "x", int64(-62135596800), int64(-1), -59, "\x00", -1, "\xfe", false, []byte{})
+	f.Add("far", "", "", false, "", int64(253402300800), int64(0), 0, "", 0, "", false, []byte(nil))
+	f.Fuzz(func(t *testing.T, username, sub, attrs string, enabled bool, status string, sec, nsec int64, zone int,
+		groups string, failed int, mfa string, legacy bool, sealed []byte) {
+		at := time.Unix(sec, nsec).In(time.FixedZone("z", zone))
+		u := User{Username: username, Sub: sub, Enabled: enabled, Status: status,
+			Created: at, Modified: at.Add(time.Second), LockedUntil: at.UTC(),
+			FailedAttempts: failed, PreferredMfa: mfa, LegacySmsMfa: legacy}
+		if attrs != "" {
+			kv := strings.Split(attrs, "\x00")
+			u.Attributes = map[string]string{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				u.Attributes[kv[i]] = kv[i+1]
+			}
+		}
+		if groups != "" {
+			u.Groups = strings.Split(groups, "\x00")
+			u.MfaEnabled = u.Groups[:len(u.Groups)/2]
+		}
+		checkEncodeStoredUser(t, "fuzzed user", &storedUser{User: u, Sealed: sealed})
 	})
 }
