@@ -135,30 +135,16 @@ func (u *Upstream) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"reuse":{"ttlMs":`...)
 		b = strconv.AppendInt(b, r.TTLMillis, 10)
 		b = append(b, `,"drop":`...)
-		b = appendStrings(b, r.Drop)
+		b = jsonwrite.AppendStrings(b, r.Drop, false)
 		b = append(b, `,"dropPrefix":`...)
 		b = jsonwrite.AppendString(b, r.DropPrefix, false)
 		b = append(b, `,"unless":`...)
-		b = appendStrings(b, r.Unless)
+		b = jsonwrite.AppendStrings(b, r.Unless, false)
 		b = append(b, `,"set":`...)
 		b = appendPairs(b, r.Set)
 		b = append(b, '}')
 	}
 	return append(b, '}'), nil
-}
-
-func appendStrings(b []byte, list []string) []byte {
-	if list == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i, s := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonwrite.AppendString(b, s, false)
-	}
-	return append(b, ']')
 }
 
 func appendAnswer(b []byte, a *Answer) []byte {

@@ -1,9 +1,14 @@
-// Package jsonwrite appends JSON strings byte for byte as encoding/json writes them. It serves
+// Package jsonwrite appends JSON strings (alone, in arrays and in string maps) byte for byte as
+// encoding/json writes them. It serves
 // the hand-written encoders on hot paths (token claims, the gateway's handoff) and the browser
 // SDK, which links no encoding/json; the fuzz target holds it to encoding/json.
 package jsonwrite
 
-import "unicode/utf8"
+import (
+	"maps"
+	"slices"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -60,4 +65,38 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// AppendStrings appends list as encoding/json writes a []string: null when nil, else an array
+// of strings quoted as AppendString quotes them.
+func AppendStrings(dst []byte, list []string, escapeHTML bool) []byte {
+	if list == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, s, escapeHTML)
+	}
+	return append(dst, ']')
+}
+
+// AppendStringMap appends m as encoding/json writes a map[string]string: null when nil, else
+// an object with its members sorted by key.
+func AppendStringMap(dst []byte, m map[string]string, escapeHTML bool) []byte {
+	if m == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, k, escapeHTML)
+		dst = append(dst, ':')
+		dst = AppendString(dst, m[k], escapeHTML)
+	}
+	return append(dst, '}')
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -191,7 +189,7 @@ func encodeStoredUser(su *storedUser) ([]byte, error) {
 	b = append(b, `,"sub":`...)
 	b = jsonwrite.AppendString(b, u.Sub, true)
 	b = append(b, `,"attributes":`...)
-	b = appendStringMap(b, u.Attributes)
+	b = jsonwrite.AppendStringMap(b, u.Attributes, true)
 	b = append(b, `,"enabled":`...)
 	b = strconv.AppendBool(b, u.Enabled)
 	b = append(b, `,"status":`...)
@@ -205,7 +203,7 @@ func encodeStoredUser(su *storedUser) ([]byte, error) {
 	}
 	if len(u.Groups) > 0 {
 		b = append(b, `,"groups":`...)
-		b = appendStrings(b, u.Groups)
+		b = jsonwrite.AppendStrings(b, u.Groups, true)
 	}
 	if u.FailedAttempts != 0 {
 		b = append(b, `,"failedAttempts":`...)
@@ -227,7 +225,7 @@ func encodeStoredUser(su *storedUser) ([]byte, error) {
 	}
 	if len(u.MfaEnabled) > 0 {
 		b = append(b, `,"mfaEnabled":`...)
-		b = appendStrings(b, u.MfaEnabled)
+		b = jsonwrite.AppendStrings(b, u.MfaEnabled, true)
 	}
 	if u.LegacySmsMfa {
 		b = append(b, `,"legacySmsMfa":true`...)
@@ -248,33 +246,4 @@ func appendTime(b []byte, member string, t time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("userpool: encoding a user: %w", err)
 	}
 	return append(append(b, member...), v...), nil
-}
-
-// appendStrings appends ss as a JSON array (ss not nil).
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonwrite.AppendString(b, s, true)
-	}
-	return append(b, ']')
-}
-
-// appendStringMap appends m as encoding/json does: null when nil, members sorted by key.
-func appendStringMap(b []byte, m map[string]string) []byte {
-	if m == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonwrite.AppendString(b, k, true)
-		b = append(b, ':')
-		b = jsonwrite.AppendString(b, m[k], true)
-	}
-	return append(b, '}')
 }
