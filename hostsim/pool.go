@@ -160,7 +160,7 @@ var errAnswered = errors.New("hostsim: the guest overran its deadline; the host 
 //
 // With overrun nil, f runs on a goroutine of its own and do returns at ctx's end, with an
 // error. With overrun set, f runs on the caller's goroutine, which saves the hand-off to
-// another thread (a fifth of a GetUser's CPU under hostsim was the kernel waking one); if ctx
+// another thread (about half of a trivial request's CPU, BenchmarkRequest); if ctx
 // ends first, overrun runs at once on a goroutine of its own and gives the caller's answer
 // (the caller's goroutine is inside the guest), and do, when f has returned and overrun too,
 // returns errAnswered. overrun must not wait for f.
