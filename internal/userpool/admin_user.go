@@ -538,9 +538,12 @@ func recoveryAttribute(p *Pool, u *User) string {
 // modifyAdminUser runs change on the user an admin call names and saves the result, in one
 // transaction retried on conflict: change sees the user as it now is (prev is a copy) and may
 // refuse with an error, leaving the user as it was. It may run more than once, and does its
-// own reads and writes through s (which is the transaction's Service when it runs).
+// own reads and writes through s (which is the transaction's Service when it runs). p is the
+// pool's shared record: change must not modify it.
 func (s *Service) modifyAdminUser(ctx context.Context, poolID, username string, change func(s *Service, p *Pool, u, prev *User) error) (*struct{}, error) {
-	p, err := s.getPool(ctx, poolID)
+	// The admin actions below change the user, never the pool: they read the shared view
+	// (no per-request copy; TestAdminViewsStayUnchanged runs each and compares the cache).
+	p, err := s.poolView(ctx, poolID)
 	if err != nil {
 		return nil, err
 	}

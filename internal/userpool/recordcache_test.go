@@ -365,8 +365,50 @@ func TestViewsRace(t *testing.T) {
 					t.Errorf("GetUser: %d %v", status, out)
 					return
 				}
+				// An admin change of the user reads the pool's view too (modifyAdminUser).
+				if status, out := a.dispatch("AdminEnableUser", map[string]any{"UserPoolId": a.pool, "Username": "wren"}); status != http.StatusOK {
+					t.Errorf("AdminEnableUser: %d %v", status, out)
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// TestAdminViewsStayUnchanged: the admin actions that change one user (modifyAdminUser) read
+// the pool as the shared cached record; running each of them, with the code messages and
+// verifications they send, leaves the cached pool as it was.
+func TestAdminViewsStayUnchanged(t *testing.T) {
+	a := newAuthSetup(t, map[string]any{"AliasAttributes": []string{"email", "phone_number"},
+		"AutoVerifiedAttributes": []string{"email"}}, nil)
+	a.signUp("ursula", "ursula@example.com") // unconfirmed: AdminConfirmSignUp has work to do
+	a.signUpConfirmed("victor", "victor@example.com")
+	admin := func(action string, in map[string]any) {
+		t.Helper()
+		in["UserPoolId"] = a.pool
+		if status, out := a.dispatch(action, in); status != http.StatusOK {
+			t.Fatalf("%s: %d %v", action, status, out)
+		}
+	}
+	admin("DescribeUserPool", map[string]any{}) // fills the cache (and copies from it)
+	pools := snapshotCache(a.svc.cache.pools)
+	if len(pools) == 0 {
+		t.Fatal("nothing cached after DescribeUserPool")
+	}
+	admin("AdminConfirmSignUp", map[string]any{"Username": "ursula"})
+	admin("AdminResetUserPassword", map[string]any{"Username": "victor"})
+	admin("AdminSetUserPassword", map[string]any{"Username": "victor", "Password": testPassword + "x", "Permanent": true})
+	admin("AdminSetUserPassword", map[string]any{"Username": "victor", "Password": testPassword + "y", "Permanent": false})
+	admin("AdminUpdateUserAttributes", map[string]any{"Username": "victor", "UserAttributes": []map[string]string{
+		{"Name": "email", "Value": "victor2@example.com"}, {"Name": "name", "Value": "Victor"}}})
+	admin("AdminDeleteUserAttributes", map[string]any{"Username": "victor", "UserAttributeNames": []string{"name"}})
+	admin("AdminDisableUser", map[string]any{"Username": "victor"})
+	admin("AdminEnableUser", map[string]any{"Username": "victor"})
+	admin("AdminUserGlobalSignOut", map[string]any{"Username": "victor"})
+	for key, want := range pools {
+		if got := a.svc.cache.pools.entries[key].v; !reflect.DeepEqual(got, want) {
+			t.Errorf("cached pool %s changed by the admin actions:\n got %+v\nwant %+v", key, got, want)
+		}
+	}
 }
