@@ -3,9 +3,11 @@
 package main
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"math/big"
 	"syscall/js"
 	"testing"
 
@@ -46,11 +48,23 @@ func TestVerifyRSARemembersAcceptances(t *testing.T) {
 		return priv, pub
 	}
 	priv, pub := key()
-	_, otherPub := key()
 	digest := sha256.Sum256([]byte("header.claims"))
 	sig, err := c.SignRSA(priv, digest[:])
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The other key's modulus exceeds the signature, so that refusing it takes the public
+	// operation (a signature at or above the modulus is refused before it).
+	var otherPub []byte
+	for otherPub == nil {
+		_, p := key()
+		k, err := x509.ParsePKIXPublicKey(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if new(big.Int).SetBytes(sig).Cmp(k.(*rsa.PublicKey).N) < 0 {
+			otherPub = p
+		}
 	}
 	verify := func(pub, digest, sig []byte) (error, int) {
 		before := modexps
