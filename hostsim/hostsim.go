@@ -134,10 +134,11 @@ type Options struct {
 
 	// RequestTimeout bounds one request inside the guest. Default 30 s. A guest that overruns
 	// it gets a 504 at the deadline and its instance is replaced: abandoned while it runs on
-	// (closed when it returns; a request without a pending body then keeps its connection until
-	// then, and the 504 closes it), or, with StrictDeadline, stopped at once. A request the guest's gateway hands
-	// back is sent to its origin afterwards, outside this bound (the gateway's origin timeout
-	// bounds the wait for the response head; the bodies stream for as long as they last).
+	// (closed when it returns; a request without a pending body then keeps its connection
+	// until then, and the 504 closes it), or, with StrictDeadline, stopped at once. A request
+	// the guest's gateway hands back is sent to its origin afterwards, outside this bound (the
+	// gateway's origin timeout bounds the wait for the response head; the bodies stream for as
+	// long as they last).
 	RequestTimeout time.Duration
 
 	// StrictDeadline compiles the guest with wazero's termination checks

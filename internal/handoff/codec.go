@@ -166,11 +166,7 @@ func appendPairs(b []byte, pairs [][2]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, '[')
-		b = jsonwrite.AppendString(b, kv[0], false)
-		b = append(b, ',')
-		b = jsonwrite.AppendString(b, kv[1], false)
-		b = append(b, ']')
+		b = jsonwrite.AppendStrings(b, kv[:], false)
 	}
 	return append(b, ']')
 }

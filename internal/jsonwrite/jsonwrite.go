@@ -1,7 +1,7 @@
 // Package jsonwrite appends JSON strings (alone, in arrays and in string maps) byte for byte as
-// encoding/json writes them. It serves
-// the hand-written encoders on hot paths (token claims, the gateway's handoff) and the browser
-// SDK, which links no encoding/json; the fuzz target holds it to encoding/json.
+// encoding/json writes them. It serves the hand-written encoders on hot paths (token claims,
+// the gateway's handoff, user records) and the browser SDK, which links no encoding/json; the
+// fuzz targets hold it to encoding/json.
 package jsonwrite
 
 import (

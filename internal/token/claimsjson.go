@@ -32,17 +32,7 @@ func appendJSON(dst []byte, v any) ([]byte, bool) {
 		}
 		return append(dst, v...), true
 	case []string:
-		if v == nil {
-			return append(dst, "null"...), true
-		}
-		dst = append(dst, '[')
-		for i, s := range v {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonwrite.AppendString(dst, s, false)
-		}
-		return append(dst, ']'), true
+		return jsonwrite.AppendStrings(dst, v, false), true
 	case []any:
 		if v == nil {
 			return append(dst, "null"...), true
