@@ -2,6 +2,7 @@ package hostsim
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -51,7 +52,18 @@ type guestCrypto struct {
 }
 
 func (g guestCrypto) call(op string, a, b, c []byte) ([]byte, error) {
-	body, err := json.Marshal(struct{ A, B, C []byte }{a, b, c})
+	return g.callArgs(op, cryptoArgs{A: a, B: b, C: c})
+}
+
+// cryptoArgs are the test guest's (hostsim/internal/testguest).
+type cryptoArgs struct {
+	A, B, C, D []byte
+	Prefix     []byte
+	InPlace    bool
+}
+
+func (g guestCrypto) callArgs(op string, args cryptoArgs) ([]byte, error) {
+	body, err := json.Marshal(args)
 	if err != nil {
 		return nil, err
 	}
@@ -95,4 +107,54 @@ func (g guestCrypto) SignECDSA(key, digest []byte) ([]byte, error) {
 func (g guestCrypto) VerifyECDSA(key, digest, sig []byte) error {
 	_, err := g.call("ecdsa_verify", key, digest, sig)
 	return err
+}
+
+var _ hostcrypto.AESGCMer = guestCrypto{}
+
+// AESGCM is the guest provider's AES-GCM: each Seal and Open runs in the guest, with the
+// caller's prefix, and in the guest's own storage when the caller works in place.
+func (g guestCrypto) AESGCM(key []byte) (cipher.AEAD, error) {
+	// The guest refuses a bad key when it makes the AEAD, as the provider does.
+	if _, err := g.callArgs("aesgcm_seal", cryptoArgs{A: key, B: make([]byte, 12)}); err != nil {
+		return nil, err
+	}
+	return guestAESGCM{g: g, key: bytes.Clone(key)}, nil
+}
+
+type guestAESGCM struct {
+	g   guestCrypto
+	key []byte
+}
+
+func (guestAESGCM) NonceSize() int { return 12 }
+func (guestAESGCM) Overhead() int  { return 16 }
+
+func (a guestAESGCM) Seal(dst, nonce, plaintext, ad []byte) []byte {
+	out, err := a.call("aesgcm_seal", dst, nonce, plaintext, ad)
+	if err != nil {
+		a.g.t.Errorf("guest Seal: %v", err)
+	}
+	return out
+}
+
+func (a guestAESGCM) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
+	return a.call("aesgcm_open", dst, nonce, ciphertext, ad)
+}
+
+// call runs op in the guest and puts its result where a local AEAD would: after dst, over
+// text when dst is text[:0].
+func (a guestAESGCM) call(op string, dst, nonce, text, ad []byte) ([]byte, error) {
+	inPlace := len(text) > 0 && cap(dst) > 0 && &dst[:1][0] == &text[0]
+	args := cryptoArgs{A: a.key, B: nonce, C: text, D: ad, InPlace: inPlace}
+	if !inPlace {
+		args.Prefix = dst
+	}
+	out, err := a.g.callArgs(op, args)
+	if err != nil {
+		return nil, err
+	}
+	if !inPlace {
+		return out, nil
+	}
+	return append(dst, out...), nil
 }

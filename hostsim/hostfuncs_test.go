@@ -3,6 +3,8 @@ package hostsim
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"testing"
 	"time"
 
@@ -203,6 +205,45 @@ func TestHostFunctions(t *testing.T) {
 	}
 	if got := call(h.verifier(h.crypto.VerifyECDSA), kp, kn, dp, dn, sp, sn); got != code(abi.CodeInvalid) {
 		t.Fatalf("crypto_ecdsa_verify with a bad key = %d", got)
+	}
+
+	// crypto_aes_gcm_*: Go's GCM bytes, written over the input in place; a bad key or nonce
+	// length is CodeInvalid, a tampered ciphertext CodeVerify with nothing written.
+	gcmKey, gcmNonce, plain := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 12), []byte("the user's secrets")
+	block, _ := aes.NewCipher(gcmKey)
+	gcm, _ := cipher.NewGCM(block)
+	sealed := gcm.Seal(nil, gcmNonce, plain, []byte("ad"))
+	kp, kn = put(0, gcmKey)
+	np, nn := put(64, gcmNonce)
+	ap, an := put(96, []byte("ad"))
+	tp, tn := put(128, plain)
+	if got := call(aesGCM(false), kp, kn, np, nn, ap, an, tp, tn, tp, uint64(len(sealed))); got != int32(len(sealed)) {
+		t.Fatalf("crypto_aes_gcm_seal = %d, want %d", got, len(sealed))
+	}
+	if b, _ := mem.Read(buf+128, uint32(len(sealed))); !bytes.Equal(b, sealed) {
+		t.Fatalf("crypto_aes_gcm_seal wrote %x, want %x", b, sealed)
+	}
+	if got := call(aesGCM(true), kp, kn, np, nn, ap, an, tp, uint64(len(sealed)), out, 64); got != int32(len(plain)) {
+		t.Fatalf("crypto_aes_gcm_open = %d, want %d", got, len(plain))
+	}
+	if b, _ := mem.Read(buf+1024, uint32(len(plain))); !bytes.Equal(b, plain) {
+		t.Fatalf("crypto_aes_gcm_open wrote %q", b)
+	}
+	put(1024, []byte("XXXX"))
+	if got := call(aesGCM(true), kp, kn, np, nn, ap, 1, tp, uint64(len(sealed)), out, 64); got != code(abi.CodeVerify) {
+		t.Fatalf("crypto_aes_gcm_open with other additional data = %d, want -CodeVerify", got)
+	}
+	if b, _ := mem.Read(buf+1024, 4); string(b) != "XXXX" {
+		t.Fatalf("a refused crypto_aes_gcm_open wrote %q", b)
+	}
+	for name, args := range map[string][]uint64{
+		"a 31-byte key":           {kp, 31, np, nn, ap, an, tp, tn, out, 64},
+		"an 8-byte nonce":         {kp, kn, np, 8, ap, an, tp, tn, out, 64},
+		"the text outside memory": {kp, kn, np, nn, ap, an, outOfRange, tn, out, 64},
+	} {
+		if got := call(aesGCM(false), args...); got != code(abi.CodeInvalid) {
+			t.Errorf("crypto_aes_gcm_seal with %s = %d, want -CodeInvalid", name, got)
+		}
 	}
 
 	// send_message: JSON in, the Sender called; bad JSON is CodeInvalid.

@@ -27,7 +27,7 @@ func benchAPI(b testing.TB, s *Server, action string, in any) map[string]any {
 }
 
 // BenchmarkServiceActions serves the operations the bench harness measures (GetUser, SignUp,
-// InitiateAuth USER_PASSWORD_AUTH) through the real module on one instance: the guest's CPU
+// ConfirmSignUp of the users SignUp made, InitiateAuth USER_PASSWORD_AUTH) through the real module on one instance: the guest's CPU
 // per request with hostsim's per-request overhead (BenchmarkRequest) around it. Beside
 // internal/service's BenchmarkService (the same requests natively) it gives the guest's cost.
 func BenchmarkServiceActions(b *testing.B) {
@@ -60,6 +60,23 @@ func BenchmarkServiceActions(b *testing.B) {
 		for b.Loop() {
 			n++
 			benchAPI(b, s, "SignUp", signUp(fmt.Sprintf("user%d@example.com", n)))
+		}
+	})
+	confirmed := 0 // of the users SignUp made, in the order it made them
+	b.Run("ConfirmSignUp", func(b *testing.B) {
+		sent := msgs.Messages()[1:] // after bench@example.com's
+		defer cputime.PerOp(b)()
+		for b.Loop() {
+			if confirmed >= len(sent) {
+				b.Fatalf("only %d users to confirm: run SignUp with at least as many iterations", len(sent))
+			}
+			m := sent[confirmed]
+			confirmed++
+			if m.Kind != message.KindSignUp {
+				b.Fatalf("message %d is %s", confirmed, m.Kind)
+			}
+			benchAPI(b, s, "ConfirmSignUp", map[string]any{"ClientId": defaultClientID,
+				"Username": fmt.Sprintf("user%d@example.com", confirmed), "ConfirmationCode": m.Code})
 		}
 	})
 	b.Run("PasswordAuth", func(b *testing.B) {

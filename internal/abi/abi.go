@@ -106,6 +106,16 @@ const (
 	// CryptoECDSAVerify checks a P-256 r||s signature with a PKIX DER public key:
 	// (key_ptr, key_len, digest_ptr, digest_len, sig_ptr, sig_len) → status, as CryptoRSAVerify.
 	CryptoECDSAVerify = "crypto_ecdsa_verify"
+	// CryptoAESGCMSeal encrypts and authenticates with AES-GCM (12-byte nonce, 16-byte tag):
+	// (key_ptr, key_len, nonce_ptr, nonce_len, ad_ptr, ad_len, in_ptr, in_len, out_ptr,
+	// out_cap) → size (in_len + 16: the ciphertext with its tag). The key is 16, 24 or 32
+	// bytes; another key or nonce length is -CodeInvalid. The host reads every input before
+	// it writes out, so out may be in's own storage.
+	CryptoAESGCMSeal = "crypto_aes_gcm_seal"
+	// CryptoAESGCMOpen authenticates and decrypts what CryptoAESGCMSeal made: the same
+	// parameters, in being the ciphertext with its tag → size (in_len - 16); -CodeVerify when
+	// it does not authenticate (nothing is written), -CodeInvalid as for CryptoAESGCMSeal.
+	CryptoAESGCMOpen = "crypto_aes_gcm_open"
 	// SendMessage delivers a message.Message encoded as JSON: (msg_ptr, msg_len) → status.
 	SendMessage = "send_message"
 	// Log writes a line to the host's log: (level, text_ptr, text_len) → nothing.
@@ -225,6 +235,8 @@ var Imports = []Func{
 	{CryptoRSAGenerate, i32s(3), []ValueType{I32}},
 	{CryptoECDSASign, i32s(6), []ValueType{I32}},
 	{CryptoECDSAVerify, i32s(6), []ValueType{I32}},
+	{CryptoAESGCMSeal, i32s(10), []ValueType{I32}},
+	{CryptoAESGCMOpen, i32s(10), []ValueType{I32}},
 	{SendMessage, i32s(2), []ValueType{I32}},
 	{Log, i32s(3), nil},
 	{RuntimeConfig, i32s(2), []ValueType{I32}},

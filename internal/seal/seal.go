@@ -68,6 +68,19 @@ func New(key []byte, rand io.Reader) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
 	}
+	return NewAEAD(aead, rand)
+}
+
+// NewAEAD returns a Sealer over aead, which must be AES-256-GCM with a 12-byte nonce and a
+// 16-byte tag computed elsewhere (a host's, hostcrypto.AESGCM): blobs it seals open with New
+// under the same key, and the other way round.
+func NewAEAD(aead cipher.AEAD, rand io.Reader) (*Sealer, error) {
+	if aead == nil || aead.NonceSize() != nonceSize || aead.Overhead() != tagSize {
+		return nil, errors.New("seal: the AEAD is not GCM with a 12-byte nonce and a 16-byte tag")
+	}
+	if rand == nil {
+		return nil, errors.New("seal: nil random source")
+	}
 	return &Sealer{aead: aead, rand: rand}, nil
 }
 

@@ -2,6 +2,8 @@ package seal
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -239,4 +241,41 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("Open(%x) = %q, %v; want ErrInvalid", data, got, err)
 		}
 	})
+}
+
+// TestNewAEAD: a Sealer over another GCM (as hostcrypto.AESGCM gives) and one from New
+// under the same key open each other's blobs; an AEAD of another nonce or tag size is refused.
+func TestNewAEAD(t *testing.T) {
+	block, err := aes.NewCipher(key(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over, err := NewAEAD(gcm, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := newSealer(t, key(3))
+	for _, pair := range [][2]*Sealer{{over, plain}, {plain, over}} {
+		sealed, err := pair[0].Seal("user", []byte("secrets"), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := pair[1].Open("user", sealed, t0); err != nil || string(got) != "secrets" {
+			t.Fatalf("Open = %q, %v", got, err)
+		}
+	}
+	wideNonce, _ := cipher.NewGCMWithNonceSize(block, 16)
+	shortTag, _ := cipher.NewGCMWithTagSize(block, 12)
+	for _, aead := range []cipher.AEAD{nil, wideNonce, shortTag} {
+		if _, err := NewAEAD(aead, rand.Reader); err == nil {
+			t.Errorf("NewAEAD accepted %T", aead)
+		}
+	}
+	if _, err := NewAEAD(gcm, nil); err == nil {
+		t.Error("NewAEAD accepted a nil random source")
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/poolgate/poolgate/internal/creds"
 	"github.com/poolgate/poolgate/internal/fetch"
 	"github.com/poolgate/poolgate/internal/identitypool"
-	"github.com/poolgate/poolgate/internal/seal"
 )
 
 // identityTarget is the X-Amz-Target prefix of the identity-pool API (spec §1.1).
@@ -28,7 +27,7 @@ func (s *Service) initIdentity(mux *http.ServeMux) error {
 	if err != nil {
 		return err
 	}
-	pages, err := seal.New(seal.DeriveKey(s.cfg.MasterKey, "poolgate identity pages v1"), s.cfg.Rand)
+	pages, err := s.sealer("poolgate identity pages v1")
 	if err != nil {
 		return err
 	}

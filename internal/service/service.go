@@ -139,19 +139,19 @@ func New(cfg Config) (*Service, error) {
 			return nil
 		})
 	}
-	atRest, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate at-rest v1"), cfg.Rand)
-	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
-	}
-	transient, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate transient v1"), cfg.Rand)
-	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
-	}
-	oauthSeal, err := seal.New(seal.DeriveKey(cfg.MasterKey, "poolgate oauth v1"), cfg.Rand)
-	if err != nil {
-		return nil, fmt.Errorf("service: %w", err)
-	}
 	s := &Service{cfg: cfg}
+	atRest, err := s.sealer("poolgate at-rest v1")
+	if err != nil {
+		return nil, err
+	}
+	transient, err := s.sealer("poolgate transient v1")
+	if err != nil {
+		return nil, err
+	}
+	oauthSeal, err := s.sealer("poolgate oauth v1")
+	if err != nil {
+		return nil, err
+	}
 	s.keys = token.NewKeyring(cfg.Store, atRest, cfg.Crypto, cfg.Now)
 	s.userPools = userpool.New(userpool.Deps{
 		Store: cfg.Store, Keys: s.keys, Crypto: cfg.Crypto, Seal: transient, AtRest: atRest,
@@ -233,4 +233,19 @@ func (s longKeysAbsent) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, store.ErrNotFound
 	}
 	return s.Store.Get(ctx, key)
+}
+
+// sealer returns a Sealer under the key derived from the master key for label, with the
+// crypto provider's AES-GCM when it has its own (hostcrypto.AESGCMer: hostsim's guest asks
+// its host, whose AES-GCM is native).
+func (s *Service) sealer(label string) (*seal.Sealer, error) {
+	aead, err := hostcrypto.AESGCM(s.cfg.Crypto, seal.DeriveKey(s.cfg.MasterKey, label))
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	sealer, err := seal.NewAEAD(aead, s.cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	return sealer, nil
 }

@@ -45,6 +45,12 @@ func cryptoECDSASign(key *byte, keyLen uint32, digest *byte, digestLen uint32, o
 //go:wasmimport poolgate crypto_ecdsa_verify
 func cryptoECDSAVerify(key *byte, keyLen uint32, digest *byte, digestLen uint32, sig *byte, sigLen uint32) int32
 
+//go:wasmimport poolgate crypto_aes_gcm_seal
+func cryptoAESGCMSeal(key *byte, keyLen uint32, nonce *byte, nonceLen uint32, ad *byte, adLen uint32, in *byte, inLen uint32, out *byte, outCap uint32) int32
+
+//go:wasmimport poolgate crypto_aes_gcm_open
+func cryptoAESGCMOpen(key *byte, keyLen uint32, nonce *byte, nonceLen uint32, ad *byte, adLen uint32, in *byte, inLen uint32, out *byte, outCap uint32) int32
+
 //go:wasmimport poolgate send_message
 func sendMessage(msg *byte, msgLen uint32) int32
 

@@ -222,8 +222,15 @@ func (a *app) commit(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// CryptoArgs are the operands of one Provider call, in the order the method takes them.
-type cryptoArgs struct{ A, B, C []byte }
+// CryptoArgs are the operands of one Provider call, in the order the method takes them. For
+// AES-GCM (hostcrypto.AESGCM of the guest's provider): A the key, B the nonce, C the text,
+// D the additional data; the result is appended to Prefix, or written over C's own storage
+// when InPlace (the call fails if it was not).
+type cryptoArgs struct {
+	A, B, C, D []byte
+	Prefix     []byte
+	InPlace    bool
+}
 
 func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
 	var in cryptoArgs
@@ -247,6 +254,8 @@ func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
 		out, err = p.SignECDSA(in.A, in.B)
 	case "ecdsa_verify":
 		err = p.VerifyECDSA(in.A, in.B, in.C)
+	case "aesgcm_seal", "aesgcm_open":
+		out, err = aesGCM(p, r.PathValue("op") == "aesgcm_open", in)
 	default:
 		http.NotFound(w, r)
 		return
@@ -259,6 +268,32 @@ func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"out": base64.StdEncoding.EncodeToString(out)})
 	}
+}
+
+// aesGCM seals or opens in.C as cryptoArgs says. An Open that fails is hostcrypto.ErrVerify.
+func aesGCM(p hostcrypto.Provider, open bool, in cryptoArgs) ([]byte, error) {
+	aead, err := hostcrypto.AESGCM(p, in.A)
+	if err != nil {
+		return nil, err
+	}
+	dst := in.Prefix
+	if in.InPlace {
+		buf := make([]byte, len(in.C), len(in.C)+aead.Overhead())
+		copy(buf, in.C)
+		in.C, dst = buf, buf[:0]
+	}
+	var out []byte
+	if open {
+		if out, err = aead.Open(dst, in.B, in.C, in.D); err != nil {
+			return nil, hostcrypto.ErrVerify
+		}
+	} else {
+		out = aead.Seal(dst, in.B, in.C, in.D)
+	}
+	if in.InPlace && len(out) > 0 && &out[0] != &in.C[0] {
+		return nil, errors.New("the AEAD did not work in place")
+	}
+	return out, nil
 }
 
 func (a *app) send(w http.ResponseWriter, r *http.Request) {

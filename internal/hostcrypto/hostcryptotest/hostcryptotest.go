@@ -42,6 +42,7 @@ func Run(t *testing.T, p hostcrypto.Provider) {
 	t.Run("ECDSA/Malformed", func(t *testing.T) { testECDSAMalformed(t, p) })
 	t.Run("RSA/Generate", func(t *testing.T) { testRSAGenerate(t, p) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, p) })
+	t.Run("AESGCM", func(t *testing.T) { RunAESGCM(t, p) })
 }
 
 // Bench runs one sub-benchmark per primitive at the sizes poolgate uses.
