@@ -348,7 +348,7 @@ func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets boo
 		if err != nil {
 			return nil, fmt.Errorf("userpool: user %s secrets: %w", u.Username, err)
 		}
-		if err := json.Unmarshal(plain, &u.Secrets); err != nil {
+		if err := decodeUserSecrets(plain, &u.Secrets); err != nil {
 			return nil, fmt.Errorf("userpool: user %s secrets: %w", u.Username, err)
 		}
 	}
@@ -511,7 +511,7 @@ func (s *Service) putUser(ctx context.Context, p *Pool, u *User, prev *User) err
 	}
 	u.Modified = s.now()
 	su := storedUser{User: *u}
-	plain, err := json.Marshal(&u.Secrets)
+	plain, err := encodeUserSecrets(&u.Secrets)
 	if err != nil {
 		return err
 	}
