@@ -75,7 +75,7 @@ type Gateway struct {
 	keySets map[string]*jose.RemoteKeys
 
 	rev     revocation
-	sigs    sigCache // tokens whose signature verified (sigcache.go)
+	sigs    jose.SeenTokens // tokens whose signature verified
 	buffers bufferPool
 }
 

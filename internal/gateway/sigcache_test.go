@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/poolgate/poolgate/internal/jose"
 )
 
 // TestSignatureCache: a token seen again skips the signature check but nothing else: it is
@@ -23,7 +21,7 @@ func TestSignatureCache(t *testing.T) {
 			t.Fatalf("request %d: %d %s", i, w.Code, w.Body)
 		}
 	}
-	if n := len(e.gw.sigs.m); n != 1 {
+	if n := e.gw.sigs.Len(); n != 1 {
 		t.Fatalf("%d cached signatures, want 1", n)
 	}
 
@@ -55,29 +53,4 @@ func TestSignatureCache(t *testing.T) {
 	}
 	e2.clock.Advance(60*time.Second + DefaultClockSkew + time.Second)
 	wantRefusal(t, e2.do("GET", "/api/x", tok2), http.StatusUnauthorized, "invalid_token")
-}
-
-func TestSigCacheBounds(t *testing.T) {
-	var c sigCache
-	now := time.Unix(1_800_000_000, 0)
-	k := &jose.Key{Kid: "k"}
-	for i := range sigCacheEntries + 10 {
-		c.put(string(rune('a'+i%26))+time.Duration(i).String(), &jose.JWS{}, k, now.Add(time.Minute), now)
-	}
-	if len(c.m) > sigCacheEntries {
-		t.Fatalf("%d entries, bound %d", len(c.m), sigCacheEntries)
-	}
-	c.put("expired", &jose.JWS{}, k, now, now)
-	if _, _, ok := c.get("expired", now); ok {
-		t.Fatal("an expired entry was kept")
-	}
-	big := make([]byte, sigCacheMaxToken+1)
-	c.put(string(big), &jose.JWS{}, k, now.Add(time.Minute), now)
-	if _, _, ok := c.get(string(big), now); ok {
-		t.Fatal("an oversized token was kept")
-	}
-	c.put("short", &jose.JWS{}, k, now.Add(time.Minute), now)
-	if _, _, ok := c.get("short", now.Add(time.Minute)); ok {
-		t.Fatal("an entry outlived its expiry")
-	}
 }

@@ -27,7 +27,7 @@ type verified struct {
 // does not pass; an error is a failure of the gateway's own dependencies.
 func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*verified, *refusal, error) {
 	now := g.now()
-	t, seenKey, seen := g.sigs.get(raw, now)
+	t, seenKey, seen := g.sigs.Get(raw, now)
 	if !seen {
 		var err error
 		if t, err = jose.Parse(raw); err != nil {
@@ -72,14 +72,7 @@ func (g *Gateway) verifyToken(ctx context.Context, j *jwtRoute, raw string) (*ve
 			}
 			return nil, invalidToken("The token's signature does not verify."), nil
 		}
-		if claims.Expiry != nil {
-			// Kept until exp, and no longer than sigCacheLife (exp may be far off or absurd).
-			until := now.Add(sigCacheLife)
-			if e := claims.Expiry.Time(); e.Before(until) {
-				until = e
-			}
-			g.sigs.put(raw, t, k, until, now)
-		}
+		g.sigs.Put(raw, t, k, now)
 	}
 
 	// The signature is good: from here on the claims are the issuer's.

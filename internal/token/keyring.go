@@ -157,27 +157,35 @@ func (k *Keyring) Verify(ctx context.Context, poolID, raw string) (*jose.Claims,
 
 // VerifyParsed is Verify of a token the caller has parsed already (to read its issuer).
 func (k *Keyring) VerifyParsed(ctx context.Context, poolID string, t *jose.JWS) (*jose.Claims, error) {
+	claims, _, err := k.VerifySeen(ctx, poolID, t, nil)
+	return claims, err
+}
+
+// VerifySeen is VerifyParsed of a token whose signature seen verified before (see
+// jose.Verifier.VerifySeen; nil: none). It also returns the key that verifies the token,
+// for the caller's jose.SeenTokens.
+func (k *Keyring) VerifySeen(ctx context.Context, poolID string, t *jose.JWS, seen *jose.Key) (*jose.Claims, *jose.Key, error) {
 	if err := checkPoolID(poolID); err != nil {
-		return nil, fmt.Errorf("%w: %v", jose.ErrUnknownKey, err)
+		return nil, nil, fmt.Errorf("%w: %v", jose.ErrUnknownKey, err)
 	}
 	if err := jose.CheckAlg(t, algs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Every key is RSA-KeyBits (decodeRecord checks), so every signature has this length:
 	// junk is refused before it can cost a store read.
 	if len(t.Signature) != KeyBits/8 {
-		return nil, fmt.Errorf("%w: signature is %d bytes, want %d", jose.ErrBadSignature, len(t.Signature), KeyBits/8)
+		return nil, nil, fmt.Errorf("%w: signature is %d bytes, want %d", jose.ErrBadSignature, len(t.Signature), KeyBits/8)
 	}
 	src := &poolKeys{k: k, poolID: poolID}
 	v := jose.Verifier{Crypto: k.crypto, Keys: src, Algs: algs, Now: k.now}
-	claims, _, err := v.VerifyParsed(ctx, t)
+	claims, key, err := v.VerifySeen(ctx, t, seen)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if claims.TokenUse != "" && claims.TokenUse != src.use {
-		return nil, fmt.Errorf("%w: token_use %q signed with the %s key", jose.ErrWrongTokenUse, claims.TokenUse, src.use)
+		return nil, nil, fmt.Errorf("%w: token_use %q signed with the %s key", jose.ErrWrongTokenUse, claims.TokenUse, src.use)
 	}
-	return claims, nil
+	return claims, key, nil
 }
 
 var algs = []string{Alg}

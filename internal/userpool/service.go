@@ -11,6 +11,7 @@ import (
 
 	"github.com/poolgate/poolgate/internal/awsjson"
 	"github.com/poolgate/poolgate/internal/hostcrypto"
+	"github.com/poolgate/poolgate/internal/jose"
 	"github.com/poolgate/poolgate/internal/message"
 	"github.com/poolgate/poolgate/internal/seal"
 	"github.com/poolgate/poolgate/internal/store"
@@ -60,6 +61,9 @@ type instanceCache struct {
 	decoyKey atomic.Pointer[[]byte]
 	pools    *recordCache[Pool]
 	clients  *recordCache[Client]
+	// accessTokens are the access tokens whose signature verified, by their text (the key
+	// that verified one is checked to be still the pool's on every use).
+	accessTokens jose.SeenTokens
 }
 
 // New returns a Service over d.

@@ -286,10 +286,16 @@ func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read acce
 	revoked := func() error { return awsjson.NotAuthorized("Access Token has been revoked") }
 
 	// The pool (whose keys verify the token) is named by the token itself; nothing read here
-	// is trusted until Keys.VerifyParsed has checked the signature with that pool's keys.
-	unverified, err := jose.Parse(raw)
-	if err != nil {
-		return nil, invalid()
+	// is trusted until Keys.VerifySeen has checked the signature with that pool's keys, or
+	// found the key that checked it before (a token is sent with every request until it
+	// expires: the instance keeps the parsed token and that key, jose.SeenTokens).
+	now := s.now()
+	unverified, seenKey, seen := s.cache.accessTokens.Get(raw, now)
+	if !seen {
+		var err error
+		if unverified, err = jose.Parse(raw); err != nil {
+			return nil, invalid()
+		}
 	}
 	poolID, found := strings.CutPrefix(unverified.UnverifiedClaims().Issuer, s.d.IssuerBase+"/")
 	if !found || poolID == "" || strings.Contains(poolID, "/") {
@@ -303,12 +309,15 @@ func (s *Service) authorizeAccessUser(ctx context.Context, raw string, read acce
 		}
 		return nil, err
 	}
-	claims, err := s.d.Keys.VerifyParsed(ctx, p.Id, unverified)
+	claims, key, err := s.d.Keys.VerifySeen(ctx, p.Id, unverified, seenKey)
 	if errors.Is(err, jose.ErrExpired) {
 		return nil, awsjson.NotAuthorized("Access Token has expired")
 	}
 	if err != nil {
 		return nil, invalid()
+	}
+	if key != seenKey {
+		s.cache.accessTokens.Put(raw, unverified, key, now)
 	}
 	if claims.Check(jose.Expect{Issuers: []string{s.Issuer(p.Id)}, TokenUse: "access"}) != nil {
 		return nil, invalid()
