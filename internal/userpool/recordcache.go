@@ -7,10 +7,13 @@ import (
 )
 
 // Bounds of the decoded-record caches: a few pools and their clients per instance is the
-// common case; a host with more keeps the most recently decoded ones it has room for.
+// common case; a host with more keeps the most recently decoded ones it has room for. Users
+// (public parts only, for GetUser) are many: an instance keeps those it served lately, about
+// 2 KB each.
 const (
 	maxCachedPools   = 64
 	maxCachedClients = 256
+	maxCachedUsers   = 512
 )
 
 // recordCache keeps records decoded from the store by key, with the bytes they were decoded

@@ -275,16 +275,17 @@ func TestGetUserReadsNoSecrets(t *testing.T) {
 	if err != nil || full.Secrets.Password == nil {
 		t.Fatalf("userAt: %+v, %v; want the temporary password's verifier", full, err)
 	}
-	public, err := env.svc.publicUserAt(ctx, p, key)
+	public, err := env.svc.userView(ctx, p, key)
 	if err != nil || public.Secrets.Password != nil || public.Sub != full.Sub || public.Attr("email") != "alice@example.com" {
-		t.Fatalf("publicUserAt: %+v, %v", public, err)
+		t.Fatalf("userView: %+v, %v", public, err)
 	}
 }
 
-// TestViewsStayUnchanged: GetUser reads the pool and client as the cache's shared records
-// (recordCache.view); serving it must leave them exactly as decoded, or every later request
-// would read what one request changed. The cached records after some GetUser calls (of a
-// client with ReadAttributes, so that path runs too) are compared with copies taken before.
+// TestViewsStayUnchanged: GetUser reads the pool, client and user as the cache's shared
+// records (recordCache.view); serving it must leave them exactly as decoded, or every later
+// request would read what one request changed. The cached records after some GetUser calls
+// (of a client with ReadAttributes, so that path runs too) are compared with copies taken
+// before, and the user with its stored bytes decoded afresh.
 func TestViewsStayUnchanged(t *testing.T) {
 	a := newAuthSetup(t, map[string]any{"AliasAttributes": []string{"email"}},
 		map[string]any{"ExplicitAuthFlows": []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
@@ -298,9 +299,9 @@ func TestViewsStayUnchanged(t *testing.T) {
 		}
 	}
 	getUser()
-	pools, clients := snapshotCache(a.svc.cache.pools), snapshotCache(a.svc.cache.clients)
-	if len(pools) == 0 || len(clients) == 0 {
-		t.Fatalf("nothing cached after GetUser: %d pools, %d clients", len(pools), len(clients))
+	pools, clients, users := snapshotCache(a.svc.cache.pools), snapshotCache(a.svc.cache.clients), snapshotCache(a.svc.cache.users)
+	if len(pools) == 0 || len(clients) == 0 || len(users) == 0 {
+		t.Fatalf("nothing cached after GetUser: %d pools, %d clients, %d users", len(pools), len(clients), len(users))
 	}
 	for range 3 {
 		getUser()
@@ -313,6 +314,20 @@ func TestViewsStayUnchanged(t *testing.T) {
 	for key, want := range clients {
 		if got := a.svc.cache.clients.entries[key].v; !reflect.DeepEqual(got, want) {
 			t.Errorf("cached client %s changed by GetUser:\n got %+v\nwant %+v", key, got, want)
+		}
+	}
+	for key, want := range users {
+		e := a.svc.cache.users.entries[key]
+		if !reflect.DeepEqual(e.v, want) {
+			t.Errorf("cached user %s changed by GetUser:\n got %+v\nwant %+v", key, e.v, want)
+		}
+		// Against its stored bytes too: the first GetUser ran before the snapshot.
+		var su storedUser
+		if err := decodeStoredUser(e.raw, &su); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*e.v, su.User) {
+			t.Errorf("cached user %s differs from its stored bytes:\n got %+v\nwant %+v", key, *e.v, su.User)
 		}
 	}
 	// A view is the cached record itself: no copy was made.

@@ -322,18 +322,29 @@ func (s *Service) getUser(ctx context.Context, p *Pool, username string) (*User,
 	return s.userAt(ctx, p, userKey(p.Id, usernameKey(p, username)))
 }
 
+// userView is userAt without the user's secrets (Secrets empty), for a caller that only
+// reads the user (GetUser): the record it returns is shared with every other view of the
+// same stored bytes (recordCache.view) and must not be modified.
+func (s *Service) userView(ctx context.Context, p *Pool, key string) (*User, error) {
+	b, err := s.d.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.cache.users.view(key, b, func(b []byte) (*User, error) {
+		var su storedUser
+		if err := decodeStoredUser(b, &su); err != nil {
+			return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
+		}
+		u := su.User
+		if u.Attributes == nil {
+			u.Attributes = map[string]string{}
+		}
+		return &u, nil
+	})
+}
+
 // userAt returns the user record stored at key (a userKey), or store.ErrNotFound.
 func (s *Service) userAt(ctx context.Context, p *Pool, key string) (*User, error) {
-	return s.readUser(ctx, p, key, true)
-}
-
-// publicUserAt is userAt without the user's secrets (Secrets empty): only for reads that
-// never write the user back, which would lose them.
-func (s *Service) publicUserAt(ctx context.Context, p *Pool, key string) (*User, error) {
-	return s.readUser(ctx, p, key, false)
-}
-
-func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets bool) (*User, error) {
 	b, err := s.d.Store.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -343,7 +354,7 @@ func (s *Service) readUser(ctx context.Context, p *Pool, key string, secrets boo
 		return nil, fmt.Errorf("userpool: corrupt record %s: %w", key, err)
 	}
 	u := su.User
-	if secrets && len(su.Sealed) > 0 {
+	if len(su.Sealed) > 0 {
 		plain, err := s.d.AtRest.Open(sealPurposeUser+"/"+p.Id+"/"+u.Sub, su.Sealed, s.now())
 		if err != nil {
 			return nil, fmt.Errorf("userpool: user %s secrets: %w", u.Username, err)

@@ -61,6 +61,7 @@ type instanceCache struct {
 	decoyKey atomic.Pointer[[]byte]
 	pools    *recordCache[Pool]
 	clients  *recordCache[Client]
+	users    *recordCache[User] // GetUser's users, without their secrets (userView)
 	// accessTokens are the access tokens whose signature verified, by their text (the key
 	// that verified one is checked to be still the pool's on every use).
 	accessTokens jose.SeenTokens
@@ -71,7 +72,8 @@ func New(d Deps) *Service {
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
 	}
-	cache := &instanceCache{pools: newRecordCache[Pool](maxCachedPools), clients: newRecordCache[Client](maxCachedClients)}
+	cache := &instanceCache{pools: newRecordCache[Pool](maxCachedPools), clients: newRecordCache[Client](maxCachedClients),
+		users: newRecordCache[User](maxCachedUsers)}
 	return &Service{d: d, cache: cache, base: d.Store}
 }
 

@@ -266,11 +266,11 @@ func (s *Service) authorizeAccess(ctx context.Context, raw string) (*accessCalle
 
 // authorizeAccessToRead is authorizeAccess for a call that answers from the user's
 // attributes and state alone and writes nothing (GetUser): the caller's user comes without
-// its secrets (publicUserAt), which spares opening and decoding them on every such call, and
-// the pool and client are the cache's shared records (poolView, clientView), which spares
-// copying them: the caller must modify neither a.p nor a.c.
+// its secrets, and user, pool and client are the cache's shared records (userView, poolView,
+// clientView), which spares opening the secrets and decoding or copying the records: the
+// caller must modify none of a.u, a.p and a.c.
 func (s *Service) authorizeAccessToRead(ctx context.Context, raw string) (*accessCaller, error) {
-	return s.authorizeAccessUser(ctx, raw, accessReads{pool: s.poolView, client: s.clientView, user: s.publicUserAt})
+	return s.authorizeAccessUser(ctx, raw, accessReads{pool: s.poolView, client: s.clientView, user: s.userView})
 }
 
 // accessReads are the reads an access-token check makes: private copies for a caller that
