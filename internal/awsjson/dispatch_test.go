@@ -514,3 +514,19 @@ func FuzzDispatch(f *testing.F) {
 		}
 	})
 }
+
+// TestDateHeader: the Date header formatted once per second is what formatting every time
+// gives, for times within a second, across seconds, backwards, and before 1970.
+func TestDateHeader(t *testing.T) {
+	d := NewDispatcher("X.", DispatcherConfig{})
+	base := time.Date(2026, 12, 7, 23, 59, 58, 0, time.FixedZone("x", -7*3600))
+	steps := []time.Duration{0, 1, 999_999_999, 1e9, 1e9 + 1, 3e9 - 1, -1, -1e9, 0, 86400e9}
+	for _, at := range []time.Time{base, time.Unix(-1, 500_000_000), time.Unix(0, 0)} {
+		for _, step := range steps {
+			now := at.Add(step)
+			if got, want := d.dateHeader(now), now.UTC().Format(http.TimeFormat); got != want {
+				t.Fatalf("dateHeader(%v) = %q, want %q", now, got, want)
+			}
+		}
+	}
+}

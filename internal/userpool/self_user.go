@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/poolgate/poolgate/internal/awsjson"
+	"github.com/poolgate/poolgate/internal/jsonwrite"
 )
 
 // GetUserInput is the input of GetUser.
@@ -18,6 +19,60 @@ type GetUserOutput struct {
 	PreferredMfaSetting string          `json:"PreferredMfaSetting,omitempty"`
 	UserMFASettingList  []string        `json:"UserMFASettingList,omitempty"`
 	MFAOptions          []MFAOptionType `json:"MFAOptions,omitempty"`
+}
+
+// AppendJSON writes o as the dispatcher's encoding/json encoder would (awsjson.JSONAppender:
+// GetUser is the hottest answer); FuzzGetUserOutputJSON holds the two together.
+func (o *GetUserOutput) AppendJSON(b []byte) []byte {
+	b = append(b, `{"Username":`...)
+	b = jsonwrite.AppendString(b, o.Username, false)
+	b = append(b, `,"UserAttributes":`...)
+	if o.UserAttributes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, a := range o.UserAttributes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"Name":`...)
+			b = jsonwrite.AppendString(b, a.Name, false)
+			if a.Value != nil {
+				b = append(b, `,"Value":`...)
+				b = jsonwrite.AppendString(b, *a.Value, false)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if o.PreferredMfaSetting != "" {
+		b = append(b, `,"PreferredMfaSetting":`...)
+		b = jsonwrite.AppendString(b, o.PreferredMfaSetting, false)
+	}
+	if len(o.UserMFASettingList) > 0 {
+		b = append(b, `,"UserMFASettingList":`...)
+		b = jsonwrite.AppendStrings(b, o.UserMFASettingList, false)
+	}
+	if len(o.MFAOptions) > 0 {
+		b = append(b, `,"MFAOptions":[`...)
+		for i, m := range o.MFAOptions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			obj := jsonObject{b: append(b, '{')}
+			if m.DeliveryMedium != "" {
+				obj.member("DeliveryMedium")
+				obj.b = jsonwrite.AppendString(obj.b, m.DeliveryMedium, false)
+			}
+			if m.AttributeName != "" {
+				obj.member("AttributeName")
+				obj.b = jsonwrite.AppendString(obj.b, m.AttributeName, false)
+			}
+			b = append(obj.b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // getUserSelf returns the token's user with the attributes its client may read.
