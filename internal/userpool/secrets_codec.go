@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -243,13 +244,8 @@ func appendVerifier(b []byte, v *PasswordVerifier) []byte {
 // appendCodes writes the codes in the order of their purposes, as encoding/json sorts a
 // map's keys (by the strings themselves, before escaping).
 func appendCodes(b []byte, codes map[string]*Code) ([]byte, error) {
-	purposes := make([]string, 0, len(codes))
-	for p := range codes {
-		purposes = append(purposes, p)
-	}
-	slices.Sort(purposes)
 	b = append(b, '{')
-	for i, p := range purposes {
+	for i, p := range slices.Sorted(maps.Keys(codes)) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -57,15 +57,7 @@ func TestUserSecretsCodec(t *testing.T) {
 
 func checkEncodeUserSecrets(t *testing.T, name string, s *UserSecrets) []byte {
 	t.Helper()
-	got, err := encodeUserSecrets(s)
-	want, wantErr := json.Marshal(s)
-	if (err == nil) != (wantErr == nil) {
-		t.Fatalf("%s: hand-written %v, encoding/json %v", name, err, wantErr)
-	}
-	if err == nil && string(got) != string(want) {
-		t.Fatalf("%s:\nhand-written  %s\nencoding/json %s", name, got, want)
-	}
-	return got
+	return checkEncodesAsJSON(t, name, s, encodeUserSecrets)
 }
 
 // FuzzUserSecretsCodec: decodeUserSecrets makes of any input what json.Unmarshal makes of it

@@ -93,14 +93,22 @@ func TestEncodeStoredUser(t *testing.T) {
 
 func checkEncodeStoredUser(t *testing.T, name string, su *storedUser) {
 	t.Helper()
-	got, err := encodeStoredUser(su)
-	want, wantErr := json.Marshal(su)
+	checkEncodesAsJSON(t, name, su, encodeStoredUser)
+}
+
+// checkEncodesAsJSON checks that encode writes v as json.Marshal does (the same bytes, or an
+// error where it has one) and returns what it wrote.
+func checkEncodesAsJSON[T any](t *testing.T, name string, v *T, encode func(*T) ([]byte, error)) []byte {
+	t.Helper()
+	got, err := encode(v)
+	want, wantErr := json.Marshal(v)
 	if (err == nil) != (wantErr == nil) {
 		t.Fatalf("%s: hand-written %v, encoding/json %v", name, err, wantErr)
 	}
 	if err == nil && string(got) != string(want) {
 		t.Fatalf("%s:\nhand-written  %s\nencoding/json %s", name, got, want)
 	}
+	return got
 }
 
 // FuzzEncodeStoredUser: encodeStoredUser writes every user as json.Marshal does, byte for byte,
