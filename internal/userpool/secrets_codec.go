@@ -105,8 +105,8 @@ func readSoftwareToken(r *jsonread.Reader, t *SoftwareToken) bool {
 }
 
 // readObject reads an object whose members member reads, each name at most once (a struct's
-// handful of members, or a user's few codes); a null value, or a member member does not
-// know, is not read (encoding/json gives it its meaning).
+// handful of members, or a user's few codes); a member member does not know or refuses
+// (null, which each reader here refuses: encoding/json gives it its meaning) is not read.
 func readObject(r *jsonread.Reader, member func(name string) bool) bool {
 	if !r.Next('{') {
 		return false
@@ -117,7 +117,7 @@ func readObject(r *jsonread.Reader, member func(name string) bool) bool {
 	var seen []string // a handful of names: a map would cost more
 	for {
 		name, err := r.String()
-		if err != nil || slices.Contains(seen, name) || !r.Next(':') || r.Peek() == 'n' {
+		if err != nil || slices.Contains(seen, name) || !r.Next(':') {
 			return false
 		}
 		seen = append(seen, name)
@@ -142,7 +142,7 @@ func readArray(r *jsonread.Reader, elem func() bool) bool {
 		return true
 	}
 	for {
-		if r.Peek() == 'n' || !elem() {
+		if !elem() {
 			return false
 		}
 		if r.Next(']') {

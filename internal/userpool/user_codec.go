@@ -30,29 +30,7 @@ func decodeStoredUser(b []byte, su *storedUser) error {
 // form it reads (su is then partly written).
 func readStoredUser(b []byte, su *storedUser) bool {
 	r := jsonread.New(b)
-	if !r.Next('{') {
-		return false
-	}
-	seen := map[string]bool{}
-	if r.Next('}') {
-		return r.End()
-	}
-	for {
-		name, err := r.String()
-		if err != nil || seen[name] || !r.Next(':') {
-			return false
-		}
-		seen[name] = true
-		if !readUserMember(r, name, su) {
-			return false
-		}
-		if r.Next('}') {
-			return r.End()
-		}
-		if !r.Next(',') {
-			return false
-		}
-	}
+	return readObject(r, func(name string) bool { return readUserMember(r, name, su) }) && r.End()
 }
 
 func readUserMember(r *jsonread.Reader, name string, su *storedUser) bool {

@@ -67,17 +67,7 @@ func FuzzDecodeStoredUser(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var got, want storedUser
-		err := decodeStoredUser(b, &got)
-		wantErr := json.Unmarshal(b, &want)
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("%q: hand-written %v, encoding/json %v", b, err, wantErr)
-		}
-		if err == nil && !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\nhand-written  %+v\nencoding/json %+v", b, got, want)
-		}
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { checkDecodesAsJSON(t, b, decodeStoredUser) })
 }
 
 // TestEncodeStoredUser: the sample users encode as json.Marshal encodes them.
@@ -94,6 +84,25 @@ func TestEncodeStoredUser(t *testing.T) {
 func checkEncodeStoredUser(t *testing.T, name string, su *storedUser) {
 	t.Helper()
 	checkEncodesAsJSON(t, name, su, encodeStoredUser)
+}
+
+// checkDecodesAsJSON checks that decode makes of b what json.Unmarshal makes of it (the same
+// value, or an error where it has one) and returns the value, nil after an error.
+func checkDecodesAsJSON[T any](t *testing.T, b []byte, decode func([]byte, *T) error) *T {
+	t.Helper()
+	var got, want T
+	err := decode(b, &got)
+	wantErr := json.Unmarshal(b, &want)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("%q: hand-written %v, encoding/json %v", b, err, wantErr)
+	}
+	if err != nil {
+		return nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q:\nhand-written  %+v\nencoding/json %+v", b, got, want)
+	}
+	return &got
 }
 
 // checkEncodesAsJSON checks that encode writes v as json.Marshal does (the same bytes, or an
