@@ -230,12 +230,15 @@ export async function sendUpstream(up, body, headers = new Headers(up.header ?? 
 // multiplications for a 256-bit exponent, each reduced by BigInt's native remainder. A short
 // exponent (at most 32 bits: an RSA public exponent, as in every RS256 verification) goes bit
 // by bit instead: 65537 takes 16 squarings and one multiplication, where the window's table
-// alone costs 14.
-export function modexp(baseHex, expHex, modHex) {
+// alone costs 14. fixed says the base and modulus are SRP's generator and group, which every
+// verifier and server session exponentiates: those come from a table of the base's powers
+// (fixedPowers), one multiplication per hex digit of the exponent.
+export function modexp(baseHex, expHex, modHex, fixed) {
   const m = BigInt("0x" + modHex);
   if (m === 1n) return "0";
   let b = BigInt("0x" + baseHex) % m;
   const e = expHex.replace(/^0+/, "");
+  if (fixed) return modexpFixed(b, e, m);
   if (e.length <= 8) return modexpShort(b, parseInt(e || "0", 16), m).toString(16);
   const table = [1n, b];
   for (let i = 2; i < 16; i++) table.push((table[i - 1] * b) % m);
@@ -247,6 +250,31 @@ export function modexp(baseHex, expHex, modHex) {
     r = (r * r) % m;
     const nibble = parseInt(e[i], 16);
     if (nibble !== 0) r = (r * table[nibble]) % m;
+  }
+  return r.toString(16);
+}
+
+// fixedPowers is the isolate's table of one base's powers modulo one modulus (SRP's generator
+// and group; the Go side sends no other): row i holds b^(j·16^i) mod m for j < 16, built a row
+// at a time as exponents need them (64 rows for a 256-bit exponent, 393 KB).
+let fixedPowers = null;
+
+// modexpFixed is b^e mod m for b < m and e in hex without leading zeros, from fixedPowers: the
+// product of one entry per hex digit.
+function modexpFixed(b, e, m) {
+  if (fixedPowers === null || fixedPowers.b !== b || fixedPowers.m !== m) {
+    fixedPowers = { b, m, rows: [] };
+  }
+  const rows = fixedPowers.rows;
+  while (rows.length < e.length) {
+    const row = [1n, rows.length === 0 ? b : (rows[rows.length - 1][15] * rows[rows.length - 1][1]) % m];
+    for (let j = 2; j < 16; j++) row.push((row[j - 1] * row[1]) % m);
+    rows.push(row);
+  }
+  let r = 1n;
+  for (let i = 0; i < e.length; i++) {
+    const digit = parseInt(e[e.length - 1 - i], 16);
+    if (digit !== 0) r = (r * rows[i][digit]) % m;
   }
   return r.toString(16);
 }

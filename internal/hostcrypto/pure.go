@@ -25,10 +25,14 @@ type Pure struct{}
 
 var _ Provider = Pure{}
 
-// ModExp returns base^exp mod mod.
+// ModExp returns base^exp mod mod; SRP's generator to an exponent of up to 256 bits modulo its
+// group's N comes from a table of the generator's powers (srpPowers).
 func (Pure) ModExp(base, exp, mod []byte) ([]byte, error) {
 	if err := checkModExp(base, exp, mod); err != nil {
 		return nil, err
+	}
+	if r, ok := srpPower(base, exp, mod); ok {
+		return r, nil
 	}
 	m := new(big.Int).SetBytes(mod)
 	r := new(big.Int).Exp(new(big.Int).SetBytes(base), new(big.Int).SetBytes(exp), m)

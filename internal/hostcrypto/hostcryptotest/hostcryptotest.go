@@ -30,6 +30,7 @@ import (
 func Run(t *testing.T, p hostcrypto.Provider) {
 	t.Run("ModExp/Small", func(t *testing.T) { testModExpSmall(t, p) })
 	t.Run("ModExp/SRPGroup", func(t *testing.T) { testModExpSRPGroup(t, p) })
+	t.Run("ModExp/SRPGenerator", func(t *testing.T) { testModExpSRPGenerator(t, p) })
 	t.Run("ModExp/Random", func(t *testing.T) { testModExpRandom(t, p) })
 	t.Run("ModExp/Malformed", func(t *testing.T) { testModExpMalformed(t, p) })
 	t.Run("RSA/Golden", func(t *testing.T) { testRSAGolden(t, p) })
@@ -166,6 +167,40 @@ func testModExpSRPGroup(t *testing.T, p hostcrypto.Provider) {
 		}
 		if want := bigModExp(tc.base, tc.exp, n); !bytes.Equal(got, want) {
 			t.Errorf("%s: ModExp disagrees with math/big", tc.name)
+		}
+	}
+}
+
+// testModExpSRPGenerator raises SRP's generator to the exponents a provider may serve from a
+// table of its powers (hostcrypto.Pure does, up to 256 bits) and to those just past it,
+// against math/big: every window's edge, the shortest and longest exponents, leading zeros
+// on every operand.
+func testModExpSRPGenerator(t *testing.T, p hostcrypto.Provider) {
+	rng := rand.New(rand.NewChaCha8([32]byte{'s', 'r', 'p', 'g'}))
+	n := srpN()
+	var exps [][]byte
+	exps = append(exps, nil, []byte{0}, []byte{1}, bytes.Repeat([]byte{0xff}, 32), bytes.Repeat([]byte{0xff}, 33),
+		append([]byte{1}, make([]byte, 32)...), append(make([]byte, 3), bytes.Repeat([]byte{0xa5}, 32)...))
+	for bit := range 260 { // 2^bit: one window's entry each, across every window edge
+		exps = append(exps, new(big.Int).Lsh(big.NewInt(1), uint(bit)).Bytes())
+	}
+	for range 40 {
+		e := make([]byte, 1+rng.IntN(40))
+		for i := range e {
+			e[i] = byte(rng.Uint32())
+		}
+		exps = append(exps, e)
+	}
+	operands := []struct{ base, mod []byte }{{h("02"), n}, {h("0002"), append([]byte{0, 0}, n...)}}
+	for i, exp := range exps {
+		op := operands[i%len(operands)]
+		got, err := modExp(p, op.base, exp, op.mod)
+		if err != nil {
+			t.Errorf("2^%x mod N: %v", exp, err)
+			continue
+		}
+		if want := bigModExp(op.base, exp, op.mod); !bytes.Equal(got, want) {
+			t.Errorf("2^%x mod N disagrees with math/big", exp)
 		}
 	}
 }
