@@ -41,6 +41,7 @@ func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 		abi.KVCommit:          h.kvCommit,
 		abi.CryptoModExp:      h.modExp,
 		abi.CryptoRSASign:     h.signer(h.crypto.SignRSA),
+		abi.CryptoRSASignPair: h.rsaSignPair,
 		abi.CryptoRSAVerify:   h.verifier(h.crypto.VerifyRSA),
 		abi.CryptoRSAGenerate: h.rsaGenerate,
 		abi.CryptoECDSASign:   h.signer(h.crypto.SignECDSA),
@@ -265,6 +266,28 @@ func (h *host) signer(sign func(key, digest []byte) ([]byte, error)) api.GoModul
 		}
 		stack[0] = sized(mod, stack[4], stack[5], sig)
 	}
+}
+
+// crypto_rsa_sign_pair(keyA_ptr, keyA_len, digestA_ptr, digestA_len, keyB_ptr, keyB_len,
+// digestB_ptr, digestB_len, out_ptr, out_cap) → size of len(sigA) (2 bytes) ‖ sigA ‖ sigB.
+// The provider makes the two side by side when it can (hostcrypto.Pure does).
+func (h *host) rsaSignPair(_ context.Context, mod api.Module, stack []uint64) {
+	keyA, ok1 := read(mod, stack[0], stack[1])
+	digestA, ok2 := read(mod, stack[2], stack[3])
+	keyB, ok3 := read(mod, stack[4], stack[5])
+	digestB, ok4 := read(mod, stack[6], stack[7])
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	sigA, sigB, err := hostcrypto.SignRSAPair(h.crypto, keyA, digestA, keyB, digestB)
+	if err != nil || len(sigA) > math.MaxUint16 {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	out := make([]byte, 0, 2+len(sigA)+len(sigB))
+	out = append(append(append(out, byte(len(sigA)>>8), byte(len(sigA))), sigA...), sigB...)
+	stack[0] = sized(mod, stack[8], stack[9], out)
 }
 
 // verifier adapts a Provider verify method to (key_ptr, key_len, digest_ptr, digest_len, sig_ptr, sig_len) → status.

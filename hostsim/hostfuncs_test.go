@@ -3,8 +3,12 @@ package hostsim
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"testing"
 	"time"
 
@@ -205,6 +209,44 @@ func TestHostFunctions(t *testing.T) {
 	}
 	if got := call(h.verifier(h.crypto.VerifyECDSA), kp, kn, dp, dn, sp, sn); got != code(abi.CodeInvalid) {
 		t.Fatalf("crypto_ecdsa_verify with a bad key = %d", got)
+	}
+
+	// crypto_rsa_sign_pair: len(sigA) (2 bytes) ‖ sigA ‖ sigB, each SignRSA's signature; a bad
+	// key on either side is CodeInvalid; a short buffer gets the size and nothing written.
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodKey := x509.MarshalPKCS1PrivateKey(rsaKey)
+	gp, gn := put(2400, goodKey) // about 1,190 bytes
+	d2p, d2n := put(3600, bytes.Repeat([]byte{3}, 32))
+	bkp, bkn := put(3640, []byte("not a key"))
+	dp, dn = put(3680, bytes.Repeat([]byte{1}, 32))
+	pairOut := out // 1024 bytes, up to 2048
+	put(uint32(pairOut-uint64(buf)), make([]byte, 16))
+	if got := call(h.rsaSignPair, gp, gn, dp, dn, gp, gn, d2p, d2n, pairOut, 16); got != 2+256+256 {
+		t.Fatalf("crypto_rsa_sign_pair into 16 bytes = %d, want 514", got)
+	}
+	if b, _ := mem.Read(uint32(pairOut), 2); !bytes.Equal(b, []byte{0, 0}) {
+		t.Fatalf("crypto_rsa_sign_pair wrote %x into a short buffer", b)
+	}
+	if got := call(h.rsaSignPair, gp, gn, dp, dn, gp, gn, d2p, d2n, pairOut, 1024); got != 2+256+256 {
+		t.Fatalf("crypto_rsa_sign_pair = %d, want 514", got)
+	}
+	framed, _ := mem.Read(uint32(pairOut), 514)
+	if framed[0] != 1 || framed[1] != 0 {
+		t.Fatalf("crypto_rsa_sign_pair's A length is %x, want 0100", framed[:2])
+	}
+	for i, d := range [][]byte{bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{3}, 32)} {
+		if err := rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, d, framed[2+256*i:2+256*(i+1)]); err != nil {
+			t.Fatalf("crypto_rsa_sign_pair's signature %d: %v", i, err)
+		}
+	}
+	if got := call(h.rsaSignPair, gp, gn, dp, dn, bkp, bkn, d2p, d2n, pairOut, 1024); got != code(abi.CodeInvalid) {
+		t.Fatalf("crypto_rsa_sign_pair with a bad second key = %d", got)
+	}
+	if got := call(h.rsaSignPair, bkp, bkn, dp, dn, gp, gn, d2p, d2n, pairOut, 1024); got != code(abi.CodeInvalid) {
+		t.Fatalf("crypto_rsa_sign_pair with a bad first key = %d", got)
 	}
 
 	// crypto_aes_gcm_*: Go's GCM bytes, written over the input in place; a bad key or nonce

@@ -92,6 +92,11 @@ const (
 	// CryptoRSASign signs a SHA-256 digest with RSASSA-PKCS1-v1_5 using a PKCS#1 DER private key:
 	// (key_ptr, key_len, digest_ptr, digest_len, out_ptr, out_cap) → size (the modulus length).
 	CryptoRSASign = "crypto_rsa_sign"
+	// CryptoRSASignPair makes two CryptoRSASign signatures at once (the host may make them side
+	// by side): (keyA_ptr, keyA_len, digestA_ptr, digestA_len, keyB_ptr, keyB_len, digestB_ptr,
+	// digestB_len, out_ptr, out_cap) → size of A's signature's length (2 bytes, big-endian),
+	// A's signature, B's signature. Either failing fails the call, as CryptoRSASign would.
+	CryptoRSASignPair = "crypto_rsa_sign_pair"
 	// CryptoRSAGenerate makes a new RSA private key: (bits, out_ptr, out_cap) → size of its
 	// PKCS#1 DER. Each call makes a different key, so a guest retrying with a larger buffer
 	// simply receives another key; pass 4 KiB to fit any size offered (2048..4096 bits).
@@ -231,6 +236,7 @@ var Imports = []Func{
 	{KVCommit, i32s(2), []ValueType{I32}},
 	{CryptoModExp, i32s(8), []ValueType{I32}},
 	{CryptoRSASign, i32s(6), []ValueType{I32}},
+	{CryptoRSASignPair, i32s(10), []ValueType{I32}},
 	{CryptoRSAVerify, i32s(6), []ValueType{I32}},
 	{CryptoRSAGenerate, i32s(3), []ValueType{I32}},
 	{CryptoECDSASign, i32s(6), []ValueType{I32}},

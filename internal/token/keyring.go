@@ -107,11 +107,53 @@ func NewKeyring(st store.Store, atRest *seal.Sealer, c hostcrypto.Provider, now 
 // "access"), creating that key on first use. claims must hold a numeric exp; a token_use
 // claim, if present, must equal use.
 func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[string]any) (string, error) {
-	if err := checkPoolID(poolID); err != nil {
+	in, err := k.signingInput(ctx, poolID, use, claims)
+	if err != nil {
 		return "", err
 	}
+	sig, err := k.crypto.SignRSA(in.key, in.digest[:])
+	if err != nil {
+		return "", fmt.Errorf("token: signing: %w", err)
+	}
+	return in.token(sig), nil
+}
+
+// SignPair returns Sign(ctx, poolID, "access", access) and Sign(ctx, poolID, "id", id), the
+// two signatures made at once where the provider can (hostcrypto.SignRSAPair): a sign-in's
+// tokens, when the ID token does not depend on the access token.
+func (k *Keyring) SignPair(ctx context.Context, poolID string, access, id map[string]any) (accessJWT, idJWT string, err error) {
+	a, err := k.signingInput(ctx, poolID, UseAccess, access)
+	if err != nil {
+		return "", "", err
+	}
+	i, err := k.signingInput(ctx, poolID, UseID, id)
+	if err != nil {
+		return "", "", err
+	}
+	sigA, sigI, err := hostcrypto.SignRSAPair(k.crypto, a.key, a.digest[:], i.key, i.digest[:])
+	if err != nil {
+		return "", "", fmt.Errorf("token: signing: %w", err)
+	}
+	return a.token(sigA), i.token(sigI), nil
+}
+
+// signingInput is a token waiting for its signature: the JWS signing input, its SHA-256 and
+// the private key to sign it with.
+type signingInput struct {
+	input  string
+	digest [sha256.Size]byte
+	key    []byte
+}
+
+func (in signingInput) token(sig []byte) string { return in.input + "." + jose.Encode(sig) }
+
+// signingInput checks and encodes claims and picks the pool's current key for use.
+func (k *Keyring) signingInput(ctx context.Context, poolID, use string, claims map[string]any) (signingInput, error) {
+	if err := checkPoolID(poolID); err != nil {
+		return signingInput{}, err
+	}
 	if use != UseID && use != UseAccess {
-		return "", fmt.Errorf("token: unknown key use %q", use)
+		return signingInput{}, fmt.Errorf("token: unknown key use %q", use)
 	}
 	if claims == nil {
 		claims = map[string]any{}
@@ -119,25 +161,19 @@ func (k *Keyring) Sign(ctx context.Context, poolID, use string, claims map[strin
 	// Check the claims as Verify will see them, so Sign never issues an unverifiable token.
 	// The errors do not wrap jose.ErrInvalid: a caller bug, not a bad token.
 	if err := checkClaims(claims, use); err != nil {
-		return "", fmt.Errorf("token: cannot sign: %w", err)
+		return signingInput{}, fmt.Errorf("token: cannot sign: %w", err)
 	}
 	payload, err := encodeJSON(claims)
 	if err != nil {
-		return "", fmt.Errorf("token: encoding claims: %w", err)
+		return signingInput{}, fmt.Errorf("token: encoding claims: %w", err)
 	}
-
 	sk, err := k.signingKey(ctx, poolID, use)
 	if err != nil {
-		return "", err
+		return signingInput{}, err
 	}
 	header := append(jsonwrite.AppendString(append(jsonwrite.AppendString([]byte(`{"alg":`), Alg, false), `,"kid":`...), sk.kid, false), '}')
 	input := jose.Encode(header) + "." + jose.Encode(payload)
-	digest := sha256.Sum256([]byte(input))
-	sig, err := k.crypto.SignRSA(sk.privDER, digest[:])
-	if err != nil {
-		return "", fmt.Errorf("token: signing: %w", err)
-	}
-	return input + "." + jose.Encode(sig), nil
+	return signingInput{input: input, digest: sha256.Sum256([]byte(input)), key: sk.privDER}, nil
 }
 
 // Verify checks raw against the pool's keys with internal/jose and returns its claims. It

@@ -217,6 +217,36 @@ func TestSignRejects(t *testing.T) {
 	}
 }
 
+// TestSignPair: SignPair's tokens are Sign's, byte for byte (RS256 is deterministic), through
+// the provider's pair signing and through the fallback of a provider without it; bad claims on
+// either side are refused as Sign refuses them.
+func TestSignPair(t *testing.T) {
+	f := newFixture(t)
+	access, id := f.claims(UseAccess, time.Hour), f.claims(UseID, time.Hour)
+	wantAccess, wantID := f.sign(t, f.kr, UseAccess, access), f.sign(t, f.kr, UseID, id)
+	for name, kr := range map[string]*Keyring{
+		"pair signer": f.kr,
+		"one by one":  NewKeyring(f.st, f.atRest, signOnly{hostcrypto.Pure{}}, f.clk.Now),
+	} {
+		gotAccess, gotID, err := kr.SignPair(ctx, pool, access, id)
+		if err != nil || gotAccess != wantAccess || gotID != wantID {
+			t.Errorf("%s: SignPair = %.20q…, %.20q…, %v; want Sign's tokens", name, gotAccess, gotID, err)
+		}
+	}
+	for name, pair := range map[string][2]map[string]any{
+		"access claims of an ID token": {id, id},
+		"ID claims of an access token": {access, access},
+		"no exp":                       {access, {"sub": "x"}},
+	} {
+		if a, i, err := f.kr.SignPair(ctx, pool, pair[0], pair[1]); err == nil || errors.Is(err, jose.ErrInvalid) {
+			t.Errorf("%s: SignPair = %q, %q, %v; want an error that is not jose.ErrInvalid", name, a, i, err)
+		}
+	}
+}
+
+// signOnly hides a provider's pair signing (hostcrypto.RSAPairSigner).
+type signOnly struct{ hostcrypto.Provider }
+
 func TestTamperedEveryCharacter(t *testing.T) {
 	f := newFixture(t)
 	tok := f.sign(t, f.kr, UseID, f.claims(UseID, time.Hour))

@@ -130,18 +130,23 @@ func (s *Service) mintTokens(ctx context.Context, p *Pool, c *Client, u *User, e
 		return nil, err
 	}
 	res := &AuthenticationResult{TokenType: "Bearer", ExpiresIn: int64(c.AccessTTL() / time.Second)}
-	if res.AccessToken, err = s.d.Keys.Sign(ctx, p.Id, "access", access); err != nil {
-		return nil, err
-	}
-	if ev.oauth() {
+	if !ev.oauth() {
+		// The ID token does not depend on the access token: both are signed at once.
+		if res.AccessToken, res.IdToken, err = s.d.Keys.SignPair(ctx, p.Id, access, id); err != nil {
+			return nil, err
+		}
+	} else {
+		if res.AccessToken, err = s.d.Keys.Sign(ctx, p.Id, "access", access); err != nil {
+			return nil, err
+		}
 		id["at_hash"] = atHash(res.AccessToken)
 		if nonce != "" {
 			id["nonce"] = nonce
 		}
-	}
-	if !ev.oauth() || slices.Contains(ev.Scopes, "openid") {
-		if res.IdToken, err = s.d.Keys.Sign(ctx, p.Id, "id", id); err != nil {
-			return nil, err
+		if slices.Contains(ev.Scopes, "openid") {
+			if res.IdToken, err = s.d.Keys.Sign(ctx, p.Id, "id", id); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if withRefresh {

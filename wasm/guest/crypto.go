@@ -32,6 +32,27 @@ func (hostCrypto) SignRSA(privPKCS1, digest []byte) ([]byte, error) {
 	return sign(abi.CryptoRSASign, cryptoRSASign, privPKCS1, digest)
 }
 
+var _ hostcrypto.RSAPairSigner = hostCrypto{}
+
+// SignRSAPair asks the host for both signatures in one call, which it may make side by side.
+func (hostCrypto) SignRSAPair(privA, digestA, privB, digestB []byte) (sigA, sigB []byte, err error) {
+	ka, kan := in(privA)
+	da, dan := in(digestA)
+	kb, kbn := in(privB)
+	db, dbn := in(digestB)
+	out, err := sized(func(out *byte, outCap uint32) int32 {
+		return cryptoRSASignPair(ka, kan, da, dan, kb, kbn, db, dbn, out, outCap)
+	})
+	if err != nil {
+		return nil, nil, cryptoErr(abi.CryptoRSASignPair, err)
+	}
+	if len(out) < 2 || int(out[0])<<8|int(out[1]) > len(out)-2 {
+		panic(fmt.Sprintf("guest: %s returned %d bytes that do not hold A's length", abi.CryptoRSASignPair, len(out)))
+	}
+	n := int(out[0])<<8 | int(out[1])
+	return out[2 : 2+n : 2+n], out[2+n:], nil
+}
+
 // VerifyRSA asks the host, once per triple it accepts (acceptedRSA).
 func (hostCrypto) VerifyRSA(pubPKIX, digest, sig []byte) error {
 	return acceptedRSA.Verify(pubPKIX, digest, sig, func() error {

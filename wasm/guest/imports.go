@@ -33,6 +33,9 @@ func cryptoModExp(base *byte, baseLen uint32, exp *byte, expLen uint32, mod *byt
 //go:wasmimport poolgate crypto_rsa_sign
 func cryptoRSASign(key *byte, keyLen uint32, digest *byte, digestLen uint32, out *byte, outCap uint32) int32
 
+//go:wasmimport poolgate crypto_rsa_sign_pair
+func cryptoRSASignPair(keyA *byte, keyALen uint32, digestA *byte, digestALen uint32, keyB *byte, keyBLen uint32, digestB *byte, digestBLen uint32, out *byte, outCap uint32) int32
+
 //go:wasmimport poolgate crypto_rsa_generate
 func cryptoRSAGenerate(bits int32, out *byte, outCap uint32) int32
 

@@ -246,6 +246,11 @@ func (a *app) crypto(w http.ResponseWriter, r *http.Request) {
 		out, err = p.ModExp(in.A, in.B, in.C)
 	case "rsa_sign":
 		out, err = p.SignRSA(in.A, in.B)
+	case "rsa_sign_pair": // A, B: the first key and digest; C, D: the second's
+		var sigA, sigB []byte
+		if sigA, sigB, err = hostcrypto.SignRSAPair(p, in.A, in.B, in.C, in.D); err == nil {
+			out = append(append([]byte{byte(len(sigA) >> 8), byte(len(sigA))}, sigA...), sigB...)
+		}
 	case "rsa_generate":
 		out, err = p.GenerateRSA(int(binary.BigEndian.Uint16(in.A)))
 	case "rsa_verify":

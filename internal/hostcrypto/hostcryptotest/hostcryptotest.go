@@ -37,6 +37,7 @@ func Run(t *testing.T, p hostcrypto.Provider) {
 	t.Run("RSA/SignVerify", func(t *testing.T) { testRSASignVerify(t, p) })
 	t.Run("RSA/Tampered", func(t *testing.T) { testRSATampered(t, p) })
 	t.Run("RSA/Malformed", func(t *testing.T) { testRSAMalformed(t, p) })
+	t.Run("RSA/Pair", func(t *testing.T) { testRSAPair(t, p) })
 	t.Run("ECDSA/Fixed", func(t *testing.T) { testECDSAFixed(t, p) })
 	t.Run("ECDSA/SignVerify", func(t *testing.T) { testECDSASignVerify(t, p) })
 	t.Run("ECDSA/Tampered", func(t *testing.T) { testECDSATampered(t, p) })
@@ -330,6 +331,47 @@ func testRSATampered(t *testing.T, p hostcrypto.Provider) {
 	}
 }
 
+// testRSAPair signs two digests with two keys through hostcrypto.SignRSAPair (at once where
+// the provider can): each signature is the one SignRSA makes, whichever key goes first, and a
+// bad key or digest on either side is an error.
+func testRSAPair(t *testing.T, p hostcrypto.Provider) {
+	privA, digestA, wantA := mustDER(rsaPrivPEM), mustHex(vectorDigestHex), mustHex(rsaSigHex)
+	privB, err := p.GenerateRSA(2048)
+	if err != nil {
+		t.Fatalf("GenerateRSA: %v", err)
+	}
+	stdB, err := x509.ParsePKCS1PrivateKey(privB)
+	if err != nil {
+		t.Fatalf("GenerateRSA's key does not parse: %v", err)
+	}
+	digestB := sha256.Sum256([]byte("the other token"))
+	wantB, err := rsa.SignPKCS1v15(nil, stdB, crypto.SHA256, digestB[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair := func(privA, digestA, privB, digestB []byte) (sigA, sigB []byte, err error) {
+		defer recoverTo(&err)
+		return hostcrypto.SignRSAPair(p, privA, digestA, privB, digestB)
+	}
+	if sigA, sigB, err := pair(privA, digestA, privB, digestB[:]); err != nil || !bytes.Equal(sigA, wantA) || !bytes.Equal(sigB, wantB) {
+		t.Errorf("SignRSAPair(golden, other) = %.8x…, %.8x…, %v; want the golden and crypto/rsa's", sigA, sigB, err)
+	}
+	if sigB, sigA, err := pair(privB, digestB[:], privA, digestA); err != nil || !bytes.Equal(sigA, wantA) || !bytes.Equal(sigB, wantB) {
+		t.Errorf("SignRSAPair(other, golden) = %.8x…, %.8x…, %v; want crypto/rsa's and the golden", sigB, sigA, err)
+	}
+	badKey, badDigest := mustDER(ecPrivPEM), digestA[:31]
+	for name, args := range map[string][4][]byte{
+		"bad first key":     {badKey, digestA, privB, digestB[:]},
+		"bad second key":    {privA, digestA, badKey, digestB[:]},
+		"bad first digest":  {privA, badDigest, privB, digestB[:]},
+		"bad second digest": {privA, digestA, privB, badDigest},
+	} {
+		if sigA, sigB, err := pair(args[0], args[1], args[2], args[3]); err == nil {
+			t.Errorf("SignRSAPair(%s) = %.8x…, %.8x…, want an error", name, sigA, sigB)
+		}
+	}
+}
+
 func testRSAMalformed(t *testing.T, p hostcrypto.Provider) {
 	priv, pub := mustDER(rsaPrivPEM), mustDER(rsaPubPEM)
 	digest, sig := mustHex(vectorDigestHex), mustHex(rsaSigHex)
@@ -499,6 +541,9 @@ func testConcurrent(t *testing.T, p hostcrypto.Provider) {
 				}
 				if got, err := call2(p.SignRSA, rsaPriv, digest); err != nil || !bytes.Equal(got, wantRSA) {
 					errs <- fmt.Errorf("concurrent SignRSA = %.8x…, %v", got, err)
+				}
+				if a, b, err := hostcrypto.SignRSAPair(p, rsaPriv, digest, rsaPriv, digest); err != nil || !bytes.Equal(a, wantRSA) || !bytes.Equal(b, wantRSA) {
+					errs <- fmt.Errorf("concurrent SignRSAPair = %.8x…, %.8x…, %v", a, b, err)
 				}
 				if err := call3(p.VerifyRSA, rsaPub, digest, wantRSA); err != nil {
 					errs <- fmt.Errorf("concurrent VerifyRSA = %v", err)
