@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/poolgate/poolgate/internal/jsonread"
 )
@@ -234,32 +235,22 @@ func describeValue(v string) string {
 // recursing into present struct members and lists of structs. parent is the JSON name of the
 // member v is the value of ("" at the top).
 func validate(v reflect.Value, tree map[string]any, path, parent string, problems *[]string) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, tagged := jsonName(f)
-		if name == "-" {
-			continue
-		}
-		fv := v.Field(i)
-		if f.Anonymous && !tagged && derefType(f.Type).Kind() == reflect.Struct {
+	for _, f := range validatePlanOf(v.Type(), parent) {
+		fv := v.Field(f.index)
+		if f.embedded {
 			if fv = derefValue(fv); fv.IsValid() {
 				validate(fv, tree, path, parent, problems)
 			}
 			continue
 		}
-		if !f.IsExported() {
-			continue
-		}
-		member := path + lowerFirst(name)
-		raw, present := lookupMember(tree, name)
-		if f.Tag.Get("aws") == "required" {
+		raw, present := lookupMember(tree, f.name)
+		if f.required {
 			if !present {
-				*problems = append(*problems, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", member))
+				*problems = append(*problems, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", path+f.member))
 				continue
 			}
 			if s := derefValue(fv); s.IsValid() && s.Kind() == reflect.String && s.Len() == 0 {
-				*problems = append(*problems, fmt.Sprintf("Value '' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", member))
+				*problems = append(*problems, fmt.Sprintf("Value '' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", path+f.member))
 				continue
 			}
 		}
@@ -270,28 +261,89 @@ func validate(v reflect.Value, tree map[string]any, path, parent string, problem
 		if !fv.IsValid() {
 			continue
 		}
-		if s := shapeOf(f, parent, name); s != nil {
-			s.check(fv, member, problems)
+		member := path + f.member
+		if f.shape != nil {
+			f.shape.check(fv, member, problems)
 		}
 		switch fv.Kind() {
 		case reflect.Struct:
-			if obj, ok := raw.(map[string]any); ok && hasChecks(fv.Type(), name, 0) {
-				validate(fv, obj, member+".", name, problems)
+			if obj, ok := raw.(map[string]any); ok && hasChecksCached(fv.Type(), f.name) {
+				validate(fv, obj, member+".", f.name, problems)
 			}
 		case reflect.Slice, reflect.Array:
 			list, ok := raw.([]any)
-			if !ok || !hasChecks(derefType(fv.Type().Elem()), name, 0) {
+			if !ok || !hasChecksCached(derefType(fv.Type().Elem()), f.name) {
 				continue
 			}
 			for j := 0; j < fv.Len() && j < len(list); j++ {
 				obj, ok := list[j].(map[string]any)
 				ev := derefValue(fv.Index(j))
 				if ok && ev.IsValid() && ev.Kind() == reflect.Struct {
-					validate(ev, obj, fmt.Sprintf("%s.%d.member.", member, j+1), name, problems)
+					validate(ev, obj, fmt.Sprintf("%s.%d.member.", member, j+1), f.name, problems)
 				}
 			}
 		}
 	}
+}
+
+// validateField is what validate needs of one field of a struct type, worked out from its
+// tags once per type and parent member (validatePlanOf) rather than on every request.
+type validateField struct {
+	index    int
+	name     string // the JSON member name
+	member   string // name in lower camel case, as AWS's messages name members
+	embedded bool   // an untagged embedded struct, validated as part of its parent
+	required bool   // tagged aws:"required"
+	shape    *shape // shapeOf(field, parent, name)
+}
+
+type planKey struct {
+	t      reflect.Type
+	parent string
+}
+
+var (
+	validatePlans sync.Map // planKey → []validateField
+	checksCache   sync.Map // planKey → bool (hasChecks)
+)
+
+// validatePlanOf returns the fields of struct type t (the value of member parent) that
+// validate looks at, in order.
+func validatePlanOf(t reflect.Type, parent string) []validateField {
+	key := planKey{t, parent}
+	if plan, ok := validatePlans.Load(key); ok {
+		return plan.([]validateField)
+	}
+	var plan []validateField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, tagged := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && !tagged && derefType(f.Type).Kind() == reflect.Struct {
+			plan = append(plan, validateField{index: i, embedded: true})
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		plan = append(plan, validateField{index: i, name: name, member: lowerFirst(name),
+			required: f.Tag.Get("aws") == "required", shape: shapeOf(f, parent, name)})
+	}
+	validatePlans.Store(key, plan)
+	return plan
+}
+
+// hasChecksCached is hasChecks(t, parent, 0), worked out once per type and parent.
+func hasChecksCached(t reflect.Type, parent string) bool {
+	key := planKey{t, parent}
+	if has, ok := checksCache.Load(key); ok {
+		return has.(bool)
+	}
+	has := hasChecks(t, parent, 0)
+	checksCache.Store(key, has)
+	return has
 }
 
 // hasChecks reports whether struct type t (the value of member parent) has a required field

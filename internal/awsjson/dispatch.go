@@ -266,14 +266,19 @@ func (d *Dispatcher) wireError(err error, op, id string) *Error {
 	return Internal("An internal error occurred.")
 }
 
+// errBodyTooLarge is readBody's answer to a body over MaxBodyBytes, made only then: formatting
+// it for every request was 1.4% of a GetUser's CPU under hostsim.
+func errBodyTooLarge() *Error {
+	return New(ErrSerialization, "Request body is larger than %d bytes.", MaxBodyBytes)
+}
+
 // readBody reads at most MaxBodyBytes; a longer or unreadable body is a SerializationException.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	tooLarge := New(ErrSerialization, "Request body is larger than %d bytes.", MaxBodyBytes)
 	if r.ContentLength > MaxBodyBytes {
-		return nil, tooLarge
+		return nil, errBodyTooLarge()
 	}
 	// Sized from Content-Length when it is given, so the body is read in one go, without
 	// io.ReadAll's doublings (the EOF read needs bytes.MinRead of room).
@@ -282,7 +287,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := buf.Bytes()
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, tooLarge
+			return nil, errBodyTooLarge()
 		}
 		return nil, New(ErrSerialization, "Could not read the request body.")
 	}
