@@ -78,6 +78,7 @@ type Worker struct {
 	issuerBase string
 	cmd        *exec.Cmd
 	done       chan struct{} // closed when wrangler has exited
+	listening  chan struct{} // closed when wrangler says it is ready on url
 	waitErr    error
 	receiver   *http.Server
 	tmp        string
@@ -368,20 +369,15 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local: node is not installed (wrangler needs Node 20+): %w", err)
 	}
-	host, port, err := listenAddr(o.Addr)
+	host, port, chosen, err := listenAddr(o.Addr)
 	if err != nil {
 		return nil, err
 	}
 	w := &Worker{
-		url:        "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
-		done:       make(chan struct{}),
 		adminKeyID: o.AdminAccessKeyID, adminSecret: o.AdminSecretAccessKey,
 		testClock: o.TestClock,
 	}
-	w.issuerBase = strings.TrimRight(o.IssuerBase, "/")
-	if w.issuerBase == "" {
-		w.issuerBase = w.url
-	}
+	w.setAddr(host, port, o.IssuerBase)
 	ok := false
 	defer func() {
 		if !ok {
@@ -402,7 +398,6 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		return nil, fmt.Errorf("local: %w", err)
 	}
 	vars := map[string]string{
-		"POOLGATE_ISSUER_BASE":             w.issuerBase,
 		"POOLGATE_ADMIN_ACCESS_KEY_ID":     o.AdminAccessKeyID,
 		"POOLGATE_ADMIN_SECRET_ACCESS_KEY": o.AdminSecretAccessKey,
 		"POOLGATE_MASTER_KEY":              base64.StdEncoding.EncodeToString(o.MasterKey),
@@ -428,17 +423,68 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	for k, v := range o.Vars {
 		vars[k] = v
 	}
-	envFile := filepath.Join(w.tmp, "poolgate.env")
-	if err := writeEnvFile(envFile, vars); err != nil {
-		return nil, err
-	}
-	inspector, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	more, err := withCompanion(o.Root, o.Config, o.MoreConfigs)
 	if err != nil {
 		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		vars["POOLGATE_ISSUER_BASE"] = w.issuerBase
+		err := w.launch(ctx, o, node, wrangler, more, vars, host, port)
+		if err == nil {
+			break
+		}
+		// Another process can take the port between freePort and wrangler's bind: wrangler
+		// then exits at once ("Address already in use"), and a port of our choosing is
+		// simply chosen again.
+		if !chosen || attempt == maxLaunches || !w.exited() {
+			return nil, err
+		}
+		o.Logf("local: wrangler did not start on port %d (%v); trying another port", port, err)
+		w.endLaunch()
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+		w.setAddr(host, port, o.IssuerBase)
+	}
+	if o.TestClock {
+		start := o.ClockStart
+		if start.IsZero() {
+			start = time.Now()
+		}
+		// The first admin call is signed with the Worker's own start time, which is unknown
+		// here; the wall clock is within the signature's five-minute skew of it.
+		w.clock.now = time.Now()
+		if err := w.SetClock(ctx, start); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return w, nil
+}
+
+// maxLaunches bounds how often Start starts wrangler on another port of its choosing.
+const maxLaunches = 3
+
+// setAddr sets the address the Worker listens on, and the issuer base (issuerBase, or the
+// Worker's URL).
+func (w *Worker) setAddr(host string, port int, issuerBase string) {
+	w.url = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
+	w.issuerBase = strings.TrimRight(issuerBase, "/")
+	if w.issuerBase == "" {
+		w.issuerBase = w.url
+	}
+}
+
+// launch starts wrangler dev on host:port with vars and waits until the Worker answers.
+func (w *Worker) launch(ctx context.Context, o Options, node, wrangler string, more []string, vars map[string]string, host string, port int) error {
+	w.done, w.listening = make(chan struct{}), make(chan struct{})
+	envFile := filepath.Join(w.tmp, "poolgate.env")
+	if err := writeEnvFile(envFile, vars); err != nil {
+		return err
+	}
+	inspector, err := freePort()
+	if err != nil {
+		return err
 	}
 	args := []string{"--no-warnings", "--experimental-vm-modules", wrangler, "dev", "--config", o.Config}
 	for _, c := range more {
@@ -465,40 +511,50 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("local: %w", err)
+		return fmt.Errorf("local: %w", err)
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("local: starting wrangler: %w", err)
+		return fmt.Errorf("local: starting wrangler: %w", err)
 	}
 	w.cmd = cmd
-	if err := w.startWatchdog(cmd.Process.Pid); err != nil {
-		return nil, err
-	}
 	go func() {
 		// Read to the end whatever comes: a line Go's bufio.Scanner finds too long would end
 		// the reading, and wrangler would then block on its full pipe.
-		readLines(out, bound.LogBytes, func(line string) { o.Logf("wrangler: %s", line) })
+		ready, listening := "Ready on "+w.url, w.listening
+		readLines(out, bound.LogBytes, func(line string) {
+			o.Logf("wrangler: %s", line)
+			if listening != nil && strings.Contains(line, ready) {
+				close(listening)
+				listening = nil
+			}
+		})
 		w.waitErr = cmd.Wait()
 		close(w.done)
 	}()
-	if err := w.waitReady(ctx, o.StartTimeout); err != nil {
-		return nil, err
+	if err := w.startWatchdog(cmd.Process.Pid); err != nil {
+		return err
 	}
-	if o.TestClock {
-		start := o.ClockStart
-		if start.IsZero() {
-			start = time.Now()
-		}
-		// The first admin call is signed with the Worker's own start time, which is unknown
-		// here; the wall clock is within the signature's five-minute skew of it.
-		w.clock.now = time.Now()
-		if err := w.SetClock(ctx, start); err != nil {
-			return nil, err
-		}
+	return w.waitReady(ctx, o.StartTimeout)
+}
+
+// exited reports whether the last wrangler started has exited.
+func (w *Worker) exited() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
 	}
-	ok = true
-	return w, nil
+}
+
+// endLaunch forgets a wrangler that has exited, and ends its watchdog.
+func (w *Worker) endLaunch() {
+	<-w.done
+	if w.watchdog != nil {
+		w.watchdog.Close()
+	}
+	w.cmd, w.watchdog, w.waitErr = nil, nil, nil
 }
 
 // startWatchdog starts a shell that waits for its stdin to close, which happens when Close
@@ -521,11 +577,22 @@ func (w *Worker) startWatchdog(pgid int) error {
 // GluePath is answered by the Worker's JS glue without starting Go (see edge/worker.mjs).
 const GluePath = "/_poolgate/glue"
 
-// waitReady polls the glue path until the Worker answers at all (wrangler prints "Ready"
-// before the runtime has loaded the module). The probe does not start the Go instance, so
-// the first real request still measures a cold start.
+// waitReady waits until wrangler says it listens on the Worker's address (so that another
+// server that took the port first is never taken for the Worker: wrangler then exits), then
+// polls the glue path until the Worker answers at all (wrangler prints "Ready" before the
+// runtime has loaded the module). The probe does not start the Go instance, so the first
+// real request still measures a cold start.
 func (w *Worker) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	select {
+	case <-w.listening:
+	case <-w.done:
+		return fmt.Errorf("local: wrangler exited before the Worker answered: %v", w.waitErr)
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(timeout):
+		return fmt.Errorf("local: wrangler did not say it listens on %s within %v", w.url, timeout)
+	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.url+GluePath, nil)
@@ -629,31 +696,34 @@ func (w *Worker) CPUTime() (time.Duration, error) {
 	return sum, nil
 }
 
-func listenAddr(addr string) (string, int, error) {
+// listenAddr splits addr (default 127.0.0.1:0); chosen says the port was 0 and freePort
+// chose it.
+func listenAddr(addr string) (host string, port int, chosen bool, err error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	host, p, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "", 0, fmt.Errorf("local: address %q: %w", addr, err)
+		return "", 0, false, fmt.Errorf("local: address %q: %w", addr, err)
 	}
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return "", 0, fmt.Errorf("local: address %q: bad port", addr)
+	if port, err = strconv.Atoi(p); err != nil {
+		return "", 0, false, fmt.Errorf("local: address %q: bad port", addr)
 	}
 	if port == 0 {
 		if port, err = freePort(); err != nil {
-			return "", 0, err
+			return "", 0, false, err
 		}
+		chosen = true
 	}
-	return host, port, nil
+	return host, port, chosen, nil
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
+// freePort asks the kernel for a free loopback port (a variable so that a test can hand out
+// a port that another process holds).
+var freePort = func() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("local: %w", err)

@@ -48,14 +48,14 @@ func TestProcessCPUOfSelf(t *testing.T) {
 }
 
 func TestListenAddr(t *testing.T) {
-	if h, p, err := listenAddr(""); err != nil || h != "127.0.0.1" || p == 0 {
-		t.Errorf("listenAddr(\"\") = %s %d %v", h, p, err)
+	if h, p, chosen, err := listenAddr(""); err != nil || h != "127.0.0.1" || p == 0 || !chosen {
+		t.Errorf("listenAddr(\"\") = %s %d %v %v", h, p, chosen, err)
 	}
-	if h, p, err := listenAddr("127.0.0.1:8787"); err != nil || h != "127.0.0.1" || p != 8787 {
-		t.Errorf("listenAddr(127.0.0.1:8787) = %s %d %v", h, p, err)
+	if h, p, chosen, err := listenAddr("127.0.0.1:8787"); err != nil || h != "127.0.0.1" || p != 8787 || chosen {
+		t.Errorf("listenAddr(127.0.0.1:8787) = %s %d %v %v", h, p, chosen, err)
 	}
 	for _, bad := range []string{"nope", "127.0.0.1:x"} {
-		if _, _, err := listenAddr(bad); err == nil {
+		if _, _, _, err := listenAddr(bad); err == nil {
 			t.Errorf("listenAddr(%q) succeeded", bad)
 		}
 	}
