@@ -12,7 +12,7 @@ import (
 // password), every password sign-in and every server session: Pure computes those from a
 // table of 2's powers, one multiplication per six bits of the exponent instead of math/big's
 // square-and-multiply, about a quarter of the CPU for SRP's 256-bit exponents
-// (BenchmarkModExpSRPGenerator). The table (1 MB) is built on first use, in about 15 ms.
+// (BenchmarkModExpSRPGenerator). The table (1 MB) is built on first use, in about 12 ms.
 var (
 	srpN         = mustHexBytes(modexp.SRPGroupN)
 	srpGenerator = []byte{2}
