@@ -1,6 +1,7 @@
 package hostsim
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -33,26 +34,27 @@ type host struct {
 // signatures of abi.Imports.
 func (h *host) instantiate(ctx context.Context, rt wazero.Runtime) error {
 	impls := map[string]api.GoModuleFunc{
-		abi.KVGet:             h.kvGet,
-		abi.KVPut:             h.kvPut,
-		abi.KVDelete:          h.kvDelete,
-		abi.KVList:            h.kvList,
-		abi.KVGetEntry:        h.kvGetEntry,
-		abi.KVCommit:          h.kvCommit,
-		abi.CryptoModExp:      h.modExp,
-		abi.CryptoRSASign:     h.signer(h.crypto.SignRSA),
-		abi.CryptoRSASignPair: h.rsaSignPair,
-		abi.CryptoRSAVerify:   h.verifier(h.crypto.VerifyRSA),
-		abi.CryptoRSAGenerate: h.rsaGenerate,
-		abi.CryptoECDSASign:   h.signer(h.crypto.SignECDSA),
-		abi.CryptoECDSAVerify: h.verifier(h.crypto.VerifyECDSA),
-		abi.CryptoAESGCMSeal:  aesGCM(false),
-		abi.CryptoAESGCMOpen:  aesGCM(true),
-		abi.SendMessage:       h.sendMessage,
-		abi.Log:               h.log,
-		abi.RuntimeConfig:     h.runtimeConfig,
-		abi.HTTPFetch:         h.httpFetch,
-		abi.BodyRead:          h.bodyRead,
+		abi.KVGet:                h.kvGet,
+		abi.KVPut:                h.kvPut,
+		abi.KVDelete:             h.kvDelete,
+		abi.KVList:               h.kvList,
+		abi.KVGetUnlessUnchanged: h.kvGetUnlessUnchanged,
+		abi.KVGetEntry:           h.kvGetEntry,
+		abi.KVCommit:             h.kvCommit,
+		abi.CryptoModExp:         h.modExp,
+		abi.CryptoRSASign:        h.signer(h.crypto.SignRSA),
+		abi.CryptoRSASignPair:    h.rsaSignPair,
+		abi.CryptoRSAVerify:      h.verifier(h.crypto.VerifyRSA),
+		abi.CryptoRSAGenerate:    h.rsaGenerate,
+		abi.CryptoECDSASign:      h.signer(h.crypto.SignECDSA),
+		abi.CryptoECDSAVerify:    h.verifier(h.crypto.VerifyECDSA),
+		abi.CryptoAESGCMSeal:     aesGCM(false),
+		abi.CryptoAESGCMOpen:     aesGCM(true),
+		abi.SendMessage:          h.sendMessage,
+		abi.Log:                  h.log,
+		abi.RuntimeConfig:        h.runtimeConfig,
+		abi.HTTPFetch:            h.httpFetch,
+		abi.BodyRead:             h.bodyRead,
 	}
 	if len(impls) != len(abi.Imports) {
 		return fmt.Errorf("hostsim: %d host functions for %d imports", len(impls), len(abi.Imports))
@@ -129,6 +131,28 @@ func (h *host) kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 		return
 	}
 	stack[0] = sized(mod, stack[2], stack[3], v)
+}
+
+// kv_get_unless_unchanged(key_ptr, key_len, have_ptr, have_len, out_ptr, out_cap) → size, or
+// -CodeUnchanged when the value is the guest's have byte for byte (read in place: nothing
+// else runs in this instance during the call).
+func (h *host) kvGetUnlessUnchanged(ctx context.Context, mod api.Module, stack []uint64) {
+	key, ok1 := readString(mod, stack[0], stack[1])
+	have, ok2 := mod.Memory().Read(uint32(stack[2]), uint32(stack[3]))
+	if !ok1 || !ok2 {
+		stack[0] = fail(abi.CodeInvalid)
+		return
+	}
+	v, err := h.store.Get(ctx, key)
+	if err != nil {
+		stack[0] = h.storeCode(ctx, abi.KVGetUnlessUnchanged, key, err)
+		return
+	}
+	if bytes.Equal(v, have) {
+		stack[0] = fail(abi.CodeUnchanged)
+		return
+	}
+	stack[0] = sized(mod, stack[4], stack[5], v)
 }
 
 // kv_put(key_ptr, key_len, val_ptr, val_len, ttl_seconds i64) → status

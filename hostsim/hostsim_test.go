@@ -138,6 +138,22 @@ func (g guestStore) Get(ctx context.Context, key string) ([]byte, error) {
 	return rec.Body.Bytes(), nil
 }
 
+var _ store.UnchangedGetter = guestStore{}
+
+// GetUnlessUnchanged is the guest store's (the kv_get_unless_unchanged import).
+func (g guestStore) GetUnlessUnchanged(ctx context.Context, key string, have []byte) ([]byte, bool, error) {
+	rec, err := g.call(ctx, "POST", "/kv/unless-unchanged?key="+url.QueryEscape(key), have)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case rec.Code == http.StatusNotFound:
+		return nil, false, store.ErrNotFound
+	case rec.Header().Get("X-Unchanged") == "1":
+		return nil, true, nil
+	}
+	return rec.Body.Bytes(), false, nil
+}
+
 func (g guestStore) Put(ctx context.Context, key string, value []byte, opts store.PutOptions) error {
 	_, err := g.call(ctx, "PUT", "/kv?key="+url.QueryEscape(key)+"&ttl="+strconv.Itoa(int(opts.TTL)), value)
 	return err

@@ -67,6 +67,11 @@ const (
 	// KVList lists keys: (prefix_ptr, prefix_len, cursor_ptr, cursor_len, limit, out_ptr,
 	// out_cap) → size of a Page encoded by EncodePage. limit <= 0 asks for the store's default.
 	KVList = "kv_list"
+	// KVGetUnlessUnchanged reads a value the guest may already hold (store.UnchangedGetter):
+	// (key_ptr, key_len, have_ptr, have_len, out_ptr, out_cap) → size, as kv_get;
+	// -CodeUnchanged, with nothing written, when the value is have byte for byte;
+	// -CodeNotFound for a missing or expired key.
+	KVGetUnlessUnchanged = "kv_get_unless_unchanged"
 	// KVGetEntry reads a value with its version (store.Store.GetEntry): (key_ptr, key_len,
 	// out_ptr, out_cap) → size of a store.Entry encoded by EncodeEntry; -CodeNotFound for a
 	// missing or expired key. A retry with a larger buffer reads again (and may see a newer
@@ -232,6 +237,7 @@ var Imports = []Func{
 	{KVPut, append(i32s(4), I64), []ValueType{I32}},
 	{KVDelete, i32s(2), []ValueType{I32}},
 	{KVList, i32s(7), []ValueType{I32}},
+	{KVGetUnlessUnchanged, i32s(6), []ValueType{I32}},
 	{KVGetEntry, i32s(4), []ValueType{I32}},
 	{KVCommit, i32s(2), []ValueType{I32}},
 	{CryptoModExp, i32s(8), []ValueType{I32}},
@@ -277,15 +283,18 @@ const (
 	// CodeConflict: kv_commit found a condition that did not hold and wrote nothing
 	// (store.ErrConflict).
 	CodeConflict Code = 6
+	// CodeUnchanged: kv_get_unless_unchanged found the value the guest already holds.
+	CodeUnchanged Code = 7
 )
 
 var codeNames = map[Code]string{
-	CodeNotFound: "not found",
-	CodeInvalid:  "invalid argument",
-	CodeVerify:   "verification failed",
-	CodeCanceled: "canceled",
-	CodeInternal: "host internal error",
-	CodeConflict: "conflicting write",
+	CodeNotFound:  "not found",
+	CodeInvalid:   "invalid argument",
+	CodeVerify:    "verification failed",
+	CodeCanceled:  "canceled",
+	CodeInternal:  "host internal error",
+	CodeConflict:  "conflicting write",
+	CodeUnchanged: "unchanged",
 }
 
 func (c Code) String() string {

@@ -235,6 +235,16 @@ func (s longKeysAbsent) Get(ctx context.Context, key string) ([]byte, error) {
 	return s.Store.Get(ctx, key)
 }
 
+var _ store.UnchangedGetter = longKeysAbsent{}
+
+// GetUnlessUnchanged is the wrapped store's (store.GetUnlessUnchanged), a long key absent.
+func (s longKeysAbsent) GetUnlessUnchanged(ctx context.Context, key string, have []byte) ([]byte, bool, error) {
+	if len(key) > store.MaxKeyLen {
+		return nil, false, store.ErrNotFound
+	}
+	return store.GetUnlessUnchanged(ctx, s.Store, key, have)
+}
+
 // sealer returns a Sealer under the key derived from the master key for label, with the
 // crypto provider's AES-GCM when it has its own (hostcrypto.AESGCMer: hostsim's guest asks
 // its host, whose AES-GCM is native).

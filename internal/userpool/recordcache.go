@@ -2,8 +2,11 @@ package userpool
 
 import (
 	"bytes"
+	"context"
 	"reflect"
 	"sync"
+
+	"github.com/poolgate/poolgate/internal/store"
 )
 
 // Bounds of the decoded-record caches: a few pools and their clients per instance is the
@@ -46,7 +49,7 @@ func (c *recordCache[T]) decode(key string, raw []byte, fresh func([]byte) (*T, 
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && bytes.Equal(e.raw, raw) {
+	if ok && sameBytes(e.raw, raw) {
 		return clone(e.v), nil
 	}
 	v, err := fresh(raw)
@@ -65,7 +68,7 @@ func (c *recordCache[T]) view(key string, raw []byte, fresh func([]byte) (*T, er
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	c.mu.Unlock()
-	if ok && bytes.Equal(e.raw, raw) {
+	if ok && sameBytes(e.raw, raw) {
 		return e.v, nil
 	}
 	v, err := fresh(raw)
@@ -74,6 +77,32 @@ func (c *recordCache[T]) view(key string, raw []byte, fresh func([]byte) (*T, er
 	}
 	c.put(key, raw, v)
 	return v, nil
+}
+
+// read returns key's stored bytes, asking st whether the bytes of key's entry are still the
+// stored ones (store.GetUnlessUnchanged): when they are, nothing crosses from the store and the
+// entry's own bytes come back, which decode and view then find at once.
+func (c *recordCache[T]) read(ctx context.Context, st store.Store, key string) ([]byte, error) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	var have []byte
+	if ok {
+		have = e.raw
+	}
+	b, unchanged, err := store.GetUnlessUnchanged(ctx, st, key, have)
+	if err != nil {
+		return nil, err
+	}
+	if unchanged {
+		return have, nil
+	}
+	return b, nil
+}
+
+// sameBytes is bytes.Equal, at once for the entry's own bytes (read's unchanged answer).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0] || bytes.Equal(a, b))
 }
 
 // put makes v the entry for key's bytes raw, dropping an arbitrary entry when full.

@@ -1,13 +1,18 @@
 package userpool
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/poolgate/poolgate/internal/store"
+	"github.com/poolgate/poolgate/internal/store/memstore"
 )
 
 // fill sets every exported field reachable from v to a non-zero value (pointers allocated,
@@ -161,6 +166,81 @@ func TestRecordCacheDecodesOnce(t *testing.T) {
 		t.Fatalf("%d entries, bound 2", len(c.entries))
 	}
 }
+
+// TestRecordCacheReadsUnchanged: read asks the store with the entry's bytes held, and gets
+// them back when they are current (so view finds its entry without decoding), the stored
+// bytes when they changed, and the store's error for a deleted record; through a store that
+// compares itself (store.UnchangedGetter) and through one that does not.
+func TestRecordCacheReadsUnchanged(t *testing.T) {
+	ctx := context.Background()
+	for name, wrap := range map[string]func(store.Store) store.Store{
+		"comparing store": func(st store.Store) store.Store { return &countingStore{Store: st} },
+		"plain store":     func(st store.Store) store.Store { return plainStore{st} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			mem := memstore.New(nil)
+			st := wrap(mem)
+			c := newRecordCache[Client](4)
+			decodes := 0
+			fresh := func(b []byte) (*Client, error) {
+				decodes++
+				var v Client
+				return &v, json.Unmarshal(b, &v)
+			}
+			mem.Put(ctx, "k", []byte(`{"ClientId":"a"}`), store.PutOptions{})
+			readView := func() (*Client, []byte) {
+				t.Helper()
+				b, err := c.read(ctx, st, "k")
+				if err != nil {
+					t.Fatalf("read: %v", err)
+				}
+				v, err := c.view("k", b, fresh)
+				if err != nil {
+					t.Fatalf("view: %v", err)
+				}
+				return v, b
+			}
+			first, _ := readView()
+			second, b := readView()
+			if first != second || decodes != 1 || &b[0] != &c.entries["k"].raw[0] {
+				t.Fatalf("unchanged bytes: %d decodes, the same view %v, the entry's bytes back %v", decodes, first == second, &b[0] == &c.entries["k"].raw[0])
+			}
+			mem.Put(ctx, "k", []byte(`{"ClientId":"b"}`), store.PutOptions{})
+			if third, _ := readView(); third.ClientId != "b" || decodes != 2 {
+				t.Fatalf("changed bytes: client %q after %d decodes", third.ClientId, decodes)
+			}
+			mem.Delete(ctx, "k")
+			if _, err := c.read(ctx, st, "k"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("deleted record: %v, want ErrNotFound", err)
+			}
+			if cs, ok := st.(*countingStore); ok && cs.unchanged != 1 {
+				t.Fatalf("the store answered unchanged %d times, want 1", cs.unchanged)
+			}
+		})
+	}
+}
+
+// countingStore compares held bytes itself, as hostsim's guest store has its host do, and
+// counts the reads it answered unchanged.
+type countingStore struct {
+	store.Store
+	unchanged int
+}
+
+func (s *countingStore) GetUnlessUnchanged(ctx context.Context, key string, have []byte) ([]byte, bool, error) {
+	v, err := s.Get(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if bytes.Equal(v, have) {
+		s.unchanged++
+		return nil, true, nil
+	}
+	return v, false, nil
+}
+
+// plainStore hides a store's own GetUnlessUnchanged.
+type plainStore struct{ store.Store }
 
 // TestCachedRecordsNotShared: what one request does to the pool and client it read (as the
 // Update* write paths do before writing) is not what the next request reads.

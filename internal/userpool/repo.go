@@ -167,7 +167,7 @@ func (s *Service) poolView(ctx context.Context, id string) (*Pool, error) {
 // copy or a shared view).
 func (s *Service) readPool(ctx context.Context, id string, decode func(string, []byte, func([]byte) (*Pool, error)) (*Pool, error)) (*Pool, error) {
 	key := poolKey(id)
-	b, err := s.d.Store.Get(ctx, key)
+	b, err := s.cache.pools.read(ctx, s.d.Store, key)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool %s does not exist.", id)
@@ -223,7 +223,7 @@ func (s *Service) clientView(ctx context.Context, pool, id string) (*Client, err
 // copy or a shared view).
 func (s *Service) readClient(ctx context.Context, pool, id string, decode func(string, []byte, func([]byte) (*Client, error)) (*Client, error)) (*Client, error) {
 	key := clientKey(pool, id)
-	b, err := s.d.Store.Get(ctx, key)
+	b, err := s.cache.clients.read(ctx, s.d.Store, key)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, awsjson.ResourceNotFound("User pool client %s does not exist.", id)

@@ -12,6 +12,9 @@ package guest
 //go:wasmimport poolgate kv_get
 func kvGet(key string, out *byte, outCap uint32) int32
 
+//go:wasmimport poolgate kv_get_unless_unchanged
+func kvGetUnlessUnchanged(key string, have *byte, haveLen uint32, out *byte, outCap uint32) int32
+
 //go:wasmimport poolgate kv_put
 func kvPut(key string, val *byte, valLen uint32, ttlSeconds int64) int32
 

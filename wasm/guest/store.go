@@ -32,6 +32,27 @@ func (kvStore) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
+var _ store.UnchangedGetter = kvStore{}
+
+// GetUnlessUnchanged asks the host, which compares the stored bytes with have: held bytes
+// that are current do not cross again.
+func (kvStore) GetUnlessUnchanged(ctx context.Context, key string, have []byte) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	hp, hn := in(have)
+	v, err := sized(func(out *byte, outCap uint32) int32 { return kvGetUnlessUnchanged(key, hp, hn, out, outCap) })
+	switch {
+	case errors.Is(err, abi.CodeUnchanged):
+		return nil, true, nil
+	case errors.Is(err, abi.CodeNotFound):
+		return nil, false, store.ErrNotFound
+	case err != nil:
+		return nil, false, fmt.Errorf("guest: kv_get_unless_unchanged %q: %w", key, err)
+	}
+	return v, false, nil
+}
+
 func (kvStore) Put(ctx context.Context, key string, value []byte, opts store.PutOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -48,6 +48,7 @@ func newApp(env guest.Env) (guest.App, error) {
 	}
 	a := &app{env: env, mux: http.NewServeMux(), id: rand.Text()}
 	a.mux.HandleFunc("GET /kv", a.kvGet)
+	a.mux.HandleFunc("POST /kv/unless-unchanged", a.kvGetUnlessUnchanged)
 	a.mux.HandleFunc("PUT /kv", a.kvPut)
 	a.mux.HandleFunc("DELETE /kv", a.kvDelete)
 	a.mux.HandleFunc("GET /list", a.list)
@@ -148,6 +149,24 @@ func (a *app) kvGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(v)
+}
+
+// kvGetUnlessUnchanged reads key through store.GetUnlessUnchanged with the request's body as
+// the bytes held: an unchanged value is answered with X-Unchanged and no body.
+func (a *app) kvGetUnlessUnchanged(w http.ResponseWriter, r *http.Request) {
+	have, _ := io.ReadAll(r.Body)
+	v, unchanged, err := store.GetUnlessUnchanged(r.Context(), a.env.Store, r.URL.Query().Get("key"), have)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.WriteHeader(http.StatusNotFound)
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	case unchanged:
+		w.Header().Set("X-Unchanged", "1")
+		w.WriteHeader(http.StatusOK)
+	default:
+		w.Write(v)
+	}
 }
 
 func (a *app) kvPut(w http.ResponseWriter, r *http.Request) {

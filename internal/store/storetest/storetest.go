@@ -108,6 +108,7 @@ func RunWith(t *testing.T, opts RunOptions, newStore NewStore) {
 	}{
 		{"GetMissing", s.testGetMissing},
 		{"RoundTripBinary", s.testRoundTripBinary},
+		{"GetUnlessUnchanged", s.testGetUnlessUnchanged},
 		{"ValuesAreCopied", s.testValuesAreCopied},
 		{"Overwrite", s.testOverwrite},
 		{"Delete", s.testDelete},
@@ -216,6 +217,36 @@ func (s suite) testGetMissing(t *testing.T) {
 	s.mustPut(t, st, "present", []byte("x"), store.PutOptions{})
 	s.wantMissing(t, st, "presen")
 	s.wantMissing(t, st, "present/")
+}
+
+// testGetUnlessUnchanged reads through store.GetUnlessUnchanged (the store's own when it has
+// one): the held bytes are confirmed without a value, other bytes (one byte off, a prefix,
+// longer, empty) bring the stored value, a missing key is ErrNotFound whatever is held.
+func (s suite) testGetUnlessUnchanged(t *testing.T) {
+	st, _ := s.fresh(t)
+	ctx := context.Background()
+	value := []byte(`{"Id":"us-east-1_x","Name":"pool"}`)
+	s.mustPut(t, st, "k", value, store.PutOptions{})
+	if v, unchanged, err := store.GetUnlessUnchanged(ctx, st, "k", bytes.Clone(value)); err != nil || !unchanged || v != nil {
+		t.Errorf("GetUnlessUnchanged(the stored bytes) = %q, %v, %v; want unchanged", v, unchanged, err)
+	}
+	offByOne := bytes.Clone(value)
+	offByOne[len(offByOne)-2] ^= 1
+	for name, have := range map[string][]byte{"nothing held": nil, "empty": {}, "one byte off": offByOne,
+		"a prefix": value[:len(value)-1], "longer": append(bytes.Clone(value), ' ')} {
+		if v, unchanged, err := store.GetUnlessUnchanged(ctx, st, "k", have); err != nil || unchanged || !bytes.Equal(v, value) {
+			t.Errorf("GetUnlessUnchanged(%s) = %q, %v, %v; want the stored value", name, v, unchanged, err)
+		}
+	}
+	s.mustPut(t, st, "empty", []byte{}, store.PutOptions{})
+	if v, unchanged, err := store.GetUnlessUnchanged(ctx, st, "empty", []byte{}); err != nil || !unchanged || v != nil {
+		t.Errorf("GetUnlessUnchanged(an empty value held) = %q, %v, %v; want unchanged", v, unchanged, err)
+	}
+	for _, have := range [][]byte{nil, value} {
+		if v, unchanged, err := store.GetUnlessUnchanged(ctx, st, "missing", have); !errors.Is(err, store.ErrNotFound) || unchanged {
+			t.Errorf("GetUnlessUnchanged(missing, %q) = %q, %v, %v; want ErrNotFound", have, v, unchanged, err)
+		}
+	}
 }
 
 func (s suite) testRoundTripBinary(t *testing.T) {
