@@ -156,6 +156,25 @@ func warm(t testing.TB, ep *Endpoint, n int) {
 	}
 }
 
+// reread makes a read-only call, once more (up to readAttempts in all) when it failed in
+// transport: the checks after a race read what the race left, and on a loaded machine Go's
+// transport now and then loses a response it had begun to read ("use of closed network
+// connection", closed by its own write loop). An API error fails at once.
+func reread[T any](t testing.TB, read func() (T, error)) T {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		v, err := read()
+		var ae smithy.APIError
+		if err == nil || errors.As(err, &ae) || attempt == readAttempts {
+			return call(v, err).must(t)
+		}
+		t.Logf("a check's read failed in transport (attempt %d), reading again: %v", attempt, err)
+	}
+}
+
+// readAttempts bounds reread.
+const readAttempts = 3
+
 // raceOn is race against ep, on n pre-opened connections when raceReady set ep up for them.
 func raceOn[T any](t testing.TB, ep *Endpoint, n int, f func(i int) (T, error)) ([]T, []error) {
 	t.Helper()

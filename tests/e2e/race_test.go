@@ -366,10 +366,14 @@ func scnRaceDomain(t *testing.T, ep *Endpoint) {
 			badRounds++
 			t.Errorf("round %d: %d CreateUserPoolDomain of %q: %s (want 200×1 InvalidParameterException×%d)", r, domainRacers, domain, cnt, domainRacers-1)
 		}
-		d := call(admin.DescribeUserPoolDomain(c, &cip.DescribeUserPoolDomainInput{Domain: aws.String(domain)})).must(t).DomainDescription
+		d := reread(t, func() (*cip.DescribeUserPoolDomainOutput, error) {
+			return admin.DescribeUserPoolDomain(c, &cip.DescribeUserPoolDomainInput{Domain: aws.String(domain)})
+		}).DomainDescription
 		owner := aws.ToString(d.UserPoolId)
 		for i, id := range pools {
-			p := call(admin.DescribeUserPool(c, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})).must(t).UserPool
+			p := reread(t, func() (*cip.DescribeUserPoolOutput, error) {
+				return admin.DescribeUserPool(c, &cip.DescribeUserPoolInput{UserPoolId: aws.String(id)})
+			}).UserPool
 			won := errs[i] == nil
 			if (aws.ToString(p.Domain) == domain) != (id == owner) || won != (id == owner) {
 				t.Errorf("round %d: pool %s (answered %s) shows Domain %q; the domain names %s", r, id, outcome(errs[i]), aws.ToString(p.Domain), owner)
