@@ -267,12 +267,12 @@ func validate(v reflect.Value, tree map[string]any, path, parent string, problem
 		}
 		switch fv.Kind() {
 		case reflect.Struct:
-			if obj, ok := raw.(map[string]any); ok && hasChecksCached(fv.Type(), f.name) {
+			if obj, ok := raw.(map[string]any); ok && f.nested {
 				validate(fv, obj, member+".", f.name, problems)
 			}
 		case reflect.Slice, reflect.Array:
 			list, ok := raw.([]any)
-			if !ok || !hasChecksCached(derefType(fv.Type().Elem()), f.name) {
+			if !ok || !f.nested {
 				continue
 			}
 			for j := 0; j < fv.Len() && j < len(list); j++ {
@@ -295,6 +295,7 @@ type validateField struct {
 	embedded bool   // an untagged embedded struct, validated as part of its parent
 	required bool   // tagged aws:"required"
 	shape    *shape // shapeOf(field, parent, name)
+	nested   bool   // a struct, or a list of structs, with checks of its own (hasChecks)
 }
 
 type planKey struct {
@@ -302,10 +303,7 @@ type planKey struct {
 	parent string
 }
 
-var (
-	validatePlans sync.Map // planKey → []validateField
-	checksCache   sync.Map // planKey → bool (hasChecks)
-)
+var validatePlans sync.Map // planKey → []validateField
 
 // validatePlanOf returns the fields of struct type t (the value of member parent) that
 // validate looks at, in order.
@@ -328,22 +326,15 @@ func validatePlanOf(t reflect.Type, parent string) []validateField {
 		if !f.IsExported() {
 			continue
 		}
+		ft := derefType(f.Type)
+		if ft.Kind() == reflect.Slice || ft.Kind() == reflect.Array {
+			ft = derefType(ft.Elem())
+		}
 		plan = append(plan, validateField{index: i, name: name, member: lowerFirst(name),
-			required: f.Tag.Get("aws") == "required", shape: shapeOf(f, parent, name)})
+			required: f.Tag.Get("aws") == "required", shape: shapeOf(f, parent, name), nested: hasChecks(ft, name, 0)})
 	}
 	validatePlans.Store(key, plan)
 	return plan
-}
-
-// hasChecksCached is hasChecks(t, parent, 0), worked out once per type and parent.
-func hasChecksCached(t reflect.Type, parent string) bool {
-	key := planKey{t, parent}
-	if has, ok := checksCache.Load(key); ok {
-		return has.(bool)
-	}
-	has := hasChecks(t, parent, 0)
-	checksCache.Store(key, has)
-	return has
 }
 
 // hasChecks reports whether struct type t (the value of member parent) has a required field
